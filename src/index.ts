@@ -1,0 +1,19 @@
+/**
+ * sabsync: Python's threading, queue, multiprocessing.Pool and concurrent.futures for
+ * JavaScript threads, on SharedArrayBuffer + Atomics. The public surface only.
+ */
+export {
+  SabsyncError,
+  Empty,
+  Full,
+  ShutDown,
+  BrokenBarrierError,
+  CancelledError,
+  TimeoutError,
+  WorkerCrashedError,
+  PoolClosedError,
+} from './primitives/errors.js';
+export { revive, type Handle, type PlacementOptions } from './primitives/memory.js';
+export { Lock } from './primitives/lock.js';
+export { RLock } from './primitives/rlock.js';
+export { Condition, type ConditionOptions } from './primitives/condition.js';

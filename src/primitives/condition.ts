@@ -1,0 +1,367 @@
+/**
+ * Condition: Python's `threading.Condition`, with its waiter list in shared memory.
+ *
+ *   word      name      meaning                                        written by
+ *   --------  --------  ---------------------------------------------  ------------------------
+ *   0         TAG       0x5AB5_0003                                    the constructor
+ *   1         LIST      raw lock word guarding HEAD, TAIL, FREE,       whoever edits the list
+ *                       WAITERS and the nodes' NEXT links
+ *   2         WAITERS   nodes on the waiting list                      list editors (LIST held)
+ *   3         HEAD      oldest waiting node + 1 (0: none)              list editors
+ *   4         TAIL      newest waiting node + 1 (0: none)              list editors
+ *   5         FREE      first free node + 1 (0: all in use)            list editors
+ *   6         CAPACITY  maxWaiters: how many nodes there are           the constructor
+ *   7         —         padding
+ *   8 + 4k    node k:   STATE  WAITING / NOTIFIED                      its waiter; a notifier
+ *   9 + 4k              NEXT   next node + 1 on its list               list editors
+ *   10 + 4k             OWNER  sabsync id of the waiting thread        its waiter
+ *   11 + 4k             —      padding
+ *   then      an RLock  the default lock, when none is given           RLock
+ *
+ * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
+ * holds the Condition's lock — then releases that lock and sleeps on its node's STATE.
+ * `notify(n)` (caller holds the lock) unlinks the n oldest nodes, marks each NOTIFIED and wakes
+ * its sleeper. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a waiter
+ * returns true only if its node says NOTIFIED.
+ *
+ * Why no wake-up is lost: a waiter sleeps comparing its STATE against WAITING; a notifier writes
+ * NOTIFIED before it wakes, so a notify that lands between "release the lock" and "sleep" makes
+ * the sleep return at once. A stray wake-up (a node reused right after a notify) finds STATE
+ * still WAITING and sleeps again.
+ *
+ * Timeouts: a waiter whose deadline passes takes LIST and looks at its node. WAITING: it unlinks
+ * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
+ * notify won the race and the wait returns true. Either way the decision is made under LIST,
+ * so a notify is never spent on a waiter that then reports a timeout.
+ */
+import { misuse, rangeError, typeError } from './errors.js';
+import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from './futex.js';
+import { wake } from './futex.js';
+import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
+import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
+import * as raw from './rawlock.js';
+import { RLock } from './rlock.js';
+import { threadId } from './thread.js';
+
+const LIST = 1;
+const WAITERS = 2;
+const HEAD = 3;
+const TAIL = 4;
+const FREE = 5;
+const CAPACITY = 6;
+const NODES = 8;
+const NODE_WORDS = 4;
+const STATE = 0;
+const NEXT = 1;
+const OWNER = 2;
+
+const WAITING = 1;
+const NOTIFIED = 2;
+
+/** Default waiter-list capacity: the most threads that may wait on one Condition at once. */
+export const DEFAULT_MAX_WAITERS = 128;
+const MAX_MAX_WAITERS = 1 << 20;
+
+/** Options of `new Condition(lock, options)`. */
+export interface ConditionOptions extends PlacementOptions {
+  /** How many threads may wait at once (default 128). One more: `ERR_TOO_MANY_WAITERS`. */
+  maxWaiters?: number;
+}
+
+/**
+ * Remove from the waiter list every node of the thread with sabsync id `deadId` (which has
+ * exited without finishing its wait), so that no notify is spent on it. For pool owners.
+ */
+export const purgeWaiters = Symbol('sabsync.purgeWaiters');
+
+function checkMaxWaiters(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_WAITERS;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw typeError(`Condition options.maxWaiters must be an integer, got ${String(value)}`);
+  }
+  if (value < 1 || value > MAX_MAX_WAITERS) {
+    throw rangeError(`Condition options.maxWaiters must be between 1 and ${MAX_MAX_WAITERS}, got ${value}`);
+  }
+  return value;
+}
+
+function conditionBytes(maxWaiters: number): number {
+  return (NODES + NODE_WORDS * maxWaiters) * 4 + RLock.byteLength;
+}
+
+/**
+ * Take a lock that is only ever held for a few instructions (LIST), from a method that must not
+ * return a Promise (`notify`): park when this thread may block, spin where it may not.
+ */
+function lockBriefly(i32: Int32Array, index: number): void {
+  if (raw.tryLock(i32, index)) return;
+  if (canBlock()) runSync(raw.lockSteps(i32, index, Infinity), 'notify');
+  else while (!raw.tryLock(i32, index));
+}
+
+/** A condition variable shared between threads. Python: `threading.Condition`. */
+export class Condition {
+  /** Bytes a Condition with room for `maxWaiters` waiters occupies (its default RLock included). */
+  static byteLength(options?: { maxWaiters?: number }): number {
+    return conditionBytes(checkMaxWaiters(options?.maxWaiters));
+  }
+
+  readonly #region: Region;
+  readonly #i32: Int32Array;
+  readonly #lock: Lockable;
+
+  /**
+   * Create a Condition over `lock` (a Lock or RLock; default: a new RLock placed in the
+   * Condition's own memory), in new shared memory or at `{ buffer, byteOffset }`.
+   */
+  constructor(lock?: Lockable, options?: ConditionOptions) {
+    if (lock !== undefined && !isLockable(lock)) throw typeError('Condition(lock): lock must be a Lock or an RLock');
+    const capacity = checkMaxWaiters(options?.maxWaiters);
+    const region = open('Condition', conditionBytes(capacity), options, (i32) => {
+      Atomics.store(i32, LIST, raw.UNLOCKED);
+      Atomics.store(i32, WAITERS, 0);
+      Atomics.store(i32, HEAD, 0);
+      Atomics.store(i32, TAIL, 0);
+      Atomics.store(i32, CAPACITY, capacity);
+      for (let k = 0; k < capacity; k++) {
+        Atomics.store(i32, NODES + k * NODE_WORDS + STATE, 0);
+        Atomics.store(i32, NODES + k * NODE_WORDS + NEXT, k + 1 < capacity ? k + 2 : 0);
+      }
+      Atomics.store(i32, FREE, 1);
+    });
+    this.#region = region;
+    this.#i32 = region.i32;
+    this.#lock =
+      lock ?? new RLock({ buffer: region.buffer, byteOffset: region.byteOffset + region.i32.byteLength - RLock.byteLength });
+  }
+
+  /** Attach to the Condition a handle describes, and to its lock (from any thread). */
+  static from(handle: Handle): Condition {
+    const region = attach('Condition', handle, (i32) => conditionBytes(Atomics.load(i32, CAPACITY)));
+    const lock = revive(handle.lock);
+    if (!isLockable(lock)) throw typeError('Condition.from(handle): handle.lock is not a Lock or RLock handle');
+    return adopt(region, () => new Condition(lock));
+  }
+
+  /** A structured-cloneable description of this Condition (and its lock). */
+  get handle(): Handle {
+    return handleOf('Condition', this.#region, { lock: (this.#lock as unknown as { handle: Handle }).handle });
+  }
+
+  /** The lock this Condition is built on. */
+  get lock(): Lockable {
+    return this.#lock;
+  }
+
+  /** How many threads may wait at once. */
+  get maxWaiters(): number {
+    return Atomics.load(this.#i32, CAPACITY);
+  }
+
+  /** Acquire the underlying lock (see `Lock.acquire` / `RLock.acquire`). */
+  acquire(timeout?: number): boolean {
+    return this.#lock.acquire(timeout);
+  }
+
+  /** Async twin of `acquire`. */
+  acquireAsync(timeout?: number): Promise<boolean> {
+    return this.#lock.acquireAsync(timeout);
+  }
+
+  /** Release the underlying lock. */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /** Acquire the underlying lock and return a guard for `using`. */
+  hold(timeout?: number): Disposable {
+    return hold(this.#lock, timeout, 'Condition');
+  }
+
+  /** Async twin of `hold`. */
+  holdAsync(timeout?: number): Promise<Disposable> {
+    return holdAsync(this.#lock, timeout, 'Condition');
+  }
+
+  /**
+   * Wait until notified or until `timeout` ms pass. The caller must hold the lock
+   * (`ERR_NOT_OWNER` otherwise); it is released while waiting and re-acquired — with an RLock's
+   * full recursion count — before returning, however the wait ends. Returns false on timeout.
+   * Throws `ERR_TOO_MANY_WAITERS` (nothing changed) if `maxWaiters` threads already wait.
+   * Python: `Condition.wait(timeout)`.
+   */
+  wait(timeout?: number): boolean {
+    const deadline = this.#checkWait(timeout, 'wait');
+    return runSync(this.#waitSteps(deadline), 'waitAsync');
+  }
+
+  /** Async twin of `wait`. */
+  async waitAsync(timeout?: number): Promise<boolean> {
+    const deadline = this.#checkWait(timeout, 'waitAsync');
+    return runAsync(this.#waitSteps(deadline));
+  }
+
+  /**
+   * Wait until `predicate()` is truthy, or until `timeout` ms pass; returns the predicate's
+   * last value. The predicate runs with the lock held. Python: `Condition.wait_for`.
+   */
+  waitFor<T>(predicate: () => T, timeout?: number): T {
+    const deadline = this.#checkWaitFor(predicate, timeout, 'waitFor');
+    return runSync(this.#waitForSteps(predicate, deadline), 'waitForAsync');
+  }
+
+  /** Async twin of `waitFor`. */
+  async waitForAsync<T>(predicate: () => T, timeout?: number): Promise<T> {
+    const deadline = this.#checkWaitFor(predicate, timeout, 'waitForAsync');
+    return runAsync(this.#waitForSteps(predicate, deadline));
+  }
+
+  /**
+   * Wake the `n` longest-waiting threads (all of them if fewer wait). The caller must hold the
+   * lock (`ERR_NOT_OWNER`). Python: `Condition.notify(n)`.
+   */
+  notify(n = 1): void {
+    if (typeof n !== 'number') throw typeError(`notify(n): n must be a number, got ${typeof n}`);
+    if (!(n >= 0) || (!Number.isInteger(n) && n !== Infinity)) {
+      throw rangeError(`notify(n): n must be a non-negative integer, got ${n}`);
+    }
+    this.#checkOwned('notify');
+    // WAITERS counts every thread that entered wait() before we took the lock: each one
+    // appended itself while holding that lock. So 0 here means nobody can be missed.
+    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
+    const i32 = this.#i32;
+    lockBriefly(i32, LIST);
+    for (let woken = 0; woken < n; woken++) {
+      const node = Atomics.load(i32, HEAD) - 1;
+      if (node < 0) break;
+      this.#unlinkHead(node);
+      const state = NODES + node * NODE_WORDS + STATE;
+      Atomics.store(i32, state, NOTIFIED);
+      wake(i32, state, 1);
+    }
+    raw.unlock(i32, LIST);
+  }
+
+  /** Wake every waiting thread. Python: `Condition.notify_all()`. */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  #checkOwned(method: string): void {
+    if (!this.#lock[isOwned]()) {
+      throw misuse('ERR_NOT_OWNER', `${method}(): the Condition's lock is not held by this thread`);
+    }
+  }
+
+  #checkWait(timeout: number | undefined, method: string): number {
+    const t = checkTimeout(timeout);
+    this.#checkOwned(method);
+    return deadlineAfter(t);
+  }
+
+  #checkWaitFor(predicate: unknown, timeout: number | undefined, method: string): number {
+    if (typeof predicate !== 'function') throw typeError(`${method}(predicate): predicate must be a function`);
+    return this.#checkWait(timeout, method);
+  }
+
+  *#waitForSteps<T>(predicate: () => T, deadline: number): Steps<T> {
+    let result = predicate();
+    while (!result && remaining(deadline) > 0) {
+      yield* this.#waitSteps(deadline);
+      result = predicate();
+    }
+    return result;
+  }
+
+  *#waitSteps(deadline: number): Steps<boolean> {
+    const i32 = this.#i32;
+    yield* this.#lockList();
+    const node = Atomics.load(i32, FREE) - 1;
+    if (node < 0) {
+      raw.unlock(i32, LIST);
+      throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
+    }
+    const base = NODES + node * NODE_WORDS;
+    Atomics.store(i32, FREE, Atomics.load(i32, base + NEXT));
+    Atomics.store(i32, base + STATE, WAITING);
+    Atomics.store(i32, base + OWNER, threadId);
+    Atomics.store(i32, base + NEXT, 0);
+    const tail = Atomics.load(i32, TAIL);
+    if (tail === 0) Atomics.store(i32, HEAD, node + 1);
+    else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
+    Atomics.store(i32, TAIL, node + 1);
+    Atomics.add(i32, WAITERS, 1);
+    raw.unlock(i32, LIST);
+
+    const saved = this.#lock[releaseSave]();
+    // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
+    while (Atomics.load(i32, base + STATE) === WAITING) {
+      if ((yield park(i32, base + STATE, WAITING, deadline)) === 'timed-out') break;
+    }
+
+    // However the wait ended: settle the node under LIST, then take the lock back.
+    yield* this.#lockList();
+    const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
+    if (!notified) this.#unlink(node);
+    Atomics.store(i32, base + STATE, 0);
+    Atomics.store(i32, base + OWNER, 0);
+    Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
+    Atomics.store(i32, FREE, node + 1);
+    raw.unlock(i32, LIST);
+    yield* this.#lock[acquireRestore](saved);
+    return notified;
+  }
+
+  *#lockList(): Steps<void> {
+    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
+  }
+
+  /** Unlink the head node (LIST held). */
+  #unlinkHead(node: number): void {
+    const i32 = this.#i32;
+    const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
+    Atomics.store(i32, HEAD, next);
+    if (next === 0) Atomics.store(i32, TAIL, 0);
+    Atomics.sub(i32, WAITERS, 1);
+  }
+
+  /** Unlink `node` wherever it is on the waiting list (LIST held); false if it is not there. */
+  #unlink(node: number): boolean {
+    const i32 = this.#i32;
+    let prev = -1;
+    for (let cur = Atomics.load(i32, HEAD) - 1; cur >= 0; prev = cur, cur = Atomics.load(i32, NODES + cur * NODE_WORDS + NEXT) - 1) {
+      if (cur !== node) continue;
+      if (prev < 0) {
+        this.#unlinkHead(node);
+        return true;
+      }
+      const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
+      Atomics.store(i32, NODES + prev * NODE_WORDS + NEXT, next);
+      if (next === 0) Atomics.store(i32, TAIL, prev + 1);
+      Atomics.sub(i32, WAITERS, 1);
+      return true;
+    }
+    return false;
+  }
+
+  /** @internal */
+  [purgeWaiters](deadId: number): number {
+    const i32 = this.#i32;
+    let purged = 0;
+    lockBriefly(i32, LIST);
+    for (let k = 0; k < Atomics.load(i32, CAPACITY); k++) {
+      const base = NODES + k * NODE_WORDS;
+      if (Atomics.load(i32, base + STATE) === 0 || Atomics.load(i32, base + OWNER) !== deadId) continue;
+      this.#unlink(k);
+      Atomics.store(i32, base + STATE, 0);
+      Atomics.store(i32, base + OWNER, 0);
+      Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
+      Atomics.store(i32, FREE, k + 1);
+      purged++;
+    }
+    raw.unlock(i32, LIST);
+    return purged;
+  }
+}
+
+registerKind('Condition', (h) => Condition.from(h));

@@ -1,0 +1,182 @@
+/**
+ * The one place that blocks: the only caller of `Atomics.wait`, `Atomics.waitAsync` and
+ * `Atomics.notify` in sabsync.
+ *
+ * Every slow path in the package is written once, as a generator of `Park` requests ("sleep
+ * while word `index` of `i32` still equals `expected`, until `deadline`"), and driven by one of
+ * two runners:
+ *
+ *   - `runSync`  parks with a short spin, then `Atomics.wait` (the blocking form);
+ *   - `runAsync` parks with `Atomics.waitAsync` (the `...Async` twin), never blocking the loop.
+ *
+ * So a primitive's sync method and its async twin share one algorithm, and deadline math,
+ * spinning, the keep-alive and the "cannot block here" check live here only.
+ *
+ * Deadlines are absolute `performance.now()` milliseconds (monotonic), computed once per call;
+ * after every wake-up the runner waits again only for what remains. `Infinity` never expires.
+ *
+ * Lost wake-ups: a park compares the word with `expected` atomically before sleeping
+ * (`Atomics.wait` semantics), so a writer that changes the word and then notifies can never
+ * be missed. Each algorithm names, at its park, which value it compares against and why.
+ */
+import { misuse, rangeError, typeError } from './errors.js';
+
+/** Outcome of one park, as `Atomics.wait` reports it. */
+export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** A request to sleep while `i32[index] === expected`, until `deadline` (ms, monotonic). */
+export interface Park {
+  readonly i32: Int32Array;
+  readonly index: number;
+  readonly expected: number;
+  readonly deadline: number;
+}
+
+/** An algorithm with blocking points: yields parks, receives their results, returns T. */
+export type Steps<T> = Generator<Park, T, ParkResult>;
+
+/** Build a park request. */
+export function park(i32: Int32Array, index: number, expected: number, deadline: number): Park {
+  return { i32, index, expected, deadline };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts and deadlines
+
+/**
+ * Validate a timeout in milliseconds and return it (`Infinity` for `undefined`).
+ * Throws `TypeError` for a non-number, `RangeError` for a negative number or `NaN`.
+ */
+export function checkTimeout(timeout: number | undefined, name = 'timeout'): number {
+  if (timeout === undefined) return Infinity;
+  if (typeof timeout !== 'number') {
+    throw typeError(`${name} must be a number of milliseconds or undefined, got ${typeof timeout}`);
+  }
+  if (!(timeout >= 0)) {
+    throw rangeError(`${name} must be >= 0 milliseconds (or Infinity), got ${timeout}`);
+  }
+  return timeout;
+}
+
+/** Turn a validated timeout into an absolute monotonic deadline. */
+export function deadlineAfter(timeout: number): number {
+  return timeout === Infinity ? Infinity : performance.now() + timeout;
+}
+
+/** Milliseconds left until `deadline` (0 when passed, `Infinity` for no deadline). */
+export function remaining(deadline: number): number {
+  if (deadline === Infinity) return Infinity;
+  const left = deadline - performance.now();
+  return left > 0 ? left : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spinning policy
+
+/**
+ * Loads to spin before a synchronous park falls asleep. A short spin turns a hand-off between
+ * two running threads into ~0.2 µs instead of a futex round trip through the kernel (tens of
+ * µs on a VM), but spinning is wasted — and slows everyone — when threads outnumber cores.
+ * 64 loads is about a microsecond: long enough to catch a critical section ending on another
+ * core, short enough to cost nothing noticeable when it does not. Async parks never spin:
+ * they run on an event loop that has other work to do.
+ */
+export const SPIN_LOADS = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Runners
+
+let blockingAllowed: boolean | undefined;
+
+/** Whether this thread may block in `Atomics.wait` (false on a browser main thread). */
+export function canBlock(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
+/** Throw `ERR_CANNOT_BLOCK` naming `asyncName` when this thread may not block. */
+export function assertCanBlock(asyncName: string): void {
+  if (!canBlock()) {
+    throw misuse(
+      'ERR_CANNOT_BLOCK',
+      `this thread may not block in Atomics.wait (a browser main thread?): use ${asyncName}() instead`,
+    );
+  }
+}
+
+function parkSync(p: Park): ParkResult {
+  const { i32, index, expected } = p;
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(i32, index) !== expected) return 'not-equal';
+  }
+  // Atomics.wait's own clock may fire a hair early: re-wait until the deadline has truly passed.
+  for (;;) {
+    const left = remaining(p.deadline);
+    if (left === 0) return 'timed-out';
+    const r = Atomics.wait(i32, index, expected, left);
+    if (r !== 'timed-out') return r;
+  }
+}
+
+/** Drive `steps` to completion, blocking the thread at each park. */
+export function runSync<T>(steps: Steps<T>, asyncName: string): T {
+  assertCanBlock(asyncName);
+  let r = steps.next();
+  while (!r.done) r = steps.next(parkSync(r.value));
+  return r.value;
+}
+
+// A pending Atomics.waitAsync does not keep Node (or a worker) alive, so while any async park
+// is pending we hold one ref'd timer. API.md: an awaited async call keeps the process alive.
+let pendingAsync = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function holdAlive(): void {
+  if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 0x3fffffff);
+}
+
+function releaseAlive(): void {
+  if (--pendingAsync === 0) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+async function parkAsync(p: Park): Promise<ParkResult> {
+  for (;;) {
+    const left = remaining(p.deadline);
+    if (left === 0) return Atomics.load(p.i32, p.index) === p.expected ? 'timed-out' : 'not-equal';
+    const w = Atomics.waitAsync(p.i32, p.index, p.expected, left === Infinity ? undefined : left);
+    if (!w.async) {
+      if (w.value !== 'timed-out') return w.value;
+      continue;
+    }
+    holdAlive();
+    let r: ParkResult;
+    try {
+      r = await w.value;
+    } finally {
+      releaseAlive();
+    }
+    if (r !== 'timed-out') return r;
+  }
+}
+
+/** Drive `steps` to completion, awaiting `Atomics.waitAsync` at each park. */
+export async function runAsync<T>(steps: Steps<T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) r = steps.next(await parkAsync(r.value));
+  return r.value;
+}
+
+/** Wake up to `count` threads parked on `i32[index]`; returns how many woke. */
+export function wake(i32: Int32Array, index: number, count = Infinity): number {
+  return Atomics.notify(i32, index, count);
+}

@@ -1,0 +1,70 @@
+/**
+ * What lock-like primitives share: the `hold()` / `holdAsync()` guards for `using`, and the
+ * internal protocol a Condition needs from the lock it is built on (CPython's `_is_owned`,
+ * `_release_save`, `_acquire_restore`). The protocol's keys are symbols that `index.ts` does not
+ * export, so they stay internal to the package.
+ */
+import { TimeoutError } from './errors.js';
+import type { Steps } from './futex.js';
+
+/** Whether the calling thread holds the lock. */
+export const isOwned = Symbol('sabsync.isOwned');
+/** Release the lock completely, returning what `acquireRestore` needs to take it back. */
+export const releaseSave = Symbol('sabsync.releaseSave');
+/** Take the lock back (waiting as long as it takes) and restore what `releaseSave` returned. */
+export const acquireRestore = Symbol('sabsync.acquireRestore');
+
+/**
+ * Release the lock if the thread with sabsync id `deadId` (which has exited) still holds it;
+ * returns whether it did. For the owner of worker threads (the pool), which knows who exited.
+ */
+export const recoverLock = Symbol('sabsync.recoverLock');
+
+/** Anything that can be acquired and released, sync and async. */
+export interface Acquirable {
+  acquire(timeout?: number): boolean;
+  acquireAsync(timeout?: number): Promise<boolean>;
+  release(): void;
+}
+
+/** A lock a Condition can be built on: Lock or RLock. */
+export interface Lockable extends Acquirable {
+  [isOwned](): boolean;
+  [releaseSave](): number;
+  [acquireRestore](saved: number): Steps<void>;
+  [recoverLock](deadId: number): boolean;
+}
+
+/** Whether `value` is a Lock or RLock (anything implementing the Condition protocol). */
+export function isLockable(value: unknown): value is Lockable {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<Lockable>)[isOwned] === 'function';
+}
+
+function guard(target: Acquirable): Disposable {
+  let open = true;
+  return {
+    [Symbol.dispose]() {
+      if (open) {
+        open = false;
+        target.release();
+      }
+    },
+  };
+}
+
+/**
+ * Acquire `target` and return a guard that releases it on dispose (`using _ = x.hold()`).
+ * Throws `TimeoutError` if it could not be acquired within `timeout` ms.
+ */
+export function hold(target: Acquirable, timeout: number | undefined, name: string): Disposable {
+  if (!target.acquire(timeout)) throw new TimeoutError(`${name}.hold(): not acquired within ${timeout} ms`);
+  return guard(target);
+}
+
+/** Async twin of `hold`: resolves to the guard, rejects with `TimeoutError`. */
+export async function holdAsync(target: Acquirable, timeout: number | undefined, name: string): Promise<Disposable> {
+  if (!(await target.acquireAsync(timeout))) {
+    throw new TimeoutError(`${name}.holdAsync(): not acquired within ${timeout} ms`);
+  }
+  return guard(target);
+}

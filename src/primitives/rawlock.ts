@@ -1,0 +1,86 @@
+/**
+ * The raw lock: one Int32 word, a futex-style mutex that records its holder. No owner checks,
+ * no errors, no Python semantics — Lock, RLock, Condition and Queue add those on top.
+ *
+ *   word value            meaning
+ *   -------------------   --------------------------------------------------------------
+ *   0                     UNLOCKED
+ *   holder << 1           LOCKED by thread `holder` (thread.ts), nobody asleep on it
+ *   holder << 1 | 1       LOCKED by `holder`, CONTENDED: somebody may be asleep on it
+ *
+ * Who writes it: a thread acquiring it (CAS 0 -> its own id), a waiter setting the CONTENDED
+ * bit (CAS), whoever releases it (exchange -> 0: a Python Lock may be released by any thread),
+ * and `recover` (CAS from a dead holder's value -> 0).
+ *
+ * Why no wake-up is lost: a waiter sleeps only after it has made the word CONTENDED, and it
+ * sleeps comparing against exactly that value. A release exchanges the word to 0 and, seeing the
+ * CONTENDED bit in what it replaced, notifies one sleeper. If the release lands between the
+ * waiter's CAS and its sleep, the word is no longer the value compared against and the wait
+ * returns at once. A woken waiter takes the lock as CONTENDED (Drepper's "mutex 3"), since other
+ * sleepers may remain; the cost is at most one needless notify.
+ *
+ * Recording the holder is what makes a lock whose thread died recoverable: the pool knows which
+ * threads exited and can `recover` a lock still held by one of them.
+ */
+import { park, type Steps } from './futex.js';
+import { wake } from './futex.js';
+import { threadId } from './thread.js';
+
+export const UNLOCKED = 0;
+const CONTENDED = 1;
+const me = threadId << 1;
+
+/** Take the lock if it is free. The whole fast path: one CAS. */
+export function tryLock(i32: Int32Array, index: number): boolean {
+  return Atomics.compareExchange(i32, index, UNLOCKED, me) === UNLOCKED;
+}
+
+/** Take the lock, sleeping while it is held; false if `deadline` passes first. */
+export function* lockSteps(i32: Int32Array, index: number, deadline: number): Steps<boolean> {
+  for (;;) {
+    let s = Atomics.load(i32, index);
+    if (s === UNLOCKED) {
+      // Taken as CONTENDED: we may have been woken while other sleepers remain.
+      if (Atomics.compareExchange(i32, index, UNLOCKED, me | CONTENDED) === UNLOCKED) return true;
+      continue;
+    }
+    if ((s & CONTENDED) === 0) {
+      if (Atomics.compareExchange(i32, index, s, s | CONTENDED) !== s) continue;
+      s |= CONTENDED;
+    }
+    // Sleep while the word is still exactly this CONTENDED value: any release changes it.
+    if ((yield park(i32, index, s, deadline)) === 'timed-out') return false;
+  }
+}
+
+/** Release the lock whoever holds it; false (and nothing changed) if it was not locked. */
+export function unlock(i32: Int32Array, index: number): boolean {
+  const prev = Atomics.exchange(i32, index, UNLOCKED);
+  if ((prev & CONTENDED) !== 0) wake(i32, index, 1);
+  return prev !== UNLOCKED;
+}
+
+/** The sabsync id of the thread that took the lock, or 0 if it is free. */
+export function holderOf(i32: Int32Array, index: number): number {
+  return Atomics.load(i32, index) >>> 1;
+}
+
+/** Whether the calling thread took the lock. */
+export function heldByMe(i32: Int32Array, index: number): boolean {
+  return (Atomics.load(i32, index) & ~CONTENDED) === me;
+}
+
+/**
+ * Release the lock if, and only if, thread `deadId` still holds it. For the owner of threads
+ * that knows `deadId` has exited; returns whether it released anything.
+ */
+export function recover(i32: Int32Array, index: number, deadId: number): boolean {
+  for (;;) {
+    const s = Atomics.load(i32, index);
+    if (s === UNLOCKED || s >>> 1 !== deadId) return false;
+    if (Atomics.compareExchange(i32, index, s, UNLOCKED) === s) {
+      wake(i32, index, 1);
+      return true;
+    }
+  }
+}

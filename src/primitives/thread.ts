@@ -1,0 +1,28 @@
+/**
+ * The calling thread's sabsync id: a non-zero integer below 2^30, unique among the threads that
+ * can share memory with this one. Lock words record it (see rawlock.ts) so that RLock knows its
+ * owner and a lock whose holder thread died can be found and recovered.
+ *
+ * In Node it is `worker_threads.threadId + 1` (the main thread's threadId is 0), so the owner of
+ * a pool can compute a worker's id from `worker.threadId` with `sabsyncIdOf`. Elsewhere (Web
+ * Workers) it is a random id, drawn once per thread.
+ */
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** The sabsync id of the Node thread whose `threadId` is `nodeThreadId`. */
+export function sabsyncIdOf(nodeThreadId: number): number {
+  return nodeThreadId + 1;
+}
+
+function ownId(): number {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { threadId?: number } | undefined;
+  if (typeof wt?.threadId === 'number') return sabsyncIdOf(wt.threadId);
+  return 1 + Math.floor(Math.random() * (2 ** 30 - 2));
+}
+
+/** This thread's sabsync id. */
+export const threadId: number = ownId();
