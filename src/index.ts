@@ -17,3 +17,4 @@ export { revive, type Handle, type PlacementOptions } from './primitives/memory.
 export { Lock } from './primitives/lock.js';
 export { RLock } from './primitives/rlock.js';
 export { Condition, type ConditionOptions } from './primitives/condition.js';
+export { Queue, LifoQueue, PriorityQueue, type QueueOptions } from './queue/queue.js';
