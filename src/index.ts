@@ -18,3 +18,7 @@ export { Lock } from './primitives/lock.js';
 export { RLock } from './primitives/rlock.js';
 export { Condition, type ConditionOptions } from './primitives/condition.js';
 export { Queue, LifoQueue, PriorityQueue, type QueueOptions } from './queue/queue.js';
+export { Future } from './pool/future.js';
+export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen } from './pool/waiting.js';
+export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
+export { Executor, type ExecutorOptions } from './pool/executor.js';

@@ -1,0 +1,469 @@
+/**
+ * The engine under `Pool` and `Executor`: worker threads that pull tasks from a shared task
+ * Queue themselves, a result Queue the owning thread drains with the async twins, the control
+ * block of slots.ts, and crash recovery.
+ *
+ * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
+ * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts the item
+ * `[slot, gen, fn, args, chunk]` on the task Queue. A worker takes it, records it in its
+ * CURRENT word, claims it with CAS(PENDING -> RUNNING), runs it and puts `[slot, gen, ok, value]`
+ * on the result Queue. The owner's `#pump` reads that, marks the slot DONE, frees it, settles
+ * the Future and feeds the next task. So a worker never waits for the owning thread between
+ * tasks, and the slot count bounds how much of the backlog sits in shared memory.
+ *
+ * Crash recovery (worker `exit` without having retired). The pool knows the dead thread's
+ * sabsync id, so it first releases whatever part of either Queue that thread still held
+ * (`recoverQueue`: its locks, its condition waiters; the Queue commits every write last, so a
+ * half-done operation left it consistent). Then it drains results already sent, and reads the
+ * dead worker's CURRENT word:
+ *   - a task slot whose STATE is RUNNING: that task, and only it, fails with WorkerCrashedError;
+ *   - a task slot still PENDING, or TAKING (the worker may have taken an item from the Queue and
+ *     died before it could record it): every bound task still PENDING that no live worker holds
+ *     is put on the task Queue again. A copy of a task that is still queued is harmless: the
+ *     claim CAS lets only one copy run, and copies of a settled task carry an old GEN.
+ * Then a replacement worker starts. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
+ * start a replacement.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Empty, PoolClosedError, WorkerCrashedError, rangeError, typeError } from '../primitives/errors.js';
+import { sabsyncIdOf } from '../primitives/thread.js';
+import { Queue, recoverQueue } from '../queue/queue.js';
+import { Future, setControl, setException, setResult } from './future.js';
+import { rebuildError, type ErrorDescription } from './remote.js';
+import { IDLE, MAX_WORKERS, PENDING, TAKING, Slots } from './slots.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/**
+ * Task slots: how many tasks (or map chunks) may be in shared memory at once, queued or
+ * running. Enough that workers always find the next task waiting while the owner refills the
+ * channel between its turns of the event loop; few enough that a backlog of a million tasks
+ * stays in the owner's memory, where cancelling it costs nothing.
+ */
+export const TASK_SLOTS = 512;
+
+/**
+ * Byte capacity of the task and result Queues: the largest arguments (or result) one task may
+ * carry. Shared memory is committed by the OS only as it is touched, so a roomy ring is cheap.
+ */
+export const CHANNEL_BYTES = 8 << 20;
+
+/** Results handled in one turn before the pump lets the event loop run timers and I/O. */
+const RESULTS_PER_TURN = 256;
+
+/** Options shared by both facades (the worker count is named by each facade). */
+export interface EngineOptions {
+  initializer?: string | undefined;
+  initArgs?: unknown[] | undefined;
+  maxTasksPerChild?: number | undefined;
+  resourceLimits?: ResourceLimits | undefined;
+}
+
+/** The item a worker takes from the task Queue. */
+export type TaskItem = [slot: number, gen: number, fn: string, args: unknown[], chunk: 0 | 1];
+/** The item a worker puts on the result Queue (the owner also puts 0 there to wake its pump). */
+export type ResultItem = [slot: number, gen: number, ok: 0 | 1, value: unknown] | 0;
+
+interface Task {
+  readonly fn: string;
+  readonly args: unknown[];
+  readonly chunk: 0 | 1;
+  readonly future: Future<unknown>;
+  slot: number;
+  gen: number;
+}
+
+interface Running {
+  readonly worker: Worker;
+  readonly id: number;
+  error?: unknown;
+}
+
+/** Data a worker starts with (worker.ts reads it). */
+export interface WorkerStart {
+  module: string;
+  index: number;
+  workers: number;
+  slots: number;
+  control: SharedArrayBuffer;
+  tasks: unknown;
+  results: unknown;
+  init: unknown;
+  initializer: string | undefined;
+  maxTasksPerChild: number;
+}
+
+/** Test hook: the live `Worker` objects of a pool (not part of the public API). */
+export const poolWorkers = Symbol.for('sabsync.poolWorkers');
+
+function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw typeError(`${option} must be a positive integer, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw rangeError(`${option} must be an integer from 1 to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Resolve the task module given to a facade to a URL string, checking a file exists. */
+function moduleHref(module: unknown, facade: string): string {
+  let url: URL;
+  if (module instanceof URL) url = module;
+  else if (typeof module === 'string' && module !== '') url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(module);
+  else throw typeError(`${facade}(module): module must be a URL or a path string`);
+  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
+    throw Object.assign(new Error(`${facade}(module): cannot find task module ${url.href}`), { code: 'ERR_MODULE_NOT_FOUND' });
+  }
+  return url.href;
+}
+
+/** One pool of workers serving one task module. */
+export class Engine {
+  readonly #facade: string;
+  readonly #module: string;
+  readonly #size: number;
+  readonly #initializer: string | undefined;
+  readonly #initArgs: unknown[];
+  readonly #maxTasksPerChild: number;
+  readonly #resourceLimits: ResourceLimits | undefined;
+  readonly #tasks: Queue<TaskItem>;
+  readonly #results: Queue<ResultItem>;
+  readonly #init: Queue<unknown[]>;
+  readonly #slots: Slots;
+  readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
+  #backlog: Task[] = [];
+  #backlogHead = 0;
+  readonly #requeue: Task[] = [];
+  readonly #workers: (Running | undefined)[];
+  #exports: Set<string> | undefined;
+  #closed = false;
+  #stopping = false;
+  #broken: Error | undefined;
+  #pumping = false;
+  #idleWaiters: (() => void)[] = [];
+  #exitWaiters: (() => void)[] = [];
+
+  constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
+    if (typeof options !== 'object' || options === null) throw typeError(`${facade} options must be an object`);
+    this.#facade = facade;
+    this.#module = moduleHref(module, facade);
+    this.#size = checkCount(workers, `${facade} options.${workersOption}`, availableParallelism(), MAX_WORKERS);
+    this.#maxTasksPerChild = checkCount(options.maxTasksPerChild, `${facade} options.maxTasksPerChild`, 0);
+    const { initializer, initArgs = [] } = options;
+    if (initializer !== undefined && (typeof initializer !== 'string' || initializer === '')) {
+      throw typeError(`${facade} options.initializer must be the name of an export of the task module`);
+    }
+    if (!Array.isArray(initArgs)) throw typeError(`${facade} options.initArgs must be an array`);
+    this.#initializer = initializer;
+    this.#initArgs = initArgs;
+    this.#resourceLimits = options.resourceLimits;
+    const channel = { bytes: CHANNEL_BYTES, maxWaiters: this.#size + 2 };
+    this.#tasks = new Queue<TaskItem>(0, channel);
+    this.#results = new Queue<ResultItem>(0, channel);
+    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2 });
+    this.#slots = new Slots(this.#size, TASK_SLOTS);
+    this.#workers = new Array(this.#size).fill(undefined);
+    for (let w = 0; w < this.#size; w++) this.#spawn(w);
+  }
+
+  /** The number of workers. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Whether `close()` / `terminate()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Tasks submitted and not yet settled (backlog, queued and running). */
+  get unsettled(): number {
+    return this.#backlog.length - this.#backlogHead + this.#slots.count - this.#slots.available;
+  }
+
+  /** Test hook. */
+  get [poolWorkers](): Worker[] {
+    return this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker]));
+  }
+
+  /**
+   * Submit a call of export `fn` with `args` (or, with `chunk` 1, a list of argument lists
+   * whose results come back as one array). Returns its Future. Throws `PoolClosedError` after
+   * close; argument problems (unknown export, uncloneable arguments) reject the Future.
+   */
+  submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0): Future<R> {
+    this.assertOpen();
+    if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
+    const task: Task = { fn, args, chunk, future: undefined as unknown as Future<unknown>, slot: -1, gen: 0 };
+    const future = new Future<R>(() => this.#dropCancelled(task));
+    (task as { future: Future<unknown> }).future = future as Future<unknown>;
+    const refusal = this.#broken ?? this.#unknownExport(fn);
+    if (refusal !== undefined) future[setException](refusal);
+    else {
+      this.#backlog.push(task);
+      this.#feed();
+    }
+    return future;
+  }
+
+  /** Throw `PoolClosedError` if the pool accepts no more tasks. */
+  assertOpen(): void {
+    if (this.#closed) throw new PoolClosedError(`${this.#facade} is closed: no new tasks`);
+  }
+
+  /** Stop accepting tasks; workers leave once every submitted task is settled. */
+  close(): void {
+    this.#closed = true;
+    this.#settleIdle();
+  }
+
+  /** Cancel every task no worker has started. */
+  cancelPending(): void {
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future.cancel();
+    for (const task of this.#bound) task?.future.cancel();
+  }
+
+  /** Resolve once the pool is closed, every task is settled and every worker has exited. */
+  async join(): Promise<void> {
+    if (this.unsettled > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#settleIdle();
+    if (this.#workers.some((r) => r !== undefined)) {
+      for (const r of this.#workers) r?.worker.ref();
+      await new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
+    }
+  }
+
+  /**
+   * Stop now: tasks not started are cancelled, running ones fail with `PoolClosedError`, the
+   * workers are terminated. Resolves once they have exited.
+   */
+  async terminate(): Promise<void> {
+    this.#closed = true;
+    this.#stopping = true;
+    this.cancelPending();
+    const stopped = new PoolClosedError(`${this.#facade} was terminated while this task was running`);
+    for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, stopped);
+    const running = this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker]));
+    await Promise.all(running.map((w) => w.terminate()));
+    await this.join();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Feeding the task channel and reading results
+
+  #feed(): void {
+    let room = true;
+    while (room && this.#requeue.length > 0) room = this.#put(this.#requeue.pop()!);
+    while (room && this.#slots.available > 0) {
+      const task = this.#nextFromBacklog();
+      if (task === undefined) break;
+      const { slot, gen } = this.#slots.bind();
+      task.slot = slot;
+      task.gen = gen;
+      this.#bound[slot] = task;
+      task.future[setControl]({
+        cancel: () => this.#slots.cancel(slot, gen),
+        running: () => this.#slots.claimer(slot, gen) >= 0,
+      });
+      room = this.#put(task);
+    }
+    if (this.#slots.available < this.#slots.count) void this.#pump();
+  }
+
+  /** Put a bound task on the channel; false if the channel is full (it is retried later). */
+  #put(task: Task): boolean {
+    try {
+      this.#tasks.putNowait([task.slot, task.gen, task.fn, task.args, task.chunk]);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_FULL') {
+        this.#requeue.push(task);
+        return false;
+      }
+      this.#settle(task, 0, error);
+      return true;
+    }
+  }
+
+  #nextFromBacklog(): Task | undefined {
+    while (this.#backlogHead < this.#backlog.length) {
+      const task = this.#backlog[this.#backlogHead]!;
+      this.#backlog[this.#backlogHead++] = undefined as unknown as Task;
+      if (this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length) {
+        this.#backlog = this.#backlog.slice(this.#backlogHead);
+        this.#backlogHead = 0;
+      }
+      if (!task.future.done()) return task;
+    }
+    return undefined;
+  }
+
+  /** Read results while any task is bound: without waiting while there are some, else async. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      let turn = 0;
+      while (this.#slots.available < this.#slots.count) {
+        let item: ResultItem;
+        try {
+          item = this.#results.getNowait();
+        } catch (error) {
+          if (!(error instanceof Empty)) throw error;
+          turn = 0;
+          item = await this.#results.getAsync();
+        }
+        if (item !== 0) this.#onResult(item);
+        if (++turn === RESULTS_PER_TURN) {
+          turn = 0;
+          await new Promise(setImmediate);
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Wake a pump waiting for a result when tasks were settled without one. */
+  #wakePump(): void {
+    if (!this.#pumping) return;
+    try {
+      this.#results.putNowait(0);
+    } catch {
+      // A full result channel already has items for the pump.
+    }
+  }
+
+  #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
+    const task = this.#bound[slot];
+    if (task === undefined || task.gen !== gen) return; // a copy of a task settled already
+    this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
+  }
+
+  /** Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. */
+  #settle(task: Task, ok: 0 | 1, value: unknown): void {
+    if (task.slot >= 0) {
+      this.#bound[task.slot] = undefined;
+      this.#slots.release(task.slot, task.gen);
+      task.slot = -1;
+    }
+    if (ok) task.future[setResult](value);
+    else task.future[setException](value);
+    this.#feed();
+    this.#settleIdle();
+  }
+
+  /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
+  #dropCancelled(task: Task): void {
+    if (task.slot >= 0) {
+      this.#bound[task.slot] = undefined;
+      this.#slots.release(task.slot, task.gen);
+      task.slot = -1;
+      this.#feed();
+    }
+    this.#wakePump();
+    this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    if (this.unsettled > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    if (this.#closed && !this.#stopping) {
+      this.#stopping = true;
+      this.#tasks.shutdown();
+    }
+  }
+
+  #unknownExport(fn: string): Error | undefined {
+    if (this.#exports === undefined || this.#exports.has(fn)) return undefined;
+    return typeError(`${this.#facade}: the task module ${this.#module} has no export named '${fn}'`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workers
+
+  /** Start worker `w`. The first call throws `ERR_UNSERIALIZABLE` for uncloneable initArgs. */
+  #spawn(w: number): void {
+    if (this.#initializer !== undefined) this.#init.putNowait(this.#initArgs);
+    const workerData: WorkerStart = {
+      module: this.#module,
+      index: w,
+      workers: this.#size,
+      slots: TASK_SLOTS,
+      control: this.#slots.buffer,
+      tasks: this.#tasks.handle,
+      results: this.#results.handle,
+      init: this.#init.handle,
+      initializer: this.#initializer,
+      maxTasksPerChild: this.#maxTasksPerChild,
+    };
+    const worker = new Worker(WORKER_URL, { workerData, resourceLimits: this.#resourceLimits });
+    const running: Running = { worker, id: sabsyncIdOf(worker.threadId) };
+    this.#workers[w] = running;
+    this.#slots.setCurrent(w, IDLE);
+    worker.unref();
+    worker.on('message', (m: { ready?: string[]; initError?: ErrorDescription }) => {
+      if (m.ready !== undefined) this.#exports ??= new Set(m.ready);
+      if (m.initError !== undefined) this.#break(rebuildError(m.initError));
+    });
+    worker.on('error', (error) => (running.error ??= error));
+    worker.on('exit', (code) => this.#onExit(w, running, code));
+  }
+
+  /** The initializer (or the module's import) failed: fail everything, start no more workers. */
+  #break(cause: Error): void {
+    if (this.#broken !== undefined) return;
+    this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${cause.name}: ${cause.message})`, { cause });
+    this.#stopping = true;
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future[setException](this.#broken);
+    this.#backlog = [];
+    this.#backlogHead = 0;
+    for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
+    for (const r of this.#workers) void r?.worker.terminate();
+  }
+
+  #onExit(w: number, running: Running, code: number): void {
+    this.#workers[w] = undefined;
+    this.#tasks[recoverQueue](running.id);
+    this.#results[recoverQueue](running.id);
+    this.#init[recoverQueue](running.id);
+    this.#drainResults();
+    const current = this.#slots.current(w);
+    this.#slots.setCurrent(w, IDLE);
+    for (const task of this.#bound) {
+      if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
+      const cause = running.error;
+      const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
+      this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
+    }
+    if (current === TAKING) this.#requeueUnclaimed();
+    if (!this.#stopping && this.#broken === undefined) this.#spawn(w);
+    else if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+    this.#wakePump();
+  }
+
+  /** Handle every result already on the channel (after a worker died, before judging it). */
+  #drainResults(): void {
+    for (;;) {
+      let item: ResultItem;
+      try {
+        item = this.#results.getNowait();
+      } catch {
+        return;
+      }
+      if (item !== 0) this.#onResult(item);
+    }
+  }
+
+  /** Put again every bound task that no worker has claimed (a dead worker may have taken it). */
+  #requeueUnclaimed(): void {
+    for (const task of this.#bound) {
+      if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
+      if (!this.#requeue.includes(task)) this.#requeue.push(task);
+    }
+    this.#feed();
+  }
+}

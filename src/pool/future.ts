@@ -1,0 +1,222 @@
+/**
+ * Future: Python's `concurrent.futures.Future`, living on the thread that owns the pool.
+ *
+ *   state       meaning                                         how it is entered
+ *   ----------  ----------------------------------------------  -------------------------------
+ *   pending     submitted, no worker has claimed it              construction
+ *   running     a worker claimed it (shared STATE word RUNNING)  the worker's CAS (slots.ts)
+ *   finished    has a result or an exception                     the engine, when it comes back
+ *   cancelled   `cancel()` won against every worker              `cancel()`
+ *
+ * While the task is on the task channel the decisive state is the task's shared STATE word
+ * (slots.ts): `cancel()` and `running()` read or swap it, so a cancel can never win against a
+ * task a worker has already started. Before that (a task still waiting in the engine's backlog)
+ * and after it settles, the Future alone decides. Everything else — results, callbacks, the
+ * Promises of `result()` / `exception()` — happens on the owning thread.
+ */
+import { CancelledError, TimeoutError, typeError } from '../primitives/errors.js';
+import { checkTimeout } from '../primitives/futex.js';
+
+/** How a Future reaches its task's shared STATE word (set by the engine). */
+export interface TaskControl {
+  /** Try to cancel a task that no worker has claimed; true if the cancel won. */
+  cancel(): boolean;
+  /** Whether a worker is running the task now. */
+  running(): boolean;
+}
+
+/** @internal Settle a Future with a value. */
+export const setResult = Symbol('sabsync.setResult');
+/** @internal Settle a Future with an error. */
+export const setException = Symbol('sabsync.setException');
+/** @internal Attach the task's control (or detach with undefined). */
+export const setControl = Symbol('sabsync.setControl');
+/** @internal Listen for the Future to be done; returns a function that stops listening. */
+export const onDone = Symbol('sabsync.onDone');
+/** @internal Whether the Future finished with an error (cancelled does not count). */
+export const failed = Symbol('sabsync.failed');
+/** @internal The outcome of a done Future, read synchronously: `{ ok, value }` (value: result or error). */
+export const peek = Symbol('sabsync.peek');
+
+type Outcome = 'pending' | 'finished' | 'cancelled';
+
+/**
+ * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it.
+ * Python: `concurrent.futures.Future`.
+ */
+export class Future<R = unknown> implements PromiseLike<R> {
+  #outcome: Outcome = 'pending';
+  #value: R | undefined;
+  #error: unknown;
+  #failed = false;
+  #control: TaskControl | undefined;
+  #onCancel: (() => void) | undefined;
+  #callbacks: ((f: Future<R>) => void)[] = [];
+  readonly #listeners = new Set<() => void>();
+  #promise: Promise<R> | undefined;
+
+  /** @internal `onCancel` runs when `cancel()` wins (the engine drops the task). */
+  constructor(onCancel?: () => void) {
+    this.#onCancel = onCancel;
+  }
+
+  /**
+   * Cancel the task if no worker has started it. Returns true if the future is now cancelled
+   * (also when it already was), false if it is running or finished. Python: `Future.cancel()`.
+   */
+  cancel(): boolean {
+    if (this.#outcome !== 'pending') return this.#outcome === 'cancelled';
+    if (this.#control !== undefined && !this.#control.cancel()) return false;
+    this.#outcome = 'cancelled';
+    this.#error = new CancelledError();
+    this.#control = undefined;
+    const onCancel = this.#onCancel;
+    this.#onCancel = undefined;
+    onCancel?.();
+    this.#finish();
+    return true;
+  }
+
+  /** Whether the future was cancelled. Python: `Future.cancelled()`. */
+  cancelled(): boolean {
+    return this.#outcome === 'cancelled';
+  }
+
+  /** Whether a worker is running the task now. Python: `Future.running()`. */
+  running(): boolean {
+    return this.#outcome === 'pending' && this.#control !== undefined && this.#control.running();
+  }
+
+  /** Whether the future is finished or cancelled. Python: `Future.done()`. */
+  done(): boolean {
+    return this.#outcome !== 'pending';
+  }
+
+  /**
+   * Wait for the task's result. Resolves with it; rejects with the task's error,
+   * `CancelledError` if cancelled, `TimeoutError` if not done within `timeout` ms.
+   * Python: `Future.result(timeout)`.
+   */
+  async result(timeout?: number): Promise<R> {
+    await this.#settled(checkTimeout(timeout), 'result');
+    if (this.#failed || this.#outcome === 'cancelled') throw this.#error;
+    return this.#value as R;
+  }
+
+  /**
+   * Wait for the task's error. Resolves with it, or with `undefined` if the task succeeded;
+   * rejects with `CancelledError` if cancelled, `TimeoutError` if not done within `timeout` ms.
+   * Python: `Future.exception(timeout)`.
+   */
+  async exception(timeout?: number): Promise<unknown> {
+    await this.#settled(checkTimeout(timeout), 'exception');
+    if (this.#outcome === 'cancelled') throw this.#error;
+    return this.#failed ? this.#error : undefined;
+  }
+
+  /**
+   * Call `cb(future)` once the future is done, on the owning thread: at once if it already is.
+   * Each callback runs exactly once; one that throws is reported and does not stop the others.
+   * Python: `Future.add_done_callback(fn)`.
+   */
+  addDoneCallback(cb: (future: Future<R>) => void): void {
+    if (typeof cb !== 'function') throw typeError('addDoneCallback(cb): cb must be a function');
+    if (this.#outcome === 'pending') this.#callbacks.push(cb);
+    else runCallback(cb, this);
+  }
+
+  /** `PromiseLike`: `await future` is `await future.result()`. */
+  then<A = R, B = never>(
+    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.#promise ??= this.result();
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+
+  /** A short description for logs. */
+  get [Symbol.toStringTag](): string {
+    return `Future ${this.running() ? 'running' : this.#outcome}`;
+  }
+
+  /** @internal */
+  [setResult](value: R): boolean {
+    if (this.#outcome !== 'pending') return false;
+    this.#outcome = 'finished';
+    this.#value = value;
+    this.#finish();
+    return true;
+  }
+
+  /** @internal */
+  [setException](error: unknown): boolean {
+    if (this.#outcome !== 'pending') return false;
+    this.#outcome = 'finished';
+    this.#failed = true;
+    this.#error = error;
+    this.#finish();
+    return true;
+  }
+
+  /** @internal */
+  [setControl](control: TaskControl | undefined): void {
+    this.#control = control;
+  }
+
+  /** @internal */
+  [onDone](listener: () => void): () => void {
+    if (this.#outcome !== 'pending') {
+      listener();
+      return () => {};
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** @internal */
+  [peek](): { ok: boolean; value: unknown } {
+    if (this.#outcome === 'finished' && !this.#failed) return { ok: true, value: this.#value };
+    return { ok: false, value: this.#error };
+  }
+
+  /** @internal */
+  [failed](): boolean {
+    return this.#failed;
+  }
+
+  #finish(): void {
+    this.#control = undefined;
+    this.#onCancel = undefined;
+    const callbacks = this.#callbacks;
+    this.#callbacks = [];
+    for (const listener of [...this.#listeners]) listener();
+    this.#listeners.clear();
+    for (const cb of callbacks) runCallback(cb, this);
+  }
+
+  #settled(timeout: number, method: string): Promise<void> {
+    if (this.#outcome !== 'pending') return Promise.resolve();
+    if (timeout === 0) return Promise.reject(new TimeoutError(`${method}(): the future is not done`));
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = this[onDone](() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          stop();
+          reject(new TimeoutError(`${method}(): the future was not done within ${timeout} ms`));
+        }, timeout);
+      }
+    });
+  }
+}
+
+function runCallback<R>(cb: (f: Future<R>) => void, future: Future<R>): void {
+  try {
+    cb(future);
+  } catch (error) {
+    console.error('sabsync: exception calling a Future done callback:', error);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The pool's control block: one SharedArrayBuffer of Int32 words that the owning thread and its
+ * workers share, next to the task and result Queues.
+ *
+ *   word           name         meaning                                     written by
+ *   -------------  -----------  ------------------------------------------  --------------------
+ *   w (< workers)  CURRENT[w]   what worker w is doing: IDLE (0), TAKING    worker w; the owner
+ *                               (-1: taking an item, or holding one it has     before it starts a
+ *                               not claimed yet), BUSY (1: running a task      replacement
+ *                               it claimed), RETIRED (-2: left on purpose)
+ *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
+ *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
+ *                               CLAIMER: worker index + 1 while RUNNING        (its claim)
+ *
+ * A task slot holds one task (or one chunk of a `map`) from the moment the owner puts it on the
+ * task channel until its result comes back or it is cancelled; then the slot is free again and
+ * its next task gets the next GEN (16 bits, wrapping). Every task item carries (slot, gen), so a
+ * stale item — a task cancelled while still queued, or a copy re-queued after a worker died
+ * (engine.ts) — can never claim the slot's next task: its compare-and-swap expects its own GEN.
+ *
+ * The decisive transitions are compare-and-swaps on STATE, so exactly one side wins:
+ *   - a worker claims a task with CAS(GEN|PENDING -> w+1|GEN|RUNNING) and runs it only if that
+ *     won; the claimer's index is in the same word, so when worker w dies the owner finds the
+ *     one task it was running with no window in which the claim is made but not recorded;
+ *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
+ *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
+ * Nobody sleeps on these words, so there is no wake-up to lose: results travel on the result
+ * Queue and deaths are reported by the worker's `exit` event.
+ */
+
+export const IDLE = 0;
+export const TAKING = -1;
+export const BUSY = 1;
+export const RETIRED = -2;
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const DONE = 2;
+export const CANCELLED = 3;
+
+/** Most workers one pool may have: CLAIMER has 13 bits. */
+export const MAX_WORKERS = (1 << 13) - 1;
+
+const GEN_MASK = 0xffff;
+const CLAIMER_SHIFT = 18;
+
+function word(gen: number, st: number): number {
+  return (gen << 2) | st;
+}
+
+/** The shared words of one pool. */
+export class Slots {
+  readonly i32: Int32Array;
+  readonly workers: number;
+  readonly count: number;
+  readonly #gens: Uint16Array;
+  readonly #free: number[];
+
+  /** Create the control block (owner), or attach to `buffer` (worker). */
+  constructor(workers: number, count: number, buffer?: SharedArrayBuffer) {
+    this.workers = workers;
+    this.count = count;
+    this.i32 = new Int32Array(buffer ?? new SharedArrayBuffer((workers + count) * 4));
+    this.#gens = new Uint16Array(buffer === undefined ? count : 0);
+    this.#free = buffer === undefined ? Array.from({ length: count }, (_, s) => count - 1 - s) : [];
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.i32.buffer as SharedArrayBuffer;
+  }
+
+  /** Free task slots left (owner). */
+  get available(): number {
+    return this.#free.length;
+  }
+
+  /** Take a free slot for a new task and publish it as PENDING under a fresh GEN (owner). */
+  bind(): { slot: number; gen: number } {
+    const slot = this.#free.pop()!;
+    const gen = (this.#gens[slot]! + 1) & GEN_MASK;
+    this.#gens[slot] = gen;
+    Atomics.store(this.i32, this.workers + slot, word(gen, PENDING));
+    return { slot, gen };
+  }
+
+  /** Mark a bound slot DONE and make it free again (owner). */
+  release(slot: number, gen: number): void {
+    Atomics.store(this.i32, this.workers + slot, word(gen, DONE));
+    this.#free.push(slot);
+  }
+
+  /** ST of slot `slot` if it still holds GEN `gen`, else DONE. */
+  stateOf(slot: number, gen: number): number {
+    const w = Atomics.load(this.i32, this.workers + slot);
+    return ((w >>> 2) & GEN_MASK) === gen ? w & 3 : DONE;
+  }
+
+  /** The index of the worker running slot `slot`'s GEN `gen` task, or -1. */
+  claimer(slot: number, gen: number): number {
+    const w = Atomics.load(this.i32, this.workers + slot);
+    return ((w >>> 2) & GEN_MASK) === gen && (w & 3) === RUNNING ? (w >>> CLAIMER_SHIFT) - 1 : -1;
+  }
+
+  /** Claim slot `slot`'s GEN `gen` task for worker `w`: PENDING -> RUNNING (worker). */
+  claim(slot: number, gen: number, w: number): boolean {
+    const pending = word(gen, PENDING);
+    const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
+    return Atomics.compareExchange(this.i32, this.workers + slot, pending, running) === pending;
+  }
+
+  /** Cancel slot `slot`'s GEN `gen` task if unclaimed: PENDING -> CANCELLED (owner). */
+  cancel(slot: number, gen: number): boolean {
+    const pending = word(gen, PENDING);
+    return Atomics.compareExchange(this.i32, this.workers + slot, pending, word(gen, CANCELLED)) === pending;
+  }
+
+  /** Worker `w`'s CURRENT word. */
+  current(w: number): number {
+    return Atomics.load(this.i32, w);
+  }
+
+  /** Set worker `w`'s CURRENT word. */
+  setCurrent(w: number, value: number): void {
+    Atomics.store(this.i32, w, value);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The worker bootstrap: import the task module, run the initializer, then take tasks from the
+ * shared task Queue until it is shut down. Started by engine.ts; compiled to dist/pool/worker.js.
+ *
+ * Each turn of the loop (slots.ts draws the words):
+ *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk]` from the task Queue;
+ *   2. claim it with CAS(GEN|PENDING -> me|GEN|RUNNING); a lost CAS means the task was cancelled
+ *      or is a copy another worker already claimed: skip it. Then CURRENT = BUSY;
+ *   3. run it and put `[slot, gen, ok, value]` on the result Queue.
+ *
+ * How an idle worker waits. It takes the next task with `getNowait()` while there is one, and
+ * only when the channel is empty does it `await getAsync()` — a wait on `Atomics.waitAsync`
+ * that leaves the event loop running. A blocking `get()` would freeze the worker's timers,
+ * I/O callbacks and promise jobs that a task module left running (an interval it started, a
+ * fire-and-forget write), until the next task arrives. bench/pool.bench.mjs measures the cost
+ * of this choice: the sequential round trip with the async wait against a blocking one.
+ * While tasks keep coming the loop also yields to the event loop every `YIELD_MS`, so a busy
+ * worker's timers still fire.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Empty, ShutDown, typeError } from '../primitives/errors.js';
+import type { Handle } from '../primitives/memory.js';
+import { Queue } from '../queue/queue.js';
+import type { ResultItem, TaskItem, WorkerStart } from './engine.js';
+import { describeError } from './remote.js';
+import { BUSY, RETIRED, Slots, TAKING } from './slots.js';
+
+/** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
+const YIELD_MS = 20;
+
+const start = workerData as WorkerStart;
+const slots = new Slots(start.workers, start.slots, start.control);
+const tasks = Queue.from(start.tasks as Handle) as Queue<TaskItem>;
+const results = Queue.from(start.results as Handle) as Queue<ResultItem>;
+const me = start.index;
+
+type TaskFn = (...args: unknown[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+async function load(): Promise<Record<string, unknown>> {
+  const mod = (await import(start.module)) as Record<string, unknown>;
+  if (start.initializer !== undefined) {
+    const init = mod[start.initializer];
+    if (typeof init !== 'function') throw typeError(`the task module has no function export named '${start.initializer}' (options.initializer)`);
+    const args = (Queue.from(start.init as Handle) as Queue<unknown[]>).getNowait();
+    const r = (init as TaskFn)(...args);
+    if (isThenable(r)) await r;
+  }
+  return mod;
+}
+
+/** Take the next task: at once if there is one, else wait without blocking the event loop. */
+async function take(): Promise<TaskItem | undefined> {
+  try {
+    return tasks.getNowait();
+  } catch (error) {
+    if (error instanceof ShutDown) return undefined;
+    if (!(error instanceof Empty)) throw error;
+  }
+  try {
+    return await tasks.getAsync();
+  } catch (error) {
+    if (error instanceof ShutDown) return undefined;
+    throw error;
+  }
+}
+
+/** Send a result; a value that cannot cross becomes the task's error. */
+async function send(slot: number, gen: number, ok: 0 | 1, value: unknown): Promise<void> {
+  let item: ResultItem = [slot, gen, ok, value];
+  for (;;) {
+    try {
+      results.putNowait(item);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_FULL') {
+        await results.putAsync(item);
+        return;
+      }
+      if (ok === 0) throw error;
+      item = [slot, gen, 0, describeError(error)];
+      ok = 0;
+    }
+  }
+}
+
+async function serve(mod: Record<string, unknown>): Promise<void> {
+  let ran = 0;
+  let lastYield = performance.now();
+  for (;;) {
+    slots.setCurrent(me, TAKING);
+    const item = await take();
+    if (item === undefined) return;
+    const [slot, gen, fn, args, chunk] = item;
+    if (!slots.claim(slot, gen, me)) continue;
+    slots.setCurrent(me, BUSY);
+    let ok: 0 | 1 = 1;
+    let value: unknown;
+    try {
+      const f = mod[fn];
+      if (typeof f !== 'function') throw typeError(`the task module has no function export named '${fn}'`);
+      if (chunk) {
+        const out: unknown[] = [];
+        for (const a of args as unknown[][]) {
+          const r = (f as TaskFn)(...a);
+          out.push(isThenable(r) ? await r : r);
+        }
+        value = out;
+      } else {
+        value = (f as TaskFn)(...args);
+        if (isThenable(value)) value = await value;
+      }
+    } catch (error) {
+      ok = 0;
+      value = describeError(error);
+    }
+    await send(slot, gen, ok, value);
+    if (++ran === start.maxTasksPerChild) return;
+    if (performance.now() - lastYield > YIELD_MS) {
+      await new Promise(setImmediate);
+      lastYield = performance.now();
+    }
+  }
+}
+
+let mod: Record<string, unknown>;
+try {
+  mod = await load();
+} catch (error) {
+  parentPort!.postMessage({ initError: describeError(error) });
+  process.exit(1);
+}
+parentPort!.postMessage({ ready: Object.keys(mod).filter((k) => typeof mod[k] === 'function') });
+await serve(mod);
+slots.setCurrent(me, RETIRED);
+process.exit(0);
