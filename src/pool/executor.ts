@@ -4,7 +4,8 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import { typeError } from '../primitives/errors.js';
-import { Engine } from './engine.js';
+import { Engine, poolWorkers } from './engine.js';
+import type { Worker } from 'node:worker_threads';
 import type { Future } from './future.js';
 import { checkChunksize, iterate, type Input } from './mapping.js';
 
@@ -36,6 +37,11 @@ export class Executor {
    */
   constructor(module: URL | string, options: ExecutorOptions = {}) {
     this.#engine = new Engine(module, options?.maxWorkers, options, 'Executor', 'maxWorkers');
+  }
+
+  /** @internal Test hook: the live workers. */
+  get [poolWorkers](): Worker[] {
+    return this.#engine[poolWorkers];
   }
 
   /** The number of workers. */

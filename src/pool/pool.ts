@@ -4,7 +4,8 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import { SabsyncError, typeError } from '../primitives/errors.js';
-import { Engine } from './engine.js';
+import { Engine, poolWorkers } from './engine.js';
+import type { Worker } from 'node:worker_threads';
 import { Future, peek, setException, setResult } from './future.js';
 import { checkChunksize, defaultChunksize, iterate, mapAll, readAll, type Input } from './mapping.js';
 import { wait } from './waiting.js';
@@ -106,6 +107,11 @@ export class Pool {
    */
   constructor(module: URL | string, options: PoolOptions = {}) {
     this.#engine = new Engine(module, options?.workers, options, 'Pool', 'workers');
+  }
+
+  /** @internal Test hook: the live workers. */
+  get [poolWorkers](): Worker[] {
+    return this.#engine[poolWorkers];
   }
 
   /** The number of workers. */

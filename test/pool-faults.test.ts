@@ -1,0 +1,140 @@
+// Faults: workers that die in every way a worker can, at any instant. The pool must fail only
+// the task a dead worker was running, replace the worker, lose no task and run none twice.
+import { describe, expect, it } from 'vitest';
+import { Executor, Future, Pool, WorkerCrashedError, wait } from 'sabsync';
+import type { Worker } from 'node:worker_threads';
+
+const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
+const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
+
+/** Settle within `ms` or fail the test (a hang is the bug these tests look for). */
+async function settledWithin<T>(fs: Future<T>[], ms: number): Promise<void> {
+  const { notDone } = await wait(fs, { timeout: ms });
+  expect(notDone.size, `${notDone.size} futures never settled`).toBe(0);
+}
+
+describe('a worker that dies fails only its task', () => {
+  it('process.exit(1) inside a task', async () => {
+    await using ex = new Executor(tasks, { maxWorkers: 2 });
+    const before = Array.from({ length: 20 }, (_, i) => ex.submit('sleep', 5, i));
+    const dying = ex.submit('exitNow', 1);
+    const after = Array.from({ length: 20 }, (_, i) => ex.submit('add', i, 1));
+    await settledWithin([...before, dying, ...after], 15_000);
+    const err = await dying.exception();
+    expect(err).toBeInstanceOf(WorkerCrashedError);
+    expect(err).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
+    expect((err as Error).message).toMatch(/exitNow.*exit code 1/);
+    expect(await Promise.all(before)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await Promise.all(after)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await ex.submit('add', 2, 2)).toBe(4); // replaced
+    expect(workersOf(ex)).toHaveLength(2);
+  });
+
+  it('an error thrown from a timer (uncaught in the worker, outside the task)', async () => {
+    await using ex = new Executor(tasks, { maxWorkers: 2 });
+    const dying = ex.submit('throwLater', 5);
+    const others = Array.from({ length: 10 }, (_, i) => ex.submit('sleep', 20, i));
+    await settledWithin([dying, ...others], 15_000);
+    const err = (await dying.exception()) as WorkerCrashedError;
+    expect(err).toBeInstanceOf(WorkerCrashedError);
+    expect(err.message).toMatch(/thrown from a timer/);
+    expect((err.cause as Error).message).toBe('thrown from a timer');
+    expect(await Promise.all(others)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('out of memory under small resourceLimits', async () => {
+    await using ex = new Executor(tasks, { maxWorkers: 2, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 } });
+    const hog = ex.submit('hog');
+    const others = Array.from({ length: 10 }, (_, i) => ex.submit('sleep', 10, i));
+    await settledWithin([hog, ...others], 18_000);
+    const err = (await hog.exception()) as WorkerCrashedError;
+    expect(err).toBeInstanceOf(WorkerCrashedError);
+    expect(err.cause).toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    expect(await Promise.all(others)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(await ex.submit('add', 1, 1)).toBe(2);
+  });
+
+  it('an initializer that throws fails every task with a clear error, no hang', async () => {
+    const p = new Pool(tasks, { workers: 2, initializer: 'initBad' });
+    const results = Array.from({ length: 5 }, (_, i) => p.apply('add', [i, 1]).catch((e) => e));
+    const errors = await Promise.race([Promise.all(results), new Promise((r) => setTimeout(() => r('hang'), 15_000))]);
+    expect(errors).not.toBe('hang');
+    for (const e of errors as Error[]) {
+      expect(e).toBeInstanceOf(WorkerCrashedError);
+      expect(e.message).toMatch(/initializer failed on purpose/);
+    }
+    await expect(p.apply('add', [1, 1])).rejects.toBeInstanceOf(WorkerCrashedError);
+    await p.terminate();
+    expect(() => new Pool(tasks, { workers: 1, initializer: 'noSuchInit' })).not.toThrow();
+  });
+});
+
+describe('exactly once under recycling and random kills', () => {
+  it('10,000 tiny tasks, workers recycled every 100 tasks: every result exactly once', async () => {
+    const N = 10_000;
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    await using p = new Pool(tasks, { workers: 2, maxTasksPerChild: 100 });
+    const results = await p.starmap<number>('mark', Array.from({ length: N }, (_, i) => [counts, i]), 1);
+    expect(results).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(counts.every((c) => c === 1)).toBe(true);
+  }, 40_000);
+
+  it('workers terminated at random instants while 2 producers keep the channel busy', async () => {
+    const ROUNDS = Number(process.env.POOL_KILL_ROUNDS ?? 6);
+    const PER_PRODUCER = 400;
+    for (let round = 0; round < ROUNDS; round++) {
+      const total = 2 * PER_PRODUCER;
+      const counts = new Int32Array(new SharedArrayBuffer(4 * total));
+      const ex = new Executor(tasks, { maxWorkers: 2 });
+      const futures: Future<number>[] = new Array(total);
+      let producing = 2;
+      const producer = async (base: number) => {
+        for (let i = 0; i < PER_PRODUCER; i++) {
+          futures[base + i] = ex.submit<number>('mark', counts, base + i, i % 50 === 0 ? 2 : 0);
+          if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+        }
+        producing--;
+      };
+      const killer = async () => {
+        let kills = 0;
+        while (producing > 0 || kills < 3) {
+          await new Promise((r) => setTimeout(r, Math.random() * 15));
+          const ws = workersOf(ex);
+          if (ws.length > 0) {
+            void ws[Math.floor(Math.random() * ws.length)]!.terminate();
+            kills++;
+          }
+        }
+        return kills;
+      };
+      const [, , kills] = await Promise.all([producer(0), producer(PER_PRODUCER), killer()]);
+      expect(kills).toBeGreaterThan(0);
+      await settledWithin(futures, 15_000);
+      let crashed = 0;
+      for (let i = 0; i < total; i++) {
+        const f = futures[i]!;
+        const err = await f.exception();
+        if (err === undefined) {
+          expect(await f.result()).toBe(i);
+          expect(counts[i], `task ${i} ran ${counts[i]} times`).toBe(1);
+        } else {
+          expect(err).toBeInstanceOf(WorkerCrashedError);
+          expect(counts[i]).toBeLessThanOrEqual(1);
+          crashed++;
+        }
+      }
+      expect(crashed).toBeLessThanOrEqual(kills);
+      // Kill a worker while it waits, idle, on the empty channel; let its replacement start
+      // and wait too; then put one task. The dead worker's place among the channel's waiters
+      // must have been purged, or that task's wake-up could go to the dead and nobody run it.
+      expect(await ex.submit('add', round, 1)).toBe(round + 1);
+      await new Promise((r) => setTimeout(r, 30));
+      await workersOf(ex)[round % 2]!.terminate();
+      await new Promise((r) => setTimeout(r, 150));
+      const one = ex.submit<number>('add', round, 2);
+      await settledWithin([one], 5_000);
+      expect(await one).toBe(round + 2);
+      await ex.shutdown();
+    }
+  }, 60_000);
+});
