@@ -28,7 +28,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { Empty, PoolClosedError, WorkerCrashedError, rangeError, typeError } from '../primitives/errors.js';
+import { PoolClosedError, WorkerCrashedError, rangeError, typeError } from '../primitives/errors.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { Future, setControl, setException, setResult } from './future.js';
@@ -143,6 +143,7 @@ export class Engine {
   #stopping = false;
   #broken: Error | undefined;
   #pumping = false;
+  #feeding = false;
   #idleWaiters: (() => void)[] = [];
   #exitWaiters: (() => void)[] = [];
 
@@ -166,6 +167,9 @@ export class Engine {
     this.#init = new Queue<unknown[]>(0, { maxWaiters: 2 });
     this.#slots = new Slots(this.#size, TASK_SLOTS);
     this.#workers = new Array(this.#size).fill(undefined);
+    // One copy of the initArgs per worker, put before any worker exists (so no blocking put can
+    // meet a dead holder); ERR_UNSERIALIZABLE here, at the call. Replacements get theirs in #onExit.
+    if (initializer !== undefined) for (let w = 0; w < this.#size; w++) this.#init.putNowait(initArgs);
     for (let w = 0; w < this.#size; w++) this.#spawn(w);
   }
 
@@ -204,7 +208,7 @@ export class Engine {
     if (refusal !== undefined) future[setException](refusal);
     else {
       this.#backlog.push(task);
-      this.#feed();
+      void this.#feed();
     }
     return future;
   }
@@ -254,36 +258,53 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Feeding the task channel and reading results
 
-  #feed(): void {
-    let room = true;
-    while (room && this.#requeue.length > 0) room = this.#put(this.#requeue.pop()!);
-    while (room && this.#slots.available > 0) {
-      const task = this.#nextFromBacklog();
-      if (task === undefined) break;
-      const { slot, gen } = this.#slots.bind();
-      task.slot = slot;
-      task.gen = gen;
-      this.#bound[slot] = task;
-      task.future[setControl]({
-        cancel: () => this.#slots.cancel(slot, gen),
-        running: () => this.#slots.claimer(slot, gen) >= 0,
-      });
-      room = this.#put(task);
+  /**
+   * Put tasks on the channel while there are task slots (re-queued copies first). The owner
+   * only ever uses the Queues' async twins: a worker killed while holding a Queue's lock leaves
+   * it held until the owner's event loop runs that worker's `exit` handler (recovery), so a
+   * blocking call here could wait forever for a recovery it is itself holding up.
+   */
+  async #feed(): Promise<void> {
+    if (this.#feeding) return;
+    this.#feeding = true;
+    try {
+      for (;;) {
+        let task = this.#requeue.pop();
+        if (task === undefined && this.#slots.available > 0) {
+          task = this.#nextFromBacklog();
+          if (task !== undefined) this.#bind(task);
+        }
+        if (task === undefined) break;
+        void this.#pump();
+        if (!(await this.#put(task))) break;
+      }
+    } finally {
+      this.#feeding = false;
     }
-    if (this.#slots.available < this.#slots.count) void this.#pump();
+  }
+
+  #bind(task: Task): void {
+    const { slot, gen } = this.#slots.bind();
+    task.slot = slot;
+    task.gen = gen;
+    this.#bound[slot] = task;
+    task.future[setControl]({
+      cancel: () => this.#slots.cancel(slot, gen),
+      running: () => this.#slots.claimer(slot, gen) >= 0,
+    });
   }
 
   /** Put a bound task on the channel; false if the channel is full (it is retried later). */
-  #put(task: Task): boolean {
+  async #put(task: Task): Promise<boolean> {
     try {
-      this.#tasks.putNowait([task.slot, task.gen, task.fn, task.args, task.chunk]);
+      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk], 0);
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_FULL') {
         this.#requeue.push(task);
         return false;
       }
-      this.#settle(task, 0, error);
+      if (this.#bound[task.slot] === task) this.#settle(task, 0, error);
       return true;
     }
   }
@@ -308,14 +329,7 @@ export class Engine {
     try {
       let turn = 0;
       while (this.#slots.available < this.#slots.count) {
-        let item: ResultItem;
-        try {
-          item = this.#results.getNowait();
-        } catch (error) {
-          if (!(error instanceof Empty)) throw error;
-          turn = 0;
-          item = await this.#results.getAsync();
-        }
+        const item = await this.#results.getAsync();
         if (item !== 0) this.#onResult(item);
         if (++turn === RESULTS_PER_TURN) {
           turn = 0;
@@ -329,12 +343,8 @@ export class Engine {
 
   /** Wake a pump waiting for a result when tasks were settled without one. */
   #wakePump(): void {
-    if (!this.#pumping) return;
-    try {
-      this.#results.putNowait(0);
-    } catch {
-      // A full result channel already has items for the pump.
-    }
+    // A full result channel already has items for the pump: nothing to do then.
+    if (this.#pumping) this.#results.putAsync(0, 0).catch(() => {});
   }
 
   #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
@@ -352,7 +362,7 @@ export class Engine {
     }
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
-    this.#feed();
+    void this.#feed();
     this.#settleIdle();
   }
 
@@ -362,7 +372,7 @@ export class Engine {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
       task.slot = -1;
-      this.#feed();
+      void this.#feed();
     }
     this.#wakePump();
     this.#settleIdle();
@@ -385,9 +395,8 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Workers
 
-  /** Start worker `w`. The first call throws `ERR_UNSERIALIZABLE` for uncloneable initArgs. */
+  /** Start worker `w`; a copy of the initArgs waits for it on the init Queue. */
   #spawn(w: number): void {
-    if (this.#initializer !== undefined) this.#init.putNowait(this.#initArgs);
     const workerData: WorkerStart = {
       module: this.#module,
       index: w,
@@ -410,7 +419,7 @@ export class Engine {
       if (m.initError !== undefined) this.#break(rebuildError(m.initError));
     });
     worker.on('error', (error) => (running.error ??= error));
-    worker.on('exit', (code) => this.#onExit(w, running, code));
+    worker.on('exit', (code) => void this.#onExit(w, running, code));
   }
 
   /** The initializer (or the module's import) failed: fail everything, start no more workers. */
@@ -425,12 +434,12 @@ export class Engine {
     for (const r of this.#workers) void r?.worker.terminate();
   }
 
-  #onExit(w: number, running: Running, code: number): void {
+  async #onExit(w: number, running: Running, code: number): Promise<void> {
     this.#workers[w] = undefined;
     this.#tasks[recoverQueue](running.id);
     this.#results[recoverQueue](running.id);
     this.#init[recoverQueue](running.id);
-    this.#drainResults();
+    await this.#drainResults();
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
     for (const task of this.#bound) {
@@ -440,17 +449,20 @@ export class Engine {
       this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
     }
     if (current === TAKING) this.#requeueUnclaimed();
-    if (!this.#stopping && this.#broken === undefined) this.#spawn(w);
-    else if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+    if (!this.#stopping && this.#broken === undefined) {
+      if (this.#initializer !== undefined) await this.#init.putAsync(this.#initArgs);
+      if (!this.#stopping && this.#broken === undefined) this.#spawn(w);
+    }
+    if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
     this.#wakePump();
   }
 
   /** Handle every result already on the channel (after a worker died, before judging it). */
-  #drainResults(): void {
+  async #drainResults(): Promise<void> {
     for (;;) {
       let item: ResultItem;
       try {
-        item = this.#results.getNowait();
+        item = await this.#results.getAsync(0);
       } catch {
         return;
       }
@@ -464,6 +476,6 @@ export class Engine {
       if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
       if (!this.#requeue.includes(task)) this.#requeue.push(task);
     }
-    this.#feed();
+    void this.#feed();
   }
 }
