@@ -91,7 +91,7 @@ describe.each(bases)('Condition over $name', ({ make, levels }) => {
 
   test('wait(timeout) returns false after about the timeout, with the lock held again', () => {
     const cond = make();
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
     const [r, ms] = timed(() => cond.wait(120));
     expect(r).toBe(false);
     expectElapsed(ms, 120);
@@ -148,7 +148,7 @@ describe.each(bases)('Condition over $name', ({ make, levels }) => {
 
   test('waitFor returns the predicate\'s last value: at once, after a notify, or on timeout', async () => {
     const cond = make();
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
     let calls = 0;
     expect(cond.waitFor(() => (calls++, 'ready'), 0)).toBe('ready');
     expect(calls).toBe(1);
@@ -255,8 +255,8 @@ describe('Condition waiter-list capacity (maxWaiters)', () => {
     expect(cond.maxWaiters).toBe(2);
     const ctl = control();
     const runs = await waitersInOrder(cond, ctl, [undefined, undefined]);
-    cond.acquire();
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
+    expect(cond.acquire(5_000)).toBe(true);
     expect(() => cond.wait(1_000)).toThrow(expect.objectContaining({ code: 'ERR_TOO_MANY_WAITERS' }));
     await expect(cond.waitAsync(1_000)).rejects.toMatchObject({ code: 'ERR_TOO_MANY_WAITERS' });
     expect(() => cond.waitFor(() => false, 1_000)).toThrow(expect.objectContaining({ code: 'ERR_TOO_MANY_WAITERS' }));
@@ -274,7 +274,7 @@ describe('Condition waiter-list capacity (maxWaiters)', () => {
 
   test('waiters that timed out free their slots', async () => {
     const cond = new Condition(new Lock(), { maxWaiters: 2 });
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
     for (let i = 0; i < 5; i++) expect(cond.wait(5)).toBe(false);
     cond.release();
     const ctl = control();

@@ -103,7 +103,7 @@ describe.each(subjects)('$name: the lock contract', (s) => {
     expectElapsed(ms, 120);
     await other.letGo();
 
-    expect(x.acquire()).toBe(true);
+    expect(x.acquire(5_000)).toBe(true);
     const [gotThere, msThere] = await start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: s.kind, handle: x.handle, timeout: 120 }).result;
     expect(gotThere).toBe(false);
     expectElapsed(msThere, 120);
@@ -113,7 +113,7 @@ describe.each(subjects)('$name: the lock contract', (s) => {
 
   test('a blocked acquire returns true as soon as the holder releases', async () => {
     const x = s.make();
-    expect(x.acquire()).toBe(true);
+    expect(x.acquire(5_000)).toBe(true);
     const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: s.kind, handle: x.handle, timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 150));
     x.release();
@@ -199,7 +199,7 @@ describe.each(subjects)('$name: the lock contract', (s) => {
   test('bad timeouts throw RangeError / TypeError and leave the lock as it was', async () => {
     const x = s.make();
     for (const held of [false, true]) {
-      if (held) expect(x.acquire()).toBe(true);
+      if (held) expect(x.acquire(5_000)).toBe(true);
       for (const [bad, type] of [...BAD_RANGE.map((b) => [b, RangeError] as const), ...BAD_TYPE.map((b) => [b, TypeError] as const)]) {
         const t = bad as number;
         await expectBad(() => x.acquire(t), type);
@@ -216,7 +216,7 @@ describe.each(subjects)('$name: the lock contract', (s) => {
 
   test.each(['from', 'revive', 'message'])('the handle reaches a worker (%s) and attaches to the same lock', async (how) => {
     const x = s.make();
-    expect(x.acquire()).toBe(true);
+    expect(x.acquire(5_000)).toBe(true);
     const ctl = new SharedArrayBuffer(8);
     const w = start<{ type: string; first: boolean; second: boolean }>('locks.mjs', 'probe', {
       kind: s.kind,
@@ -235,7 +235,7 @@ describe.each(subjects)('$name: the lock contract', (s) => {
 describe('Lock specifics (Python semantics: no owner)', () => {
   test('another thread may release it', async () => {
     const lock = new Lock();
-    expect(lock.acquire()).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     expect(await start('locks.mjs', 'releaseForeign', { kind: 'Lock', handle: lock.handle }).result).toEqual({ ok: true });
     expect(lock.locked()).toBe(false);
     expect(lock.acquire(0)).toBe(true);
@@ -244,7 +244,7 @@ describe('Lock specifics (Python semantics: no owner)', () => {
 
   test('a release from a third thread wakes a thread blocked in acquire', async () => {
     const lock = new Lock();
-    expect(lock.acquire()).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     const blocked = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: 'Lock', handle: lock.handle, timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 150));
     expect(await start('locks.mjs', 'releaseForeign', { kind: 'Lock', handle: lock.handle }).result).toEqual({ ok: true });
@@ -265,7 +265,7 @@ describe('Lock specifics (Python semantics: no owner)', () => {
 
   test('the holder acquiring again is not re-entrant: false after the timeout, one release frees it', () => {
     const lock = new Lock();
-    expect(lock.acquire()).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     expect(lock.acquire(0)).toBe(false);
     const [got, ms] = timed(() => lock.acquire(100));
     expect(got).toBe(false);
@@ -282,7 +282,7 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
 
   test('the owner re-enters (even with timeout 0); free only when the count returns to 0', async () => {
     const lock = new RLock();
-    expect(lock.acquire()).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     expect(lock.acquire(0)).toBe(true);
     expect(await lock.acquireAsync(0)).toBe(true);
     lock.release();
@@ -296,8 +296,8 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
 
   test('another thread blocks until the owner has released every level', async () => {
     const lock = new RLock();
-    lock.acquire();
-    lock.acquire();
+    expect(lock.acquire(5_000)).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: 'RLock', handle: lock.handle, timeout: 10_000 });
     lock.release();
     await new Promise((r) => setTimeout(r, 200));
@@ -308,8 +308,8 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
 
   test('release by a thread that does not own it: ERR_NOT_OWNER, count unchanged', async () => {
     const lock = new RLock();
-    lock.acquire();
-    lock.acquire();
+    expect(lock.acquire(5_000)).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     expect(await start('locks.mjs', 'releaseForeign', { kind: 'RLock', handle: lock.handle }).result).toMatchObject({ code: 'ERR_NOT_OWNER' });
     expect(lock.locked()).toBe(true);
     lock.release();
@@ -321,7 +321,7 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
   test('release when nobody holds it: ERR_NOT_OWNER, still free', async () => {
     const lock = new RLock();
     expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_NOT_OWNER' }));
-    lock.acquire();
+    expect(lock.acquire(5_000)).toBe(true);
     lock.release();
     expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_NOT_OWNER' }));
     expect(lock.locked()).toBe(false);

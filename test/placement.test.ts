@@ -45,7 +45,7 @@ describe('placement in caller-owned memory', () => {
   test('Lock writes only inside its bytes, used from this thread and from a worker', async () => {
     const buffer = paddedBuffer(Lock.byteLength);
     const lock = new Lock({ buffer, byteOffset: PAD });
-    expect(lock.acquire()).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     expect(lock.acquire(20)).toBe(false);
     lock.release();
     expect(await lock.acquireAsync()).toBe(true);
@@ -61,8 +61,8 @@ describe('placement in caller-owned memory', () => {
   test('RLock writes only inside its bytes', async () => {
     const buffer = paddedBuffer(RLock.byteLength);
     const lock = new RLock({ buffer, byteOffset: PAD });
-    lock.acquire();
-    lock.acquire();
+    expect(lock.acquire(5_000)).toBe(true);
+    expect(lock.acquire(5_000)).toBe(true);
     const [got] = await start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: 'RLock', handle: lock.handle, timeout: 20 }).result;
     expect(got).toBe(false);
     lock.release();
@@ -79,7 +79,7 @@ describe('placement in caller-owned memory', () => {
     const byteLength = Condition.byteLength({ maxWaiters });
     const buffer = paddedBuffer(byteLength);
     const cond = new Condition(lockOf(), { buffer, byteOffset: PAD, maxWaiters });
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
     expect(cond.wait(10)).toBe(false);
     cond.notifyAll();
     cond.release();
@@ -88,7 +88,7 @@ describe('placement in caller-owned memory', () => {
       start<{ result: boolean }>('condition.mjs', 'waiter', { handle: cond.handle, ctl: ctl.buffer }, { index }),
     );
     await waitUntil(() => Atomics.load(ctl, 0) === 3, 10_000, 'three waiters');
-    cond.acquire();
+    expect(cond.acquire(5_000)).toBe(true);
     expect(() => cond.wait(10)).toThrow(expect.objectContaining({ code: 'ERR_TOO_MANY_WAITERS' }));
     cond.notify(3);
     cond.release();
@@ -157,7 +157,7 @@ describe('attaching: X.from and revive', () => {
     const c2 = revive(cond.handle) as Condition;
     expect(c2).toBeInstanceOf(Condition);
     expect(c2.lock).toBeInstanceOf(Lock);
-    c2.acquire();
+    expect(c2.acquire(5_000)).toBe(true);
     expect((cond.lock as Lock).locked()).toBe(true);
     cond.release();
     // A structured clone of a handle shares the memory (a new SharedArrayBuffer object, same bytes).
@@ -208,7 +208,7 @@ describe('attaching: X.from and revive', () => {
   test('handles survive structured cloning into a worker that then uses the lock', async () => {
     const buffer = paddedBuffer(Lock.byteLength);
     const lock = new Lock({ buffer, byteOffset: PAD });
-    lock.acquire();
+    expect(lock.acquire(5_000)).toBe(true);
     const w = start('locks.mjs', 'releaseForeign', { kind: 'Lock', handle: lock.handle, how: 'revive' });
     expect(await w.result).toEqual({ ok: true });
     await sleep(0);
