@@ -55,6 +55,17 @@ async function heldElsewhere(kind: string, x: LockLike) {
   };
 }
 
+/**
+ * Start a worker blocked in acquire(10 s) on `x`: resolves once it is about to block, plus
+ * 100 ms for it to get there. Its result is [acquired, ms it spent in acquire].
+ */
+async function blockedAcquirer(kind: string, x: { handle: unknown }) {
+  const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind, handle: x.handle, timeout: 10_000 });
+  await waitUntil(() => w.progress.length > 0, 10_000, 'the worker to try the lock');
+  await new Promise((r) => setTimeout(r, 100));
+  return w;
+}
+
 const BAD_RANGE = [-1, NaN, -Infinity];
 const BAD_TYPE = ['5', null, {}, 5n];
 
@@ -114,11 +125,11 @@ describe.each(subjects)('$name: the lock contract', (s) => {
   test('a blocked acquire returns true as soon as the holder releases', async () => {
     const x = s.make();
     expect(x.acquire(5_000)).toBe(true);
-    const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: s.kind, handle: x.handle, timeout: 10_000 });
-    await new Promise((r) => setTimeout(r, 150));
+    const w = await blockedAcquirer(s.kind, x);
     x.release();
     const [got, ms] = await w.result;
     expect(got).toBe(true);
+    expect(ms).toBeGreaterThan(80);
     expect(ms).toBeLessThan(5_000);
   });
 
@@ -245,11 +256,11 @@ describe('Lock specifics (Python semantics: no owner)', () => {
   test('a release from a third thread wakes a thread blocked in acquire', async () => {
     const lock = new Lock();
     expect(lock.acquire(5_000)).toBe(true);
-    const blocked = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: 'Lock', handle: lock.handle, timeout: 10_000 });
-    await new Promise((r) => setTimeout(r, 150));
+    const blocked = await blockedAcquirer('Lock', lock);
     expect(await start('locks.mjs', 'releaseForeign', { kind: 'Lock', handle: lock.handle }).result).toEqual({ ok: true });
-    const [got] = await blocked.result;
+    const [got, ms] = await blocked.result;
     expect(got).toBe(true);
+    expect(ms).toBeGreaterThan(80);
     expect(lock.locked()).toBe(false);
   });
 
@@ -298,12 +309,14 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
     const lock = new RLock();
     expect(lock.acquire(5_000)).toBe(true);
     expect(lock.acquire(5_000)).toBe(true);
-    const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind: 'RLock', handle: lock.handle, timeout: 10_000 });
+    const w = await blockedAcquirer('RLock', lock);
     lock.release();
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
     expect(lock.locked()).toBe(true);
     lock.release();
-    expect((await w.result)[0]).toBe(true);
+    const [got, ms] = await w.result;
+    expect(got).toBe(true);
+    expect(ms).toBeGreaterThan(180);
   });
 
   test('release by a thread that does not own it: ERR_NOT_OWNER, count unchanged', async () => {
