@@ -5,7 +5,6 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Condition, Lock, RLock } from 'sabsync';
-import { BrokenLock } from './fixtures/broken-lock.mjs';
 import { runMany } from './helpers/workers.js';
 
 const WORKERS = 4;
@@ -37,7 +36,8 @@ describe('lock-protected increments: 4 workers × 100,000, plain read-then-write
   });
 
   test('the same harness catches a broken lock (check-then-set without CAS): the total is wrong', async () => {
-    const total = await hammer('Broken', new BrokenLock());
+    // A free BrokenLock is 8 zeroed bytes; the workers attach with BrokenLock.from(handle).
+    const total = await hammer('Broken', { handle: { buffer: new SharedArrayBuffer(8), byteOffset: 0 } });
     expect(total).toBeLessThan(WORKERS * INCREMENTS);
   });
 });
