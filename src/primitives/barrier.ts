@@ -13,16 +13,17 @@
  *                             they leave with BrokenBarrierError
  *                  BROKEN:    until reset()
  *   3     COUNT    threads inside wait() (arrived, not yet left)   LOCK holders
- *   4     SEQ      +1 after every STATE change; sleepers park on   LOCK holders
- *                  it
+ *   4     SEQ      +1 after every STATE change (wraps around);     LOCK holders
+ *                  sleepers park on it
  *   5     PARTIES  how many threads make the barrier pass          the constructor
  *   6-7   TIMEOUT  Float64: default timeout of wait(), ms          the constructor
  *
  * A cycle: arrivals take indices 0, 1, ... from COUNT while STATE is FILLING and sleep; the one
- * that takes `parties - 1` runs its own action and sets DRAINING; the sleepers wake, see
- * DRAINING, and leave with their index; the last one out (COUNT back to 0) sets FILLING. A
- * thread arriving during DRAINING or RESETTING waits for FILLING, so a cycle never starts
- * before every thread of the previous one has seen how it ended. A timeout, an `abort()` or an
+ * that takes `parties - 1` runs its own action (holding LOCK, as Python does, so nobody can
+ * leave before it ends) and sets DRAINING; the sleepers wake, see DRAINING, and leave with
+ * their index; the last one out (COUNT back to 0) sets FILLING. A thread arriving during
+ * DRAINING or RESETTING waits for FILLING, so a cycle never starts before every thread of the
+ * previous one has seen how it ended. A timeout, an `abort()` or an
  * action that throws sets BROKEN: every sleeper wakes and throws `BrokenBarrierError`.
  *
  * Why no wake-up is lost: a thread decides to sleep while it holds LOCK, reads SEQ before

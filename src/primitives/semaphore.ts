@@ -4,7 +4,8 @@
  *
  *   word  name      meaning                                        written by
  *   ----  --------  ---------------------------------------------  --------------------------
- *   0     TAG       0x5AB5_0004 (Semaphore) / 0x5AB5_0005 (Bounded) the constructor
+ *   0     TAG       0x5AB5_0004 Semaphore,                         the constructor
+ *                   0x5AB5_0005 BoundedSemaphore
  *   1     VALUE     the counter, >= 0 at all times                 acquirers (CAS -1),
  *                                                                  releasers (CAS +n)
  *   2     SLEEPERS  threads in the slow path of acquire            those threads (+1 / -1)
@@ -12,7 +13,8 @@
  *                   BoundedSemaphore, 2^31 - 1 for a Semaphore
  *
  * VALUE only ever changes by compare-and-swap, so it never goes below 0 nor above LIMIT, and a
- * release that would pass LIMIT changes nothing.
+ * release that would pass LIMIT changes nothing. A BoundedSemaphore is a Semaphore whose LIMIT
+ * is its initial value and whose tag says so (as in Python, it differs only in `release`).
  *
  * Why no wake-up is lost: a sleeper increments SLEEPERS *before* it reads VALUE, and sleeps
  * comparing VALUE against 0. A releaser adds to VALUE *before* it reads SLEEPERS, and notifies
