@@ -40,7 +40,14 @@ export async function main() {
 /** Run the workers; return how many of them gave up on a lock. */
 async function run(jobs) {
   const workers = jobs.map((workerData) => new Worker(worker, { workerData }));
-  const gaveUp = await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0]));
-  await Promise.all(workers.map((w) => once(w, 'exit')));
+  const gaveUp = await Promise.all(workers.map(resultOf));
   return gaveUp.filter(Boolean).length;
+}
+
+/** Wait for a worker to exit; return the (last) message it posted: its result. */
+async function resultOf(worker) {
+  let result;
+  worker.on('message', (message) => (result = message));
+  await once(worker, 'exit');
+  return result;
 }

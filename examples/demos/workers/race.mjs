@@ -4,11 +4,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Barrier, Lock } from 'sabsync';
 
 const { delta, times } = workerData;
-const counter = new Int32Array(workerData.counter);
+const counter = new Int32Array(workerData.counter); // [the counter, workers ready to go]
+const READY = 1;
 const lock = workerData.lock ? Lock.from(workerData.lock) : null;
 const start = Barrier.from(workerData.start);
 
-start.wait(10_000); // set off together with the other worker
+// Set off together with the other worker: sleep in the Barrier until it has started too, then
+// spin until it is awake as well (waking up takes a while, and a million plain updates only a
+// few milliseconds: one worker could be done before the other one runs).
+start.wait(10_000);
+Atomics.add(counter, READY, 1);
+while (Atomics.load(counter, READY) < 2);
 const t0 = performance.now();
 if (lock) {
   for (let i = 0; i < times; i++) {
