@@ -41,5 +41,5 @@ if (style === 'poll') {
   let beats = 0;
   // wait() returns false when the interval passes, true as soon as stop is set.
   while (!stop.wait(every)) say(`beat ${++beats}`);
-  say(`stop seen after ${beats} beats; cleaning up, bye`);
+  say(`stop seen after ${beats} beat${beats === 1 ? '' : 's'}; cleaning up, bye`);
 }
