@@ -1,0 +1,195 @@
+// The primitives against their floors, side by side in one run:
+//   1. uncontended acquire + release on one thread (tinybench) vs a bare CAS + store;
+//   2. two workers x N lock-protected increments: Lock vs V8's Atomics.Mutex vs a hand-written
+//      futex lock vs Atomics.add with no lock (the floor);
+//   3. ping-pong round trips between two workers: Condition and Event vs raw
+//      Atomics.wait / Atomics.notify on one word (the floor).
+import * as sabsync from 'sabsync';
+import { fileURLToPath } from 'node:url';
+import { median, microRows, pick, probeNode, row, runNode, spread, workerRounds } from './lib.mjs';
+
+const { Condition, Lock, RLock, Semaphore, Event } = sabsync;
+
+export const title = 'Primitives: Lock, RLock, Semaphore, Condition, Event vs raw Atomics';
+
+const contendedWorker = new URL('./workers/primitives-contended.mjs', import.meta.url);
+const pingpongWorker = new URL('./workers/primitives-pingpong.mjs', import.meta.url);
+const mutexChild = new URL('./workers/primitives-mutex.mjs', import.meta.url);
+
+export async function run({ quick }) {
+  return [...(await uncontended(quick)), ...(await contended(quick)), ...(await pingPong(quick))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Uncontended acquire + release
+
+async function uncontended(quick) {
+  const group = 'uncontended acquire + release, one thread';
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  const lock = new Lock();
+  const rlock = new RLock();
+  const cases = [
+    {
+      name: 'floor: Atomics.compareExchange + Atomics.store',
+      baseline: true,
+      op(n) {
+        for (let i = 0; i < n; i++) {
+          Atomics.compareExchange(word, 0, 0, 1);
+          Atomics.store(word, 0, 0);
+        }
+      },
+    },
+    {
+      name: 'reference: 3-state futex lock fast path (CAS + sub)',
+      op(n) {
+        for (let i = 0; i < n; i++) {
+          if (Atomics.compareExchange(word, 0, 0, 1) !== 0) throw new Error('word left locked');
+          if (Atomics.sub(word, 0, 1) !== 1) throw new Error('word had waiters');
+        }
+      },
+    },
+    {
+      name: 'Lock acquire() + release()',
+      op(n) {
+        for (let i = 0; i < n; i++) {
+          lock.acquire();
+          lock.release();
+        }
+      },
+    },
+    {
+      name: 'RLock acquire() + release()',
+      op(n) {
+        for (let i = 0; i < n; i++) {
+          rlock.acquire();
+          rlock.release();
+        }
+      },
+    },
+  ];
+  if (Semaphore) {
+    const sem = new Semaphore(1);
+    cases.push({
+      name: 'Semaphore(1) acquire() + release()',
+      op(n) {
+        for (let i = 0; i < n; i++) {
+          sem.acquire();
+          sem.release();
+        }
+      },
+    });
+  }
+  const rows = await microRows(group, cases, { quick });
+  if (!Semaphore) rows.push(skipped(group, 'Semaphore(1) acquire() + release()', 'ns/op', 'Semaphore is not exported by this build'));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Two workers x N lock-protected increments
+
+async function contended(quick) {
+  const iterations = pick(quick, 1_000_000, 100_000);
+  const runs = pick(quick, 5, 1);
+  const warmup = pick(quick, iterations / 10, iterations);
+  const label = iterations.toLocaleString('en-US');
+  const whole = `contended: 2 workers x ${label} increments, whole run`;
+  const each = `contended: 2 workers x ${label} increments, per critical section`;
+
+  const counter = new SharedArrayBuffer(4);
+  const c = new Int32Array(counter);
+  const measure = (name, data) =>
+    workerRounds({
+      url: contendedWorker,
+      data: { counter, ...data },
+      iterations,
+      warmup,
+      runs,
+      reset: () => (c[0] = 0),
+      check: (n) => {
+        if (c[0] !== 2 * n) throw new Error(`${name}: counted ${c[0]}, expected ${2 * n}`);
+      },
+    });
+
+  const results = [];
+  const add = (name, times, extra = {}) => results.push({ name, times, ms: median(times), notes: [spread(times, 'ms')], ...extra });
+
+  add('floor: Atomics.add, no lock', await measure('Atomics.add', { kind: 'add' }), { baseline: true });
+  add('reference: 3-state futex lock on raw Atomics', await measure('futex lock', { kind: 'drepper', lockWord: new SharedArrayBuffer(4) }));
+  add('Lock', await measure('Lock', { kind: 'lock', handle: new Lock().handle }));
+  add('RLock', await measure('RLock', { kind: 'rlock', handle: new RLock().handle }));
+
+  const mutexName = 'V8 Atomics.Mutex (node --harmony-struct)';
+  const available = await probeNode(['--harmony-struct'], "typeof Atomics.Mutex === 'function' && typeof Atomics.Mutex.lock === 'function'");
+  if (available === true) {
+    const { times } = await runNode(['--harmony-struct'], fileURLToPath(mutexChild), [iterations, warmup, runs].map(String));
+    add(mutexName, times);
+    const mutexMs = median(times);
+    const lockRow = results.find((r) => r.name === 'Lock');
+    lockRow.notes.push(`${(lockRow.ms / mutexMs).toFixed(2)}x the time of Atomics.Mutex (target <= 1)`);
+  } else {
+    results.push({ name: mutexName, skip: `skipped, Atomics.Mutex unavailable: ${available}` });
+  }
+
+  const note = (r) => r.notes.filter(Boolean).join('; ');
+  return [
+    ...results.map((r) => (r.skip ? skipped(whole, r.name, 'ms', r.skip) : row(whole, r.name, r.ms, 'ms', { baseline: r.baseline, note: note(r) }))),
+    ...results.map((r) =>
+      r.skip ? skipped(each, r.name, 'ns/op', r.skip) : row(each, r.name, (r.ms * 1e6) / (2 * iterations), 'ns/op', { baseline: r.baseline }),
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Ping-pong between two workers
+
+async function pingPong(quick) {
+  const rounds = pick(quick, 20_000, 2_000);
+  const runs = pick(quick, 5, 1);
+  const group = `ping-pong: 2 workers x ${rounds.toLocaleString('en-US')} round trips`;
+  const turn = new SharedArrayBuffer(4);
+  const t = new Int32Array(turn);
+  const unit = 'µs/round trip';
+  const measure = async (name, data, extra = {}, reset = () => {}) => {
+    const times = await workerRounds({
+      url: pingpongWorker,
+      data: { turn, ...data },
+      iterations: rounds,
+      warmup: pick(quick, rounds / 10, rounds),
+      runs,
+      reset: () => {
+        t[0] = 0;
+        reset();
+      },
+      check: (n) => {
+        if (t[0] !== 2 * n) throw new Error(`${name}: ${t[0]} turns taken, expected ${2 * n}`);
+      },
+    });
+    const perRound = 1000 / rounds;
+    return row(group, name, median(times) * perRound, unit, { ...extra, note: spread(times, unit, perRound) });
+  };
+
+  const rows = [
+    await measure('floor: Atomics.wait / Atomics.notify on one word', { kind: 'raw' }, { baseline: true }),
+    await measure('Condition over a Lock', { kind: 'condition', handles: { cond: new Condition(new Lock()).handle } }),
+    await measure('Condition over an RLock (the default)', { kind: 'condition', handles: { cond: new Condition().handle } }),
+  ];
+  const eventName = 'Event x 2 (set / wait / clear)';
+  if (Event) {
+    const ping = new Event();
+    const pong = new Event();
+    const handles = { ping: ping.handle, pong: pong.handle };
+    const reset = () => {
+      ping.clear();
+      pong.clear();
+    };
+    rows.push(await measure(eventName, { kind: 'event', handles }, {}, reset));
+  } else {
+    rows.push(skipped(group, eventName, unit, 'Event is not exported by this build'));
+  }
+  return rows;
+}
+
+/** A row that could not be measured here, with the reason. */
+function skipped(group, name, unit, note) {
+  return { group, name, value: null, unit, note };
+}
