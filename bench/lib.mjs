@@ -185,17 +185,21 @@ export function runNode(flags, script, args = []) {
   });
 }
 
-/** Whether `node ...flags` starts and `expression` is truthy there; resolves to a reason if not. */
-export function probeNode(flags, expression) {
+/**
+ * Whether `expression` is truthy in `node ...flags`: resolves to true, or to a sentence saying
+ * why not (`what` names the feature, e.g. 'Atomics.Mutex').
+ */
+export function probeNode(flags, expression, what) {
+  const node = ['node', ...flags].join(' ');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...flags, '-e', `process.exit((${expression}) ? 0 : 3)`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => resolve(`cannot start node: ${e.message}`));
+    child.on('error', (e) => resolve(`cannot start ${node}: ${e.message}`));
     child.on('close', (code) => {
       if (code === 0) resolve(true);
-      else if (code === 3) resolve(`not available under node ${flags.join(' ')}`);
-      else resolve(`node rejects ${flags.join(' ')}: ${err.trim().split('\n')[0] ?? `exit ${code}`}`);
+      else if (code === 3) resolve(`${what} is not available under ${node}`);
+      else resolve(`${node} does not start (${err.trim().split('\n')[0] || `exit ${code}`})`);
     });
   });
 }

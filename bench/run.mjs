@@ -109,7 +109,7 @@ function machineLine(m) {
 function printMarkdown(results) {
   console.log(`Measured ${results.date.slice(0, 10)} on ${machineLine(results.machine)}.\n`);
   for (const [, bench] of Object.entries(results.benches)) {
-    console.log(`### ${bench.title}\n`);
+    console.log(`### ${bench.title}${bench.quick ? ' (--quick smoke run: small counts, not for comparison)' : ''}\n`);
     if (bench.error) {
       console.log(`Failed: ${bench.error}\n`);
       continue;
@@ -118,7 +118,8 @@ function printMarkdown(results) {
       const b = list.find((r) => r.baseline);
       console.log(`**${group}**${b ? ` (ratio: ${ratioMeaning(b.unit)})` : ''}\n`);
       console.log('| | value | unit | ratio | note |\n|---|---:|---|---:|---|');
-      for (const r of list) console.log(`| ${r.name} | ${fmt(r.value)} | ${r.unit} | ${fmtRatio(r)} | ${r.note ?? ''} |`);
+      const cell = (text) => text.replaceAll('|', '\\|');
+      for (const r of list) console.log(`| ${cell(r.name)} | ${fmt(r.value)} | ${r.unit} | ${fmtRatio(r)} | ${cell(r.note ?? '')} |`);
       console.log('');
     }
   }
@@ -154,11 +155,12 @@ async function main() {
   let failed = false;
   for (const f of files) {
     const key = basename(f, '.bench.mjs');
-    const mod = await import(pathToFileURL(join(here, f)).href);
-    const title = typeof mod.title === 'string' ? mod.title : key;
-    console.log(`\n== ${title} (${f})`);
     const t0 = performance.now();
+    let title = key;
     try {
+      const mod = await import(pathToFileURL(join(here, f)).href);
+      if (typeof mod.title === 'string') title = mod.title;
+      console.log(`\n== ${title} (${f})`);
       if (typeof mod.run !== 'function') throw new Error(`${f} does not export run({ quick })`);
       const rows = await mod.run({ quick: opts.quick });
       checkRows(f, rows);
@@ -167,7 +169,7 @@ async function main() {
     } catch (error) {
       failed = true;
       benches[key] = { title, file: f, date, quick: opts.quick, error: String(error?.stack ?? error) };
-      console.log(`  FAILED: ${error?.stack ?? error}`);
+      console.log(`  FAILED (${f}): ${error?.stack ?? error}`);
     }
     console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
