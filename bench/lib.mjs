@@ -9,6 +9,7 @@
 // `done` (the ~0.1 ms of wake-up and message latency is the same for every row of a group).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { basename } from 'node:path';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 
@@ -92,21 +93,22 @@ const STOP = -1;
  *
  * `data` goes to every worker as `workerData.data` (with `workerData.index` 0..workers-1).
  * `reset()` runs on the main thread before every round, `check(n)` after it (throw on a wrong
- * result: a benchmark that computes the wrong thing must not report a number).
+ * result: a benchmark that computes the wrong thing must not report a number). A worker that
+ * throws or exits, or a round still running after `roundTimeout` ms (a deadlock), rejects;
+ * the workers are then terminated, since a partner may be left waiting forever.
  */
-export async function workerRounds({ url, workers = 2, data, iterations, warmup, runs, reset = () => {}, check = () => {} }) {
+export async function workerRounds({ url, workers = 2, data, iterations, warmup, runs, reset = () => {}, check = () => {}, roundTimeout = 120_000 }) {
   const control = new Int32Array(new SharedArrayBuffer(8));
   const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { control: control.buffer, index, data } }));
-  const pending = new Map(); // generation -> { left, resolve }
+  let current; // the round in flight: { left, resolve, reject }
   let failure;
   const fail = (error) => {
     failure ??= error;
-    for (const p of pending.values()) p.reject(error);
+    current?.reject(failure);
   };
   for (const w of threads) {
-    w.on('message', (m) => {
-      const p = pending.get(m.gen);
-      if (p && --p.left === 0) p.resolve();
+    w.on('message', () => {
+      if (--current.left === 0) current.resolve();
     });
     w.on('error', fail);
     w.on('exit', (code) => {
@@ -116,14 +118,21 @@ export async function workerRounds({ url, workers = 2, data, iterations, warmup,
   const round = async (gen, n) => {
     if (failure) throw failure;
     reset();
-    const done = new Promise((resolve, reject) => pending.set(gen, { left: workers, resolve, reject }));
+    let timer;
+    const done = new Promise((resolve, reject) => {
+      current = { left: workers, resolve, reject };
+      timer = setTimeout(() => fail(new Error(`bench round of ${url} still running after ${roundTimeout} ms: deadlock?`)), roundTimeout);
+    });
     Atomics.store(control, COUNT, n);
     const t0 = performance.now();
     Atomics.store(control, GEN, gen);
     Atomics.notify(control, GEN);
-    await done;
+    try {
+      await done;
+    } finally {
+      clearTimeout(timer);
+    }
     const ms = performance.now() - t0;
-    pending.delete(gen);
     check(n);
     return ms;
   };
@@ -132,10 +141,14 @@ export async function workerRounds({ url, workers = 2, data, iterations, warmup,
     const times = [];
     for (let i = 0; i < runs; i++) times.push(await round(i + 2, iterations));
     return times;
+  } catch (error) {
+    failure ??= error;
+    throw error;
   } finally {
     Atomics.store(control, GEN, STOP);
     Atomics.notify(control, GEN);
-    await Promise.all(threads.map((w) => new Promise((resolve) => (w.threadId < 0 ? resolve() : w.once('exit', resolve)))));
+    if (failure) await Promise.all(threads.map((w) => w.terminate()));
+    else await Promise.all(threads.map((w) => new Promise((resolve) => (w.threadId < 0 ? resolve() : w.once('exit', resolve)))));
   }
 }
 
@@ -164,7 +177,7 @@ export function serveRounds(body) {
 
 /**
  * Run `node [...flags] script ...args` and parse the JSON its stdout ends with.
- * Rejects with the child's stderr if it exits non-zero.
+ * Rejects, naming the child's error, if it exits non-zero.
  */
 export function runNode(flags, script, args = []) {
   return new Promise((resolve, reject) => {
@@ -175,7 +188,11 @@ export function runNode(flags, script, args = []) {
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`node ${flags.join(' ')} ${script} exited with ${code}: ${err.trim()}`));
+      if (code !== 0) {
+        const lines = err.split('\n').map((l) => l.trim()).filter(Boolean);
+        const cause = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1) ?? 'no output';
+        return reject(new Error(`child node ${flags.join(' ')} ${basename(script)} exited with code ${code}: ${cause}`));
+      }
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()));
       } catch {
