@@ -4,11 +4,9 @@
 //      futex lock vs Atomics.add with no lock (the floor);
 //   3. ping-pong round trips between two workers: Condition and Event vs raw
 //      Atomics.wait / Atomics.notify on one word (the floor).
-import * as sabsync from 'sabsync';
 import { fileURLToPath } from 'node:url';
+import { Condition, Event, Lock, RLock, Semaphore } from 'sabsync';
 import { median, microRows, pick, probeNode, row, runNode, spread, workerRounds } from './lib.mjs';
-
-const { Condition, Lock, RLock, Semaphore, Event } = sabsync;
 
 export const title = 'Primitives: Lock, RLock, Semaphore, Condition, Event vs raw Atomics';
 
@@ -28,6 +26,7 @@ async function uncontended(quick) {
   const word = new Int32Array(new SharedArrayBuffer(4));
   const lock = new Lock();
   const rlock = new RLock();
+  const sem = new Semaphore(1);
   const cases = [
     {
       name: 'floor: Atomics.compareExchange + Atomics.store',
@@ -66,10 +65,7 @@ async function uncontended(quick) {
         }
       },
     },
-  ];
-  if (Semaphore) {
-    const sem = new Semaphore(1);
-    cases.push({
+    {
       name: 'Semaphore(1) acquire() + release()',
       op(n) {
         for (let i = 0; i < n; i++) {
@@ -77,11 +73,9 @@ async function uncontended(quick) {
           sem.release();
         }
       },
-    });
-  }
-  const rows = await microRows(group, cases, { quick });
-  if (!Semaphore) rows.push(skipped(group, 'Semaphore(1) acquire() + release()', 'ns/op', 'Semaphore is not exported by this build'));
-  return rows;
+    },
+  ];
+  return microRows(group, cases, { quick });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +105,7 @@ async function contended(quick) {
     });
 
   const results = [];
-  const add = (name, times, extra = {}) => results.push({ name, times, ms: median(times), notes: [spread(times, 'ms')], ...extra });
+  const add = (name, times, extra = {}) => results.push({ name, ms: median(times), notes: [spread(times, 'ms')], ...extra });
 
   add('floor: Atomics.add, no lock', await measure('Atomics.add', { kind: 'add' }), { baseline: true });
   add('reference: 3-state futex lock on raw Atomics', await measure('futex lock', { kind: 'drepper', lockWord: new SharedArrayBuffer(4) }));
@@ -141,7 +135,7 @@ async function contended(quick) {
   return [
     ...results.map((r) => (r.skip ? skipped(whole, r.name, 'ms', r.skip) : row(whole, r.name, r.ms, 'ms', { baseline: r.baseline, note: note(r) }))),
     ...results.map((r) =>
-      r.skip ? skipped(each, r.name, 'ns/op', r.skip) : row(each, r.name, (r.ms * 1e6) / (2 * iterations), 'ns/op', { baseline: r.baseline }),
+      r.skip ? skipped(each, r.name, 'ns/critical section', r.skip) : row(each, r.name, (r.ms * 1e6) / (2 * iterations), 'ns/critical section', { baseline: r.baseline }),
     ),
   ];
 }
@@ -175,25 +169,18 @@ async function pingPong(quick) {
     return row(group, name, median(times) * perRound, unit, { ...extra, note: spread(times, unit, perRound) });
   };
 
-  const rows = [
+  const ping = new Event();
+  const pong = new Event();
+  const clearBoth = () => {
+    ping.clear();
+    pong.clear();
+  };
+  return [
     await measure('floor: Atomics.wait / Atomics.notify on one word', { kind: 'raw' }, { baseline: true }),
     await measure('Condition over a Lock', { kind: 'condition', handles: { cond: new Condition(new Lock()).handle } }),
     await measure('Condition over an RLock (the default)', { kind: 'condition', handles: { cond: new Condition().handle } }),
+    await measure('Event x 2 (set / wait / clear)', { kind: 'event', handles: { ping: ping.handle, pong: pong.handle } }, {}, clearBoth),
   ];
-  const eventName = 'Event x 2 (set / wait / clear)';
-  if (Event) {
-    const ping = new Event();
-    const pong = new Event();
-    const handles = { ping: ping.handle, pong: pong.handle };
-    const reset = () => {
-      ping.clear();
-      pong.clear();
-    };
-    rows.push(await measure(eventName, { kind: 'event', handles }, {}, reset));
-  } else {
-    rows.push(skipped(group, eventName, unit, 'Event is not exported by this build'));
-  }
-  return rows;
 }
 
 /** A row that could not be measured here, with the reason. */
