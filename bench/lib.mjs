@@ -4,7 +4,7 @@
 // Worker-based benchmarks follow one protocol. The main thread starts the workers once and then
 // runs rounds: it resets the shared state, writes the round's iteration count, bumps a
 // generation word and notifies; every worker runs its body for that count and posts `done`.
-// The first round is a shorter warm-up (JIT, caches, thread start-up) and is not reported; the
+// The first round is a warm-up (JIT, caches, thread start-up) and is not reported; the
 // figure is the median of the measured rounds, timed on the main thread from "go" to the last
 // `done` (the ~0.1 ms of wake-up and message latency is the same for every row of a group).
 import { spawn } from 'node:child_process';
@@ -79,6 +79,19 @@ export function row(group, name, value, unit, extra = {}) {
   return r;
 }
 
+/** A row that cannot be measured here (a missing feature), with the reason. */
+export function skippedRow(group, name, unit, reason) {
+  return { group, name, value: null, unit, note: reason };
+}
+
+/**
+ * A row whose measurement failed (wrong result, crash, deadlock). The other rows still report;
+ * the runner lists the failures and exits non-zero.
+ */
+export function failedRow(group, name, unit, error) {
+  return { group, name, value: null, unit, note: `FAILED: ${error?.message ?? error}`, failed: true };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rounds in worker threads: the main-thread side
 
@@ -97,7 +110,7 @@ const STOP = -1;
  * throws or exits, or a round still running after `roundTimeout` ms (a deadlock), rejects;
  * the workers are then terminated, since a partner may be left waiting forever.
  */
-export async function workerRounds({ url, workers = 2, data, iterations, warmup, runs, reset = () => {}, check = () => {}, roundTimeout = 120_000 }) {
+export async function workerRounds({ url, workers = 2, data, iterations, warmup, runs, reset = () => {}, check = () => {}, roundTimeout = 30_000 }) {
   const control = new Int32Array(new SharedArrayBuffer(8));
   const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { control: control.buffer, index, data } }));
   let current; // the round in flight: { left, resolve, reject }
@@ -112,7 +125,7 @@ export async function workerRounds({ url, workers = 2, data, iterations, warmup,
     });
     w.on('error', fail);
     w.on('exit', (code) => {
-      if (Atomics.load(control, GEN) !== STOP) fail(new Error(`bench worker ${url} exited with code ${code} mid-run`));
+      if (Atomics.load(control, GEN) !== STOP) fail(new Error(`a ${basename(String(url))} worker exited with code ${code} mid-run`));
     });
   }
   const round = async (gen, n) => {
@@ -121,7 +134,7 @@ export async function workerRounds({ url, workers = 2, data, iterations, warmup,
     let timer;
     const done = new Promise((resolve, reject) => {
       current = { left: workers, resolve, reject };
-      timer = setTimeout(() => fail(new Error(`bench round of ${url} still running after ${roundTimeout} ms: deadlock?`)), roundTimeout);
+      timer = setTimeout(() => fail(new Error(`a round of ${basename(String(url))} still running after ${roundTimeout} ms: deadlock?`)), roundTimeout);
     });
     Atomics.store(control, COUNT, n);
     const t0 = performance.now();

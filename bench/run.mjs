@@ -4,9 +4,13 @@
 // per group, and writes bench/results.json: the rows with their ratios, the date and the machine.
 //
 // A bench file exports `title` (string) and `async run({ quick })` returning rows
-// `{ group, name, value, unit, baseline?: true, note? }`. `value: null` (with a `note` saying
-// why) marks a row that could not be measured here. Within a group, every row with the same unit
-// as the group's `baseline: true` row gets `ratio = value / baseline`:
+// `{ group, name, value, unit, baseline?: true, note?, failed?: true }`. `value: null` (with a
+// `note` saying why) marks a row that could not be measured here; adding `failed: true` marks a
+// measurement that went wrong (wrong result, crash, deadlock): the run then exits non-zero.
+// lib.mjs has `row`, `skippedRow` and `failedRow` to build them.
+//
+// Within a group, every row with the same unit as the group's `baseline: true` row gets
+// `ratio = value / baseline`:
 //   - for time-like units (ns/op, ms, µs/round trip): x the baseline's time, lower is better;
 //   - for rate units (anything ending in /s): x the baseline's rate, higher is better.
 //
@@ -166,6 +170,10 @@ async function main() {
       checkRows(f, rows);
       benches[key] = { title, file: f, date, quick: opts.quick, rows: withRatios(rows) };
       printTables(benches[key].rows);
+      for (const r of rows.filter((r) => r.failed)) {
+        failed = true;
+        console.log(`  ${r.group} / ${r.name}: ${r.note}`);
+      }
     } catch (error) {
       failed = true;
       benches[key] = { title, file: f, date, quick: opts.quick, error: String(error?.stack ?? error) };
