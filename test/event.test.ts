@@ -119,6 +119,20 @@ describe('Event across threads', () => {
     expectElapsed(elapsed, 80);
   });
 
+  test.each([false, true])('a stray wake-up is not a set(): the wait (async: %s) sleeps on and times out', async (async) => {
+    const ev = new Event();
+    const run = start<[boolean, number]>(FILE, 'waitOnce', { handle: ev.handle, async, timeout: 300 }, { timeout: 15_000 });
+    await waitUntil(() => sleepers(ev) === 1, 5_000, 'the worker to wait');
+    // White-box: wake whoever sleeps on STATE (word 1) without changing it, as a set() that was
+    // preempted between its CAS and its notify would do to a later wait.
+    const { buffer, byteOffset } = ev.handle;
+    const state = new Int32Array(buffer, byteOffset, 4);
+    await waitUntil(() => Atomics.notify(state, 1) === 1, 5_000, 'the worker to be asleep');
+    const [result, elapsed] = await run.result;
+    expect(result).toBe(false);
+    expectElapsed(elapsed, 300);
+  });
+
   test('set() immediately followed by clear() wakes every one of 6 waiting workers', async () => {
     const ev = new Event();
     const runs = Array.from({ length: 6 }, (_, index) =>

@@ -41,8 +41,13 @@ function* waitSteps(i32: Int32Array, seen: number, deadline: number): Steps<bool
   try {
     // SLEEPERS was raised before the park compares STATE with `seen`: a set() either shows in
     // that comparison or reads SLEEPERS > 0 and notifies.
-    if ((yield park(i32, STATE, seen, deadline)) !== 'timed-out') return true;
-    return Atomics.load(i32, STATE) !== seen;
+    // A wake-up proves nothing by itself (a set() preempted between its CAS and its notify can
+    // wake a later wait): only a changed STATE means a set() happened.
+    for (;;) {
+      const r = yield park(i32, STATE, seen, deadline);
+      if (Atomics.load(i32, STATE) !== seen) return true;
+      if (r === 'timed-out') return false;
+    }
   } finally {
     Atomics.sub(i32, SLEEPERS, 1);
   }
