@@ -8,7 +8,9 @@
  *                   0x5AB5_0005 BoundedSemaphore
  *   1     VALUE     the counter, >= 0 at all times                 acquirers (CAS -1),
  *                                                                  releasers (CAS +n)
- *   2     SLEEPERS  threads in the slow path of acquire            those threads (+1 / -1)
+ *   2     SLEEPERS  threads in the slow path of acquire: +1 for    those threads (+/-)
+ *                   a blocking one, +ASYNC_SLEEPER (2^16) for an
+ *                   async one
  *   3     LIMIT     largest VALUE allowed: the initial value of a  the constructor
  *                   BoundedSemaphore, 2^31 - 1 for a Semaphore
  *
@@ -24,15 +26,21 @@
  * does not sleep. If the release lands between the sleeper's read and its park, VALUE is no
  * longer 0 and the park returns at once. A woken sleeper that finds VALUE back at 0 (another
  * thread took the permit first) sleeps again: the permit was used, none is lost.
+ *
+ * A release of n wakes n sleepers — unless an async one may be among them: a waitAsync
+ * sleeper acts on its wake-up only when its thread next runs its event loop (never, if that
+ * thread is blocked), so then the release wakes them all and the losers sleep again.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, runAsync, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, parkingAsync, runAsync, runSync, wake, type Steps } from './futex.js';
 import { hold, holdAsync } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 
 const VALUE = 1;
 const SLEEPERS = 2;
 const LIMIT = 3;
+
+const ASYNC_SLEEPER = 1 << 16;
 
 const INT32_MAX = 0x7fffffff;
 
@@ -56,7 +64,8 @@ function tryTake(i32: Int32Array): boolean {
 
 /** Take one permit, sleeping while VALUE is 0; false if `deadline` passes first. */
 function* acquireSteps(i32: Int32Array, deadline: number): Steps<boolean> {
-  Atomics.add(i32, SLEEPERS, 1);
+  const sleeper = parkingAsync() ? ASYNC_SLEEPER : 1;
+  Atomics.add(i32, SLEEPERS, sleeper);
   try {
     for (;;) {
       if (tryTake(i32)) return true;
@@ -65,7 +74,7 @@ function* acquireSteps(i32: Int32Array, deadline: number): Steps<boolean> {
       if ((yield park(i32, VALUE, 0, deadline)) === 'timed-out') return false;
     }
   } finally {
-    Atomics.sub(i32, SLEEPERS, 1);
+    Atomics.sub(i32, SLEEPERS, sleeper);
   }
 }
 
@@ -154,7 +163,8 @@ export class Semaphore {
       v = seen;
     }
     // VALUE was raised before this read of SLEEPERS: see the lost-wake-up argument above.
-    if (Atomics.load(i32, SLEEPERS) > 0) wake(i32, VALUE, n);
+    const sleepers = Atomics.load(i32, SLEEPERS);
+    if (sleepers > 0) wake(i32, VALUE, sleepers >= ASYNC_SLEEPER ? Infinity : n);
   }
 
   /** Take a permit and return a guard for `using`; `TimeoutError` if none came in time. */
