@@ -32,7 +32,7 @@
  * SEQ makes the park return at once, and one made before it was seen under LOCK.
  */
 import { BrokenBarrierError, rangeError, typeError } from './errors.js';
-import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -161,7 +161,7 @@ export class Barrier {
    * `BrokenBarrierError`; a broken barrier is usable again. Python: `Barrier.reset()`.
    */
   reset(): void {
-    this.#lockNow();
+    raw.lockBriefly(this.#i32, LOCK, 'reset');
     const state = Atomics.load(this.#i32, STATE);
     // Threads still inside must first see how their cycle ended: RESETTING lets the last one
     // out restore FILLING, as DRAINING does.
@@ -175,7 +175,7 @@ export class Barrier {
    * `BrokenBarrierError`. Python: `Barrier.abort()`.
    */
   abort(): void {
-    this.#lockNow();
+    raw.lockBriefly(this.#i32, LOCK, 'abort');
     this.#setState(BROKEN);
     raw.unlock(this.#i32, LOCK);
   }
@@ -248,14 +248,6 @@ export class Barrier {
     Atomics.store(this.#i32, STATE, state);
     Atomics.add(this.#i32, SEQ, 1);
     wake(this.#i32, SEQ);
-  }
-
-  /** Take LOCK for `reset` / `abort`, which have no async twin: park where allowed, else spin. */
-  #lockNow(): void {
-    const i32 = this.#i32;
-    if (raw.tryLock(i32, LOCK)) return;
-    if (canBlock()) runSync(raw.lockSteps(i32, LOCK, Infinity), 'reset');
-    else while (!raw.tryLock(i32, LOCK));
   }
 }
 
