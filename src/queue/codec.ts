@@ -8,6 +8,8 @@
  *   4        NUMBER     7 bytes of padding, the float64 at byte 8 (so -0 and NaN survive; an
  *                       item starts on an 8-byte boundary, so the queue reads it in place)
  *   5        STRING     u32 length, UTF-8 bytes
+ *   9        UTF16      u32 length, UTF-16 code units: a string with a lone surrogate, which
+ *                       UTF-8 cannot carry and structured clone keeps
  *   6        JSON       u32 length, UTF-8 JSON text — only for values JSON round-trips exactly
  *   7        V8         `node:v8` serialization (Map, Set, Date, BigInt, RegExp, typed arrays,
  *                       undefined inside, -0, NaN, cycles, shared references...)
@@ -36,6 +38,7 @@ const T_STRING = 5;
 const T_JSON = 6;
 const T_V8 = 7;
 const T_SHARED = 8;
+const T_UTF16 = 9;
 
 /** Bytes of an encoded number: the tag, padding, and the float64 at byte 8. */
 export const NUMBER_BYTES = 16;
@@ -84,6 +87,18 @@ function writeText(tag: number, s: string, at: number): number {
   const n = utf8.encodeInto(s, scratch.subarray(at + 5)).written;
   writeU32(at + 1, n);
   return at + 5 + n;
+}
+
+function writeUtf16(s: string): number {
+  room(5 + s.length * 2);
+  scratch[0] = T_UTF16;
+  writeU32(1, s.length);
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    scratch[5 + 2 * i] = u;
+    scratch[6 + 2 * i] = u >>> 8;
+  }
+  return 5 + s.length * 2;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +271,7 @@ export function encode(value: unknown): Uint8Array {
       end = NUMBER_BYTES;
       break;
     case 'string':
-      end = writeText(T_STRING, value, 0);
+      end = value.isWellFormed() ? writeText(T_STRING, value, 0) : writeUtf16(value);
       break;
     case 'undefined':
       scratch[0] = T_UNDEFINED;
@@ -307,6 +322,13 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       return num[0];
     case T_STRING:
       return text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1)));
+    case T_UTF16: {
+      const units = new Uint16Array(readU32(bytes, at + 1));
+      for (let i = 0; i < units.length; i++) units[i] = bytes[at + 5 + 2 * i]! | (bytes[at + 6 + 2 * i]! << 8);
+      let s = '';
+      for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.subarray(i, i + 8192));
+      return s;
+    }
     case T_JSON:
       return JSON.parse(text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1))));
     case T_V8:
