@@ -33,6 +33,10 @@ const samples: [string, unknown][] = [
   ['undefined', undefined],
   ['a BigInt', -(2n ** 100n)],
   ['a plain object', { id: 1, name: 'x'.repeat(32), tags: ['a', 'b', 'c'], nested: { deep: [1, { k: 'v' }] } }],
+  ['int32 edges and floats', [2 ** 31 - 1, -(2 ** 31), 2 ** 31, -1, 0.1, 1e300, -1e-300]],
+  ['short and long non-ASCII keys and values', { é: 'ü', 日本: ['🎉'], ['k'.repeat(40) + 'é']: 'v'.repeat(40) + 'ß' }],
+  ['an own __proto__ key', JSON.parse('{"__proto__": 1, "a": 2}')],
+  ['a null-prototype object', Object.assign(Object.create(null), { a: 1 })],
   ['an object with undefined and -0 inside', { u: undefined, z: -0, n: NaN, a: [undefined, -0] }],
   ['an array with holes', [1, , 3]], // eslint-disable-line no-sparse-arrays
   ['a Map', new Map<unknown, unknown>([[1, 'one'], ['two', { 2: 2 }], [{ k: 1 }, [1]]])],

@@ -10,19 +10,24 @@
  *   5        STRING     u32 length, UTF-8 bytes
  *   9        UTF16      u32 length, UTF-16 code units: a string with a lone surrogate, which
  *                       UTF-8 cannot carry and structured clone keeps
- *   6        JSON       u32 length, UTF-8 JSON text — only for values JSON round-trips exactly
+ *   6        COMPACT    plain data packed in one walk (see "compact" below): plain objects,
+ *                       dense arrays, strings, numbers (int32 or float64), booleans, null,
+ *                       undefined — the common item shapes; -0 and NaN survive
  *   7        V8         `node:v8` serialization (Map, Set, Date, BigInt, RegExp, typed arrays,
- *                       undefined inside, -0, NaN, cycles, shared references...)
+ *                       cycles, shared references, class instances...)
  *   8        SHARED     u32 length, JSON array of the ids of the buffers the item refers to
  *                       (buffers.ts), then an encoding of the item in which every buffer, typed
  *                       array over one and sabsync primitive is replaced by a marker object
  *
- * Why this split (bench/queue.bench.mjs measures it): numbers and strings are the common items
- * and cost one store or one `encodeInto`. For objects, JSON + UTF-8 is about 3–4× faster than
- * `node:v8`'s serializer for small plain objects, but loses -0, NaN, undefined, Map, Date...
- * so one walk (`scan`) decides: JSON when the value round-trips exactly, v8 otherwise. The
- * same walk finds shared buffers and primitives, which neither serializer can carry. Where
- * `node:v8` is missing (not Node), values that need it are `ERR_UNSERIALIZABLE`.
+ * Why this split (measured by bench/queue.bench.mjs, "codec" group, and by hand on this
+ * machine): numbers and strings are the common items and cost one store or one `encodeInto`.
+ * For a small object `{ id, name, tags: [3 strings] }`, JSON.stringify + encodeInto took
+ * ≈ 0.77 µs and decode + JSON.parse ≈ 0.85 µs (and JSON loses -0, NaN, undefined), `node:v8`
+ * ≈ 3× that, postMessage's native clone ≈ 1.7 µs for both halves; the compact packer below
+ * writes the same object in one walk with no text stage. So: compact when the value is plain
+ * data, `node:v8` otherwise (complete, slower). One more walk (`hasShared`) finds shared buffers
+ * and primitives, which neither can carry. Where `node:v8` is missing (not Node), values that
+ * need it are `ERR_UNSERIALIZABLE`.
  */
 import { misuse } from '../primitives/errors.js';
 import { isHandle, revive } from '../primitives/memory.js';
@@ -35,7 +40,7 @@ const T_TRUE = 3;
 /** Tag of a number item. */
 export const T_NUMBER = 4;
 const T_STRING = 5;
-const T_JSON = 6;
+const T_COMPACT = 6;
 const T_V8 = 7;
 const T_SHARED = 8;
 const T_UTF16 = 9;
@@ -89,6 +94,11 @@ function writeText(tag: number, s: string, at: number): number {
   return at + 5 + n;
 }
 
+/** Read the UTF-8 text written by `writeText` at `at`. */
+function readText(b: Uint8Array, at: number): string {
+  return text.decode(b.subarray(at + 5, at + 5 + readU32(b, at + 1)));
+}
+
 function writeUtf16(s: string): number {
   room(5 + s.length * 2);
   scratch[0] = T_UTF16;
@@ -102,60 +112,202 @@ function writeUtf16(s: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// scan: one walk that decides JSON vs v8 and finds what must be shared
+// compact: plain data in one walk
 
-const NOT_JSON = 1;
-const SHARES = 2;
+const C_UNDEFINED = 0;
+const C_NULL = 1;
+const C_FALSE = 2;
+const C_TRUE = 3;
+const C_INT = 4;
+const C_FLOAT = 5;
+const C_STRING = 6;
+const C_ARRAY = 7;
+const C_OBJECT = 8;
+
+let pos = 0;
+
+/**
+ * Short strings are copied by a loop when they are ASCII: a `TextEncoder` / `TextDecoder` call
+ * costs ≈ 60–80 ns, more than the loop for keys and tags like 'id' or 'name'.
+ */
+const SHORT = 16;
+
+function packText(s: string): void {
+  const n = s.length;
+  if (n <= SHORT) {
+    room(pos + 5 + n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      scratch[pos + 5 + i] = c;
+    }
+    if (i === n) {
+      scratch[pos] = C_STRING;
+      writeU32(pos + 1, n);
+      pos += 5 + n;
+      return;
+    }
+  }
+  pos = writeText(C_STRING, s, pos);
+}
+
+/**
+ * Pack `v` at `pos` (advancing it); false as soon as `v` holds anything that is not plain data,
+ * or an object seen before (cycles and shared references keep their identity through v8).
+ */
+function pack(v: unknown, seen: Set<object>): boolean {
+  room(pos + 9);
+  switch (typeof v) {
+    case 'number':
+      if ((v | 0) === v && !Object.is(v, -0)) {
+        scratch[pos] = C_INT;
+        writeU32(pos + 1, v);
+        pos += 5;
+      } else {
+        scratch[pos] = C_FLOAT;
+        num[0] = v;
+        for (let i = 0; i < 8; i++) scratch[pos + 1 + i] = numBytes[i]!;
+        pos += 9;
+      }
+      return true;
+    case 'string':
+      if (!v.isWellFormed()) return false;
+      packText(v);
+      return true;
+    case 'boolean':
+      scratch[pos++] = v ? C_TRUE : C_FALSE;
+      return true;
+    case 'undefined':
+      scratch[pos++] = C_UNDEFINED;
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (v === null) {
+    scratch[pos++] = C_NULL;
+    return true;
+  }
+  if (seen.has(v)) return false;
+  seen.add(v);
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return false;
+    scratch[pos] = C_ARRAY;
+    writeU32(pos + 1, v.length);
+    pos += 5;
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !pack(v[i], seen)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(v);
+  scratch[pos] = C_OBJECT;
+  writeU32(pos + 1, keys.length);
+  pos += 5;
+  for (const k of keys) {
+    if (k === '__proto__' || !k.isWellFormed()) return false;
+    packText(k);
+    if (!pack((v as Record<string, unknown>)[k], seen)) return false;
+  }
+  return true;
+}
+
+let rpos = 0;
+
+function unpackText(b: Uint8Array): string {
+  const n = readU32(b, rpos + 1);
+  const at = rpos + 5;
+  rpos = at + n;
+  if (n <= SHORT) {
+    let s = '';
+    let i = 0;
+    for (; i < n && b[at + i]! <= 0x7f; i++) s += String.fromCharCode(b[at + i]!);
+    if (i === n) return s;
+  }
+  return text.decode(b.subarray(at, at + n));
+}
+
+function unpack(b: Uint8Array): unknown {
+  switch (b[rpos]) {
+    case C_UNDEFINED:
+      rpos++;
+      return undefined;
+    case C_NULL:
+      rpos++;
+      return null;
+    case C_FALSE:
+      rpos++;
+      return false;
+    case C_TRUE:
+      rpos++;
+      return true;
+    case C_INT: {
+      const v = readU32(b, rpos + 1) | 0;
+      rpos += 5;
+      return v;
+    }
+    case C_FLOAT:
+      for (let i = 0; i < 8; i++) numBytes[i] = b[rpos + 1 + i]!;
+      rpos += 9;
+      return num[0];
+    case C_STRING:
+      return unpackText(b);
+    case C_ARRAY: {
+      const a = new Array(readU32(b, rpos + 1));
+      rpos += 5;
+      for (let i = 0; i < a.length; i++) a[i] = unpack(b);
+      return a;
+    }
+    case C_OBJECT: {
+      const n = readU32(b, rpos + 1);
+      const o: Record<string, unknown> = {};
+      rpos += 5;
+      for (let i = 0; i < n; i++) {
+        const k = unpackText(b);
+        o[k] = unpack(b);
+      }
+      return o;
+    }
+    default:
+      throw new Error(`sabsync queue: corrupt item (compact tag ${b[rpos]})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// hasShared: find what must be shared rather than copied
 
 function isPrimitive(v: object): boolean {
   return isHandle((v as { handle?: unknown }).handle);
 }
 
-function scan(v: unknown, seen: Set<object>): number {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return 0;
-    case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0) ? 0 : NOT_JSON;
-    case 'undefined':
-    case 'bigint':
-      return NOT_JSON;
-    case 'function':
-    case 'symbol':
-      throw unserializable(`a ${typeof v}`);
+/** Whether `v` holds a shared buffer or a sabsync primitive; throws for functions and symbols. */
+function hasShared(v: unknown, seen: Set<object>): boolean {
+  if (typeof v === 'function' || typeof v === 'symbol') throw unserializable(`a ${typeof v}`);
+  if (typeof v !== 'object' || v === null || seen.has(v)) return false;
+  seen.add(v);
+  if (v instanceof SharedArrayBuffer) return true;
+  if (ArrayBuffer.isView(v)) return v.buffer instanceof SharedArrayBuffer;
+  let found = false;
+  if (Array.isArray(v)) {
+    for (const x of v) found = hasShared(x, seen) || found;
+    return found;
   }
-  if (v === null) return 0;
-  const o = v as object;
-  // A second visit is a cycle or a shared reference: JSON would throw or duplicate it.
-  if (seen.has(o)) return NOT_JSON;
-  seen.add(o);
-  if (o instanceof SharedArrayBuffer) return SHARES | NOT_JSON;
-  if (ArrayBuffer.isView(o)) return NOT_JSON | (o.buffer instanceof SharedArrayBuffer ? SHARES : 0);
-  const proto = Object.getPrototypeOf(o);
-  let flags = 0;
-  if (Array.isArray(o)) {
-    if (proto !== Array.prototype) flags = NOT_JSON;
-    for (let i = 0; i < o.length; i++) flags |= i in o ? scan(o[i], seen) : NOT_JSON;
-    return flags;
-  }
+  const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) {
-    if (isPrimitive(o)) return SHARES | NOT_JSON;
-    flags = NOT_JSON;
-    if (o instanceof Map) {
-      for (const [k, x] of o) flags |= scan(k, seen) | scan(x, seen);
-      return flags;
+    if (isPrimitive(v)) return true;
+    if (v instanceof Map) {
+      for (const [k, x] of v) found = hasShared(k, seen) || hasShared(x, seen) || found;
+      return found;
     }
-    if (o instanceof Set) {
-      for (const x of o) flags |= scan(x, seen);
-      return flags;
+    if (v instanceof Set) {
+      for (const x of v) found = hasShared(x, seen) || found;
+      return found;
     }
   }
-  for (const k of Object.keys(o)) {
-    const x = (o as Record<string, unknown>)[k];
-    flags |= x === undefined || k === '__proto__' ? NOT_JSON : scan(x, seen);
-  }
-  return flags;
+  for (const k of Object.keys(v)) found = hasShared((v as Record<string, unknown>)[k], seen) || found;
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,9 +393,18 @@ function unshare(v: unknown, seen: Set<object>): unknown {
 // ---------------------------------------------------------------------------------------------
 // encode / decode
 
-/** Encode an object that holds nothing shared at `at`, by JSON or v8; returns the end. */
-function encodeObject(v: unknown, jsonSafe: boolean, at: number): number {
-  if (jsonSafe) return writeText(T_JSON, JSON.stringify(v), at);
+/** Encode a value that holds nothing shared at `at`: packed if it is plain data, else by v8. */
+function encodeBody(v: unknown, at: number): number {
+  pos = at + 1;
+  if (pack(v, new Set())) {
+    scratch[at] = T_COMPACT;
+    return pos;
+  }
+  return encodeV8(v, at);
+}
+
+/** Encode `v` by `node:v8` at `at`; returns the end. */
+function encodeV8(v: unknown, at: number): number {
   if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
   let bytes: Uint8Array;
   try {
@@ -287,24 +448,43 @@ export function encode(value: unknown): Uint8Array {
         end = 1;
         break;
       }
-      const flags = scan(value, new Set());
-      if ((flags & SHARES) === 0) {
-        end = encodeObject(value, flags === 0, 0);
+      pos = 1;
+      if (pack(value, new Set())) {
+        scratch[0] = T_COMPACT;
+        end = pos;
+        break;
+      }
+      if (!hasShared(value, new Set())) {
+        end = encodeV8(value, 0);
         break;
       }
       const ids = new Set<string>();
       const marked = share(value, ids, new Map());
       end = writeText(T_SHARED, JSON.stringify([...ids]), 0);
-      end = encodeObject(marked, scan(marked, new Set()) === 0, end);
+      end = encodeBody(marked, end);
     }
   }
   return scratch.subarray(0, end);
 }
 
+let landingPad = new Uint8Array(1024);
+
+/**
+ * Unshared memory to copy an encoded item of `len` bytes into, before `decode`. Items decoded
+ * into fresh objects reuse one scratch area; a v8-encoded or shared item gets its own copy
+ * (the v8 deserializer returns typed arrays that are views of its input, and a shared item's
+ * decoding may wait for buffers, during which another get may run).
+ */
+export function landing(len: number, tag: number): Uint8Array {
+  if (tag === T_V8 || tag === T_SHARED) return new Uint8Array(len);
+  if (landingPad.length < len) landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+  return landingPad.subarray(0, len);
+}
+
 /** The ids of the shared buffers an encoded item refers to (none: an empty array). */
 export function sharedIds(bytes: Uint8Array): string[] {
   if (bytes[0] !== T_SHARED) return [];
-  return JSON.parse(text.decode(bytes.subarray(5, 5 + readU32(bytes, 1)))) as string[];
+  return JSON.parse(readText(bytes, 0)) as string[];
 }
 
 function decodeAt(bytes: Uint8Array, at: number): unknown {
@@ -321,7 +501,7 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       numBytes.set(bytes.subarray(at + 8, at + 16));
       return num[0];
     case T_STRING:
-      return text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1)));
+      return readText(bytes, at);
     case T_UTF16: {
       const units = new Uint16Array(readU32(bytes, at + 1));
       for (let i = 0; i < units.length; i++) units[i] = bytes[at + 5 + 2 * i]! | (bytes[at + 6 + 2 * i]! << 8);
@@ -329,8 +509,9 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.subarray(i, i + 8192));
       return s;
     }
-    case T_JSON:
-      return JSON.parse(text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1))));
+    case T_COMPACT:
+      rpos = at + 1;
+      return unpack(bytes);
     case T_V8:
       if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
       return v8.deserialize(bytes.subarray(at + 1));
