@@ -123,6 +123,37 @@ const C_FLOAT = 5;
 const C_STRING = 6;
 const C_ARRAY = 7;
 const C_OBJECT = 8;
+const C_BYTES = 9;
+
+/** Binary types packed as raw bytes, by index; -1 (255 in the item) is a bare ArrayBuffer. */
+const VIEWS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView'] as const;
+type ViewClass = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => ArrayBufferView;
+const viewClass = (i: number) => (globalThis as unknown as Record<string, ViewClass>)[VIEWS[i]!]!;
+
+/**
+ * Pack an unshared ArrayBuffer, or a typed array / DataView that spans all of one (a partial
+ * view keeps its whole buffer in structured clone: left to v8), as its raw bytes.
+ */
+function packBytes(v: ArrayBuffer | ArrayBufferView): boolean {
+  let kind = 255;
+  let bytes: Uint8Array;
+  if (v instanceof ArrayBuffer) {
+    bytes = new Uint8Array(v);
+  } else {
+    const buffer = v.buffer;
+    if (!(buffer instanceof ArrayBuffer) || v.byteOffset !== 0 || v.byteLength !== buffer.byteLength) return false;
+    kind = VIEWS.findIndex((_, i) => Object.getPrototypeOf(v) === viewClass(i).prototype);
+    if (kind < 0) return false;
+    bytes = new Uint8Array(buffer);
+  }
+  room(pos + 6 + bytes.length);
+  scratch[pos] = C_BYTES;
+  scratch[pos + 1] = kind;
+  writeU32(pos + 2, bytes.length);
+  scratch.set(bytes, pos + 6);
+  pos += 6 + bytes.length;
+  return true;
+}
 
 let pos = 0;
 
@@ -192,6 +223,7 @@ function pack(v: unknown, seen: Set<object>): boolean {
   }
   if (seen.has(v)) return false;
   seen.add(v);
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return packBytes(v);
   const proto = Object.getPrototypeOf(v);
   if (Array.isArray(v)) {
     if (proto !== Array.prototype) return false;
@@ -269,6 +301,13 @@ function unpack(b: Uint8Array): unknown {
         o[k] = unpack(b);
       }
       return o;
+    }
+    case C_BYTES: {
+      const kind = b[rpos + 1]!;
+      const n = readU32(b, rpos + 2);
+      const buffer = b.slice(rpos + 6, rpos + 6 + n).buffer;
+      rpos += 6 + n;
+      return kind === 255 ? buffer : new (viewClass(kind))(buffer);
     }
     default:
       throw new Error(`sabsync queue: corrupt item (compact tag ${b[rpos]})`);
