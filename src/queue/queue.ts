@@ -26,7 +26,7 @@ import { Lock } from '../primitives/lock.js';
 import { acquireRestore, recoverLock } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { holderOf } from '../primitives/rawlock.js';
-import { openChannel, fetchSteps } from './buffers.js';
+import { fetchSteps, openChannel, tidy } from './buffers.js';
 import { decode, encode, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
@@ -400,6 +400,7 @@ export class Queue<T = unknown> {
     } finally {
       this.#lock.release();
     }
+    tidy();
     if (typeof item === 'number') return item as T;
     const ids = sharedIds(item);
     if (ids.length > 0) yield* fetchSteps(ids);
