@@ -21,11 +21,11 @@
  */
 import { Condition, purgeWaiters, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { canBlock, checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
-import { acquireRestore, recoverLock } from '../primitives/lockable.js';
+import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
-import { holderOf } from '../primitives/rawlock.js';
+import { lockBriefly, takeOver } from '../primitives/rawlock.js';
 import { fetchSteps, openChannel, tidy } from './buffers.js';
 import { decode, encode, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
@@ -299,21 +299,20 @@ export class Queue<T = unknown> {
 
   /** @internal */
   [recoverQueue](deadId: number): boolean {
-    let recovered = false;
-    if (holderOf(this.#lockWord, 1) === deadId) {
-      // Nobody else can enter while the dead thread "holds" the lock: undo, then release.
-      this.#store.rollback();
-      recovered = this.#lock[recoverLock](deadId);
-    }
-    let purged = 0;
-    for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
-    if (purged > 0) {
-      // A notify may have been spent on the dead waiter: wake everyone to re-check.
-      this.#lockBriefly();
-      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
+    // If the dead thread held the lock, take it over: nobody else can be inside, so its
+    // half-done operation (if any) can be undone before anyone looks.
+    const tookOver = takeOver(this.#lockWord, 1, deadId);
+    if (tookOver) this.#store.rollback();
+    else this.#lockBriefly();
+    try {
+      let purged = 0;
+      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
+      // A notify may have been spent on the dead thread: wake everyone to re-check.
+      if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
+      return tookOver || purged > 0;
+    } finally {
       this.#lock.release();
     }
-    return recovered || purged > 0;
   }
 
   /** Check and encode an item: its bytes (or the number itself) and its priority. */
@@ -337,11 +336,9 @@ export class Queue<T = unknown> {
     yield* this.#lock[acquireRestore]();
   }
 
-  /** Take the lock from a method that never waits long (held only for short sections). */
+  /** Take the lock from a method that never waits long (it is held only for short sections). */
   #lockBriefly(): void {
-    if (this.#lock.acquire(0)) return;
-    if (canBlock()) runSync(this.#lockSteps(), 'taskDone');
-    else while (!this.#lock.acquire(0));
+    lockBriefly(this.#lockWord, 1, 'taskDone');
   }
 
   /**
