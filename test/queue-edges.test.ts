@@ -118,6 +118,28 @@ describe('across threads', () => {
   });
 });
 
+describe('waiter capacity', () => {
+  it('maxWaiters: one waiter too many is ERR_TOO_MANY_WAITERS and the queue stays usable; bad values are RangeError', async () => {
+    expect(() => new Queue(0, { maxWaiters: 0 })).toThrow(RangeError);
+    expect(() => new Queue(0, { maxWaiters: 1.5 })).toThrow(RangeError);
+    const q = new Queue(0, { maxWaiters: 1 });
+    const r = start<{ value: unknown }>(F, 'getOnce', { handle: q.handle, timeout: 10_000 });
+    await blocking(r);
+    await waitUntil(() => {
+      try {
+        q.get(5);
+        return false;
+      } catch (e) {
+        return (e as { code?: string }).code === 'ERR_TOO_MANY_WAITERS';
+      }
+    }, 10_000, 'the worker to occupy the only waiter slot');
+    q.put('served');
+    expect((await r.result).value).toBe('served');
+    q.put('again');
+    expect(q.get(0)).toBe('again');
+  });
+});
+
 describe('recovery after a thread dies inside the queue ([recoverQueue], for the pool)', () => {
   it('rolls back a half-done operation and releases the lock the dead thread held', async () => {
     const q = new Queue(4);

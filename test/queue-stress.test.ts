@@ -2,7 +2,7 @@
 // must arrive exactly once, each producer's items in order, join() must return, and no thread
 // may be left blocked (every worker finishes within its timeout).
 import { describe, expect, it } from 'vitest';
-import { Queue } from '../src/index.js';
+import { LifoQueue, PriorityQueue, Queue } from '../src/index.js';
 import { start } from './helpers/workers.js';
 
 const F = 'queue.mjs';
@@ -32,5 +32,23 @@ describe('Queue stress', () => {
     for (let i = 0; i < marks.length; i++) if (marks[i] !== 1) wrong++;
     expect(wrong).toBe(0);
     expect(q.qsize()).toBe(0);
+  }, 40_000);
+
+  it.each([
+    ['LifoQueue', () => new LifoQueue(8) as Queue<unknown>, false],
+    ['PriorityQueue', () => new PriorityQueue(8) as Queue<unknown>, true],
+  ] as const)('%s: 2 producers × 5,000 items, 2 consumers, maxsize 8: exactly once, join returns', async (_, make, pairs) => {
+    const q = make();
+    const count = 5_000;
+    const seen = new SharedArrayBuffer(2 * count * 4);
+    const data = { handle: q.handle, seen, producers: 2, count, pairs, ordered: false };
+    const consumers = [0, 1].map((index) => start<{ got: number }>(F, 'consumer', data, { index, timeout: 25_000 }));
+    const producers = [0, 1].map((index) => start<number>(F, 'producer', { handle: q.handle, count, pairs }, { index, timeout: 25_000 }));
+    await Promise.all(producers.map((p) => p.result));
+    await q.joinAsync();
+    q.shutdown();
+    const got = (await Promise.all(consumers.map((c) => c.result))).reduce((n, r) => n + r.got, 0);
+    expect(got).toBe(2 * count);
+    expect(new Int32Array(seen).every((m) => m === 1)).toBe(true);
   }, 40_000);
 });

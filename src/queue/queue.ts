@@ -39,6 +39,7 @@ const MAX_BYTES = 1 << 30;
  * at once. 256 covers a pool per core on any machine this runs on; each waiter costs 16 bytes.
  */
 export const DEFAULT_QUEUE_WAITERS = 256;
+const MAX_WAITERS = 1 << 16;
 
 /**
  * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
@@ -85,7 +86,10 @@ function checkOptions(options: QueueOptions | undefined): { chunks: number; maxW
     throw rangeError(`Queue options.bytes must be an integer from 1 to ${MAX_BYTES}, got ${bytes}`);
   }
   const maxWaiters = options?.maxWaiters ?? DEFAULT_QUEUE_WAITERS;
-  Condition.byteLength({ maxWaiters });
+  if (typeof maxWaiters !== 'number') throw typeError(`Queue options.maxWaiters must be a number, got ${typeof maxWaiters}`);
+  if (!Number.isInteger(maxWaiters) || maxWaiters < 1 || maxWaiters > MAX_WAITERS) {
+    throw rangeError(`Queue options.maxWaiters must be an integer from 1 to ${MAX_WAITERS}, got ${maxWaiters}`);
+  }
   return { chunks: chunksFor(bytes), maxWaiters };
 }
 
