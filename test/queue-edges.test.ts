@@ -105,6 +105,19 @@ describe('across threads', () => {
     expect(seen).toEqual({ isLock: true, locked: true, acquired: false });
   });
 
+  it('a worker handed the queue after the put decodes its buffers while the putter blocks', async () => {
+    const q = new Queue();
+    const answers = new Queue();
+    const lock = new Lock();
+    lock.acquire();
+    q.put({ lock });
+    const w = start(F, 'inspectAndAnswer', { handle: q.handle, answers: answers.handle });
+    // This thread now blocks (bounded): only the queue's handle can have carried the buffer.
+    expect(answers.get(10_000)).toEqual({ isLock: true, locked: true });
+    expect(await w.result).toBe('done');
+    q.join();
+  });
+
   it('wraps a 4 KiB arena many times with items of varied sizes between threads', async () => {
     const q = new Queue(0, { bytes: 4096 });
     const n = 3000;

@@ -15,6 +15,9 @@
  *     `{ need: id }` and keeps draining, sleeping 1 ms between tries, for up to
  *     `FETCH_TIMEOUT` ms. Any thread that knows the buffer and whose event loop runs answers
  *     with a fresh `{ id, sab }` (so do blocked getters while they drain).
+ *   - A queue's handle also carries the buffers of the last 64 items its thread put there, so
+ *     the common "put, then start a worker with `q.handle`" needs no answer at all — even when
+ *     the putting thread then blocks.
  *
  * Bounded memory: the table of known buffers is an LRU of `MAX_KNOWN` entries per thread, so
  * a thread never pins more than that many buffers for items that other threads consumed. A
@@ -104,6 +107,14 @@ export function idOf(sab: SharedArrayBuffer): string {
   remember(id, sab);
   if (!posted) channel.postMessage({ id, sab });
   return id;
+}
+
+/** File the `[id, buffer]` pairs a queue handle carried (anything else is ignored). */
+export function learn(entries: unknown): void {
+  if (!Array.isArray(entries)) return;
+  for (const e of entries) {
+    if (Array.isArray(e) && typeof e[0] === 'string' && e[1] instanceof SharedArrayBuffer && !known.has(e[0])) remember(e[0], e[1]);
+  }
 }
 
 /** The buffer with global id `id`; it must have been fetched (`fetchSteps`). */

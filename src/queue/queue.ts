@@ -26,7 +26,7 @@ import { Lock } from '../primitives/lock.js';
 import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { lockBriefly, takeOver } from '../primitives/rawlock.js';
-import { fetchSteps, openChannel, tidy } from './buffers.js';
+import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
@@ -40,6 +40,8 @@ const MAX_BYTES = 1 << 30;
  */
 export const DEFAULT_QUEUE_WAITERS = 256;
 const MAX_WAITERS = 1 << 16;
+/** Shared buffers a queue's handle carries at most (those of the latest items put here). */
+const HANDLE_BUFFERS = 64;
 
 /**
  * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
@@ -109,6 +111,8 @@ export class Queue<T = unknown> {
   readonly #notFull: Condition;
   readonly #allDone: Condition;
   readonly #lockWord: Int32Array;
+  /** Shared buffers of the latest items this thread put, most recent last (see `handle`). */
+  readonly #sent = new Map<string, SharedArrayBuffer>();
 
   /**
    * Create an empty queue holding at most `maxsize` items (0: as many as fit in
@@ -150,12 +154,17 @@ export class Queue<T = unknown> {
   static from<Q extends Queue<unknown>>(this: new (maxsize?: number, options?: QueueOptions) => Q, handle: Handle): Q {
     const { kind, order } = kinds.get(this as unknown as QueueClass)!;
     const region = attach(kind, handle, (i32) => layoutOfWords(order, i32).byteLength);
+    learn(handle.buffers);
     return adopt(region, () => new this());
   }
 
-  /** A structured-cloneable description of this queue for `from` / `revive`. */
+  /**
+   * A structured-cloneable description of this queue for `from` / `revive`. It also carries
+   * the shared buffers of the last items this thread put (`buffers`), so that a thread handed
+   * the queue after those puts can decode them without asking (buffers.ts).
+   */
   get handle(): Handle {
-    return handleOf(this.#kind, this.#region);
+    return handleOf(this.#kind, this.#region, this.#sent.size > 0 ? { buffers: [...this.#sent] } : undefined);
   }
 
   /** The item limit given to the constructor (0: none). Python: `Queue.maxsize`. */
@@ -326,6 +335,11 @@ export class Queue<T = unknown> {
     const data = encode(item);
     if (chunksFor(data.length) > this.#store.w[2]!) {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
+    }
+    for (const id of sharedIds(data)) {
+      this.#sent.delete(id);
+      this.#sent.set(id, bufferOf(id));
+      if (this.#sent.size > HANDLE_BUFFERS) this.#sent.delete(this.#sent.keys().next().value as string);
     }
     return [data, priority];
   }
