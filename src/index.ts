@@ -20,3 +20,4 @@ export { Condition, type ConditionOptions } from './primitives/condition.js';
 export { Semaphore, BoundedSemaphore } from './primitives/semaphore.js';
 export { Event } from './primitives/event.js';
 export { Barrier, type BarrierOptions } from './primitives/barrier.js';
+export { Queue, LifoQueue, PriorityQueue, type QueueOptions } from './queue/queue.js';

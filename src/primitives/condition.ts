@@ -82,6 +82,13 @@ export interface ConditionOptions extends PlacementOptions {
  */
 export const purgeWaiters = Symbol('sabsync.purgeWaiters');
 
+/**
+ * The wait algorithm as a step generator, for primitives built on a Condition (the Queue) that
+ * write their own blocking loop once for the sync and the async runner. The caller must hold
+ * the lock; `deadline` is absolute (futex.ts). Yields the same parks as `wait`.
+ */
+export const waitSteps = Symbol('sabsync.waitSteps');
+
 function checkMaxWaiters(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WAITERS;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -346,6 +353,11 @@ export class Condition {
       return true;
     }
     return false;
+  }
+
+  /** @internal */
+  [waitSteps](deadline: number): Steps<boolean> {
+    return this.#waitSteps(deadline);
   }
 
   /** @internal Forget the waits of dead thread `deadId` and repair the list; returns how many. */

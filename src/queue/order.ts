@@ -1,0 +1,156 @@
+/**
+ * The three retrieval orders over one storage engine (queue.ts): which stored item `get` takes.
+ *
+ * Each order keeps a table of entries in shared memory, one per stored item, `width` Int32
+ * words each, starting at word `at` of the queue's words:
+ *
+ *   FIFO   ring of [chunk, len]; word HEAD (queue.ts) is the slot of the oldest entry
+ *   LIFO   stack of [chunk, len]; the newest entry is at slot count - 1
+ *   heap   binary min-heap of [chunk, len, seq, priority low word, priority high word],
+ *          ordered by (priority, seq): lowest priority first, FIFO among equals
+ *
+ * `chunk` is the item's first storage chunk and `len` its encoded length. Every store goes
+ * through `t.set`, the queue's undo-logged write, so an operation cut short by a dying thread
+ * can be rolled back (queue.ts, "Crash safety"). The caller holds the queue's lock.
+ */
+
+/** The table an order works on (provided by the queue). */
+export interface Table {
+  /** The queue's words. */
+  readonly w: Int32Array;
+  /** Word index of slot 0. */
+  readonly at: number;
+  /** Capacity in entries. */
+  readonly slots: number;
+  /** Word index of the FIFO head slot. */
+  readonly head: number;
+  /** Undo-logged store. */
+  set(index: number, value: number): void;
+}
+
+/** Where an item is stored. */
+export interface Located {
+  chunk: number;
+  len: number;
+}
+
+/** A retrieval order. */
+export interface Ordering {
+  /** Int32 words per entry. */
+  readonly width: number;
+  /** Add the entry of a new item (`count` entries are stored). */
+  insert(t: Table, count: number, chunk: number, len: number, priority: number, seq: number): void;
+  /** Remove and return the entry of the next item to get (`count` > 0 entries are stored). */
+  remove(t: Table, count: number): Located;
+}
+
+function put2(t: Table, slot: number, chunk: number, len: number): void {
+  const at = t.at + slot * 2;
+  t.set(at, chunk);
+  t.set(at + 1, len);
+}
+
+function get2(t: Table, slot: number): Located {
+  const at = t.at + slot * 2;
+  return { chunk: t.w[at]!, len: t.w[at + 1]! };
+}
+
+/** First in, first out: `Queue`. */
+export const fifo: Ordering = {
+  width: 2,
+  insert(t, count, chunk, len) {
+    put2(t, (t.w[t.head]! + count) % t.slots, chunk, len);
+  },
+  remove(t) {
+    const slot = t.w[t.head]!;
+    t.set(t.head, (slot + 1) % t.slots);
+    return get2(t, slot);
+  },
+};
+
+/** Last in, first out: `LifoQueue`. */
+export const lifo: Ordering = {
+  width: 2,
+  insert(t, count, chunk, len) {
+    put2(t, count, chunk, len);
+  },
+  remove(t, count) {
+    return get2(t, count - 1);
+  },
+};
+
+// Priorities are float64s kept in two Int32 words.
+const f64 = new Float64Array(1);
+const f64w = new Int32Array(f64.buffer);
+
+const CHUNK = 0;
+const LEN = 1;
+const SEQ = 2;
+const PRIO = 3;
+const W = 5;
+
+function priorityAt(w: Int32Array, at: number): number {
+  f64w[0] = w[at + PRIO]!;
+  f64w[1] = w[at + PRIO + 1]!;
+  return f64[0]!;
+}
+
+/** Whether entry `a` comes before entry `b`: lower priority, or equal priority and older. */
+function before(w: Int32Array, a: number, b: number): boolean {
+  const pa = priorityAt(w, a);
+  const pb = priorityAt(w, b);
+  // seq wraps after 2^32 puts: compare by signed difference.
+  return pa < pb || (pa === pb && ((w[a + SEQ]! - w[b + SEQ]!) | 0) < 0);
+}
+
+function move(t: Table, from: number, to: number): void {
+  for (let i = 0; i < W; i++) t.set(to + i, t.w[from + i]!);
+}
+
+/** Lowest priority first, first in first out among equal priorities: `PriorityQueue`. */
+export const heap: Ordering = {
+  width: W,
+  insert(t, count, chunk, len, priority, seq) {
+    // Write the new entry at the end, then sift it up.
+    let i = count;
+    const at = (k: number) => t.at + k * W;
+    f64[0] = priority;
+    t.set(at(i) + CHUNK, chunk);
+    t.set(at(i) + LEN, len);
+    t.set(at(i) + SEQ, seq);
+    t.set(at(i) + PRIO, f64w[0]!);
+    t.set(at(i) + PRIO + 1, f64w[1]!);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(t.w, at(i), at(parent))) break;
+      swap(t, at(i), at(parent));
+      i = parent;
+    }
+  },
+  remove(t, count) {
+    const at = (k: number) => t.at + k * W;
+    const top = { chunk: t.w[at(0) + CHUNK]!, len: t.w[at(0) + LEN]! };
+    const last = count - 1;
+    if (last > 0) move(t, at(last), at(0));
+    // Sift the moved entry down among the remaining `last` entries.
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= last) break;
+      const r = l + 1;
+      const child = r < last && before(t.w, at(r), at(l)) ? r : l;
+      if (!before(t.w, at(child), at(i))) break;
+      swap(t, at(i), at(child));
+      i = child;
+    }
+    return top;
+  },
+};
+
+function swap(t: Table, a: number, b: number): void {
+  for (let i = 0; i < W; i++) {
+    const x = t.w[a + i]!;
+    t.set(a + i, t.w[b + i]!);
+    t.set(b + i, x);
+  }
+}

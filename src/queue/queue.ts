@@ -1,0 +1,456 @@
+/**
+ * Queue, LifoQueue, PriorityQueue: Python's `queue` module for threads that share memory.
+ *
+ * Built as Python builds it: one mutex (a `Lock`) and three Conditions over it —
+ * NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and ALL_DONE (joiners wait on
+ * it) — all placed inside the queue's own memory, next to the storage engine (store.ts draws
+ * the whole layout). The lock is held whenever the queue's words are read or changed.
+ * Notifications, on the same transitions as Python's:
+ *
+ *   put       → NOT_EMPTY.notify()       a getter may proceed
+ *   get       → NOT_FULL.notify()        a putter may proceed
+ *   taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
+ *   shutdown  → notifyAll() on all three (immediate: after emptying the queue)
+ *
+ * No wake-up is lost because every check of the queue's state and every wait happens with
+ * the lock held, and Condition.wait queues its waiter before it releases the lock
+ * (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *
+ * Items are encoded (codec.ts) before the lock is taken and decoded after it is released;
+ * only the copy in or out of the arena happens under the lock.
+ */
+import { Condition, purgeWaiters, waitSteps } from '../primitives/condition.js';
+import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
+import { checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { Lock } from '../primitives/lock.js';
+import { acquireRestore } from '../primitives/lockable.js';
+import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
+import { lockBriefly, takeOver } from '../primitives/rawlock.js';
+import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
+import { decode, encode, sharedIds } from './codec.js';
+import { fifo, heap, lifo, type Ordering } from './order.js';
+import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
+
+/** Default byte capacity: 1 MiB of item storage. */
+export const DEFAULT_BYTES = 1 << 20;
+const MAX_BYTES = 1 << 30;
+/**
+ * Default `maxWaiters` of each Condition: how many threads may block in get (or put, or join)
+ * at once. 256 covers a pool per core on any machine this runs on; each waiter costs 16 bytes.
+ */
+export const DEFAULT_QUEUE_WAITERS = 256;
+const MAX_WAITERS = 1 << 16;
+/** Shared buffers a queue's handle carries at most (those of the latest items put here). */
+const HANDLE_BUFFERS = 64;
+
+/**
+ * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
+ * first lets go of the lock and watches the queue for up to this many loads (≈ 10–20 µs)
+ * before it sleeps on a Condition. Between two busy threads the other side usually delivers
+ * within that time, and a sleep costs a futex wake-up — tens of µs on a VM, far more than one
+ * item — so without the spin a consumer that keeps up with its producer pays a wake-up per
+ * item (bench/queue.bench.mjs). Once per call, never in async twins (their event loop has
+ * other work) and never with timeout 0.
+ */
+export const QUEUE_SPIN = 2_000;
+
+/**
+ * Recover the queue after thread `deadId` died: roll back an operation it left half done,
+ * release the lock if it held it, forget its waits, and wake everyone to re-check.
+ * Returns whether anything was recovered. For the pool, which knows which workers exited.
+ */
+export const recoverQueue = Symbol('sabsync.recoverQueue');
+
+/** Options of `new Queue(maxsize, options)`. */
+export interface QueueOptions extends PlacementOptions {
+  /** Byte capacity of the item storage (default 1 MiB); rounded up to 64-byte chunks. */
+  bytes?: number;
+  /** How many threads may wait at once in each of get, put and join (default 256). */
+  maxWaiters?: number;
+}
+
+type QueueClass = abstract new (...args: never[]) => Queue<unknown>;
+const kinds = new Map<QueueClass, { kind: KindName; order: Ordering }>();
+
+function checkMaxsize(maxsize: unknown): number {
+  if (typeof maxsize !== 'number') throw typeError(`maxsize must be a number, got ${typeof maxsize}`);
+  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > MAX_BYTES) {
+    throw rangeError(`maxsize must be an integer from 0 (no limit) to ${MAX_BYTES}, got ${maxsize}`);
+  }
+  return maxsize;
+}
+
+function checkOptions(options: QueueOptions | undefined): { chunks: number; maxWaiters: number } {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw typeError('Queue options must be an object');
+  const bytes = options?.bytes ?? DEFAULT_BYTES;
+  if (typeof bytes !== 'number') throw typeError(`Queue options.bytes must be a number, got ${typeof bytes}`);
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_BYTES) {
+    throw rangeError(`Queue options.bytes must be an integer from 1 to ${MAX_BYTES}, got ${bytes}`);
+  }
+  const maxWaiters = options?.maxWaiters ?? DEFAULT_QUEUE_WAITERS;
+  if (typeof maxWaiters !== 'number') throw typeError(`Queue options.maxWaiters must be a number, got ${typeof maxWaiters}`);
+  if (!Number.isInteger(maxWaiters) || maxWaiters < 1 || maxWaiters > MAX_WAITERS) {
+    throw rangeError(`Queue options.maxWaiters must be an integer from 1 to ${MAX_WAITERS}, got ${maxWaiters}`);
+  }
+  return { chunks: chunksFor(bytes), maxWaiters };
+}
+
+/** A multi-producer, multi-consumer FIFO queue in shared memory. Python: `queue.Queue`. */
+export class Queue<T = unknown> {
+  /** Bytes a queue of these parameters occupies (for placement with `{ buffer, byteOffset }`). */
+  static byteLength(maxsize = 0, options?: { bytes?: number; maxWaiters?: number }): number {
+    const { chunks, maxWaiters } = checkOptions(options);
+    return layoutOf(kinds.get(this)!.order, checkMaxsize(maxsize), chunks, maxWaiters).byteLength;
+  }
+
+  readonly #kind: KindName;
+  readonly #region: Region;
+  readonly #store: Store;
+  readonly #lock: Lock;
+  readonly #notEmpty: Condition;
+  readonly #notFull: Condition;
+  readonly #allDone: Condition;
+  readonly #lockWord: Int32Array;
+  /** Shared buffers of the latest items this thread put, most recent last (see `handle`). */
+  readonly #sent = new Map<string, SharedArrayBuffer>();
+
+  /**
+   * Create an empty queue holding at most `maxsize` items (0: as many as fit in
+   * `options.bytes`), in new shared memory or at `{ buffer, byteOffset }`.
+   * Throws `TypeError` / `RangeError` for a bad maxsize or option.
+   */
+  constructor(maxsize = 0, options?: QueueOptions) {
+    const { kind, order } = kinds.get(new.target)!;
+    const { chunks, maxWaiters } = checkOptions(options);
+    const wanted = layoutOf(order, checkMaxsize(maxsize), chunks, maxWaiters);
+    let made: { lock: Lock; conditions: Condition[] } | undefined;
+    const region = open(kind, wanted.byteLength, options, (i32) => {
+      initWords(i32, wanted);
+      const place = (at: number) => ({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + at });
+      const lock = new Lock(place(wanted.lock));
+      made = { lock, conditions: wanted.conditions.map((at) => new Condition(lock, { ...place(at), maxWaiters })) };
+    });
+    const l = made === undefined ? layoutOfWords(order, region.i32) : wanted;
+    if (made === undefined) {
+      // Attaching (from): the parts exist already; find them at the layout's offsets.
+      const place = (type: string, at: number) => ({ type, buffer: region.buffer, byteOffset: region.byteOffset + at });
+      const lock = place('sabsync:Lock', l.lock) as Handle;
+      made = {
+        lock: Lock.from(lock),
+        conditions: l.conditions.map((at) => Condition.from({ ...place('sabsync:Condition', at), lock } as Handle)),
+      };
+    }
+    this.#kind = kind;
+    this.#region = region;
+    this.#store = new Store(region.buffer, region.byteOffset, l, order);
+    this.#lock = made.lock;
+    [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
+    // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
+    this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
+    openChannel();
+  }
+
+  /** Attach to the queue a handle describes (from any thread). */
+  static from<Q extends Queue<unknown>>(this: new (maxsize?: number, options?: QueueOptions) => Q, handle: Handle): Q {
+    const { kind, order } = kinds.get(this as unknown as QueueClass)!;
+    const region = attach(kind, handle, (i32) => layoutOfWords(order, i32).byteLength);
+    learn(handle.buffers);
+    return adopt(region, () => new this());
+  }
+
+  /**
+   * A structured-cloneable description of this queue for `from` / `revive`. It also carries
+   * the shared buffers of the last items this thread put (`buffers`), so that a thread handed
+   * the queue after those puts can decode them without asking (buffers.ts).
+   */
+  get handle(): Handle {
+    return handleOf(this.#kind, this.#region, this.#sent.size > 0 ? { buffers: [...this.#sent] } : undefined);
+  }
+
+  /** The item limit given to the constructor (0: none). Python: `Queue.maxsize`. */
+  get maxsize(): number {
+    return this.#store.w[1]!;
+  }
+
+  /** Byte capacity of the item storage (the `bytes` option rounded up to whole chunks). */
+  get bytes(): number {
+    return this.#store.w[2]! * CHUNK;
+  }
+
+  /**
+   * Put `item` at the end of the queue, blocking while the queue is full (`maxsize` items, or
+   * not enough free bytes) until `timeout` ms pass. Throws `Full` on timeout (`timeout` 0: at
+   * once), `ShutDown` if the queue is or becomes shut down, `ERR_TOO_LARGE` (at once) if the
+   * item can never fit, `ERR_UNSERIALIZABLE` if it cannot cross threads; the queue is then
+   * unchanged. Python: `Queue.put(item, block, timeout)`.
+   */
+  put(item: T, timeout?: number): void {
+    const deadline = deadlineAfter(checkTimeout(timeout));
+    const [data, priority] = this.#encode(item);
+    runSync(this.#putSteps(data, priority, deadline, true), 'putAsync');
+  }
+
+  /** Async twin of `put`. */
+  async putAsync(item: T, timeout?: number): Promise<void> {
+    const deadline = deadlineAfter(checkTimeout(timeout));
+    const [data, priority] = this.#encode(item);
+    // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
+    return runAsync(this.#putSteps(typeof data === 'number' ? data : data.slice(), priority, deadline, false));
+  }
+
+  /** Put without blocking: `Full` if there is no room. Python: `Queue.put_nowait`. */
+  putNowait(item: T): void {
+    this.put(item, 0);
+  }
+
+  /**
+   * Remove and return the item at the front of the queue, blocking while it is empty until
+   * `timeout` ms pass. Throws `Empty` on timeout (nothing is removed), `ShutDown` once the
+   * queue is shut down and empty. Python: `Queue.get(block, timeout)`.
+   */
+  get(timeout?: number): T {
+    return runSync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), true), 'getAsync');
+  }
+
+  /** Async twin of `get`. */
+  getAsync(timeout?: number): Promise<T> {
+    return runAsync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), false));
+  }
+
+  /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
+  getNowait(): T {
+    return this.get(0);
+  }
+
+  /** How many items the queue holds (a snapshot). Python: `Queue.qsize()`. */
+  qsize(): number {
+    return this.#store.count;
+  }
+
+  /** Whether the queue holds no item (a snapshot). Python: `Queue.empty()`. */
+  empty(): boolean {
+    return this.#store.count === 0;
+  }
+
+  /** Whether a put would block now: `maxsize` items or no free bytes. Python: `Queue.full()`. */
+  full(): boolean {
+    return this.#store.full;
+  }
+
+  /**
+   * Mark one item got earlier as processed. When every item put has been marked, `join()`
+   * returns. Throws `ERR_TASK_DONE` (nothing changed) if called more times than items were put.
+   * Python: `Queue.task_done()`.
+   */
+  taskDone(): void {
+    this.#lockBriefly();
+    try {
+      const w = this.#store.w;
+      const unfinished = w[UNFINISHED]! - 1;
+      if (unfinished < 0) throw misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
+      if (unfinished === 0) this.#allDone.notifyAll();
+      this.#store.set(UNFINISHED, unfinished);
+      this.#store.commit();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Block until every item ever put has been marked with `taskDone()` (or removed by
+   * `shutdown(true)`). Python: `Queue.join()`.
+   */
+  join(): void {
+    runSync(this.#joinSteps(), 'joinAsync');
+  }
+
+  /** Async twin of `join`. */
+  joinAsync(): Promise<void> {
+    return runAsync(this.#joinSteps());
+  }
+
+  /**
+   * Shut the queue down: later puts throw `ShutDown`, gets drain what is left and then throw
+   * `ShutDown`; blocked putters and getters wake to find out. `immediate`: also discard every
+   * item (counting each as done, which releases `join()`). Python 3.13: `Queue.shutdown`.
+   */
+  shutdown(immediate = false): void {
+    this.#lockBriefly();
+    try {
+      const store = this.#store;
+      store.set(SHUTDOWN, 1);
+      store.commit();
+      if (immediate) {
+        while (store.count > 0) {
+          store.pop();
+          const unfinished = store.w[UNFINISHED]!;
+          if (unfinished > 0) store.set(UNFINISHED, unfinished - 1);
+          store.commit();
+        }
+        this.#allDone.notifyAll();
+      }
+      this.#notEmpty.notifyAll();
+      this.#notFull.notifyAll();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Get items as they come (`getAsync`) until the queue is shut down and drained. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.getAsync();
+      } catch (e) {
+        if (e instanceof ShutDown) return;
+        throw e;
+      }
+      yield item;
+    }
+  }
+
+  /** @internal */
+  [recoverQueue](deadId: number): boolean {
+    // If the dead thread held the lock, take it over: nobody else can be inside, so its
+    // half-done operation (if any) can be undone before anyone looks.
+    const tookOver = takeOver(this.#lockWord, 1, deadId);
+    if (tookOver) this.#store.rollback();
+    else this.#lockBriefly();
+    try {
+      let purged = 0;
+      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
+      // A notify may have been spent on the dead thread: wake everyone to re-check.
+      if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
+      return tookOver || purged > 0;
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Check and encode an item: its bytes (or the number itself) and its priority. */
+  #encode(item: unknown): [number | Uint8Array, number] {
+    const priority = this.#kind === 'PriorityQueue' ? priorityOf(item) : 0;
+    if (typeof item === 'number') return [item, priority];
+    const data = encode(item);
+    if (chunksFor(data.length) > this.#store.w[2]!) {
+      throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
+    }
+    for (const id of sharedIds(data)) {
+      this.#sent.delete(id);
+      this.#sent.set(id, bufferOf(id));
+      if (this.#sent.size > HANDLE_BUFFERS) this.#sent.delete(this.#sent.keys().next().value as string);
+    }
+    return [data, priority];
+  }
+
+  *#lockSteps(): Steps<void> {
+    if (this.#lock.acquire(0)) return;
+    // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
+    // holder's cache line is left alone) for QUEUE_SPIN / 4 loads before parking on it.
+    for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
+      if (Atomics.load(this.#lockWord, 1) === 0 && this.#lock.acquire(0)) return;
+    }
+    yield* this.#lock[acquireRestore]();
+  }
+
+  /** Take the lock from a method that never waits long (it is held only for short sections). */
+  #lockBriefly(): void {
+    lockBriefly(this.#lockWord, 1, 'taskDone');
+  }
+
+  /**
+   * Spin (QUEUE_SPIN loads, lock released) until `ready()` may hold; then re-take the lock.
+   * Only from a synchronous call with time left.
+   */
+  *#spin(ready: () => boolean, deadline: number): Steps<void> {
+    this.#lock.release();
+    for (let i = 0; i < QUEUE_SPIN && !ready() && remaining(deadline) > 0; i++);
+    yield* this.#lockSteps();
+  }
+
+  *#putSteps(data: number | Uint8Array, priority: number, deadline: number, spin: boolean): Steps<void> {
+    yield* this.#lockSteps();
+    try {
+      const store = this.#store;
+      const len = typeof data === 'number' ? 16 : data.length;
+      if (store.w[SHUTDOWN]) throw new ShutDown();
+      while (!store.fits(len)) {
+        if (remaining(deadline) === 0) throw new Full();
+        if (spin) {
+          spin = false;
+          yield* this.#spin(() => store.fits(len), deadline);
+          if (store.w[SHUTDOWN]) throw new ShutDown();
+          continue;
+        }
+        yield* this.#notFull[waitSteps](deadline);
+        if (store.w[SHUTDOWN]) throw new ShutDown();
+      }
+      store.push(data, priority);
+      this.#notEmpty.notify();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  *#getSteps(deadline: number, spin: boolean): Steps<T> {
+    yield* this.#lockSteps();
+    let item: number | Uint8Array;
+    try {
+      const store = this.#store;
+      if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+      while (store.count === 0) {
+        if (remaining(deadline) === 0) throw new Empty();
+        if (spin) {
+          spin = false;
+          yield* this.#spin(() => store.count > 0, deadline);
+          if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+          continue;
+        }
+        yield* this.#notEmpty[waitSteps](deadline);
+        if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+      }
+      item = store.pop();
+      this.#notFull.notify();
+    } finally {
+      this.#lock.release();
+    }
+    tidy();
+    if (typeof item === 'number') return item as T;
+    const ids = sharedIds(item);
+    if (ids.length > 0) yield* fetchSteps(ids);
+    return decode(item) as T;
+  }
+
+  *#joinSteps(): Steps<void> {
+    yield* this.#lockSteps();
+    try {
+      while (this.#store.w[UNFINISHED]! > 0) yield* this.#allDone[waitSteps](Infinity);
+    } finally {
+      this.#lock.release();
+    }
+  }
+}
+
+function priorityOf(item: unknown): number {
+  if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'number' || Number.isNaN(item[0])) {
+    throw typeError('PriorityQueue items must be [priority: number (not NaN), value] pairs');
+  }
+  return item[0];
+}
+
+/** A last-in, first-out queue in shared memory. Python: `queue.LifoQueue`. */
+export class LifoQueue<T = unknown> extends Queue<T> {}
+
+/**
+ * A queue of `[priority, value]` pairs, lowest priority first, first in first out among equal
+ * priorities; `get` returns the whole pair. Python: `queue.PriorityQueue`.
+ */
+export class PriorityQueue<T = unknown> extends Queue<[number, T]> {}
+
+kinds.set(Queue, { kind: 'Queue', order: fifo });
+kinds.set(LifoQueue, { kind: 'LifoQueue', order: lifo });
+kinds.set(PriorityQueue, { kind: 'PriorityQueue', order: heap });
+registerKind('Queue', (h) => Queue.from(h));
+registerKind('LifoQueue', (h) => LifoQueue.from(h));
+registerKind('PriorityQueue', (h) => PriorityQueue.from(h));

@@ -1,0 +1,263 @@
+/**
+ * The queue's shared memory and its storage engine: encoded items in an arena of fixed-size
+ * chunks, retrieved in an order (order.ts). Every access below is made with the queue's lock
+ * held (queue.ts), except the single-word reads of `qsize()` / `full()`.
+ *
+ *   word             name        meaning                                      written by
+ *   ---------------  ----------  -------------------------------------------  ---------------
+ *   0                TAG         0x5AB5_0008 / _0009 / _000A (memory.ts)      the constructor
+ *   1                MAXSIZE     items allowed at once (0: no item limit)     the constructor
+ *   2                CHUNKS      N, chunks of CHUNK bytes in the arena        the constructor
+ *   3                WAITERS     maxWaiters of each of the three Conditions   the constructor
+ *   4                COUNT       items stored                                 put, get
+ *   5                UNFINISHED  items put and not yet taskDone()             put, taskDone
+ *   6                SHUTDOWN    0 running / 1 shut down                      shutdown
+ *   7                FREE_HEAD   first free chunk                             put, get
+ *   8                FREE_TAIL   last free chunk                              get
+ *   9                FREE_COUNT  free chunks                                  put, get
+ *   10               HEAD        FIFO: slot of the oldest entry (order.ts)    get
+ *   11               SEQ         PriorityQueue: puts so far (FIFO tie-break)  put
+ *   12               UNDO        pairs in the undo log; 0 = no write pending  every writer
+ *   13..15           —           padding
+ *   16..16+2*UNDO_PAIRS          undo log: (word index, old value) pairs
+ *   then (bytes)     Lock        the queue's mutex (lock.ts)
+ *   then             3 × Condition  not empty, not full, all tasks done, over that Lock
+ *   then (words)     NEXT[N]     chunk links: free list, and each item's chain
+ *   then             entries     SLOTS × width words (order.ts); SLOTS = min(MAXSIZE || N, N)
+ *   then (bytes)     arena       N × CHUNK bytes of encoded items
+ *
+ * Chunks: an item of L encoded bytes takes the first ceil(L / CHUNK) chunks of the free list,
+ * linked by NEXT, and gives them back to the tail of the free list when it is got. Any free
+ * chunk fits any item, so no order of gets ever fragments the arena (a LIFO or priority get
+ * takes items from the middle of the arrival order). Chunks given back in arrival order keep
+ * the free list mostly ascending, so a large item is mostly one contiguous run: copies go run
+ * by run, not chunk by chunk.
+ *
+ * Crash safety (a worker may be terminated at any instruction): an item's bytes are written
+ * into chunks that are still free, which nothing reads; then every metadata word is changed
+ * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
+ * the log. A thread that dies holding the lock leaves either nothing visible (data written,
+ * no metadata) or a non-empty log, which `rollback` (called by the queue's recovery while the
+ * dead thread still holds the lock) undoes. So a half-done put or get is never visible.
+ */
+import { Condition } from '../primitives/condition.js';
+import { Lock } from '../primitives/lock.js';
+import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
+import type { Ordering, Table } from './order.js';
+
+const MAXSIZE = 1;
+const CHUNKS = 2;
+const WAITERS = 3;
+const COUNT = 4;
+/** Word index of the unfinished-task count. */
+export const UNFINISHED = 5;
+/** Word index of the shutdown flag. */
+export const SHUTDOWN = 6;
+const FREE_HEAD = 7;
+const FREE_TAIL = 8;
+const FREE_COUNT = 9;
+const HEAD = 10;
+const SEQ = 11;
+const UNDO = 12;
+const LOG = 16;
+/** Most stores one operation makes: a heap sift of 2^24 entries logs under 300. */
+const UNDO_PAIRS = 384;
+
+/** Bytes per arena chunk: a number item (16 bytes) wastes little, a 64 KiB item is 1,024 links. */
+export const CHUNK = 64;
+
+/** Where each part of a queue lives, in bytes from the queue's start. */
+export interface Layout {
+  readonly maxsize: number;
+  readonly chunks: number;
+  readonly maxWaiters: number;
+  readonly slots: number;
+  readonly lock: number;
+  readonly conditions: readonly [number, number, number];
+  readonly next: number;
+  readonly entries: number;
+  readonly arena: number;
+  readonly byteLength: number;
+}
+
+/** Compute the layout of a queue (all offsets are multiples of 8). */
+export function layoutOf(order: Ordering, maxsize: number, chunks: number, maxWaiters: number): Layout {
+  const slots = maxsize > 0 ? Math.min(maxsize, chunks) : chunks;
+  const cond = Condition.byteLength({ maxWaiters });
+  const lock = (LOG + 2 * UNDO_PAIRS) * 4;
+  const c0 = lock + Lock.byteLength;
+  const next = c0 + 3 * cond;
+  const entries = next + chunks * 4;
+  const arena = (entries + slots * order.width * 4 + 7) & ~7;
+  return {
+    maxsize,
+    chunks,
+    maxWaiters,
+    slots,
+    lock,
+    conditions: [c0, c0 + cond, c0 + 2 * cond],
+    next,
+    entries,
+    arena,
+    byteLength: arena + chunks * CHUNK,
+  };
+}
+
+/** Read the parameters of an existing queue's words and compute its layout. */
+export function layoutOfWords(order: Ordering, i32: Int32Array): Layout {
+  return layoutOf(order, Atomics.load(i32, MAXSIZE), Atomics.load(i32, CHUNKS), Atomics.load(i32, WAITERS));
+}
+
+/** Initialise the words of a new queue (the tag is stamped afterwards, by memory.ts). */
+export function initWords(i32: Int32Array, l: Layout): void {
+  Atomics.store(i32, MAXSIZE, l.maxsize);
+  Atomics.store(i32, CHUNKS, l.chunks);
+  Atomics.store(i32, WAITERS, l.maxWaiters);
+  Atomics.store(i32, FREE_HEAD, 0);
+  Atomics.store(i32, FREE_TAIL, l.chunks - 1);
+  Atomics.store(i32, FREE_COUNT, l.chunks);
+  const next = l.next >> 2;
+  for (let k = 0; k < l.chunks; k++) i32[next + k] = k + 1;
+}
+
+/** Chunks an item of `len` encoded bytes takes. */
+export function chunksFor(len: number): number {
+  return Math.ceil(len / CHUNK);
+}
+
+/** The storage engine over one queue's memory. */
+export class Store implements Table {
+  readonly w: Int32Array;
+  readonly at: number;
+  readonly slots: number;
+  readonly head = HEAD;
+  readonly #next: number;
+  readonly #bytes: Uint8Array;
+  readonly #f64: Float64Array;
+  readonly #order: Ordering;
+
+  constructor(buffer: SharedArrayBuffer, byteOffset: number, l: Layout, order: Ordering) {
+    this.w = new Int32Array(buffer, byteOffset, l.arena >> 2);
+    this.at = l.entries >> 2;
+    this.slots = l.slots;
+    this.#next = l.next >> 2;
+    this.#bytes = new Uint8Array(buffer, byteOffset + l.arena, l.chunks * CHUNK);
+    this.#f64 = new Float64Array(buffer, byteOffset + l.arena, (l.chunks * CHUNK) >> 3);
+    this.#order = order;
+  }
+
+  /** Items stored (a single-word read: usable without the lock, as an estimate). */
+  get count(): number {
+    return Atomics.load(this.w, COUNT);
+  }
+
+  /** Whether no item may be added now: MAXSIZE items, or no free chunk. */
+  get full(): boolean {
+    const max = this.w[MAXSIZE]!;
+    return (max > 0 && this.count >= max) || Atomics.load(this.w, FREE_COUNT) === 0;
+  }
+
+  /** Whether an item of `len` encoded bytes may be added now (atomic loads: spinners poll it). */
+  fits(len: number): boolean {
+    const max = this.w[MAXSIZE]!;
+    return (max === 0 || Atomics.load(this.w, COUNT) < max) && Atomics.load(this.w, FREE_COUNT) >= chunksFor(len);
+  }
+
+  /** Undo-logged store of a metadata word. */
+  set(index: number, value: number): void {
+    const w = this.w;
+    const n = w[UNDO]!;
+    w[LOG + 2 * n] = index;
+    w[LOG + 2 * n + 1] = w[index]!;
+    w[UNDO] = n + 1;
+    w[index] = value;
+  }
+
+  /** End the current operation: its stores stay. */
+  commit(): void {
+    this.w[UNDO] = 0;
+  }
+
+  /** Undo the stores of an operation that its thread did not finish; whether there were any. */
+  rollback(): boolean {
+    const w = this.w;
+    const n = w[UNDO]!;
+    for (let k = n - 1; k >= 0; k--) w[w[LOG + 2 * k]!] = w[LOG + 2 * k + 1]!;
+    w[UNDO] = 0;
+    return n > 0;
+  }
+
+  /**
+   * Store an item: a number (written in place) or its encoding. The caller has checked `fits`.
+   * `priority` is used by the priority order only.
+   */
+  push(item: number | Uint8Array, priority: number): void {
+    const w = this.w;
+    const len = typeof item === 'number' ? NUMBER_BYTES : item.length;
+    const first = w[FREE_HEAD]!;
+    let last = first;
+    if (typeof item === 'number') {
+      this.#bytes[first * CHUNK] = T_NUMBER;
+      this.#f64[(first * CHUNK + 8) >> 3] = item;
+    } else {
+      last = this.#copy(first, len, item, true);
+    }
+    const k = chunksFor(len);
+    const free = w[FREE_COUNT]!;
+    if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
+    this.set(FREE_COUNT, free - k);
+    const count = w[COUNT]!;
+    const seq = w[SEQ]!;
+    this.#order.insert(this, count, first, len, priority, seq);
+    this.set(SEQ, (seq + 1) | 0);
+    this.set(COUNT, count + 1);
+    this.set(UNFINISHED, w[UNFINISHED]! + 1);
+    this.commit();
+  }
+
+  /** Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`). */
+  pop(): number | Uint8Array {
+    const w = this.w;
+    const { chunk, len } = this.#order.remove(this, w[COUNT]!);
+    let item: number | Uint8Array;
+    let last = chunk;
+    if (len === NUMBER_BYTES && this.#bytes[chunk * CHUNK] === T_NUMBER) {
+      item = this.#f64[(chunk * CHUNK + 8) >> 3]!;
+    } else {
+      item = landing(len, this.#bytes[chunk * CHUNK]!);
+      last = this.#copy(chunk, len, item, false);
+    }
+    const free = w[FREE_COUNT]!;
+    if (free === 0) this.set(FREE_HEAD, chunk);
+    else this.set(this.#next + w[FREE_TAIL]!, chunk);
+    this.set(FREE_TAIL, last);
+    this.set(FREE_COUNT, free + chunksFor(len));
+    this.set(COUNT, w[COUNT]! - 1);
+    this.commit();
+    return item;
+  }
+
+  /**
+   * Copy `len` bytes between `data` and the chain starting at chunk `first`, one contiguous run
+   * of chunks at a time (`into`: data → arena); returns the chain's last chunk.
+   */
+  #copy(first: number, len: number, data: Uint8Array, into: boolean): number {
+    const w = this.w;
+    const next = this.#next;
+    let c = first;
+    for (let done = 0; ; ) {
+      const start = c;
+      let size = CHUNK;
+      while (size < len - done && w[next + c] === c + 1) {
+        c++;
+        size += CHUNK;
+      }
+      const n = Math.min(size, len - done);
+      if (into) this.#bytes.set(data.subarray(done, done + n), start * CHUNK);
+      else data.set(this.#bytes.subarray(start * CHUNK, start * CHUNK + n), done);
+      done += n;
+      if (done === len) return c;
+      c = w[next + c]!;
+    }
+  }
+}
