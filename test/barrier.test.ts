@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Barrier, BrokenBarrierError, Event, revive } from 'sabsync';
-import { expectElapsed, runMany, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const FILE = 'barrier.mjs';
 
@@ -18,16 +18,6 @@ interface Waited {
 }
 
 const BROKEN = { name: 'BrokenBarrierError', code: 'ERR_BROKEN_BARRIER' };
-
-/** What `f` throws: its class name and code. */
-function thrown(f: () => unknown): { name: string; code: unknown } {
-  try {
-    f();
-  } catch (e) {
-    return { name: (e as Error).name, code: (e as { code?: unknown }).code };
-  }
-  throw new Error('expected a throw');
-}
 
 /** Start `n` workers that each wait once on `b` (odd ones with the async twin). */
 function waiters(b: Barrier, n: number, extra: Record<string, unknown> = {}) {

@@ -4,19 +4,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Event, Semaphore, revive } from 'sabsync';
-import { expectElapsed, runMany, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const FILE = 'event.mjs';
-
-/** What `f` throws: its class name and code. */
-function thrown(f: () => unknown): { name: string; code: unknown } {
-  try {
-    f();
-  } catch (e) {
-    return { name: (e as Error).name, code: (e as { code?: unknown }).code };
-  }
-  throw new Error('expected a throw');
-}
 
 /**
  * How many threads are inside the slow path of wait() — past the read of the flag that starts

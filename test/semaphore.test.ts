@@ -4,19 +4,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { BoundedSemaphore, Semaphore, TimeoutError, revive } from 'sabsync';
-import { expectElapsed, runMany, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const FILE = 'semaphore.mjs';
-
-/** What `f` throws: its class name and code. */
-function thrown(f: () => unknown): { name: string; code: unknown } {
-  try {
-    f();
-  } catch (e) {
-    return { name: (e as Error).name, code: (e as { code?: unknown }).code };
-  }
-  throw new Error('expected a throw');
-}
 
 const kinds = [
   ['Semaphore', (v?: number) => new Semaphore(v)],

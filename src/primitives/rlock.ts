@@ -57,34 +57,30 @@ export class RLock implements Lockable {
    */
   acquire(timeout?: number): boolean {
     const t = checkTimeout(timeout);
-    const i32 = this.#i32;
-    if (raw.tryLock(i32, STATE)) {
-      i32[COUNT] = 1;
-      return true;
-    }
-    if (raw.heldByMe(i32, STATE)) {
-      i32[COUNT]++;
-      return true;
-    }
-    if (t === 0 || !runSync(raw.lockSteps(i32, STATE, deadlineAfter(t)), 'acquireAsync')) return false;
-    i32[COUNT] = 1;
+    if (this.#tryAcquire()) return true;
+    if (t === 0 || !runSync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)), 'acquireAsync')) return false;
+    this.#i32[COUNT] = 1;
     return true;
   }
 
   /** Async twin of `acquire`. */
   async acquireAsync(timeout?: number): Promise<boolean> {
     const t = checkTimeout(timeout);
+    if (this.#tryAcquire()) return true;
+    if (t === 0 || !(await runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t))))) return false;
+    this.#i32[COUNT] = 1;
+    return true;
+  }
+
+  /** The fast path: take the free lock (one CAS), or one more level of our own. */
+  #tryAcquire(): boolean {
     const i32 = this.#i32;
     if (raw.tryLock(i32, STATE)) {
       i32[COUNT] = 1;
       return true;
     }
-    if (raw.heldByMe(i32, STATE)) {
-      i32[COUNT]++;
-      return true;
-    }
-    if (t === 0 || !(await runAsync(raw.lockSteps(i32, STATE, deadlineAfter(t))))) return false;
-    i32[COUNT] = 1;
+    if (!raw.heldByMe(i32, STATE)) return false;
+    i32[COUNT]++;
     return true;
   }
 
