@@ -17,6 +17,9 @@ export { revive, type Handle, type PlacementOptions } from './primitives/memory.
 export { Lock } from './primitives/lock.js';
 export { RLock } from './primitives/rlock.js';
 export { Condition, type ConditionOptions } from './primitives/condition.js';
+export { Semaphore, BoundedSemaphore } from './primitives/semaphore.js';
+export { Event } from './primitives/event.js';
+export { Barrier, type BarrierOptions } from './primitives/barrier.js';
 export { Queue, LifoQueue, PriorityQueue, type QueueOptions } from './queue/queue.js';
 export { Future } from './pool/future.js';
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen } from './pool/waiting.js';

@@ -11,11 +11,11 @@
  *   4         TAIL      newest waiting node + 1 (0: none)              list editors
  *   5         FREE      first free node + 1 (0: all in use)            list editors
  *   6         CAPACITY  maxWaiters: how many nodes there are           the constructor
- *   7         —         padding
- *   8 + 4k    node k:   STATE  WAITING / NOTIFIED                      its waiter; a notifier
+ *   7         TICKETS   tickets handed out so far (wraps)              list editors
+ *   8 + 4k    node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
  *   9 + 4k              NEXT   next node + 1 on its list               list editors
  *   10 + 4k             OWNER  sabsync id of the waiting thread        its waiter
- *   11 + 4k             —      padding
+ *   11 + 4k             TICKET when it started waiting (TICKETS)       its waiter
  *   then      an RLock  the default lock, when none is given           RLock
  *
  * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
@@ -33,10 +33,16 @@
  * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
  * notify won the race and the wait returns true. Either way the decision is made under LIST,
  * so a notify is never spent on a waiter that then reports a timeout.
+ *
+ * A thread that dies mid-wait (a terminated worker) leaves a node that would swallow a notify,
+ * and one that dies while editing the list leaves LIST held and the links half-written. The
+ * owner of the threads repairs both with `[purgeWaiters](deadId)`: it takes LIST over from the
+ * dead thread if need be and rebuilds HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes'
+ * own single-word facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) —
+ * which are never half-written.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from './futex.js';
-import { wake } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
 import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
@@ -49,11 +55,13 @@ const HEAD = 3;
 const TAIL = 4;
 const FREE = 5;
 const CAPACITY = 6;
+const TICKETS = 7;
 const NODES = 8;
 const NODE_WORDS = 4;
 const STATE = 0;
 const NEXT = 1;
 const OWNER = 2;
+const TICKET = 3;
 
 const WAITING = 1;
 const NOTIFIED = 2;
@@ -96,16 +104,6 @@ function conditionBytes(maxWaiters: number): number {
   return (NODES + NODE_WORDS * maxWaiters) * 4 + RLock.byteLength;
 }
 
-/**
- * Take a lock that is only ever held for a few instructions (LIST), from a method that must not
- * return a Promise (`notify`): park when this thread may block, spin where it may not.
- */
-function lockBriefly(i32: Int32Array, index: number): void {
-  if (raw.tryLock(i32, index)) return;
-  if (canBlock()) runSync(raw.lockSteps(i32, index, Infinity), 'notify');
-  else while (!raw.tryLock(i32, index));
-}
-
 /** A condition variable shared between threads. Python: `threading.Condition`. */
 export class Condition {
   /** Bytes a Condition with room for `maxWaiters` waiters occupies (its default RLock included). */
@@ -130,9 +128,13 @@ export class Condition {
       Atomics.store(i32, HEAD, 0);
       Atomics.store(i32, TAIL, 0);
       Atomics.store(i32, CAPACITY, capacity);
+      Atomics.store(i32, TICKETS, 0);
       for (let k = 0; k < capacity; k++) {
-        Atomics.store(i32, NODES + k * NODE_WORDS + STATE, 0);
-        Atomics.store(i32, NODES + k * NODE_WORDS + NEXT, k + 1 < capacity ? k + 2 : 0);
+        const base = NODES + k * NODE_WORDS;
+        Atomics.store(i32, base + STATE, 0);
+        Atomics.store(i32, base + NEXT, k + 1 < capacity ? k + 2 : 0);
+        Atomics.store(i32, base + OWNER, 0);
+        Atomics.store(i32, base + TICKET, 0);
       }
       Atomics.store(i32, FREE, 1);
     });
@@ -237,7 +239,7 @@ export class Condition {
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
     const i32 = this.#i32;
-    lockBriefly(i32, LIST);
+    raw.lockBriefly(i32, LIST, 'notify');
     for (let woken = 0; woken < n; woken++) {
       const node = Atomics.load(i32, HEAD) - 1;
       if (node < 0) break;
@@ -290,9 +292,11 @@ export class Condition {
     }
     const base = NODES + node * NODE_WORDS;
     Atomics.store(i32, FREE, Atomics.load(i32, base + NEXT));
-    Atomics.store(i32, base + STATE, WAITING);
+    // OWNER and TICKET before STATE: a WAITING node always names its thread (see purgeWaiters).
     Atomics.store(i32, base + OWNER, threadId);
+    Atomics.store(i32, base + TICKET, Atomics.add(i32, TICKETS, 1));
     Atomics.store(i32, base + NEXT, 0);
+    Atomics.store(i32, base + STATE, WAITING);
     const tail = Atomics.load(i32, TAIL);
     if (tail === 0) Atomics.store(i32, HEAD, node + 1);
     else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
@@ -356,21 +360,39 @@ export class Condition {
     return this.#waitSteps(deadline);
   }
 
-  /** @internal */
+  /** @internal Forget the waits of dead thread `deadId` and repair the list; returns how many. */
   [purgeWaiters](deadId: number): number {
     const i32 = this.#i32;
+    if (!raw.takeOver(i32, LIST, deadId)) raw.lockBriefly(i32, LIST, 'purgeWaiters');
+    const capacity = Atomics.load(i32, CAPACITY);
+    const waiting: number[] = [];
     let purged = 0;
-    lockBriefly(i32, LIST);
-    for (let k = 0; k < Atomics.load(i32, CAPACITY); k++) {
+    let free = 0;
+    for (let k = capacity - 1; k >= 0; k--) {
       const base = NODES + k * NODE_WORDS;
-      if (Atomics.load(i32, base + STATE) === 0 || Atomics.load(i32, base + OWNER) !== deadId) continue;
-      this.#unlink(k);
-      Atomics.store(i32, base + STATE, 0);
+      const state = Atomics.load(i32, base + STATE);
+      if (state !== 0 && Atomics.load(i32, base + OWNER) === deadId) {
+        Atomics.store(i32, base + STATE, 0);
+        purged++;
+      } else if (state === WAITING) {
+        waiting.push(k);
+        continue;
+      } else if (state === NOTIFIED) {
+        // Its notifier may have died between marking it and waking it.
+        wake(i32, base + STATE, 1);
+        continue;
+      }
       Atomics.store(i32, base + OWNER, 0);
-      Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
-      Atomics.store(i32, FREE, k + 1);
-      purged++;
+      Atomics.store(i32, base + NEXT, free);
+      free = k + 1;
     }
+    Atomics.store(i32, FREE, free);
+    const ticket = (k: number) => Atomics.load(i32, NODES + k * NODE_WORDS + TICKET);
+    waiting.sort((a, b) => (ticket(a) - ticket(b)) | 0);
+    waiting.forEach((k, n) => Atomics.store(i32, NODES + k * NODE_WORDS + NEXT, n + 1 < waiting.length ? waiting[n + 1]! + 1 : 0));
+    Atomics.store(i32, HEAD, waiting.length > 0 ? waiting[0]! + 1 : 0);
+    Atomics.store(i32, TAIL, waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0);
+    Atomics.store(i32, WAITERS, waiting.length);
     raw.unlock(i32, LIST);
     return purged;
   }

@@ -111,8 +111,12 @@ export function assertCanBlock(asyncName: string): void {
   }
 }
 
+// Both parks report 'timed-out' once the deadline has passed, even if the word has moved: every
+// algorithm re-checks its state before parking, so this ends a timed call that would otherwise
+// keep retrying for as long as other threads keep changing the word.
 function parkSync(p: Park): ParkResult {
   const { i32, index, expected } = p;
+  if (remaining(p.deadline) === 0) return 'timed-out';
   for (let i = 0; i < SPIN_LOADS; i++) {
     if (Atomics.load(i32, index) !== expected) return 'not-equal';
   }
@@ -125,11 +129,33 @@ function parkSync(p: Park): ParkResult {
   }
 }
 
+// Which runner is executing the current step. A wake-up given to a waitAsync waiter is only
+// acted on when that waiter's thread next runs its event loop — which may be never, if that
+// thread is itself blocked (say, in a sync acquire of the same lock). So a word that wakes ONE
+// sleeper must know when an async sleeper is among them and then wake them all (rawlock.ts,
+// semaphore.ts ask `parkingAsync()` as they go to sleep).
+let drivingAsync = false;
+
+/** Whether the step now running will be parked by the async runner (`Atomics.waitAsync`). */
+export function parkingAsync(): boolean {
+  return drivingAsync;
+}
+
+function step<T>(steps: Steps<T>, result: ParkResult | undefined, async: boolean): IteratorResult<Park, T> {
+  const outer = drivingAsync;
+  drivingAsync = async;
+  try {
+    return result === undefined ? steps.next() : steps.next(result);
+  } finally {
+    drivingAsync = outer;
+  }
+}
+
 /** Drive `steps` to completion, blocking the thread at each park. */
 export function runSync<T>(steps: Steps<T>, asyncName: string): T {
   assertCanBlock(asyncName);
-  let r = steps.next();
-  while (!r.done) r = steps.next(parkSync(r.value));
+  let r = step(steps, undefined, false);
+  while (!r.done) r = step(steps, parkSync(r.value), false);
   return r.value;
 }
 
@@ -152,7 +178,7 @@ function releaseAlive(): void {
 async function parkAsync(p: Park): Promise<ParkResult> {
   for (;;) {
     const left = remaining(p.deadline);
-    if (left === 0) return Atomics.load(p.i32, p.index) === p.expected ? 'timed-out' : 'not-equal';
+    if (left === 0) return 'timed-out';
     const w = Atomics.waitAsync(p.i32, p.index, p.expected, left === Infinity ? undefined : left);
     if (!w.async) {
       if (w.value !== 'timed-out') return w.value;
@@ -171,8 +197,8 @@ async function parkAsync(p: Park): Promise<ParkResult> {
 
 /** Drive `steps` to completion, awaiting `Atomics.waitAsync` at each park. */
 export async function runAsync<T>(steps: Steps<T>): Promise<T> {
-  let r = steps.next();
-  while (!r.done) r = steps.next(await parkAsync(r.value));
+  let r = step(steps, undefined, true);
+  while (!r.done) r = step(steps, await parkAsync(r.value), true);
   return r.value;
 }
 

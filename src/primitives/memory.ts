@@ -61,10 +61,12 @@ export interface Region {
 }
 
 function checkOffset(buffer: SharedArrayBuffer, byteOffset: unknown, byteLength: number, what: string): number {
-  if (typeof byteOffset !== 'number' || !Number.isInteger(byteOffset)) {
-    throw typeError(`${what}.byteOffset must be an integer, got ${String(byteOffset)}`);
+  if (typeof byteOffset !== 'number') {
+    throw typeError(`${what}.byteOffset must be a number, got ${typeof byteOffset}`);
   }
-  if (byteOffset < 0 || byteOffset % 8 !== 0) {
+  // NaN, ±Infinity and fractions fail `% 8 === 0` too: any number that is not a valid offset is
+  // a RangeError (API.md: "a multiple of 8, RangeError otherwise").
+  if (!(byteOffset >= 0) || byteOffset % 8 !== 0) {
     throw rangeError(`${what}.byteOffset must be a non-negative multiple of 8, got ${byteOffset}`);
   }
   if (byteOffset + byteLength > buffer.byteLength) {

@@ -7,6 +7,12 @@
  *   0                     UNLOCKED
  *   holder << 1           LOCKED by thread `holder` (thread.ts), nobody asleep on it
  *   holder << 1 | 1       LOCKED by `holder`, CONTENDED: somebody may be asleep on it
+ *   ... | 1 << 31         ... and ASYNC: one of the sleepers may be an `Atomics.waitAsync`
+ *
+ * (`holder` < 2^30, so bit 31 is free.) ASYNC exists because a release wakes one sleeper, and
+ * a waitAsync sleeper acts on its wake-up only when its thread next runs its event loop — never,
+ * if that thread is blocked, say in a sync acquire of this very lock. So a release that finds
+ * ASYNC set wakes every sleeper instead; the ones that lose the race sleep again.
  *
  * Who writes it: a thread acquiring it (CAS 0 -> its own id), a waiter setting the CONTENDED
  * bit (CAS), whoever releases it (exchange -> 0: a Python Lock may be released by any thread),
@@ -22,12 +28,13 @@
  * Recording the holder is what makes a lock whose thread died recoverable: the pool knows which
  * threads exited and can `recover` a lock still held by one of them.
  */
-import { park, type Steps } from './futex.js';
-import { wake } from './futex.js';
+import { canBlock, park, parkingAsync, runSync, wake, type Steps } from './futex.js';
 import { threadId } from './thread.js';
 
 export const UNLOCKED = 0;
 const CONTENDED = 1;
+const ASYNC = 1 << 31;
+const HOLDER_BITS = ~(CONTENDED | ASYNC);
 const me = threadId << 1;
 
 /** Take the lock if it is free. The whole fast path: one CAS. */
@@ -44,11 +51,12 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number): St
       if (Atomics.compareExchange(i32, index, UNLOCKED, me | CONTENDED) === UNLOCKED) return true;
       continue;
     }
-    if ((s & CONTENDED) === 0) {
-      if (Atomics.compareExchange(i32, index, s, s | CONTENDED) !== s) continue;
-      s |= CONTENDED;
+    const mark = parkingAsync() ? CONTENDED | ASYNC : CONTENDED;
+    if ((s & mark) !== mark) {
+      if (Atomics.compareExchange(i32, index, s, s | mark) !== s) continue;
+      s |= mark;
     }
-    // Sleep while the word is still exactly this CONTENDED value: any release changes it.
+    // Sleep while the word is still exactly this marked value: any release changes it.
     if ((yield park(i32, index, s, deadline)) === 'timed-out') return false;
   }
 }
@@ -56,31 +64,51 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number): St
 /** Release the lock whoever holds it; false (and nothing changed) if it was not locked. */
 export function unlock(i32: Int32Array, index: number): boolean {
   const prev = Atomics.exchange(i32, index, UNLOCKED);
-  if ((prev & CONTENDED) !== 0) wake(i32, index, 1);
+  if ((prev & CONTENDED) !== 0) wakeAfterRelease(i32, index, prev);
   return prev !== UNLOCKED;
+}
+
+function wakeAfterRelease(i32: Int32Array, index: number, prev: number): void {
+  wake(i32, index, (prev & ASYNC) !== 0 ? Infinity : 1);
+}
+
+/**
+ * Take a lock that is only ever held for a few instructions (a waiter list's, a barrier's),
+ * from a method that must not return a Promise: park where this thread may block, spin where
+ * it may not (a browser main thread).
+ */
+export function lockBriefly(i32: Int32Array, index: number, method: string): void {
+  if (tryLock(i32, index)) return;
+  if (canBlock()) runSync(lockSteps(i32, index, Infinity), method);
+  else while (!tryLock(i32, index));
 }
 
 /** The sabsync id of the thread that took the lock, or 0 if it is free. */
 export function holderOf(i32: Int32Array, index: number): number {
-  return Atomics.load(i32, index) >>> 1;
+  return (Atomics.load(i32, index) & HOLDER_BITS) >>> 1;
 }
 
 /** Whether the calling thread took the lock. */
 export function heldByMe(i32: Int32Array, index: number): boolean {
-  return (Atomics.load(i32, index) & ~CONTENDED) === me;
+  return (Atomics.load(i32, index) & HOLDER_BITS) === me;
 }
 
 /**
- * Release the lock if, and only if, thread `deadId` still holds it. For the owner of threads
- * that knows `deadId` has exited; returns whether it released anything.
+ * Take the lock over from thread `deadId` (which has exited) if it still holds it, keeping the
+ * marks of whoever sleeps on it; returns whether the calling thread now holds it. For the owner
+ * of threads, which knows who exited, to repair what the dead thread was guarding.
  */
-export function recover(i32: Int32Array, index: number, deadId: number): boolean {
+export function takeOver(i32: Int32Array, index: number, deadId: number): boolean {
   for (;;) {
     const s = Atomics.load(i32, index);
-    if (s === UNLOCKED || s >>> 1 !== deadId) return false;
-    if (Atomics.compareExchange(i32, index, s, UNLOCKED) === s) {
-      wake(i32, index, 1);
-      return true;
-    }
+    if (s === UNLOCKED || (s & HOLDER_BITS) >>> 1 !== deadId) return false;
+    if (Atomics.compareExchange(i32, index, s, me | (s & ~HOLDER_BITS)) === s) return true;
   }
+}
+
+/** Release the lock if, and only if, thread `deadId` (which has exited) still holds it. */
+export function recover(i32: Int32Array, index: number, deadId: number): boolean {
+  if (!takeOver(i32, index, deadId)) return false;
+  unlock(i32, index);
+  return true;
 }

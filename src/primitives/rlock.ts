@@ -11,7 +11,8 @@
  *
  * Ownership lives in shared memory, not in the JS wrapper: any wrapper of the same RLock in the
  * same thread sees the same owner. COUNT is touched only by the thread whose id is in STATE, so
- * it needs no lock of its own; it is published to the next owner by the release of STATE.
+ * it needs no lock of its own and is read and written plainly: the sequentially consistent
+ * operations on STATE that hand the lock from one owner to the next order those accesses.
  */
 import { misuse } from './errors.js';
 import { checkTimeout, deadlineAfter, runAsync, runSync, type Steps } from './futex.js';
@@ -56,28 +57,30 @@ export class RLock implements Lockable {
    */
   acquire(timeout?: number): boolean {
     const t = checkTimeout(timeout);
-    if (this.#reenter()) return true;
-    if (!raw.tryLock(this.#i32, STATE)) {
-      if (t === 0 || !runSync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)), 'acquireAsync')) return false;
-    }
-    Atomics.store(this.#i32, COUNT, 1);
+    if (this.#tryAcquire()) return true;
+    if (t === 0 || !runSync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)), 'acquireAsync')) return false;
+    this.#i32[COUNT] = 1;
     return true;
   }
 
   /** Async twin of `acquire`. */
   async acquireAsync(timeout?: number): Promise<boolean> {
     const t = checkTimeout(timeout);
-    if (this.#reenter()) return true;
-    if (!raw.tryLock(this.#i32, STATE)) {
-      if (t === 0 || !(await runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t))))) return false;
-    }
-    Atomics.store(this.#i32, COUNT, 1);
+    if (this.#tryAcquire()) return true;
+    if (t === 0 || !(await runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t))))) return false;
+    this.#i32[COUNT] = 1;
     return true;
   }
 
-  #reenter(): boolean {
-    if (!raw.heldByMe(this.#i32, STATE)) return false;
-    Atomics.add(this.#i32, COUNT, 1);
+  /** The fast path: take the free lock (one CAS), or one more level of our own. */
+  #tryAcquire(): boolean {
+    const i32 = this.#i32;
+    if (raw.tryLock(i32, STATE)) {
+      i32[COUNT] = 1;
+      return true;
+    }
+    if (!raw.heldByMe(i32, STATE)) return false;
+    i32[COUNT]++;
     return true;
   }
 
@@ -87,12 +90,11 @@ export class RLock implements Lockable {
    * Python: `RLock.release()`.
    */
   release(): void {
-    if (!raw.heldByMe(this.#i32, STATE)) {
+    const i32 = this.#i32;
+    if (!raw.heldByMe(i32, STATE)) {
       throw misuse('ERR_NOT_OWNER', 'release(): the RLock is not owned by this thread');
     }
-    const count = Atomics.load(this.#i32, COUNT) - 1;
-    Atomics.store(this.#i32, COUNT, count);
-    if (count === 0) raw.unlock(this.#i32, STATE);
+    if (--i32[COUNT] === 0) raw.unlock(i32, STATE);
   }
 
   /** Whether any thread owns the lock. Python: `RLock.locked()` (3.14). */
@@ -117,8 +119,8 @@ export class RLock implements Lockable {
 
   /** @internal Release every level at once; returns the count to restore. */
   [releaseSave](): number {
-    const count = Atomics.load(this.#i32, COUNT);
-    Atomics.store(this.#i32, COUNT, 0);
+    const count = this.#i32[COUNT]!;
+    this.#i32[COUNT] = 0;
     raw.unlock(this.#i32, STATE);
     return count;
   }
@@ -126,7 +128,7 @@ export class RLock implements Lockable {
   /** @internal */
   *[acquireRestore](count: number): Steps<void> {
     if (!raw.tryLock(this.#i32, STATE)) yield* raw.lockSteps(this.#i32, STATE, Infinity);
-    Atomics.store(this.#i32, COUNT, count);
+    this.#i32[COUNT] = count;
   }
 
   /** @internal */

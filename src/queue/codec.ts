@@ -8,23 +8,31 @@
  *   4        NUMBER     7 bytes of padding, the float64 at byte 8 (so -0 and NaN survive; an
  *                       item starts on an 8-byte boundary, so the queue reads it in place)
  *   5        STRING     u32 length, UTF-8 bytes
- *   6        JSON       u32 length, UTF-8 JSON text — only for values JSON round-trips exactly
- *   7        V8         `node:v8` serialization (Map, Set, Date, BigInt, RegExp, typed arrays,
- *                       undefined inside, -0, NaN, cycles, shared references...)
+ *   6        COMPACT    plain data packed in one walk (see "compact" below): plain objects,
+ *                       dense arrays, strings, numbers (int32 or float64), booleans, null,
+ *                       undefined, and ArrayBuffers / typed arrays spanning a whole unshared
+ *                       buffer as raw bytes — the common item shapes; -0 and NaN survive
+ *   7        V8         `node:v8` serialization (Map, Set, Date, BigInt, RegExp, errors,
+ *                       partial views, cycles, shared references, class instances...)
  *   8        SHARED     u32 length, JSON array of the ids of the buffers the item refers to
  *                       (buffers.ts), then an encoding of the item in which every buffer, typed
  *                       array over one and sabsync primitive is replaced by a marker object
+ *                       (share.ts)
+ *   9        UTF16      u32 length, UTF-16 code units: a string with a lone surrogate, which
+ *                       UTF-8 cannot carry and structured clone keeps
  *
- * Why this split (bench/queue.bench.mjs measures it): numbers and strings are the common items
- * and cost one store or one `encodeInto`. For objects, JSON + UTF-8 is about 3–4× faster than
- * `node:v8`'s serializer for small plain objects, but loses -0, NaN, undefined, Map, Date...
- * so one walk (`scan`) decides: JSON when the value round-trips exactly, v8 otherwise. The
- * same walk finds shared buffers and primitives, which neither serializer can carry. Where
- * `node:v8` is missing (not Node), values that need it are `ERR_UNSERIALIZABLE`.
+ * Why this split (measured by bench/queue.bench.mjs, "codec" group, and by hand on this
+ * machine): numbers and strings are the common items and cost one store or one `encodeInto`.
+ * For a small object `{ id, name, tags: [3 strings] }`, JSON.stringify + encodeInto took
+ * ≈ 0.77 µs and decode + JSON.parse ≈ 0.85 µs (and JSON loses -0, NaN, undefined), `node:v8`
+ * ≈ 3× that, postMessage's native clone ≈ 1.7 µs for both halves; the compact packer below
+ * takes ≈ 0.64 µs to encode and ≈ 0.67 µs to decode it (one walk, no text stage, short ASCII
+ * strings copied by a loop). So: compact when the value is plain
+ * data, `node:v8` otherwise (complete, slower). One more walk (`hasShared`) finds shared buffers
+ * and primitives, which neither can carry. Where `node:v8` is missing (not Node), values that
+ * need it are `ERR_UNSERIALIZABLE`.
  */
-import { misuse } from '../primitives/errors.js';
-import { isHandle, revive } from '../primitives/memory.js';
-import { bufferOf, idOf } from './buffers.js';
+import { hasShared, share, unserializable, unshare } from './share.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -33,9 +41,10 @@ const T_TRUE = 3;
 /** Tag of a number item. */
 export const T_NUMBER = 4;
 const T_STRING = 5;
-const T_JSON = 6;
+const T_COMPACT = 6;
 const T_V8 = 7;
 const T_SHARED = 8;
+const T_UTF16 = 9;
 
 /** Bytes of an encoded number: the tag, padding, and the float64 at byte 8. */
 export const NUMBER_BYTES = 16;
@@ -62,9 +71,6 @@ function room(n: number): void {
   scratch = bigger;
 }
 
-function unserializable(what: string, cause?: unknown): Error {
-  return misuse('ERR_UNSERIALIZABLE', `cannot send ${what} through a queue`, cause === undefined ? undefined : { cause });
-}
 
 function writeU32(at: number, n: number): void {
   scratch[at] = n;
@@ -86,149 +92,241 @@ function writeText(tag: number, s: string, at: number): number {
   return at + 5 + n;
 }
 
-// ---------------------------------------------------------------------------------------------
-// scan: one walk that decides JSON vs v8 and finds what must be shared
-
-const NOT_JSON = 1;
-const SHARES = 2;
-
-function isPrimitive(v: object): boolean {
-  return isHandle((v as { handle?: unknown }).handle);
+/** Read the UTF-8 text written by `writeText` at `at`. */
+function readText(b: Uint8Array, at: number): string {
+  return text.decode(b.subarray(at + 5, at + 5 + readU32(b, at + 1)));
 }
 
-function scan(v: unknown, seen: Set<object>): number {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return 0;
-    case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0) ? 0 : NOT_JSON;
-    case 'undefined':
-    case 'bigint':
-      return NOT_JSON;
-    case 'function':
-    case 'symbol':
-      throw unserializable(`a ${typeof v}`);
+function writeUtf16(s: string): number {
+  room(5 + s.length * 2);
+  scratch[0] = T_UTF16;
+  writeU32(1, s.length);
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    scratch[5 + 2 * i] = u;
+    scratch[6 + 2 * i] = u >>> 8;
   }
-  if (v === null) return 0;
-  const o = v as object;
-  // A second visit is a cycle or a shared reference: JSON would throw or duplicate it.
-  if (seen.has(o)) return NOT_JSON;
-  seen.add(o);
-  if (o instanceof SharedArrayBuffer) return SHARES | NOT_JSON;
-  if (ArrayBuffer.isView(o)) return NOT_JSON | (o.buffer instanceof SharedArrayBuffer ? SHARES : 0);
-  const proto = Object.getPrototypeOf(o);
-  let flags = 0;
-  if (Array.isArray(o)) {
-    if (proto !== Array.prototype) flags = NOT_JSON;
-    for (let i = 0; i < o.length; i++) flags |= i in o ? scan(o[i], seen) : NOT_JSON;
-    return flags;
-  }
-  if (proto !== Object.prototype && proto !== null) {
-    if (isPrimitive(o)) return SHARES | NOT_JSON;
-    flags = NOT_JSON;
-    if (o instanceof Map) {
-      for (const [k, x] of o) flags |= scan(k, seen) | scan(x, seen);
-      return flags;
-    }
-    if (o instanceof Set) {
-      for (const x of o) flags |= scan(x, seen);
-      return flags;
-    }
-  }
-  for (const k of Object.keys(o)) {
-    const x = (o as Record<string, unknown>)[k];
-    flags |= x === undefined || k === '__proto__' ? NOT_JSON : scan(x, seen);
-  }
-  return flags;
+  return 5 + s.length * 2;
 }
 
 // ---------------------------------------------------------------------------------------------
-// share / unshare: swap buffers and primitives for markers and back
+// compact: plain data in one walk
 
-const MARK = '\u0000sabsync';
-type Marker = { [MARK]: { b?: string; v?: string; o?: number; l?: number; h?: unknown } };
+const C_UNDEFINED = 0;
+const C_NULL = 1;
+const C_FALSE = 2;
+const C_TRUE = 3;
+const C_INT = 4;
+const C_FLOAT = 5;
+const C_STRING = 6;
+const C_ARRAY = 7;
+const C_OBJECT = 8;
+const C_BYTES = 9;
 
-function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const o = v as object;
-  if (memo.has(o)) return memo.get(o);
-  let out: unknown;
-  if (o instanceof SharedArrayBuffer) {
-    const b = idOf(o);
-    ids.add(b);
-    out = { [MARK]: { b } };
-  } else if (ArrayBuffer.isView(o)) {
-    if (!(o.buffer instanceof SharedArrayBuffer)) return o;
-    const b = idOf(o.buffer);
-    ids.add(b);
-    const l = o instanceof DataView ? o.byteLength : (o as unknown as { length: number }).length;
-    out = { [MARK]: { b, v: o.constructor.name, o: o.byteOffset, l } };
-  } else if (Array.isArray(o)) {
-    const a: unknown[] = [];
-    memo.set(o, a);
-    for (const x of o) a.push(share(x, ids, memo));
-    return a;
-  } else if (o instanceof Map) {
-    const m = new Map();
-    memo.set(o, m);
-    for (const [k, x] of o) m.set(share(k, ids, memo), share(x, ids, memo));
-    return m;
-  } else if (o instanceof Set) {
-    const s = new Set();
-    memo.set(o, s);
-    for (const x of o) s.add(share(x, ids, memo));
-    return s;
-  } else if (isPrimitive(o)) {
-    out = { [MARK]: { h: share((o as { handle: unknown }).handle, ids, memo) } };
-  } else if (Object.getPrototypeOf(o) === Object.prototype || Object.getPrototypeOf(o) === null) {
-    const r: Record<string, unknown> = {};
-    memo.set(o, r);
-    for (const k of Object.keys(o)) r[k] = share((o as Record<string, unknown>)[k], ids, memo);
-    return r;
+/** Binary types packed as raw bytes, by index; -1 (255 in the item) is a bare ArrayBuffer. */
+const VIEWS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView'] as const;
+type ViewClass = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => ArrayBufferView;
+const viewClass = (i: number) => (globalThis as unknown as Record<string, ViewClass>)[VIEWS[i]!]!;
+
+/**
+ * Pack an unshared ArrayBuffer, or a typed array / DataView that spans all of one (a partial
+ * view keeps its whole buffer in structured clone: left to v8), as its raw bytes.
+ */
+function packBytes(v: ArrayBuffer | ArrayBufferView): boolean {
+  let kind = 255;
+  let bytes: Uint8Array;
+  if (v instanceof ArrayBuffer) {
+    bytes = new Uint8Array(v);
   } else {
-    return o;
+    const buffer = v.buffer;
+    if (!(buffer instanceof ArrayBuffer) || v.byteOffset !== 0 || v.byteLength !== buffer.byteLength) return false;
+    kind = VIEWS.findIndex((_, i) => Object.getPrototypeOf(v) === viewClass(i).prototype);
+    if (kind < 0) return false;
+    bytes = new Uint8Array(buffer);
   }
-  memo.set(o, out);
-  return out;
+  room(pos + 6 + bytes.length);
+  scratch[pos] = C_BYTES;
+  scratch[pos + 1] = kind;
+  writeU32(pos + 2, bytes.length);
+  scratch.set(bytes, pos + 6);
+  pos += 6 + bytes.length;
+  return true;
 }
 
-function resolve(m: Marker[typeof MARK]): unknown {
-  if (m.h !== undefined) return revive(unshare(m.h, new Set()));
-  const sab = bufferOf(m.b!);
-  if (m.v === undefined) return sab;
-  const View = (globalThis as unknown as Record<string, new (b: SharedArrayBuffer, o: number, l: number) => unknown>)[m.v]!;
-  return new View(sab, m.o!, m.l!);
+let pos = 0;
+
+/**
+ * Short strings are copied by a loop when they are ASCII: a `TextEncoder` / `TextDecoder` call
+ * costs ≈ 60–80 ns, more than the loop for keys and tags like 'id' or 'name'.
+ */
+const SHORT = 16;
+
+function packText(s: string): void {
+  const n = s.length;
+  if (n <= SHORT) {
+    room(pos + 5 + n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      scratch[pos + 5 + i] = c;
+    }
+    if (i === n) {
+      scratch[pos] = C_STRING;
+      writeU32(pos + 1, n);
+      pos += 5 + n;
+      return;
+    }
+  }
+  pos = writeText(C_STRING, s, pos);
 }
 
-function unshare(v: unknown, seen: Set<object>): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const o = v as Record<string, unknown>;
-  if (MARK in o && Object.getPrototypeOf(o) === Object.prototype) return resolve((o as Marker)[MARK]);
-  if (seen.has(o)) return o;
-  seen.add(o);
-  if (Array.isArray(o)) {
-    for (let i = 0; i < o.length; i++) o[i] = unshare(o[i], seen);
-  } else if (o instanceof Map) {
-    const entries = [...o];
-    o.clear();
-    for (const [k, x] of entries) o.set(unshare(k, seen), unshare(x, seen));
-  } else if (o instanceof Set) {
-    const items = [...o];
-    o.clear();
-    for (const x of items) o.add(unshare(x, seen));
-  } else if (Object.getPrototypeOf(o) === Object.prototype) {
-    for (const k of Object.keys(o)) o[k] = unshare(o[k], seen);
+/**
+ * Pack `v` at `pos` (advancing it); false as soon as `v` holds anything that is not plain data,
+ * or an object seen before (cycles and shared references keep their identity through v8).
+ */
+function pack(v: unknown, seen: Set<object>): boolean {
+  room(pos + 9);
+  switch (typeof v) {
+    case 'number':
+      if ((v | 0) === v && !Object.is(v, -0)) {
+        scratch[pos] = C_INT;
+        writeU32(pos + 1, v);
+        pos += 5;
+      } else {
+        scratch[pos] = C_FLOAT;
+        num[0] = v;
+        for (let i = 0; i < 8; i++) scratch[pos + 1 + i] = numBytes[i]!;
+        pos += 9;
+      }
+      return true;
+    case 'string':
+      if (!v.isWellFormed()) return false;
+      packText(v);
+      return true;
+    case 'boolean':
+      scratch[pos++] = v ? C_TRUE : C_FALSE;
+      return true;
+    case 'undefined':
+      scratch[pos++] = C_UNDEFINED;
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
   }
-  return o;
+  if (v === null) {
+    scratch[pos++] = C_NULL;
+    return true;
+  }
+  if (seen.has(v)) return false;
+  seen.add(v);
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return packBytes(v);
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return false;
+    scratch[pos] = C_ARRAY;
+    writeU32(pos + 1, v.length);
+    pos += 5;
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !pack(v[i], seen)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(v);
+  scratch[pos] = C_OBJECT;
+  writeU32(pos + 1, keys.length);
+  pos += 5;
+  for (const k of keys) {
+    if (k === '__proto__' || !k.isWellFormed()) return false;
+    packText(k);
+    if (!pack((v as Record<string, unknown>)[k], seen)) return false;
+  }
+  return true;
+}
+
+let rpos = 0;
+
+function unpackText(b: Uint8Array): string {
+  const n = readU32(b, rpos + 1);
+  const at = rpos + 5;
+  rpos = at + n;
+  if (n <= SHORT) {
+    let s = '';
+    let i = 0;
+    for (; i < n && b[at + i]! <= 0x7f; i++) s += String.fromCharCode(b[at + i]!);
+    if (i === n) return s;
+  }
+  return text.decode(b.subarray(at, at + n));
+}
+
+function unpack(b: Uint8Array): unknown {
+  switch (b[rpos]) {
+    case C_UNDEFINED:
+      rpos++;
+      return undefined;
+    case C_NULL:
+      rpos++;
+      return null;
+    case C_FALSE:
+      rpos++;
+      return false;
+    case C_TRUE:
+      rpos++;
+      return true;
+    case C_INT: {
+      const v = readU32(b, rpos + 1) | 0;
+      rpos += 5;
+      return v;
+    }
+    case C_FLOAT:
+      for (let i = 0; i < 8; i++) numBytes[i] = b[rpos + 1 + i]!;
+      rpos += 9;
+      return num[0];
+    case C_STRING:
+      return unpackText(b);
+    case C_ARRAY: {
+      const a = new Array(readU32(b, rpos + 1));
+      rpos += 5;
+      for (let i = 0; i < a.length; i++) a[i] = unpack(b);
+      return a;
+    }
+    case C_OBJECT: {
+      const n = readU32(b, rpos + 1);
+      const o: Record<string, unknown> = {};
+      rpos += 5;
+      for (let i = 0; i < n; i++) {
+        const k = unpackText(b);
+        o[k] = unpack(b);
+      }
+      return o;
+    }
+    case C_BYTES: {
+      const kind = b[rpos + 1]!;
+      const n = readU32(b, rpos + 2);
+      const buffer = b.slice(rpos + 6, rpos + 6 + n).buffer;
+      rpos += 6 + n;
+      return kind === 255 ? buffer : new (viewClass(kind))(buffer);
+    }
+    default:
+      throw new Error(`sabsync queue: corrupt item (compact tag ${b[rpos]})`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // encode / decode
 
-/** Encode an object that holds nothing shared at `at`, by JSON or v8; returns the end. */
-function encodeObject(v: unknown, jsonSafe: boolean, at: number): number {
-  if (jsonSafe) return writeText(T_JSON, JSON.stringify(v), at);
+/** Encode a value that holds nothing shared at `at`: packed if it is plain data, else by v8. */
+function encodeBody(v: unknown, at: number): number {
+  pos = at + 1;
+  if (pack(v, new Set())) {
+    scratch[at] = T_COMPACT;
+    return pos;
+  }
+  return encodeV8(v, at);
+}
+
+/** Encode `v` by `node:v8` at `at`; returns the end. */
+function encodeV8(v: unknown, at: number): number {
   if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
   let bytes: Uint8Array;
   try {
@@ -256,7 +354,7 @@ export function encode(value: unknown): Uint8Array {
       end = NUMBER_BYTES;
       break;
     case 'string':
-      end = writeText(T_STRING, value, 0);
+      end = value.isWellFormed() ? writeText(T_STRING, value, 0) : writeUtf16(value);
       break;
     case 'undefined':
       scratch[0] = T_UNDEFINED;
@@ -272,24 +370,43 @@ export function encode(value: unknown): Uint8Array {
         end = 1;
         break;
       }
-      const flags = scan(value, new Set());
-      if ((flags & SHARES) === 0) {
-        end = encodeObject(value, flags === 0, 0);
+      pos = 1;
+      if (pack(value, new Set())) {
+        scratch[0] = T_COMPACT;
+        end = pos;
+        break;
+      }
+      if (!hasShared(value, new Set())) {
+        end = encodeV8(value, 0);
         break;
       }
       const ids = new Set<string>();
       const marked = share(value, ids, new Map());
       end = writeText(T_SHARED, JSON.stringify([...ids]), 0);
-      end = encodeObject(marked, scan(marked, new Set()) === 0, end);
+      end = encodeBody(marked, end);
     }
   }
   return scratch.subarray(0, end);
 }
 
+let landingPad = new Uint8Array(1024);
+
+/**
+ * Unshared memory to copy an encoded item of `len` bytes into, before `decode`. Items decoded
+ * into fresh objects reuse one scratch area; a v8-encoded or shared item gets its own copy
+ * (the v8 deserializer returns typed arrays that are views of its input, and a shared item's
+ * decoding may wait for buffers, during which another get may run).
+ */
+export function landing(len: number, tag: number): Uint8Array {
+  if (tag === T_V8 || tag === T_SHARED) return new Uint8Array(len);
+  if (landingPad.length < len) landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+  return landingPad.subarray(0, len);
+}
+
 /** The ids of the shared buffers an encoded item refers to (none: an empty array). */
 export function sharedIds(bytes: Uint8Array): string[] {
   if (bytes[0] !== T_SHARED) return [];
-  return JSON.parse(text.decode(bytes.subarray(5, 5 + readU32(bytes, 1)))) as string[];
+  return JSON.parse(readText(bytes, 0)) as string[];
 }
 
 function decodeAt(bytes: Uint8Array, at: number): unknown {
@@ -306,9 +423,17 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       numBytes.set(bytes.subarray(at + 8, at + 16));
       return num[0];
     case T_STRING:
-      return text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1)));
-    case T_JSON:
-      return JSON.parse(text.decode(bytes.subarray(at + 5, at + 5 + readU32(bytes, at + 1))));
+      return readText(bytes, at);
+    case T_UTF16: {
+      const units = new Uint16Array(readU32(bytes, at + 1));
+      for (let i = 0; i < units.length; i++) units[i] = bytes[at + 5 + 2 * i]! | (bytes[at + 6 + 2 * i]! << 8);
+      let s = '';
+      for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.subarray(i, i + 8192));
+      return s;
+    }
+    case T_COMPACT:
+      rpos = at + 1;
+      return unpack(bytes);
     case T_V8:
       if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
       return v8.deserialize(bytes.subarray(at + 1));

@@ -21,12 +21,12 @@
  */
 import { Condition, purgeWaiters, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { canBlock, checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
-import { acquireRestore, recoverLock } from '../primitives/lockable.js';
+import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
-import { holderOf } from '../primitives/rawlock.js';
-import { openChannel, fetchSteps } from './buffers.js';
+import { lockBriefly, takeOver } from '../primitives/rawlock.js';
+import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
@@ -39,6 +39,20 @@ const MAX_BYTES = 1 << 30;
  * at once. 256 covers a pool per core on any machine this runs on; each waiter costs 16 bytes.
  */
 export const DEFAULT_QUEUE_WAITERS = 256;
+const MAX_WAITERS = 1 << 16;
+/** Shared buffers a queue's handle carries at most (those of the latest items put here). */
+const HANDLE_BUFFERS = 64;
+
+/**
+ * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
+ * first lets go of the lock and watches the queue for up to this many loads (≈ 10–20 µs)
+ * before it sleeps on a Condition. Between two busy threads the other side usually delivers
+ * within that time, and a sleep costs a futex wake-up — tens of µs on a VM, far more than one
+ * item — so without the spin a consumer that keeps up with its producer pays a wake-up per
+ * item (bench/queue.bench.mjs). Once per call, never in async twins (their event loop has
+ * other work) and never with timeout 0.
+ */
+export const QUEUE_SPIN = 2_000;
 
 /**
  * Recover the queue after thread `deadId` died: roll back an operation it left half done,
@@ -74,7 +88,10 @@ function checkOptions(options: QueueOptions | undefined): { chunks: number; maxW
     throw rangeError(`Queue options.bytes must be an integer from 1 to ${MAX_BYTES}, got ${bytes}`);
   }
   const maxWaiters = options?.maxWaiters ?? DEFAULT_QUEUE_WAITERS;
-  Condition.byteLength({ maxWaiters });
+  if (typeof maxWaiters !== 'number') throw typeError(`Queue options.maxWaiters must be a number, got ${typeof maxWaiters}`);
+  if (!Number.isInteger(maxWaiters) || maxWaiters < 1 || maxWaiters > MAX_WAITERS) {
+    throw rangeError(`Queue options.maxWaiters must be an integer from 1 to ${MAX_WAITERS}, got ${maxWaiters}`);
+  }
   return { chunks: chunksFor(bytes), maxWaiters };
 }
 
@@ -94,6 +111,8 @@ export class Queue<T = unknown> {
   readonly #notFull: Condition;
   readonly #allDone: Condition;
   readonly #lockWord: Int32Array;
+  /** Shared buffers of the latest items this thread put, most recent last (see `handle`). */
+  readonly #sent = new Map<string, SharedArrayBuffer>();
 
   /**
    * Create an empty queue holding at most `maxsize` items (0: as many as fit in
@@ -126,7 +145,7 @@ export class Queue<T = unknown> {
     this.#store = new Store(region.buffer, region.byteOffset, l, order);
     this.#lock = made.lock;
     [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
-    // The Lock's STATE is its word 1 (lock.ts): read to learn who holds it, in recovery only.
+    // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
     this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
     openChannel();
   }
@@ -135,12 +154,17 @@ export class Queue<T = unknown> {
   static from<Q extends Queue<unknown>>(this: new (maxsize?: number, options?: QueueOptions) => Q, handle: Handle): Q {
     const { kind, order } = kinds.get(this as unknown as QueueClass)!;
     const region = attach(kind, handle, (i32) => layoutOfWords(order, i32).byteLength);
+    learn(handle.buffers);
     return adopt(region, () => new this());
   }
 
-  /** A structured-cloneable description of this queue for `from` / `revive`. */
+  /**
+   * A structured-cloneable description of this queue for `from` / `revive`. It also carries
+   * the shared buffers of the last items this thread put (`buffers`), so that a thread handed
+   * the queue after those puts can decode them without asking (buffers.ts).
+   */
   get handle(): Handle {
-    return handleOf(this.#kind, this.#region);
+    return handleOf(this.#kind, this.#region, this.#sent.size > 0 ? { buffers: [...this.#sent] } : undefined);
   }
 
   /** The item limit given to the constructor (0: none). Python: `Queue.maxsize`. */
@@ -163,7 +187,7 @@ export class Queue<T = unknown> {
   put(item: T, timeout?: number): void {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const [data, priority] = this.#encode(item);
-    runSync(this.#putSteps(data, priority, deadline), 'putAsync');
+    runSync(this.#putSteps(data, priority, deadline, true), 'putAsync');
   }
 
   /** Async twin of `put`. */
@@ -171,7 +195,7 @@ export class Queue<T = unknown> {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const [data, priority] = this.#encode(item);
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
-    return runAsync(this.#putSteps(typeof data === 'number' ? data : data.slice(), priority, deadline));
+    return runAsync(this.#putSteps(typeof data === 'number' ? data : data.slice(), priority, deadline, false));
   }
 
   /** Put without blocking: `Full` if there is no room. Python: `Queue.put_nowait`. */
@@ -185,12 +209,12 @@ export class Queue<T = unknown> {
    * queue is shut down and empty. Python: `Queue.get(block, timeout)`.
    */
   get(timeout?: number): T {
-    return runSync(this.#getSteps(deadlineAfter(checkTimeout(timeout))), 'getAsync');
+    return runSync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), true), 'getAsync');
   }
 
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
-    return runAsync(this.#getSteps(deadlineAfter(checkTimeout(timeout))));
+    return runAsync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), false));
   }
 
   /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
@@ -288,21 +312,20 @@ export class Queue<T = unknown> {
 
   /** @internal */
   [recoverQueue](deadId: number): boolean {
-    let recovered = false;
-    if (holderOf(this.#lockWord, 1) === deadId) {
-      // Nobody else can enter while the dead thread "holds" the lock: undo, then release.
-      this.#store.rollback();
-      recovered = this.#lock[recoverLock](deadId);
-    }
-    let purged = 0;
-    for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
-    if (purged > 0) {
-      // A notify may have been spent on the dead waiter: wake everyone to re-check.
-      this.#lockBriefly();
-      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
+    // If the dead thread held the lock, take it over: nobody else can be inside, so its
+    // half-done operation (if any) can be undone before anyone looks.
+    const tookOver = takeOver(this.#lockWord, 1, deadId);
+    if (tookOver) this.#store.rollback();
+    else this.#lockBriefly();
+    try {
+      let purged = 0;
+      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
+      // A notify may have been spent on the dead thread: wake everyone to re-check.
+      if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
+      return tookOver || purged > 0;
+    } finally {
       this.#lock.release();
     }
-    return recovered || purged > 0;
   }
 
   /** Check and encode an item: its bytes (or the number itself) and its priority. */
@@ -313,21 +336,40 @@ export class Queue<T = unknown> {
     if (chunksFor(data.length) > this.#store.w[2]!) {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
     }
+    for (const id of sharedIds(data)) {
+      this.#sent.delete(id);
+      this.#sent.set(id, bufferOf(id));
+      if (this.#sent.size > HANDLE_BUFFERS) this.#sent.delete(this.#sent.keys().next().value as string);
+    }
     return [data, priority];
   }
 
   *#lockSteps(): Steps<void> {
-    if (!this.#lock.acquire(0)) yield* this.#lock[acquireRestore]();
-  }
-
-  /** Take the lock from a method that never waits long (held only for short sections). */
-  #lockBriefly(): void {
     if (this.#lock.acquire(0)) return;
-    if (canBlock()) runSync(this.#lockSteps(), 'taskDone');
-    else while (!this.#lock.acquire(0));
+    // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
+    // holder's cache line is left alone) for QUEUE_SPIN / 4 loads before parking on it.
+    for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
+      if (Atomics.load(this.#lockWord, 1) === 0 && this.#lock.acquire(0)) return;
+    }
+    yield* this.#lock[acquireRestore]();
   }
 
-  *#putSteps(data: number | Uint8Array, priority: number, deadline: number): Steps<void> {
+  /** Take the lock from a method that never waits long (it is held only for short sections). */
+  #lockBriefly(): void {
+    lockBriefly(this.#lockWord, 1, 'taskDone');
+  }
+
+  /**
+   * Spin (QUEUE_SPIN loads, lock released) until `ready()` may hold; then re-take the lock.
+   * Only from a synchronous call with time left.
+   */
+  *#spin(ready: () => boolean, deadline: number): Steps<void> {
+    this.#lock.release();
+    for (let i = 0; i < QUEUE_SPIN && !ready() && remaining(deadline) > 0; i++);
+    yield* this.#lockSteps();
+  }
+
+  *#putSteps(data: number | Uint8Array, priority: number, deadline: number, spin: boolean): Steps<void> {
     yield* this.#lockSteps();
     try {
       const store = this.#store;
@@ -335,6 +377,12 @@ export class Queue<T = unknown> {
       if (store.w[SHUTDOWN]) throw new ShutDown();
       while (!store.fits(len)) {
         if (remaining(deadline) === 0) throw new Full();
+        if (spin) {
+          spin = false;
+          yield* this.#spin(() => store.fits(len), deadline);
+          if (store.w[SHUTDOWN]) throw new ShutDown();
+          continue;
+        }
         yield* this.#notFull[waitSteps](deadline);
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
@@ -345,7 +393,7 @@ export class Queue<T = unknown> {
     }
   }
 
-  *#getSteps(deadline: number): Steps<T> {
+  *#getSteps(deadline: number, spin: boolean): Steps<T> {
     yield* this.#lockSteps();
     let item: number | Uint8Array;
     try {
@@ -353,6 +401,12 @@ export class Queue<T = unknown> {
       if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       while (store.count === 0) {
         if (remaining(deadline) === 0) throw new Empty();
+        if (spin) {
+          spin = false;
+          yield* this.#spin(() => store.count > 0, deadline);
+          if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+          continue;
+        }
         yield* this.#notEmpty[waitSteps](deadline);
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
@@ -361,6 +415,7 @@ export class Queue<T = unknown> {
     } finally {
       this.#lock.release();
     }
+    tidy();
     if (typeof item === 'number') return item as T;
     const ids = sharedIds(item);
     if (ids.length > 0) yield* fetchSteps(ids);

@@ -42,7 +42,7 @@
  */
 import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
-import { NUMBER_BYTES, T_NUMBER } from './codec.js';
+import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
 import type { Ordering, Table } from './order.js';
 
 const MAXSIZE = 1;
@@ -157,10 +157,10 @@ export class Store implements Table {
     return (max > 0 && this.count >= max) || Atomics.load(this.w, FREE_COUNT) === 0;
   }
 
-  /** Whether an item of `len` encoded bytes may be added now. */
+  /** Whether an item of `len` encoded bytes may be added now (atomic loads: spinners poll it). */
   fits(len: number): boolean {
     const max = this.w[MAXSIZE]!;
-    return (max === 0 || this.w[COUNT]! < max) && this.w[FREE_COUNT]! >= chunksFor(len);
+    return (max === 0 || Atomics.load(this.w, COUNT) < max) && Atomics.load(this.w, FREE_COUNT) >= chunksFor(len);
   }
 
   /** Undo-logged store of a metadata word. */
@@ -215,7 +215,7 @@ export class Store implements Table {
     this.commit();
   }
 
-  /** Remove the next item: a number, or a copy of its encoding in unshared memory. */
+  /** Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`). */
   pop(): number | Uint8Array {
     const w = this.w;
     const { chunk, len } = this.#order.remove(this, w[COUNT]!);
@@ -224,7 +224,7 @@ export class Store implements Table {
     if (len === NUMBER_BYTES && this.#bytes[chunk * CHUNK] === T_NUMBER) {
       item = this.#f64[(chunk * CHUNK + 8) >> 3]!;
     } else {
-      item = new Uint8Array(len);
+      item = landing(len, this.#bytes[chunk * CHUNK]!);
       last = this.#copy(chunk, len, item, false);
     }
     const free = w[FREE_COUNT]!;

@@ -89,3 +89,13 @@ export async function timedAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
   const v = await f();
   return [v, performance.now() - t0];
 }
+
+/** What `f` throws: its class name and code (fails if it does not throw). */
+export function thrown(f: () => unknown): { name: string; code: unknown } {
+  try {
+    f();
+  } catch (e) {
+    return { name: (e as Error).name, code: (e as { code?: unknown }).code };
+  }
+  throw new Error('expected a throw');
+}
