@@ -57,7 +57,9 @@ export const QUEUE_SPIN = 2_000;
 /**
  * Recover the queue after thread `deadId` died: roll back an operation it left half done,
  * release the lock if it held it, forget its waits, and wake everyone to re-check.
- * Returns whether anything was recovered. For the pool, which knows which workers exited.
+ * Returns whether anything was recovered, or `undefined` without doing anything when another
+ * thread holds the lock (try again later: it may be another dead thread, recovered next).
+ * For the pool, which knows which workers exited.
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
 
@@ -311,12 +313,14 @@ export class Queue<T = unknown> {
   }
 
   /** @internal */
-  [recoverQueue](deadId: number): boolean {
+  [recoverQueue](deadId: number): boolean | undefined {
     // If the dead thread held the lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
     const tookOver = takeOver(this.#lockWord, 1, deadId);
     if (tookOver) this.#store.rollback();
-    else this.#lockBriefly();
+    // Never block here: the holder may be another thread that died and whose recovery the
+    // caller (the pool's owner, on its event loop) has yet to run. The caller retries later.
+    else if (!this.#lock.acquire(0)) return undefined;
     try {
       let purged = 0;
       for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
