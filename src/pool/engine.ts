@@ -99,6 +99,15 @@ export interface WorkerStart {
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
 
+/**
+ * Recover `queue` after thread `deadId` died. The Queue refuses (undefined) while another thread
+ * holds its lock — possibly a second dead worker whose own `exit` handler has not run yet, and
+ * will not run while this thread blocks — so retry on a timer instead of blocking.
+ */
+async function recover(queue: Queue<unknown>, deadId: number): Promise<void> {
+  while (queue[recoverQueue](deadId) === undefined) await new Promise((r) => setTimeout(r, 1));
+}
+
 function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw typeError(`${option} must be a positive integer, got ${typeof value}`);
@@ -136,6 +145,8 @@ export class Engine {
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
   #backlog: Task[] = [];
   #backlogHead = 0;
+  /** Backlog tasks not cancelled (cancelled ones stay in the array until the feed skips them). */
+  #waiting = 0;
   readonly #requeue: Task[] = [];
   readonly #workers: (Running | undefined)[];
   #exports: Set<string> | undefined;
@@ -185,7 +196,7 @@ export class Engine {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#backlog.length - this.#backlogHead + this.#slots.count - this.#slots.available;
+    return this.#waiting + this.#slots.count - this.#slots.available;
   }
 
   /** Test hook. */
@@ -208,6 +219,7 @@ export class Engine {
     if (refusal !== undefined) future[setException](refusal);
     else {
       this.#backlog.push(task);
+      this.#waiting++;
       void this.#feed();
     }
     return future;
@@ -317,7 +329,10 @@ export class Engine {
         this.#backlog = this.#backlog.slice(this.#backlogHead);
         this.#backlogHead = 0;
       }
-      if (!task.future.done()) return task;
+      if (!task.future.done()) {
+        this.#waiting--;
+        return task;
+      }
     }
     return undefined;
   }
@@ -373,7 +388,7 @@ export class Engine {
       this.#slots.release(task.slot, task.gen);
       task.slot = -1;
       void this.#feed();
-    }
+    } else this.#waiting--; // still in the backlog, which the feed will skip
     this.#wakePump();
     this.#settleIdle();
   }
@@ -430,15 +445,14 @@ export class Engine {
     for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future[setException](this.#broken);
     this.#backlog = [];
     this.#backlogHead = 0;
+    this.#waiting = 0;
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
     for (const r of this.#workers) void r?.worker.terminate();
   }
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
     this.#workers[w] = undefined;
-    this.#tasks[recoverQueue](running.id);
-    this.#results[recoverQueue](running.id);
-    this.#init[recoverQueue](running.id);
+    await Promise.all([this.#tasks, this.#results, this.#init].map((q) => recover(q, running.id)));
     await this.#drainResults();
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
