@@ -5,8 +5,8 @@ import { Lock, Pool } from 'sabsync';
 export const title = 'pool tasks sharing a Lock-protected counter (no Manager needed)';
 
 const tasks = new URL('./workers/pool-tasks.mjs', import.meta.url);
-const TASKS = 8;
-const TIMES = 50_000;
+const TASKS = 4;
+const TIMES = 1_000_000;
 
 export async function main() {
   const pool = new Pool(tasks, { workers: 2 });
