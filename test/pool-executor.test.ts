@@ -97,6 +97,14 @@ describe('Executor.submit and Future', () => {
     expect(await f.result()).toBe('done');
   });
 
+  it('an idle worker is not frozen: timers its task module left running keep firing between tasks', async () => {
+    const ex = executor({ maxWorkers: 1 });
+    expect(await ex.submit('startTicking', 10)).toBe(0);
+    await new Promise((r) => setTimeout(r, 200)); // the worker is idle, waiting for a task
+    const ticks = await ex.submit<number>('tickCount');
+    expect(ticks).toBeGreaterThanOrEqual(5);
+  });
+
   it('done callbacks run on the owning thread exactly once, also when added after done', async () => {
     const ex = executor();
     const f = ex.submit('add', 1, 2);
