@@ -61,27 +61,38 @@ async function load(): Promise<Record<string, unknown>> {
   return mod;
 }
 
-/** Take the next task: at once if there is one, else wait without blocking the event loop. */
-async function take(): Promise<TaskItem | undefined> {
+const NONE = Symbol('none');
+
+/** Take a task if one is queued: the item, undefined once shut down, NONE if empty. */
+function takeNow(): TaskItem | undefined | typeof NONE {
   try {
     return tasks.getNowait();
   } catch (error) {
     if (error instanceof ShutDown) return undefined;
-    if (!(error instanceof Empty)) throw error;
-  }
-  const end = performance.now() + SPIN_US / 1000;
-  while (tasks.empty() && performance.now() < end);
-  if (!tasks.empty()) return take();
-  try {
-    return await tasks.getAsync();
-  } catch (error) {
-    if (error instanceof ShutDown) return undefined;
+    if (error instanceof Empty) return NONE;
     throw error;
   }
 }
 
-/** Send a result; a value that cannot cross becomes the task's error. */
-async function send(slot: number, gen: number, ok: 0 | 1, value: unknown): Promise<void> {
+/**
+ * Take the next task: at once if there is one (no Promise, no microtask), else watch the empty
+ * channel for SPIN_US, else wait without blocking the event loop. Undefined once shut down.
+ */
+function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
+  const now = takeNow();
+  if (now !== NONE) return now;
+  const end = performance.now() + SPIN_US / 1000;
+  while (tasks.empty() && performance.now() < end);
+  const again = takeNow();
+  if (again !== NONE) return again;
+  return tasks.getAsync().catch((error: unknown) => {
+    if (error instanceof ShutDown) return undefined;
+    throw error;
+  });
+}
+
+/** Send a result (synchronously while the result channel has room); a value that cannot cross becomes the task's error. */
+function send(slot: number, gen: number, ok: 0 | 1, value: unknown): void | Promise<void> {
   let item: ResultItem = [slot, gen, ok, value];
   for (;;) {
     try {
@@ -89,10 +100,7 @@ async function send(slot: number, gen: number, ok: 0 | 1, value: unknown): Promi
       return;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ERR_FULL') {
-        await results.putAsync(item);
-        return;
-      }
+      if (code === 'ERR_FULL') return results.putAsync(item);
       if (ok === 0) throw error;
       item = [slot, gen, 0, describeError(error)];
       ok = 0;
@@ -105,8 +113,10 @@ async function serve(mod: Record<string, unknown>): Promise<void> {
   let lastYield = performance.now();
   for (;;) {
     slots.setCurrent(me, TAKING);
-    const item = await take();
-    if (item === undefined) return;
+    let next = take();
+    if (next instanceof Promise) next = await next;
+    if (next === undefined) return;
+    const item = next;
     const [slot, gen, fn, args, chunk] = item;
     if (!slots.claim(slot, gen, me)) continue;
     slots.setCurrent(me, BUSY);
@@ -130,7 +140,8 @@ async function serve(mod: Record<string, unknown>): Promise<void> {
       ok = 0;
       value = describeError(error);
     }
-    await send(slot, gen, ok, value);
+    const sent = send(slot, gen, ok, value);
+    if (sent !== undefined) await sent;
     if (++ran === start.maxTasksPerChild) return;
     if (performance.now() - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
