@@ -5,22 +5,26 @@
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
  * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts the item
- * `[slot, gen, fn, args, chunk]` on the task Queue. A worker takes it, records it in its
- * CURRENT word, claims it with CAS(PENDING -> RUNNING), runs it and puts `[slot, gen, ok, value]`
- * on the result Queue. The owner's `#pump` reads that, marks the slot DONE, frees it, settles
- * the Future and feeds the next task. So a worker never waits for the owning thread between
- * tasks, and the slot count bounds how much of the backlog sits in shared memory.
+ * `[slot, gen, fn, args, chunk]` on the task Queue. A worker takes it (CURRENT = TAKING while it
+ * does), claims it with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it and puts
+ * `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees the slot
+ * (DONE), settles the Future and feeds the next task. So a worker never waits for the owning
+ * thread between tasks, and the slot count bounds how much of the backlog sits in shared memory.
  *
- * Crash recovery (worker `exit` without having retired). The pool knows the dead thread's
- * sabsync id, so it first releases whatever part of either Queue that thread still held
- * (`recoverQueue`: its locks, its condition waiters; the Queue commits every write last, so a
- * half-done operation left it consistent). Then it drains results already sent, and reads the
- * dead worker's CURRENT word:
- *   - a task slot whose STATE is RUNNING: that task, and only it, fails with WorkerCrashedError;
- *   - a task slot still PENDING, or TAKING (the worker may have taken an item from the Queue and
- *     died before it could record it): every bound task still PENDING that no live worker holds
- *     is put on the task Queue again. A copy of a task that is still queued is harmless: the
- *     claim CAS lets only one copy run, and copies of a settled task carry an old GEN.
+ * The owner never blocks on a Queue (only async twins, and a recovery that refuses instead of
+ * waiting): a worker killed while holding a Queue's lock is recovered by the owner's own `exit`
+ * handler, which a blocked owner would never run.
+ *
+ * Crash recovery (a worker's `exit` when it did not retire). The pool knows the dead thread's
+ * sabsync id, so it first releases whatever part of each Queue that thread still held
+ * (`recoverQueue`: rolls back a half-done operation, frees the lock, purges its waits; retried
+ * while another thread holds the lock). Then it drains results already sent, and:
+ *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
+ *     with WorkerCrashedError;
+ *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
+ *     before claiming it), every bound task still PENDING is put on the task Queue again. A copy
+ *     of a task that is still queued is harmless: the claim CAS lets only one copy run, and
+ *     copies of a settled task carry an old GEN.
  * Then a replacement worker starts. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
  * start a replacement.
  */
