@@ -65,6 +65,8 @@ const NONE = Symbol('none');
 
 /** Take a task if one is queued: the item, undefined once shut down, NONE if empty. */
 function takeNow(): TaskItem | undefined | typeof NONE {
+  // A plain load first: an Empty thrown (and its stack captured) per idle check costs more.
+  if (tasks.empty()) return NONE; // (a shut-down channel is reported by getAsync)
   try {
     return tasks.getNowait();
   } catch (error) {
