@@ -51,8 +51,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #failed = false;
   #control: TaskControl | undefined;
   #onCancel: (() => void) | undefined;
-  #callbacks: ((f: Future<R>) => void)[] = [];
-  readonly #listeners = new Set<() => void>();
+  // Created on first use: most futures never get a callback or a listener.
+  #callbacks: ((f: Future<R>) => void)[] | undefined;
+  #listeners: Set<() => void> | undefined;
   #promise: Promise<R> | undefined;
 
   /** @internal `onCancel` runs when `cancel()` wins (the engine drops the task). */
@@ -121,7 +122,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   addDoneCallback(cb: (future: Future<R>) => void): void {
     if (typeof cb !== 'function') throw typeError('addDoneCallback(cb): cb must be a function');
-    if (this.#outcome === 'pending') this.#callbacks.push(cb);
+    if (this.#outcome === 'pending') (this.#callbacks ??= []).push(cb);
     else runCallback(cb, this);
   }
 
@@ -169,8 +170,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
       listener();
       return () => {};
     }
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    const listeners = (this.#listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** @internal */
@@ -187,10 +189,11 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #finish(): void {
     this.#control = undefined;
     this.#onCancel = undefined;
-    const callbacks = this.#callbacks;
-    this.#callbacks = [];
-    for (const listener of [...this.#listeners]) listener();
-    this.#listeners.clear();
+    const callbacks = this.#callbacks ?? [];
+    const listeners = this.#listeners;
+    this.#callbacks = undefined;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
     for (const cb of callbacks) runCallback(cb, this);
   }
 
