@@ -169,6 +169,14 @@ describe('Pool lifecycle', () => {
     expect((viaWorker as Lock).locked()).toBe(true);
   });
 
+  it('the initializer also runs in recycled and replacement workers', async () => {
+    const p = pool({ initializer: 'init', initArgs: ['ready'], maxTasksPerChild: 3 });
+    const seen = await p.starmap('getInit', Array.from({ length: 20 }, () => []), 1);
+    expect(seen).toEqual(Array(20).fill('ready'));
+    await expect(p.apply('exitNow', [1])).rejects.toMatchObject({ code: 'ERR_WORKER_CRASHED' });
+    expect(await p.map('getInit', [1, 2, 3, 4], 1)).toEqual(Array(4).fill('ready'));
+  });
+
   it('bad input at the call: worker counts, missing module, unknown function', async () => {
     for (const workers of [0, -2, 2.5]) expect(() => new Pool(tasks, { workers })).toThrow(/options\.workers/);
     expect(() => new Pool('/no/such/module.mjs')).toThrow(expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }));
