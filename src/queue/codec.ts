@@ -156,14 +156,18 @@ function packBytes(v: ArrayBuffer | ArrayBufferView): boolean {
 let pos = 0;
 
 /**
- * Short strings are copied by a loop when they are ASCII: a `TextEncoder` / `TextDecoder` call
- * costs ≈ 60–80 ns, more than the loop for keys and tags like 'id' or 'name'.
+ * Strings are copied by a loop when they are ASCII and not long: a `TextEncoder` call costs
+ * ≈ 60–80 ns, more than the loop for up to ≈ 64 characters. Decoding by a loop (one string
+ * concatenation per character) beats a `TextDecoder` call only up to ≈ 16 characters: keys and
+ * tags like 'id' or 'name'.
  */
-const SHORT = 16;
+const SHORT_ENCODE = 64;
+const SHORT_DECODE = 16;
 
-function packText(s: string): void {
+/** Pack string `s`; false if it is not well-formed (a lone surrogate: left to v8). */
+function packText(s: string): boolean {
   const n = s.length;
-  if (n <= SHORT) {
+  if (n <= SHORT_ENCODE) {
     room(pos + 5 + n);
     let i = 0;
     for (; i < n; i++) {
@@ -175,17 +179,52 @@ function packText(s: string): void {
       scratch[pos] = C_STRING;
       writeU32(pos + 1, n);
       pos += 5 + n;
-      return;
+      return true;
     }
   }
+  if (!s.isWellFormed()) return false;
   pos = writeText(C_STRING, s, pos);
+  return true;
+}
+
+/**
+ * The objects packed so far in this walk: a short list scanned linearly (a small item has one
+ * or two), turned into a Set past SEEN_FEW, where scanning would cost more than hashing.
+ */
+const seenFew: object[] = [];
+let seenMany: Set<object> | undefined;
+const SEEN_FEW = 16;
+
+/** Record `v` as packed; false if it was already (a cycle or a shared reference). */
+function firstVisit(v: object): boolean {
+  if (seenMany !== undefined) {
+    if (seenMany.has(v)) return false;
+    seenMany.add(v);
+    return true;
+  }
+  for (let i = 0; i < seenFew.length; i++) if (seenFew[i] === v) return false;
+  if (seenFew.length < SEEN_FEW) seenFew.push(v);
+  else (seenMany = new Set(seenFew)).add(v);
+  return true;
+}
+
+/** Pack `v` at `at` as the compact body of an item; false if it is not plain data. */
+function packItem(v: unknown, at: number): boolean {
+  pos = at;
+  try {
+    return pack(v);
+  } finally {
+    // Forget the objects: the lists must not keep the caller's data alive.
+    seenFew.length = 0;
+    seenMany = undefined;
+  }
 }
 
 /**
  * Pack `v` at `pos` (advancing it); false as soon as `v` holds anything that is not plain data,
  * or an object seen before (cycles and shared references keep their identity through v8).
  */
-function pack(v: unknown, seen: Set<object>): boolean {
+function pack(v: unknown): boolean {
   room(pos + 9);
   switch (typeof v) {
     case 'number':
@@ -201,9 +240,7 @@ function pack(v: unknown, seen: Set<object>): boolean {
       }
       return true;
     case 'string':
-      if (!v.isWellFormed()) return false;
-      packText(v);
-      return true;
+      return packText(v);
     case 'boolean':
       scratch[pos++] = v ? C_TRUE : C_FALSE;
       return true;
@@ -219,8 +256,7 @@ function pack(v: unknown, seen: Set<object>): boolean {
     scratch[pos++] = C_NULL;
     return true;
   }
-  if (seen.has(v)) return false;
-  seen.add(v);
+  if (!firstVisit(v)) return false;
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return packBytes(v);
   const proto = Object.getPrototypeOf(v);
   if (Array.isArray(v)) {
@@ -228,7 +264,7 @@ function pack(v: unknown, seen: Set<object>): boolean {
     scratch[pos] = C_ARRAY;
     writeU32(pos + 1, v.length);
     pos += 5;
-    for (let i = 0; i < v.length; i++) if (!(i in v) || !pack(v[i], seen)) return false;
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !pack(v[i])) return false;
     return true;
   }
   if (proto !== Object.prototype && proto !== null) return false;
@@ -237,9 +273,7 @@ function pack(v: unknown, seen: Set<object>): boolean {
   writeU32(pos + 1, keys.length);
   pos += 5;
   for (const k of keys) {
-    if (k === '__proto__' || !k.isWellFormed()) return false;
-    packText(k);
-    if (!pack((v as Record<string, unknown>)[k], seen)) return false;
+    if (k === '__proto__' || !packText(k) || !pack((v as Record<string, unknown>)[k])) return false;
   }
   return true;
 }
@@ -250,7 +284,7 @@ function unpackText(b: Uint8Array): string {
   const n = readU32(b, rpos + 1);
   const at = rpos + 5;
   rpos = at + n;
-  if (n <= SHORT) {
+  if (n <= SHORT_DECODE) {
     let s = '';
     let i = 0;
     for (; i < n && b[at + i]! <= 0x7f; i++) s += String.fromCharCode(b[at + i]!);
@@ -317,8 +351,7 @@ function unpack(b: Uint8Array): unknown {
 
 /** Encode a value that holds nothing shared at `at`: packed if it is plain data, else by v8. */
 function encodeBody(v: unknown, at: number): number {
-  pos = at + 1;
-  if (pack(v, new Set())) {
+  if (packItem(v, at + 1)) {
     scratch[at] = T_COMPACT;
     return pos;
   }
@@ -370,8 +403,7 @@ export function encode(value: unknown): Uint8Array {
         end = 1;
         break;
       }
-      pos = 1;
-      if (pack(value, new Set())) {
+      if (packItem(value, 1)) {
         scratch[0] = T_COMPACT;
         end = pos;
         break;
