@@ -460,6 +460,9 @@ export function encode(value: unknown): Uint8Array {
 
 let landingPad = new Uint8Array(1024);
 
+/** The ids of an item that refers to no shared buffer. */
+export const NO_IDS: readonly string[] = Object.freeze([]);
+
 /**
  * Unshared memory to copy an encoded item of `len` bytes into, before `decode`. Items decoded
  * into fresh objects reuse one scratch area; a v8-encoded or shared item gets its own copy
@@ -473,8 +476,8 @@ export function landing(len: number, tag: number): Uint8Array {
 }
 
 /** The ids of the shared buffers an encoded item refers to (none: an empty array). */
-export function sharedIds(bytes: Uint8Array): string[] {
-  if (bytes[0] !== T_SHARED) return [];
+export function sharedIds(bytes: Uint8Array): readonly string[] {
+  if (bytes[0] !== T_SHARED) return NO_IDS;
   return JSON.parse(readText(bytes, 0)) as string[];
 }
 

@@ -9,9 +9,12 @@
  *   heap   binary min-heap of [chunk, len, seq, priority low word, priority high word],
  *          ordered by (priority, seq): lowest priority first, FIFO among equals
  *
- * `chunk` is the item's first storage chunk and `len` its encoded length. Every store goes
- * through `t.set`, the queue's undo-logged write, so an operation cut short by a dying thread
- * can be rolled back (queue.ts, "Crash safety"). The caller holds the queue's lock.
+ * `chunk` is the item's first storage chunk and `len` its encoded length. Every store to an
+ * entry that may be in use goes through `t.set`, the queue's undo-logged write, so an operation
+ * cut short by a dying thread can be rolled back (store.ts, "Crash safety"). FIFO and LIFO
+ * insert into the slot just past the stored entries, which nothing reads until the put raises
+ * COUNT (logged): like an item's bytes in free chunks, they write it directly. The heap moves
+ * stored entries, so all its stores are logged. The caller holds the queue's lock.
  */
 
 /** The table an order works on (provided by the queue). */
@@ -24,6 +27,8 @@ export interface Table {
   readonly slots: number;
   /** Word index of the FIFO head slot. */
   readonly head: number;
+  /** Word index of the count of puts (the priority order's tie-break). */
+  readonly seq: number;
   /** Undo-logged store. */
   set(index: number, value: number): void;
 }
@@ -39,15 +44,16 @@ export interface Ordering {
   /** Int32 words per entry. */
   readonly width: number;
   /** Add the entry of a new item (`count` entries are stored). */
-  insert(t: Table, count: number, chunk: number, len: number, priority: number, seq: number): void;
+  insert(t: Table, count: number, chunk: number, len: number, priority: number): void;
   /** Remove and return the entry of the next item to get (`count` > 0 entries are stored). */
   remove(t: Table, count: number): Located;
 }
 
+/** Write the entry of a new item into `slot`, one that is not in use (see above). */
 function put2(t: Table, slot: number, chunk: number, len: number): void {
   const at = t.at + slot * 2;
-  t.set(at, chunk);
-  t.set(at + 1, len);
+  t.w[at] = chunk;
+  t.w[at + 1] = len;
 }
 
 function get2(t: Table, slot: number): Located {
@@ -110,8 +116,10 @@ function move(t: Table, from: number, to: number): void {
 /** Lowest priority first, first in first out among equal priorities: `PriorityQueue`. */
 export const heap: Ordering = {
   width: W,
-  insert(t, count, chunk, len, priority, seq) {
+  insert(t, count, chunk, len, priority) {
     // Write the new entry at the end, then sift it up.
+    const seq = t.w[t.seq]!;
+    t.set(t.seq, (seq + 1) | 0);
     let i = count;
     const at = (k: number) => t.at + k * W;
     f64[0] = priority;

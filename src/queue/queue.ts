@@ -32,7 +32,7 @@ import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
-import { decode, encode, NUMBER_BYTES, sharedIds } from './codec.js';
+import { decode, encode, NO_IDS, NUMBER_BYTES, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
 
@@ -403,9 +403,9 @@ export class Queue<T = unknown> {
   }
 
   /** After a get released the lock: drain the side channel now and then; the ids to fetch. */
-  #landed(item: number | Uint8Array): string[] {
+  #landed(item: number | Uint8Array): readonly string[] {
     tidy();
-    return typeof item === 'number' ? [] : sharedIds(item);
+    return typeof item === 'number' ? NO_IDS : sharedIds(item);
   }
 
   *#lockSteps(): Steps<void> {

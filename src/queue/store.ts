@@ -16,7 +16,7 @@
  *   8                FREE_TAIL   last free chunk                              get
  *   9                FREE_COUNT  free chunks                                  put, get
  *   10               HEAD        FIFO: slot of the oldest entry (order.ts)    get
- *   11               SEQ         PriorityQueue: puts so far (FIFO tie-break)  put
+ *   11               SEQ         PriorityQueue: puts so far (FIFO tie-break)  put (order.ts)
  *   12               UNDO        pairs in the undo log; 0 = no write pending  every writer
  *   13..15           —           padding
  *   16..16+2*UNDO_PAIRS          undo log: (word index, old value) pairs
@@ -34,7 +34,8 @@
  * by run, not chunk by chunk.
  *
  * Crash safety (a worker may be terminated at any instruction): an item's bytes are written
- * into chunks that are still free, which nothing reads; then every metadata word is changed
+ * into chunks that are still free, and a FIFO / LIFO entry into the slot past the stored ones
+ * (order.ts), which nothing reads until COUNT says so; then every other word is changed
  * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
  * the log. A thread that dies holding the lock leaves either nothing visible (data written,
  * no metadata) or a non-empty log, which `rollback` (called by the queue's recovery while the
@@ -131,6 +132,7 @@ export class Store implements Table {
   readonly at: number;
   readonly slots: number;
   readonly head = HEAD;
+  readonly seq = SEQ;
   readonly #next: number;
   readonly #bytes: Uint8Array;
   readonly #f64: Float64Array;
@@ -207,9 +209,7 @@ export class Store implements Table {
     if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
     this.set(FREE_COUNT, free - k);
     const count = w[COUNT]!;
-    const seq = w[SEQ]!;
-    this.#order.insert(this, count, first, len, priority, seq);
-    this.set(SEQ, (seq + 1) | 0);
+    this.#order.insert(this, count, first, len, priority);
     this.set(COUNT, count + 1);
     this.set(UNFINISHED, w[UNFINISHED]! + 1);
     this.commit();
