@@ -32,7 +32,7 @@ import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
-import { decode, encode, NO_IDS, NUMBER_BYTES, sharedIds } from './codec.js';
+import { decode, encode, NO_IDS, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
 
@@ -372,7 +372,7 @@ export class Queue<T = unknown> {
     try {
       const store = this.#store;
       if (store.w[SHUTDOWN]) throw new ShutDown();
-      if (!store.fits(typeof data === 'number' ? NUMBER_BYTES : data.length)) return false;
+      if (!store.fits(store.chunksOf(data))) return false;
       store.push(data, priority);
       this.#notEmpty[notifyHeld](1);
       return true;
@@ -437,13 +437,13 @@ export class Queue<T = unknown> {
     yield* this.#lockSteps();
     try {
       const store = this.#store;
-      const len = typeof data === 'number' ? NUMBER_BYTES : data.length;
+      const chunks = store.chunksOf(data);
       if (store.w[SHUTDOWN]) throw new ShutDown();
-      while (!store.fits(len)) {
+      while (!store.fits(chunks)) {
         if (remaining(deadline) === 0) throw new Full();
         if (spin) {
           spin = false;
-          yield* this.#spin(() => store.fits(len), deadline);
+          yield* this.#spin(() => store.fits(chunks), deadline);
           if (store.w[SHUTDOWN]) throw new ShutDown();
           continue;
         }
