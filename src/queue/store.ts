@@ -281,7 +281,8 @@ export class Store implements Table {
         size += CHUNK;
       }
       const n = Math.min(size, len - done);
-      if (into) this.#bytes.set(data.subarray(done, done + n), start * CHUNK);
+      // The whole item in one run (the usual case) needs no view of it.
+      if (into) this.#bytes.set(n === data.length ? data : data.subarray(done, done + n), start * CHUNK);
       else data.set(this.#bytes.subarray(start * CHUNK, start * CHUNK + n), done);
       done += n;
       if (done === len) return c;
