@@ -424,7 +424,14 @@ export function encode(value: unknown): Uint8Array {
       end = NUMBER_BYTES;
       break;
     case 'string':
-      end = value.isWellFormed() ? writeText(T_STRING, value, 0) : writeUtf16(value);
+      // Laid out as the packer's strings (tag, u32 length, UTF-8): packed by its ASCII loop.
+      pos = 0;
+      if (packText(value)) {
+        scratch[0] = T_STRING;
+        end = pos;
+      } else {
+        end = writeUtf16(value);
+      }
       break;
     case 'undefined':
       scratch[0] = T_UNDEFINED;
@@ -495,7 +502,8 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       numBytes.set(bytes.subarray(at + 8, at + 16));
       return num[0];
     case T_STRING:
-      return readText(bytes, at);
+      rpos = at;
+      return unpackShort(bytes);
     case T_UTF16: {
       const units = new Uint16Array(readU32(bytes, at + 1));
       for (let i = 0; i < units.length; i++) units[i] = bytes[at + 5 + 2 * i]! | (bytes[at + 6 + 2 * i]! << 8);
