@@ -472,14 +472,16 @@ export const NO_IDS: readonly string[] = Object.freeze([]);
 
 /**
  * Unshared memory to copy an encoded item of `len` bytes into, before `decode`. Items decoded
- * into fresh objects reuse one scratch area; a v8-encoded or shared item gets its own copy
- * (the v8 deserializer returns typed arrays that are views of its input, and a shared item's
- * decoding may wait for buffers, during which another get may run).
+ * into fresh objects reuse one scratch area, handed out whole (no view made per item: their
+ * decoding reads only the lengths written in the item); a v8-encoded or shared item gets its
+ * own copy of exactly `len` bytes (the v8 deserializer reads to the end of its input and
+ * returns typed arrays that are views of it, and a shared item's decoding may wait for
+ * buffers, during which another get may run).
  */
 export function landing(len: number, tag: number): Uint8Array {
   if (tag === T_V8 || tag === T_SHARED) return new Uint8Array(len);
   if (landingPad.length < len) landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
-  return landingPad.subarray(0, len);
+  return landingPad;
 }
 
 /** The ids of the shared buffers an encoded item refers to (none: an empty array). */

@@ -236,7 +236,10 @@ export class Store implements Table {
     this.commit();
   }
 
-  /** Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`). */
+  /**
+   * Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`,
+   * which may run past the item).
+   */
   pop(): number | Uint8Array {
     const w = this.w;
     const { a: chunk, b, len } = this.#order.remove(this, w[COUNT]!);
