@@ -89,6 +89,13 @@ export const purgeWaiters = Symbol('sabsync.purgeWaiters');
  */
 export const waitSteps = Symbol('sabsync.waitSteps');
 
+/**
+ * `notify(n)` without its argument and ownership checks, for primitives built on a Condition
+ * (the Queue) that hold the lock by construction and notify on every operation: when nobody
+ * waits it costs one load.
+ */
+export const notifyHeld = Symbol('sabsync.notifyHeld');
+
 function checkMaxWaiters(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WAITERS;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -235,6 +242,11 @@ export class Condition {
       throw rangeError(`notify(n): n must be a non-negative integer, got ${n}`);
     }
     this.#checkOwned('notify');
+    this[notifyHeld](n);
+  }
+
+  /** @internal */
+  [notifyHeld](n: number): void {
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;

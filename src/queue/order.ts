@@ -4,14 +4,20 @@
  * Each order keeps a table of entries in shared memory, one per stored item, `width` Int32
  * words each, starting at word `at` of the queue's words:
  *
- *   FIFO   ring of [chunk, len]; word HEAD (queue.ts) is the slot of the oldest entry
- *   LIFO   stack of [chunk, len]; the newest entry is at slot count - 1
+ *   FIFO   ring of [chunk, 0, len]; word HEAD (store.ts) is the slot of the oldest entry
+ *   LIFO   stack of [chunk, 0, len]; the newest entry is at slot count - 1
  *   heap   binary min-heap of [chunk, len, seq, priority low word, priority high word],
  *          ordered by (priority, seq): lowest priority first, FIFO among equals
  *
- * `chunk` is the item's first storage chunk and `len` its encoded length. Every store goes
- * through `t.set`, the queue's undo-logged write, so an operation cut short by a dying thread
- * can be rolled back (queue.ts, "Crash safety"). The caller holds the queue's lock.
+ * `chunk` is the item's first storage chunk and `len` its encoded length. FIFO and LIFO
+ * entries also hold a number item itself, with no chunk: [float64 low word, high word,
+ * INLINE] (`inline`), so a number costs no arena chunk, no free-list update and no cache line
+ * of the arena. Every store to an
+ * entry that may be in use goes through `t.set`, the queue's undo-logged write, so an operation
+ * cut short by a dying thread can be rolled back (store.ts, "Crash safety"). FIFO and LIFO
+ * insert into the slot just past the stored entries, which nothing reads until the put raises
+ * COUNT (logged): like an item's bytes in free chunks, they write it directly. The heap moves
+ * stored entries, so all its stores are logged. The caller holds the queue's lock.
  */
 
 /** The table an order works on (provided by the queue). */
@@ -24,13 +30,19 @@ export interface Table {
   readonly slots: number;
   /** Word index of the FIFO head slot. */
   readonly head: number;
+  /** Word index of the count of puts (the priority order's tie-break). */
+  readonly seq: number;
   /** Undo-logged store. */
   set(index: number, value: number): void;
 }
 
-/** Where an item is stored. */
+/** `len` of an entry that holds a number item in its first two words (FIFO / LIFO). */
+export const INLINE = -1;
+
+/** An entry: where an item is stored (`a` its first chunk), or an INLINE number (`a`, `b`). */
 export interface Located {
-  chunk: number;
+  a: number;
+  b: number;
   len: number;
 }
 
@@ -38,44 +50,50 @@ export interface Located {
 export interface Ordering {
   /** Int32 words per entry. */
   readonly width: number;
+  /** Whether entries can hold a number item (`len` INLINE). */
+  readonly inline: boolean;
   /** Add the entry of a new item (`count` entries are stored). */
-  insert(t: Table, count: number, chunk: number, len: number, priority: number, seq: number): void;
+  insert(t: Table, count: number, a: number, b: number, len: number, priority: number): void;
   /** Remove and return the entry of the next item to get (`count` > 0 entries are stored). */
   remove(t: Table, count: number): Located;
 }
 
-function put2(t: Table, slot: number, chunk: number, len: number): void {
-  const at = t.at + slot * 2;
-  t.set(at, chunk);
-  t.set(at + 1, len);
+/** Write the entry of a new item into `slot`, one that is not in use (see above). */
+function put3(t: Table, slot: number, a: number, b: number, len: number): void {
+  const at = t.at + slot * 3;
+  t.w[at] = a;
+  t.w[at + 1] = b;
+  t.w[at + 2] = len;
 }
 
-function get2(t: Table, slot: number): Located {
-  const at = t.at + slot * 2;
-  return { chunk: t.w[at]!, len: t.w[at + 1]! };
+function get3(t: Table, slot: number): Located {
+  const at = t.at + slot * 3;
+  return { a: t.w[at]!, b: t.w[at + 1]!, len: t.w[at + 2]! };
 }
 
 /** First in, first out: `Queue`. */
 export const fifo: Ordering = {
-  width: 2,
-  insert(t, count, chunk, len) {
-    put2(t, (t.w[t.head]! + count) % t.slots, chunk, len);
+  width: 3,
+  inline: true,
+  insert(t, count, a, b, len) {
+    put3(t, (t.w[t.head]! + count) % t.slots, a, b, len);
   },
   remove(t) {
     const slot = t.w[t.head]!;
     t.set(t.head, (slot + 1) % t.slots);
-    return get2(t, slot);
+    return get3(t, slot);
   },
 };
 
 /** Last in, first out: `LifoQueue`. */
 export const lifo: Ordering = {
-  width: 2,
-  insert(t, count, chunk, len) {
-    put2(t, count, chunk, len);
+  width: 3,
+  inline: true,
+  insert(t, count, a, b, len) {
+    put3(t, count, a, b, len);
   },
   remove(t, count) {
-    return get2(t, count - 1);
+    return get3(t, count - 1);
   },
 };
 
@@ -110,8 +128,11 @@ function move(t: Table, from: number, to: number): void {
 /** Lowest priority first, first in first out among equal priorities: `PriorityQueue`. */
 export const heap: Ordering = {
   width: W,
-  insert(t, count, chunk, len, priority, seq) {
+  inline: false,
+  insert(t, count, chunk, _b, len, priority) {
     // Write the new entry at the end, then sift it up.
+    const seq = t.w[t.seq]!;
+    t.set(t.seq, (seq + 1) | 0);
     let i = count;
     const at = (k: number) => t.at + k * W;
     f64[0] = priority;
@@ -129,7 +150,7 @@ export const heap: Ordering = {
   },
   remove(t, count) {
     const at = (k: number) => t.at + k * W;
-    const top = { chunk: t.w[at(0) + CHUNK]!, len: t.w[at(0) + LEN]! };
+    const top = { a: t.w[at(0) + CHUNK]!, b: 0, len: t.w[at(0) + LEN]! };
     const last = count - 1;
     if (last > 0) move(t, at(last), at(0));
     // Sift the moved entry down among the remaining `last` entries.

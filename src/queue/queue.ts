@@ -18,16 +18,21 @@
  *
  * Items are encoded (codec.ts) before the lock is taken and decoded after it is released;
  * only the copy in or out of the arena happens under the lock.
+ *
+ * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
+ * is there), does its work without creating a step generator (`#tryPut`, `#tryGet`); only
+ * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
+ * which starts over and is the one shared with the async twins.
  */
-import { Condition, purgeWaiters, waitSteps } from '../primitives/condition.js';
+import { Condition, notifyHeld, purgeWaiters, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
-import { lockBriefly, takeOver } from '../primitives/rawlock.js';
+import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
-import { decode, encode, sharedIds } from './codec.js';
+import { decode, encode, NO_IDS, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
 
@@ -187,15 +192,19 @@ export class Queue<T = unknown> {
    * unchanged. Python: `Queue.put(item, block, timeout)`.
    */
   put(item: T, timeout?: number): void {
-    const deadline = deadlineAfter(checkTimeout(timeout));
-    const [data, priority] = this.#encode(item);
-    runSync(this.#putSteps(data, priority, deadline, true), 'putAsync');
+    const t = checkTimeout(timeout);
+    const priority = this.#priority(item);
+    const data = this.#encode(item);
+    assertCanBlock('putAsync');
+    if (this.#tryPut(data, priority)) return;
+    runSync(this.#putSteps(data, priority, deadlineAfter(t), true), 'putAsync');
   }
 
   /** Async twin of `put`. */
   async putAsync(item: T, timeout?: number): Promise<void> {
     const deadline = deadlineAfter(checkTimeout(timeout));
-    const [data, priority] = this.#encode(item);
+    const priority = this.#priority(item);
+    const data = this.#encode(item);
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
     return runAsync(this.#putSteps(typeof data === 'number' ? data : data.slice(), priority, deadline, false));
   }
@@ -211,7 +220,13 @@ export class Queue<T = unknown> {
    * queue is shut down and empty. Python: `Queue.get(block, timeout)`.
    */
   get(timeout?: number): T {
-    return runSync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), true), 'getAsync');
+    const t = checkTimeout(timeout);
+    assertCanBlock('getAsync');
+    const item = this.#tryGet();
+    if (item === undefined) return runSync(this.#getSteps(deadlineAfter(t), true), 'getAsync');
+    const ids = this.#landed(item);
+    if (ids.length > 0) runSync(fetchSteps(ids), 'getAsync');
+    return (typeof item === 'number' ? item : decode(item)) as T;
   }
 
   /** Async twin of `get`. */
@@ -332,10 +347,14 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** Check and encode an item: its bytes (or the number itself) and its priority. */
-  #encode(item: unknown): [number | Uint8Array, number] {
-    const priority = this.#kind === 'PriorityQueue' ? priorityOf(item) : 0;
-    if (typeof item === 'number') return [item, priority];
+  /** The priority of an item (0 unless this is a PriorityQueue); checks its shape. */
+  #priority(item: unknown): number {
+    return this.#kind === 'PriorityQueue' ? priorityOf(item) : 0;
+  }
+
+  /** Check and encode an item: its bytes, or the number itself. */
+  #encode(item: unknown): number | Uint8Array {
+    if (typeof item === 'number') return item;
     const data = encode(item);
     if (chunksFor(data.length) > this.#store.w[2]!) {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
@@ -345,7 +364,52 @@ export class Queue<T = unknown> {
       this.#sent.set(id, bufferOf(id));
       if (this.#sent.size > HANDLE_BUFFERS) this.#sent.delete(this.#sent.keys().next().value as string);
     }
-    return [data, priority];
+    return data;
+  }
+
+  /**
+   * The fast path of a synchronous put: if the lock is free and the item fits, store it and
+   * return true; false (nothing changed, lock released) to run `#putSteps` instead.
+   */
+  #tryPut(data: number | Uint8Array, priority: number): boolean {
+    if (!tryLock(this.#lockWord, 1)) return false;
+    try {
+      const store = this.#store;
+      if (store.w[SHUTDOWN]) throw new ShutDown();
+      if (!store.fits(store.chunksOf(data))) return false;
+      store.push(data, priority);
+      this.#notEmpty[notifyHeld](1);
+      return true;
+    } finally {
+      unlock(this.#lockWord, 1);
+    }
+  }
+
+  /**
+   * The fast path of a synchronous get: if the lock is free and an item is stored, remove it
+   * and return it still encoded; undefined (nothing changed, lock released) to run
+   * `#getSteps` instead.
+   */
+  #tryGet(): number | Uint8Array | undefined {
+    if (!tryLock(this.#lockWord, 1)) return undefined;
+    try {
+      const store = this.#store;
+      if (store.count === 0) {
+        if (store.w[SHUTDOWN]) throw new ShutDown();
+        return undefined;
+      }
+      const item = store.pop();
+      this.#notFull[notifyHeld](1);
+      return item;
+    } finally {
+      unlock(this.#lockWord, 1);
+    }
+  }
+
+  /** After a get released the lock: drain the side channel now and then; the ids to fetch. */
+  #landed(item: number | Uint8Array): readonly string[] {
+    tidy();
+    return typeof item === 'number' ? NO_IDS : sharedIds(item);
   }
 
   *#lockSteps(): Steps<void> {
@@ -377,13 +441,13 @@ export class Queue<T = unknown> {
     yield* this.#lockSteps();
     try {
       const store = this.#store;
-      const len = typeof data === 'number' ? 16 : data.length;
+      const chunks = store.chunksOf(data);
       if (store.w[SHUTDOWN]) throw new ShutDown();
-      while (!store.fits(len)) {
+      while (!store.fits(chunks)) {
         if (remaining(deadline) === 0) throw new Full();
         if (spin) {
           spin = false;
-          yield* this.#spin(() => store.fits(len), deadline);
+          yield* this.#spin(() => store.fits(chunks), deadline);
           if (store.w[SHUTDOWN]) throw new ShutDown();
           continue;
         }
@@ -391,7 +455,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
       store.push(data, priority);
-      this.#notEmpty.notify();
+      this.#notEmpty[notifyHeld](1);
     } finally {
       this.#lock.release();
     }
@@ -415,15 +479,13 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
       item = store.pop();
-      this.#notFull.notify();
+      this.#notFull[notifyHeld](1);
     } finally {
       this.#lock.release();
     }
-    tidy();
-    if (typeof item === 'number') return item as T;
-    const ids = sharedIds(item);
+    const ids = this.#landed(item);
     if (ids.length > 0) yield* fetchSteps(ids);
-    return decode(item) as T;
+    return (typeof item === 'number' ? item : decode(item)) as T;
   }
 
   *#joinSteps(): Steps<void> {

@@ -16,7 +16,7 @@
  *   8                FREE_TAIL   last free chunk                              get
  *   9                FREE_COUNT  free chunks                                  put, get
  *   10               HEAD        FIFO: slot of the oldest entry (order.ts)    get
- *   11               SEQ         PriorityQueue: puts so far (FIFO tie-break)  put
+ *   11               SEQ         PriorityQueue: puts so far (FIFO tie-break)  put (order.ts)
  *   12               UNDO        pairs in the undo log; 0 = no write pending  every writer
  *   13..15           —           padding
  *   16..16+2*UNDO_PAIRS          undo log: (word index, old value) pairs
@@ -26,7 +26,8 @@
  *   then             entries     SLOTS × width words (order.ts); SLOTS = min(MAXSIZE || N, N)
  *   then (bytes)     arena       N × CHUNK bytes of encoded items
  *
- * Chunks: an item of L encoded bytes takes the first ceil(L / CHUNK) chunks of the free list,
+ * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts);
+ * any other item of L encoded bytes takes the first ceil(L / CHUNK) chunks of the free list,
  * linked by NEXT, and gives them back to the tail of the free list when it is got. Any free
  * chunk fits any item, so no order of gets ever fragments the arena (a LIFO or priority get
  * takes items from the middle of the arrival order). Chunks given back in arrival order keep
@@ -34,7 +35,8 @@
  * by run, not chunk by chunk.
  *
  * Crash safety (a worker may be terminated at any instruction): an item's bytes are written
- * into chunks that are still free, which nothing reads; then every metadata word is changed
+ * into chunks that are still free, and a FIFO / LIFO entry into the slot past the stored ones
+ * (order.ts), which nothing reads until COUNT says so; then every other word is changed
  * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
  * the log. A thread that dies holding the lock leaves either nothing visible (data written,
  * no metadata) or a non-empty log, which `rollback` (called by the queue's recovery while the
@@ -43,7 +45,7 @@
 import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
 import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
-import type { Ordering, Table } from './order.js';
+import { INLINE, type Ordering, type Table } from './order.js';
 
 const MAXSIZE = 1;
 const CHUNKS = 2;
@@ -63,8 +65,12 @@ const LOG = 16;
 /** Most stores one operation makes: a heap sift of 2^24 entries logs under 300. */
 const UNDO_PAIRS = 384;
 
-/** Bytes per arena chunk: a number item (16 bytes) wastes little, a 64 KiB item is 1,024 links. */
+/** Bytes per arena chunk: a 16-byte item wastes little, a 64 KiB item is 1,024 links. */
 export const CHUNK = 64;
+
+// A number held in an entry as two Int32 words.
+const num = new Float64Array(1);
+const numWords = new Int32Array(num.buffer);
 
 /** Where each part of a queue lives, in bytes from the queue's start. */
 export interface Layout {
@@ -131,6 +137,7 @@ export class Store implements Table {
   readonly at: number;
   readonly slots: number;
   readonly head = HEAD;
+  readonly seq = SEQ;
   readonly #next: number;
   readonly #bytes: Uint8Array;
   readonly #f64: Float64Array;
@@ -151,16 +158,23 @@ export class Store implements Table {
     return Atomics.load(this.w, COUNT);
   }
 
-  /** Whether no item may be added now: MAXSIZE items, or no free chunk. */
+  /** Whether no item may be added now: MAXSIZE items (or a full table), or no free chunk. */
   get full(): boolean {
-    const max = this.w[MAXSIZE]!;
-    return (max > 0 && this.count >= max) || Atomics.load(this.w, FREE_COUNT) === 0;
+    return this.count >= this.slots || Atomics.load(this.w, FREE_COUNT) === 0;
   }
 
-  /** Whether an item of `len` encoded bytes may be added now (atomic loads: spinners poll it). */
-  fits(len: number): boolean {
-    const max = this.w[MAXSIZE]!;
-    return (max === 0 || Atomics.load(this.w, COUNT) < max) && Atomics.load(this.w, FREE_COUNT) >= chunksFor(len);
+  /** Chunks an item takes: its encoding's, or none for a number an entry holds (order.ts). */
+  chunksOf(item: number | Uint8Array): number {
+    return typeof item === 'number' ? (this.#order.inline ? 0 : 1) : chunksFor(item.length);
+  }
+
+  /**
+   * Whether an item of `chunks` chunks may be added now: fewer than MAXSIZE items (SLOTS is
+   * MAXSIZE, or less when the arena is smaller) and enough free chunks. Atomic loads: spinners
+   * poll it.
+   */
+  fits(chunks: number): boolean {
+    return Atomics.load(this.w, COUNT) < this.slots && Atomics.load(this.w, FREE_COUNT) >= chunks;
   }
 
   /** Undo-logged store of a metadata word. */
@@ -193,6 +207,15 @@ export class Store implements Table {
    */
   push(item: number | Uint8Array, priority: number): void {
     const w = this.w;
+    if (typeof item === 'number' && this.#order.inline) {
+      num[0] = item;
+      const count = w[COUNT]!;
+      this.#order.insert(this, count, numWords[0]!, numWords[1]!, INLINE, priority);
+      this.set(COUNT, count + 1);
+      this.set(UNFINISHED, w[UNFINISHED]! + 1);
+      this.commit();
+      return;
+    }
     const len = typeof item === 'number' ? NUMBER_BYTES : item.length;
     const first = w[FREE_HEAD]!;
     let last = first;
@@ -207,18 +230,26 @@ export class Store implements Table {
     if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
     this.set(FREE_COUNT, free - k);
     const count = w[COUNT]!;
-    const seq = w[SEQ]!;
-    this.#order.insert(this, count, first, len, priority, seq);
-    this.set(SEQ, (seq + 1) | 0);
+    this.#order.insert(this, count, first, 0, len, priority);
     this.set(COUNT, count + 1);
     this.set(UNFINISHED, w[UNFINISHED]! + 1);
     this.commit();
   }
 
-  /** Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`). */
+  /**
+   * Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`,
+   * which may run past the item).
+   */
   pop(): number | Uint8Array {
     const w = this.w;
-    const { chunk, len } = this.#order.remove(this, w[COUNT]!);
+    const { a: chunk, b, len } = this.#order.remove(this, w[COUNT]!);
+    if (len === INLINE) {
+      numWords[0] = chunk;
+      numWords[1] = b;
+      this.set(COUNT, w[COUNT]! - 1);
+      this.commit();
+      return num[0]!;
+    }
     let item: number | Uint8Array;
     let last = chunk;
     if (len === NUMBER_BYTES && this.#bytes[chunk * CHUNK] === T_NUMBER) {
@@ -253,7 +284,8 @@ export class Store implements Table {
         size += CHUNK;
       }
       const n = Math.min(size, len - done);
-      if (into) this.#bytes.set(data.subarray(done, done + n), start * CHUNK);
+      // The whole item in one run (the usual case) needs no view of it.
+      if (into) this.#bytes.set(n === data.length ? data : data.subarray(done, done + n), start * CHUNK);
       else data.set(this.#bytes.subarray(start * CHUNK, start * CHUNK + n), done);
       done += n;
       if (done === len) return c;
