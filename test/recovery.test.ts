@@ -9,7 +9,7 @@
  * the same built modules the package's entry point loads.
  */
 import { describe, expect, test } from 'vitest';
-import { Condition, Lock, RLock, Semaphore } from 'sabsync';
+import { Condition, Lock, Queue, RLock, Semaphore } from 'sabsync';
 import { recoverLock } from '../dist/primitives/lockable.js';
 import { purgeWaiters } from '../dist/primitives/condition.js';
 import { sabsyncIdOf } from '../dist/primitives/thread.js';
@@ -113,7 +113,7 @@ describe('repair after a thread dies', () => {
     Atomics.store(words, 3, 0); // HEAD
     Atomics.store(words, 2, 0); // WAITERS
     expect(cond.acquire(5_000)).toBe(true);
-    expect(cond[purgeWaiters](deadId)).toBe(0);
+    expect(cond[purgeWaiters](deadId)).toBe(1); // its hold on LIST; it had no wait of its own
     expect(Atomics.load(words, 1)).toBe(0);
     expect(Atomics.load(words, 2)).toBe(2);
     cond.notify(1);
@@ -127,5 +127,25 @@ describe('repair after a thread dies', () => {
     cond.release();
     expect(await Promise.all(waiters.map((w) => w.result))).toEqual([true, true]);
     expect(first).toBe(0);
+  });
+
+  test("an owner's async put parked on a waiter list locked by a dead thread keeps its event loop running; recovery frees it", async () => {
+    const q = new Queue(4);
+    const ctl = ctlOf();
+    const getter = start<number>(FILE, 'getOne', { handle: q.handle, ctl: ctl.buffer, timeout: 10_000 });
+    await waitUntil(ready(ctl), 5_000, 'the getter');
+    await new Promise((r) => setTimeout(r, 100));
+    // White-box: the first Condition in the queue's memory is "not empty" (store.ts draws the
+    // layout); its LIST lock is its word 1 (condition.ts).
+    const { buffer, byteOffset } = q.handle;
+    const words = new Int32Array(buffer, byteOffset);
+    const conditionTag = (0x5ab5 << 16) | 3;
+    const listWord = words.findIndex((w, i) => i > 0 && w === conditionTag) + 1;
+    expect(listWord).toBeGreaterThan(1);
+    const owner = start<{ parked: number; recovered: boolean }>(FILE, 'ownerPut', { handle: q.handle, listWord, deadId: 0x3fff0001 }, { timeout: 10_000 });
+    const { parked, recovered } = await owner.result;
+    expect(parked).toBeGreaterThan(5);
+    expect(recovered).toBe(true);
+    expect(await getter.result).toBe(42);
   });
 });

@@ -96,6 +96,13 @@ export const waitSteps = Symbol('sabsync.waitSteps');
  */
 export const notifyHeld = Symbol('sabsync.notifyHeld');
 
+/**
+ * `notifyHeld` as a step generator, for algorithms driven by the async runner too (the
+ * Queue's): there, the brief wait for LIST must not block the event loop — the thread that
+ * holds LIST may have died, and the event loop is where its death gets handled.
+ */
+export const notifySteps = Symbol('sabsync.notifySteps');
+
 function checkMaxWaiters(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WAITERS;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -250,8 +257,20 @@ export class Condition {
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
+    raw.lockBriefly(this.#i32, LIST, 'notify');
+    this.#wakeOldest(n);
+  }
+
+  /** @internal `notifyHeld` as steps, for an algorithm that may run on the async runner. */
+  *[notifySteps](n: number): Steps<void> {
+    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
+    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
+    this.#wakeOldest(n);
+  }
+
+  /** Unlink, mark and wake the `n` oldest waiters; then release LIST (held by the caller). */
+  #wakeOldest(n: number): void {
     const i32 = this.#i32;
-    raw.lockBriefly(i32, LIST, 'notify');
     for (let woken = 0; woken < n; woken++) {
       const node = Atomics.load(i32, HEAD) - 1;
       if (node < 0) break;
@@ -372,13 +391,16 @@ export class Condition {
     return this.#waitSteps(deadline);
   }
 
-  /** @internal Forget the waits of dead thread `deadId` and repair the list; returns how many. */
+  /**
+   * @internal Forget the waits of dead thread `deadId` and repair the list; returns how many
+   * traces of it were found (its waits, and LIST if it died holding it).
+   */
   [purgeWaiters](deadId: number): number {
     const i32 = this.#i32;
-    if (!raw.takeOver(i32, LIST, deadId)) raw.lockBriefly(i32, LIST, 'purgeWaiters');
+    let purged = raw.takeOver(i32, LIST, deadId) ? 1 : 0;
+    if (purged === 0) raw.lockBriefly(i32, LIST, 'purgeWaiters');
     const capacity = Atomics.load(i32, CAPACITY);
     const waiting: number[] = [];
-    let purged = 0;
     let free = 0;
     for (let k = capacity - 1; k >= 0; k--) {
       const base = NODES + k * NODE_WORDS;

@@ -159,6 +159,22 @@ export function runSync<T>(steps: Steps<T>, asyncName: string): T {
   return r.value;
 }
 
+/**
+ * Drive `steps` for a method with no async twin whose waits are only ever brief (taking a lock
+ * held for a few instructions): blocking where the thread may block, busy-waiting where it
+ * may not (a browser main thread). Never throws `ERR_CANNOT_BLOCK`.
+ */
+export function runBriefly<T>(steps: Steps<T>, method: string): T {
+  if (canBlock()) return runSync(steps, method);
+  let r = step(steps, undefined, false);
+  while (!r.done) {
+    const { i32, index, expected, deadline } = r.value;
+    while (Atomics.load(i32, index) === expected && remaining(deadline) > 0);
+    r = step(steps, Atomics.load(i32, index) === expected ? 'timed-out' : 'not-equal', false);
+  }
+  return r.value;
+}
+
 // A pending Atomics.waitAsync does not keep Node (or a worker) alive, so while any async park
 // is pending we hold one ref'd timer. API.md: an awaited async call keeps the process alive.
 let pendingAsync = 0;

@@ -28,7 +28,7 @@
  * Recording the holder is what makes a lock whose thread died recoverable: the pool knows which
  * threads exited and can `recover` a lock still held by one of them.
  */
-import { canBlock, park, parkingAsync, runSync, wake, type Steps } from './futex.js';
+import { park, parkingAsync, runBriefly, wake, type Steps } from './futex.js';
 import { threadId } from './thread.js';
 
 export const UNLOCKED = 0;
@@ -78,9 +78,7 @@ function wakeAfterRelease(i32: Int32Array, index: number, prev: number): void {
  * it may not (a browser main thread).
  */
 export function lockBriefly(i32: Int32Array, index: number, method: string): void {
-  if (tryLock(i32, index)) return;
-  if (canBlock()) runSync(lockSteps(i32, index, Infinity), method);
-  else while (!tryLock(i32, index));
+  if (!tryLock(i32, index)) runBriefly(lockSteps(i32, index, Infinity), method);
 }
 
 /** The sabsync id of the thread that took the lock, or 0 if it is free. */

@@ -24,9 +24,9 @@
  * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
  * which starts over and is the one shared with the async twins.
  */
-import { Condition, notifyHeld, purgeWaiters, waitSteps } from '../primitives/condition.js';
+import { Condition, notifyHeld, notifySteps, purgeWaiters, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
@@ -67,6 +67,9 @@ export const QUEUE_SPIN = 2_000;
  * For the pool, which knows which workers exited.
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
+
+/** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
+export const shutdownAsync = Symbol('sabsync.shutdownAsync');
 
 /** Options of `new Queue(maxsize, options)`. */
 export interface QueueOptions extends PlacementOptions {
@@ -292,7 +295,16 @@ export class Queue<T = unknown> {
    * item (counting each as done, which releases `join()`). Python 3.13: `Queue.shutdown`.
    */
   shutdown(immediate = false): void {
-    this.#lockBriefly();
+    runBriefly(this.#shutdownSteps(immediate), 'shutdown');
+  }
+
+  /** @internal `shutdown` for an owner that must never block its event loop (the pool). */
+  [shutdownAsync](immediate = false): Promise<void> {
+    return runAsync(this.#shutdownSteps(immediate));
+  }
+
+  *#shutdownSteps(immediate: boolean): Steps<void> {
+    yield* this.#lockSteps();
     try {
       const store = this.#store;
       store.set(SHUTDOWN, 1);
@@ -304,10 +316,10 @@ export class Queue<T = unknown> {
           if (unfinished > 0) store.set(UNFINISHED, unfinished - 1);
           store.commit();
         }
-        this.#allDone.notifyAll();
+        yield* this.#allDone[notifySteps](Infinity);
       }
-      this.#notEmpty.notifyAll();
-      this.#notFull.notifyAll();
+      yield* this.#notEmpty[notifySteps](Infinity);
+      yield* this.#notFull[notifySteps](Infinity);
     } finally {
       this.#lock.release();
     }
@@ -328,23 +340,20 @@ export class Queue<T = unknown> {
   }
 
   /** @internal */
-  [recoverQueue](deadId: number): boolean | undefined {
-    // If the dead thread held the lock, take it over: nobody else can be inside, so its
+  [recoverQueue](deadId: number): boolean {
+    // The waiter lists first: each Condition repairs its own under its own list lock (taken
+    // over from the dead thread if it died holding it). This needs no queue lock, which a live
+    // thread — even the caller, in an async put parked on that very list lock — may hold.
+    let purged = 0;
+    for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
+    // If the dead thread held the queue lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
     const tookOver = takeOver(this.#lockWord, 1, deadId);
     if (tookOver) this.#store.rollback();
-    // Never block here: the holder may be another thread that died and whose recovery the
-    // caller (the pool's owner, on its event loop) has yet to run. The caller retries later.
-    else if (!this.#lock.acquire(0)) return undefined;
-    try {
-      let purged = 0;
-      for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
-      // A notify may have been spent on the dead thread: wake everyone to re-check.
-      if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c.notifyAll();
-      return tookOver || purged > 0;
-    } finally {
-      this.#lock.release();
-    }
+    // A notify may have been spent on the dead thread: wake everyone to re-check.
+    if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c[notifyHeld](Infinity);
+    if (tookOver) this.#lock.release();
+    return tookOver || purged > 0;
   }
 
   /** The priority of an item (0 unless this is a PriorityQueue); checks its shape. */
@@ -455,7 +464,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
       store.push(data, priority);
-      this.#notEmpty[notifyHeld](1);
+      yield* this.#notEmpty[notifySteps](1);
     } finally {
       this.#lock.release();
     }
@@ -479,7 +488,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
       item = store.pop();
-      this.#notFull[notifyHeld](1);
+      yield* this.#notFull[notifySteps](1);
     } finally {
       this.#lock.release();
     }
