@@ -4,12 +4,15 @@
  * block of slots.ts, and crash recovery.
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
- * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts the item
- * `[slot, gen, fn, args, chunk]` on the task Queue. A worker takes it (CURRENT = TAKING while it
- * does), claims it with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it and puts
- * `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees the slot
- * (DONE), settles the Future and feeds the next task. So a worker never waits for the owning
- * thread between tasks, and the slot count bounds how much of the backlog sits in shared memory.
+ * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts it on the task Queue,
+ * packed with others into one item `[slot, gen, fn, args, chunk, slot, gen, ...]` when there is
+ * a backlog (#takeBatch; while workers still have items queued the feed waits for a whole
+ * batch). A worker takes an item (CURRENT = TAKING while it does, and while any task of the item
+ * is still unclaimed), claims each task in turn with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it
+ * and puts `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees
+ * the slot (DONE), settles the Future and feeds the next tasks. So a worker never waits for the
+ * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
+ * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
  *
  * The owner never blocks on a Queue (only async twins, and a recovery that refuses instead of
  * waiting): a worker killed while holding a Queue's lock is recovered by the owner's own `exit`
@@ -22,11 +25,12 @@
  *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
  *     with WorkerCrashedError;
  *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
- *     before claiming it), every bound task still PENDING is put on the task Queue again. A copy
- *     of a task that is still queued is harmless: the claim CAS lets only one copy run, and
- *     copies of a settled task carry an old GEN.
+ *     before claiming all of its tasks), every bound task still PENDING is put on the task
+ *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
+ *     one copy run, and copies of a settled task carry an old GEN.
  * Then a replacement worker starts. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
- * start a replacement.
+ * start a replacement: a worker retiring in the middle of an item puts its unclaimed tasks back
+ * on the task Queue first.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -66,8 +70,19 @@ export interface EngineOptions {
   resourceLimits?: ResourceLimits | undefined;
 }
 
-/** The item a worker takes from the task Queue. */
-export type TaskItem = [slot: number, gen: number, fn: string, args: unknown[], chunk: 0 | 1];
+/**
+ * The item a worker takes from the task Queue: one or more tasks, `TASK_FIELDS` entries each
+ * (`slot, gen, fn, args, chunk`), flattened into one array.
+ */
+export type TaskItem = unknown[];
+
+/**
+ * Most tasks packed into one task-channel item. A channel operation (lock, copy, notify, a
+ * Promise on the owner) costs far more than a trivial task, so under a backlog the owner packs
+ * several; small enough that a worker holding a batch cannot leave the other workers idle for
+ * long at the end of a run (batches also shrink as the remaining work does: see #takeBatch).
+ */
+const MAX_BATCH = 32;
 /** The item a worker puts on the result Queue (the owner also puts 0 there to wake its pump). */
 export type ResultItem = [slot: number, gen: number, ok: 0 | 1, value: unknown] | 0;
 
@@ -285,14 +300,10 @@ export class Engine {
     this.#feeding = true;
     try {
       for (;;) {
-        let task = this.#requeue.pop();
-        if (task === undefined && this.#slots.available > 0) {
-          task = this.#nextFromBacklog();
-          if (task !== undefined) this.#bind(task);
-        }
-        if (task === undefined) break;
+        const batch = this.#takeBatch();
+        if (batch.length === 0) break;
         void this.#pump();
-        if (!(await this.#put(task))) break;
+        if (!(await this.#put(batch))) break;
       }
     } finally {
       this.#feeding = false;
@@ -310,16 +321,54 @@ export class Engine {
     });
   }
 
-  /** Put a bound task on the channel; false if the channel is full (it is retried later). */
-  async #put(task: Task): Promise<boolean> {
+  /**
+   * The next tasks to put on the channel as one item (re-queued copies first, then the backlog
+   * while there are free slots): one per worker-share of the work left, at most MAX_BATCH.
+   */
+  #takeBatch(): Task[] {
+    const left = this.#requeue.length + Math.min(this.#waiting, this.#slots.available);
+    const limit = Math.max(1, Math.min(MAX_BATCH, Math.floor((left + this.#waiting) / (4 * this.#size))));
+    const batch: Task[] = [];
+    // While workers still have items queued, wait for a whole batch: every settle calls back.
+    if (left < limit && this.#requeue.length === 0 && this.#tasks.qsize() > 0) return batch;
+    while (batch.length < limit) {
+      let task = this.#requeue.pop();
+      if (task === undefined && this.#slots.available > 0) {
+        task = this.#nextFromBacklog();
+        if (task !== undefined) this.#bind(task);
+      }
+      if (task === undefined) break;
+      batch.push(task);
+    }
+    return batch;
+  }
+
+  /**
+   * Put bound tasks on the channel as one item; false if the channel is full (they are retried
+   * later). A batch the channel refuses for another reason (arguments that cannot cross) is
+   * put task by task, so that only the task at fault fails.
+   */
+  async #put(batch: Task[]): Promise<boolean> {
+    const item: unknown[] = [];
+    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk);
     try {
-      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk], 0);
+      await this.#tasks.putAsync(item, 0);
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_FULL') {
-        this.#requeue.push(task);
+        for (let i = batch.length - 1; i >= 0; i--) this.#requeue.push(batch[i]!);
         return false;
       }
+      if (batch.length > 1) {
+        for (let i = 0; i < batch.length; i++) {
+          if (!(await this.#put([batch[i]!]))) {
+            for (let j = batch.length - 1; j > i; j--) this.#requeue.push(batch[j]!);
+            return false;
+          }
+        }
+        return true;
+      }
+      const task = batch[0]!;
       if (this.#bound[task.slot] === task) this.#settle(task, 0, error);
       return true;
     }

@@ -38,6 +38,9 @@ export const RUNNING = 1;
 export const DONE = 2;
 export const CANCELLED = 3;
 
+/** Entries per task in a task-channel item (`slot, gen, fn, args, chunk`; engine.ts). */
+export const TASK_FIELDS = 5;
+
 /** Most workers one pool may have: CLAIMER has 13 bits. */
 export const MAX_WORKERS = (1 << 13) - 1;
 
