@@ -39,7 +39,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { PoolClosedError, WorkerCrashedError, rangeError, typeError } from '../primitives/errors.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
-import { Future, setControl, setException, setResult } from './future.js';
+import { Future, setControl, setException, setResult, type TaskControl } from './future.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
 import { IDLE, MAX_WORKERS, PENDING, TAKING, Slots } from './slots.js';
 
@@ -86,14 +86,33 @@ const MAX_BATCH = 32;
 /** The item a worker puts on the result Queue (the owner also puts 0 there to wake its pump). */
 export type ResultItem = [slot: number, gen: number, ok: 0 | 1, value: unknown] | 0;
 
-interface Task {
-  readonly fn: string;
-  readonly args: unknown[];
-  readonly chunk: 0 | 1;
+/** One submitted task; also its Future's control while it is bound to a slot (no closures per task). */
+class Task implements TaskControl {
   readonly future: Future<unknown>;
-  slot: number;
-  gen: number;
+  slot = -1;
+  gen = 0;
+
+  constructor(
+    engine: Engine,
+    readonly slots: Slots,
+    readonly fn: string,
+    readonly args: unknown[],
+    readonly chunk: 0 | 1,
+  ) {
+    this.future = new Future(() => engine[dropCancelled](this));
+  }
+
+  cancel(): boolean {
+    return this.slots.cancel(this.slot, this.gen);
+  }
+
+  running(): boolean {
+    return this.slots.claimer(this.slot, this.gen) >= 0;
+  }
 }
+
+/** `Future.cancel()` won for a task: the engine forgets it. */
+const dropCancelled = Symbol('dropCancelled');
 
 interface Running {
   readonly worker: Worker;
@@ -231,9 +250,8 @@ export class Engine {
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task: Task = { fn, args, chunk, future: undefined as unknown as Future<unknown>, slot: -1, gen: 0 };
-    const future = new Future<R>(() => this.#dropCancelled(task));
-    (task as { future: Future<unknown> }).future = future as Future<unknown>;
+    const task = new Task(this, this.#slots, fn, args, chunk);
+    const future = task.future as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) future[setException](refusal);
     else {
@@ -311,14 +329,11 @@ export class Engine {
   }
 
   #bind(task: Task): void {
-    const { slot, gen } = this.#slots.bind();
+    const slot = this.#slots.bind();
     task.slot = slot;
-    task.gen = gen;
+    task.gen = this.#slots.genOf(slot);
     this.#bound[slot] = task;
-    task.future[setControl]({
-      cancel: () => this.#slots.cancel(slot, gen),
-      running: () => this.#slots.claimer(slot, gen) >= 0,
-    });
+    task.future[setControl](task);
   }
 
   /**
@@ -435,7 +450,7 @@ export class Engine {
   }
 
   /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
-  #dropCancelled(task: Task): void {
+  [dropCancelled](task: Task): void {
     if (task.slot >= 0) {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
