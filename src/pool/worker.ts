@@ -27,7 +27,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Empty, ShutDown, typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
-import type { ResultItem, TaskItem, WorkerStart } from './engine.js';
+import type { WorkerStart } from './crew.js';
+import type { ResultItem, TaskItem } from './engine.js';
 import { describeError } from './remote.js';
 import { BUSY, RETIRED, Slots, TAKING, TASK_FIELDS } from './slots.js';
 
