@@ -181,7 +181,7 @@ export class Engine {
     else {
       this.#backlog.push(task);
       this.#waiting++;
-      void this.#feed();
+      this.#feed();
     }
     return future;
   }
@@ -233,15 +233,21 @@ export class Engine {
    * it held until the owner's event loop runs that worker's `exit` handler (recovery), so a
    * blocking call here could wait forever for a recovery it is itself holding up.
    */
-  async #feed(): Promise<void> {
+  #feed(): void {
     if (this.#feeding) return;
+    // Decided synchronously: most calls (one per result) find nothing to put, and an async
+    // function would still cost a Promise each.
+    const batch = this.#takeBatch();
+    if (batch.length > 0) void this.#feedFrom(batch);
+  }
+
+  async #feedFrom(batch: Task[]): Promise<void> {
     this.#feeding = true;
     try {
-      for (;;) {
-        const batch = this.#takeBatch();
-        if (batch.length === 0) break;
-        void this.#pump();
+      while (batch.length > 0) {
+        this.#pump();
         if (!(await this.#put(batch))) break;
+        batch = this.#takeBatch();
       }
     } finally {
       this.#feeding = false;
@@ -326,8 +332,11 @@ export class Engine {
   }
 
   /** Read results while any task is bound: without waiting while there are some, else async. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
+  #pump(): void {
+    if (!this.#pumping) void this.#pumpResults();
+  }
+
+  async #pumpResults(): Promise<void> {
     this.#pumping = true;
     try {
       let turn = 0;
@@ -365,7 +374,7 @@ export class Engine {
     }
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
-    void this.#feed();
+    this.#feed();
     this.#settleIdle();
   }
 
@@ -375,7 +384,7 @@ export class Engine {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
       task.slot = -1;
-      void this.#feed();
+      this.#feed();
     } else this.#waiting--; // still in the backlog, which the feed will skip
     this.#wakePump();
     this.#settleIdle();
@@ -445,6 +454,6 @@ export class Engine {
       if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
       if (!this.#requeue.includes(task)) this.#requeue.push(task);
     }
-    void this.#feed();
+    this.#feed();
   }
 }
