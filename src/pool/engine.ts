@@ -39,8 +39,6 @@ import { Future, setControl, setException, setResult, type TaskControl } from '.
 import { rebuildError, type ErrorDescription } from './remote.js';
 import { PENDING, TAKING, Slots } from './slots.js';
 
-export type { EngineOptions } from './crew.js';
-
 /**
  * Task slots: how many tasks (or map chunks) may be in shared memory at once, queued or
  * running. Enough that workers always find the next task waiting while the owner refills the
