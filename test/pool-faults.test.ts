@@ -69,6 +69,38 @@ describe('a worker that dies fails only its task', () => {
   });
 });
 
+describe('a worker killed while it holds a batch of tasks', () => {
+  it('fails only the task it claimed; the unclaimed rest of its batch runs elsewhere, once', async () => {
+    await using ex = new Executor(tasks, { maxWorkers: 1 });
+    const gate0 = new Int32Array(new SharedArrayBuffer(4));
+    const gate1 = new Int32Array(new SharedArrayBuffer(4));
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    // The worker is held in `first` while the owner packs the tasks submitted next into
+    // batches (the first task of a burst goes alone: `lead`), so the worker then takes a batch
+    // that starts with `victim` and goes on with unclaimed tasks.
+    const first = ex.submit('gated', gate0, 'first');
+    await new Promise((r) => setTimeout(r, 50));
+    const N = 63;
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    const lead = ex.submit('add', 1, 1);
+    const victim = ex.submit('startThenGate', started, gate1, 'victim');
+    const rest = Array.from({ length: N }, (_, i) => ex.submit<number>('mark', counts, i));
+    await new Promise((r) => setTimeout(r, 50));
+    Atomics.store(gate0, 0, 1);
+    expect(await first).toBe('first');
+    expect(await lead).toBe(2);
+    const t0 = Date.now();
+    while (Atomics.load(started, 0) === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 1));
+    expect(Atomics.load(started, 0)).toBe(1);
+    expect(counts.every((c) => c === 0)).toBe(true); // the rest waits behind the victim
+    await workersOf(ex)[0]!.terminate();
+    await settledWithin([victim, ...rest], 15_000);
+    expect(await victim.exception()).toBeInstanceOf(WorkerCrashedError);
+    expect(await Promise.all(rest)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(Array.from(counts)).toEqual(new Array(N).fill(1));
+  }, 20_000);
+});
+
 describe('exactly once under recycling and random kills', () => {
   it('10,000 tiny tasks, workers recycled every 100 tasks: every result exactly once', async () => {
     const N = 10_000;

@@ -1,45 +1,43 @@
 /**
- * The engine under `Pool` and `Executor`: worker threads that pull tasks from a shared task
- * Queue themselves, a result Queue the owning thread drains with the async twins, the control
- * block of slots.ts, and crash recovery.
+ * The engine under `Pool` and `Executor`: worker threads (started and replaced by crew.ts) that
+ * pull tasks from a shared task Queue themselves, a result Queue the owning thread drains with
+ * the async twins, the control block of slots.ts, and task-level crash recovery.
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
- * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts the item
- * `[slot, gen, fn, args, chunk]` on the task Queue. A worker takes it (CURRENT = TAKING while it
- * does), claims it with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it and puts
- * `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees the slot
- * (DONE), settles the Future and feeds the next task. So a worker never waits for the owning
- * thread between tasks, and the slot count bounds how much of the backlog sits in shared memory.
+ * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts it on the task Queue,
+ * packed with others into one item `[slot, gen, fn, args, chunk, slot, gen, ...]` when there is
+ * a backlog (#takeBatch; while workers still have items queued the feed waits for a whole
+ * batch). A worker takes an item (CURRENT = TAKING while it does, and while any task of the item
+ * is still unclaimed), claims each task in turn with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it
+ * and puts `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees
+ * the slot (DONE), settles the Future and feeds the next tasks. So a worker never waits for the
+ * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
+ * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
  *
  * The owner never blocks on a Queue (only async twins, and a recovery that refuses instead of
  * waiting): a worker killed while holding a Queue's lock is recovered by the owner's own `exit`
  * handler, which a blocked owner would never run.
  *
- * Crash recovery (a worker's `exit` when it did not retire). The pool knows the dead thread's
- * sabsync id, so it first releases whatever part of each Queue that thread still held
- * (`recoverQueue`: rolls back a half-done operation, frees the lock, purges its waits; retried
- * while another thread holds the lock). Then it drains results already sent, and:
+ * Crash recovery (a worker's `exit` when it did not retire). The crew (crew.ts) first releases
+ * whatever part of each Queue the dead thread still held. Then the engine drains results
+ * already sent, and:
  *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
  *     with WorkerCrashedError;
  *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
- *     before claiming it), every bound task still PENDING is put on the task Queue again. A copy
- *     of a task that is still queued is harmless: the claim CAS lets only one copy run, and
- *     copies of a settled task carry an old GEN.
- * Then a replacement worker starts. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
- * start a replacement.
+ *     before claiming all of its tasks), every bound task still PENDING is put on the task
+ *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
+ *     one copy run, and copies of a settled task carry an old GEN.
+ * Then the crew starts a replacement worker. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
+ * start a replacement: a worker retiring in the middle of an item puts its unclaimed tasks back
+ * on the task Queue first.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { PoolClosedError, WorkerCrashedError, rangeError, typeError } from '../primitives/errors.js';
-import { sabsyncIdOf } from '../primitives/thread.js';
-import { Queue, recoverQueue } from '../queue/queue.js';
-import { Future, setControl, setException, setResult } from './future.js';
+import type { Worker } from 'node:worker_threads';
+import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
+import { Queue } from '../queue/queue.js';
+import { Crew, crewSettings, type EngineOptions } from './crew.js';
+import { Future, setControl, setException, setResult, type TaskControl } from './future.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
-import { IDLE, MAX_WORKERS, PENDING, TAKING, Slots } from './slots.js';
-
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+import { PENDING, TAKING, Slots } from './slots.js';
 
 /**
  * Task slots: how many tasks (or map chunks) may be in shared memory at once, queued or
@@ -58,101 +56,69 @@ export const CHANNEL_BYTES = 8 << 20;
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
 
-/** Options shared by both facades (the worker count is named by each facade). */
-export interface EngineOptions {
-  initializer?: string | undefined;
-  initArgs?: unknown[] | undefined;
-  maxTasksPerChild?: number | undefined;
-  resourceLimits?: ResourceLimits | undefined;
-}
+/**
+ * The item a worker takes from the task Queue: one or more tasks, `TASK_FIELDS` entries each
+ * (`slot, gen, fn, args, chunk`), flattened into one array.
+ */
+export type TaskItem = unknown[];
 
-/** The item a worker takes from the task Queue. */
-export type TaskItem = [slot: number, gen: number, fn: string, args: unknown[], chunk: 0 | 1];
+/**
+ * Most tasks packed into one task-channel item. A channel operation (lock, copy, notify, a
+ * Promise on the owner) costs far more than a trivial task, so under a backlog the owner packs
+ * several; small enough that a worker holding a batch cannot leave the other workers idle for
+ * long at the end of a run (batches also shrink as the remaining work does: see #takeBatch).
+ */
+const MAX_BATCH = 32;
+
 /** The item a worker puts on the result Queue (the owner also puts 0 there to wake its pump). */
 export type ResultItem = [slot: number, gen: number, ok: 0 | 1, value: unknown] | 0;
 
-interface Task {
-  readonly fn: string;
-  readonly args: unknown[];
-  readonly chunk: 0 | 1;
+/** One submitted task; also its Future's control while it is bound to a slot (no closures per task). */
+class Task implements TaskControl {
   readonly future: Future<unknown>;
-  slot: number;
-  gen: number;
+  slot = -1;
+  gen = 0;
+
+  constructor(
+    engine: Engine,
+    readonly slots: Slots,
+    readonly fn: string,
+    readonly args: unknown[],
+    readonly chunk: 0 | 1,
+  ) {
+    this.future = new Future(() => engine[dropCancelled](this));
+  }
+
+  cancel(): boolean {
+    return this.slots.cancel(this.slot, this.gen);
+  }
+
+  running(): boolean {
+    return this.slots.claimer(this.slot, this.gen) >= 0;
+  }
 }
 
-interface Running {
-  readonly worker: Worker;
-  readonly id: number;
-  error?: unknown;
-}
-
-/** Data a worker starts with (worker.ts reads it). */
-export interface WorkerStart {
-  module: string;
-  index: number;
-  workers: number;
-  slots: number;
-  control: SharedArrayBuffer;
-  tasks: unknown;
-  results: unknown;
-  init: unknown;
-  initializer: string | undefined;
-  maxTasksPerChild: number;
-}
+/** `Future.cancel()` won for a task: the engine forgets it. */
+const dropCancelled = Symbol('dropCancelled');
 
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
-
-/**
- * Recover `queue` after thread `deadId` died. The Queue refuses (undefined) while another thread
- * holds its lock — possibly a second dead worker whose own `exit` handler has not run yet, and
- * will not run while this thread blocks — so retry on a timer instead of blocking.
- */
-async function recover(queue: Queue<unknown>, deadId: number): Promise<void> {
-  while (queue[recoverQueue](deadId) === undefined) await new Promise((r) => setTimeout(r, 1));
-}
-
-function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw typeError(`${option} must be a positive integer, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw rangeError(`${option} must be an integer from 1 to ${max}, got ${value}`);
-  }
-  return value;
-}
-
-/** Resolve the task module given to a facade to a URL string, checking a file exists. */
-function moduleHref(module: unknown, facade: string): string {
-  let url: URL;
-  if (module instanceof URL) url = module;
-  else if (typeof module === 'string' && module !== '') url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(module);
-  else throw typeError(`${facade}(module): module must be a URL or a path string`);
-  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
-    throw Object.assign(new Error(`${facade}(module): cannot find task module ${url.href}`), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  return url.href;
-}
 
 /** One pool of workers serving one task module. */
 export class Engine {
   readonly #facade: string;
   readonly #module: string;
   readonly #size: number;
-  readonly #initializer: string | undefined;
-  readonly #initArgs: unknown[];
-  readonly #maxTasksPerChild: number;
-  readonly #resourceLimits: ResourceLimits | undefined;
   readonly #tasks: Queue<TaskItem>;
   readonly #results: Queue<ResultItem>;
-  readonly #init: Queue<unknown[]>;
   readonly #slots: Slots;
+  readonly #crew: Crew;
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
   #backlog: Task[] = [];
   #backlogHead = 0;
   /** Backlog tasks not cancelled (cancelled ones stay in the array until the feed skips them). */
   #waiting = 0;
   readonly #requeue: Task[] = [];
-  readonly #workers: (Running | undefined)[];
   #exports: Set<string> | undefined;
   #closed = false;
   #stopping = false;
@@ -160,32 +126,22 @@ export class Engine {
   #pumping = false;
   #feeding = false;
   #idleWaiters: (() => void)[] = [];
-  #exitWaiters: (() => void)[] = [];
 
   constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
-    if (typeof options !== 'object' || options === null) throw typeError(`${facade} options must be an object`);
+    const settings = crewSettings(module, workers, options, facade, workersOption);
     this.#facade = facade;
-    this.#module = moduleHref(module, facade);
-    this.#size = checkCount(workers, `${facade} options.${workersOption}`, availableParallelism(), MAX_WORKERS);
-    this.#maxTasksPerChild = checkCount(options.maxTasksPerChild, `${facade} options.maxTasksPerChild`, 0);
-    const { initializer, initArgs = [] } = options;
-    if (initializer !== undefined && (typeof initializer !== 'string' || initializer === '')) {
-      throw typeError(`${facade} options.initializer must be the name of an export of the task module`);
-    }
-    if (!Array.isArray(initArgs)) throw typeError(`${facade} options.initArgs must be an array`);
-    this.#initializer = initializer;
-    this.#initArgs = initArgs;
-    this.#resourceLimits = options.resourceLimits;
+    this.#module = settings.module;
+    this.#size = settings.size;
     const channel = { bytes: CHANNEL_BYTES, maxWaiters: this.#size + 2 };
     this.#tasks = new Queue<TaskItem>(0, channel);
     this.#results = new Queue<ResultItem>(0, channel);
-    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2 });
     this.#slots = new Slots(this.#size, TASK_SLOTS);
-    this.#workers = new Array(this.#size).fill(undefined);
-    // One copy of the initArgs per worker, put before any worker exists (so no blocking put can
-    // meet a dead holder); ERR_UNSERIALIZABLE here, at the call. Replacements get theirs in #onExit.
-    if (initializer !== undefined) for (let w = 0; w < this.#size; w++) this.#init.putNowait(initArgs);
-    for (let w = 0; w < this.#size; w++) this.#spawn(w);
+    this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
+      ready: (exports) => (this.#exports ??= new Set(exports)),
+      initFailed: (cause) => this.#break(cause),
+      exited: (w, current, error, code) => this.#onExit(w, current, error, code),
+      replace: () => !this.#stopping && this.#broken === undefined,
+    });
   }
 
   /** The number of workers. */
@@ -205,7 +161,7 @@ export class Engine {
 
   /** Test hook. */
   get [poolWorkers](): Worker[] {
-    return this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker]));
+    return this.#crew.workers;
   }
 
   /**
@@ -216,15 +172,14 @@ export class Engine {
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task: Task = { fn, args, chunk, future: undefined as unknown as Future<unknown>, slot: -1, gen: 0 };
-    const future = new Future<R>(() => this.#dropCancelled(task));
-    (task as { future: Future<unknown> }).future = future as Future<unknown>;
+    const task = new Task(this, this.#slots, fn, args, chunk);
+    const future = task.future as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) future[setException](refusal);
     else {
       this.#backlog.push(task);
       this.#waiting++;
-      void this.#feed();
+      this.#feed();
     }
     return future;
   }
@@ -250,10 +205,7 @@ export class Engine {
   async join(): Promise<void> {
     if (this.unsettled > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     this.#settleIdle();
-    if (this.#workers.some((r) => r !== undefined)) {
-      for (const r of this.#workers) r?.worker.ref();
-      await new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
-    }
+    await this.#crew.exited();
   }
 
   /**
@@ -266,8 +218,7 @@ export class Engine {
     this.cancelPending();
     const stopped = new PoolClosedError(`${this.#facade} was terminated while this task was running`);
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, stopped);
-    const running = this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker]));
-    await Promise.all(running.map((w) => w.terminate()));
+    await this.#crew.terminate();
     await this.join();
   }
 
@@ -280,19 +231,21 @@ export class Engine {
    * it held until the owner's event loop runs that worker's `exit` handler (recovery), so a
    * blocking call here could wait forever for a recovery it is itself holding up.
    */
-  async #feed(): Promise<void> {
+  #feed(): void {
     if (this.#feeding) return;
+    // Decided synchronously: most calls (one per result) find nothing to put, and an async
+    // function would still cost a Promise each.
+    const batch = this.#takeBatch();
+    if (batch.length > 0) void this.#feedFrom(batch);
+  }
+
+  async #feedFrom(batch: Task[]): Promise<void> {
     this.#feeding = true;
     try {
-      for (;;) {
-        let task = this.#requeue.pop();
-        if (task === undefined && this.#slots.available > 0) {
-          task = this.#nextFromBacklog();
-          if (task !== undefined) this.#bind(task);
-        }
-        if (task === undefined) break;
-        void this.#pump();
-        if (!(await this.#put(task))) break;
+      while (batch.length > 0) {
+        this.#pump();
+        if (!(await this.#put(batch))) break;
+        batch = this.#takeBatch();
       }
     } finally {
       this.#feeding = false;
@@ -300,26 +253,61 @@ export class Engine {
   }
 
   #bind(task: Task): void {
-    const { slot, gen } = this.#slots.bind();
+    const slot = this.#slots.bind();
     task.slot = slot;
-    task.gen = gen;
+    task.gen = this.#slots.genOf(slot);
     this.#bound[slot] = task;
-    task.future[setControl]({
-      cancel: () => this.#slots.cancel(slot, gen),
-      running: () => this.#slots.claimer(slot, gen) >= 0,
-    });
+    task.future[setControl](task);
   }
 
-  /** Put a bound task on the channel; false if the channel is full (it is retried later). */
-  async #put(task: Task): Promise<boolean> {
+  /**
+   * The next tasks to put on the channel as one item (re-queued copies first, then the backlog
+   * while there are free slots): one per worker-share of the work left, at most MAX_BATCH.
+   */
+  #takeBatch(): Task[] {
+    const left = this.#requeue.length + Math.min(this.#waiting, this.#slots.available);
+    const limit = Math.max(1, Math.min(MAX_BATCH, Math.floor((left + this.#waiting) / (4 * this.#size))));
+    const batch: Task[] = [];
+    // While workers still have items queued, wait for a whole batch: every settle calls back.
+    if (left < limit && this.#requeue.length === 0 && this.#tasks.qsize() > 0) return batch;
+    while (batch.length < limit) {
+      let task = this.#requeue.pop();
+      if (task === undefined && this.#slots.available > 0) {
+        task = this.#nextFromBacklog();
+        if (task !== undefined) this.#bind(task);
+      }
+      if (task === undefined) break;
+      batch.push(task);
+    }
+    return batch;
+  }
+
+  /**
+   * Put bound tasks on the channel as one item; false if the channel is full (they are retried
+   * later). A batch the channel refuses for another reason (arguments that cannot cross) is
+   * put task by task, so that only the task at fault fails.
+   */
+  async #put(batch: Task[]): Promise<boolean> {
+    const item: unknown[] = [];
+    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk);
     try {
-      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk], 0);
+      await this.#tasks.putAsync(item, 0);
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_FULL') {
-        this.#requeue.push(task);
+        for (let i = batch.length - 1; i >= 0; i--) this.#requeue.push(batch[i]!);
         return false;
       }
+      if (batch.length > 1) {
+        for (let i = 0; i < batch.length; i++) {
+          if (!(await this.#put([batch[i]!]))) {
+            for (let j = batch.length - 1; j > i; j--) this.#requeue.push(batch[j]!);
+            return false;
+          }
+        }
+        return true;
+      }
+      const task = batch[0]!;
       if (this.#bound[task.slot] === task) this.#settle(task, 0, error);
       return true;
     }
@@ -342,8 +330,11 @@ export class Engine {
   }
 
   /** Read results while any task is bound: without waiting while there are some, else async. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
+  #pump(): void {
+    if (!this.#pumping) void this.#pumpResults();
+  }
+
+  async #pumpResults(): Promise<void> {
     this.#pumping = true;
     try {
       let turn = 0;
@@ -381,17 +372,17 @@ export class Engine {
     }
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
-    void this.#feed();
+    this.#feed();
     this.#settleIdle();
   }
 
   /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
-  #dropCancelled(task: Task): void {
+  [dropCancelled](task: Task): void {
     if (task.slot >= 0) {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
       task.slot = -1;
-      void this.#feed();
+      this.#feed();
     } else this.#waiting--; // still in the backlog, which the feed will skip
     this.#wakePump();
     this.#settleIdle();
@@ -414,33 +405,6 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Workers
 
-  /** Start worker `w`; a copy of the initArgs waits for it on the init Queue. */
-  #spawn(w: number): void {
-    const workerData: WorkerStart = {
-      module: this.#module,
-      index: w,
-      workers: this.#size,
-      slots: TASK_SLOTS,
-      control: this.#slots.buffer,
-      tasks: this.#tasks.handle,
-      results: this.#results.handle,
-      init: this.#init.handle,
-      initializer: this.#initializer,
-      maxTasksPerChild: this.#maxTasksPerChild,
-    };
-    const worker = new Worker(WORKER_URL, { workerData, resourceLimits: this.#resourceLimits });
-    const running: Running = { worker, id: sabsyncIdOf(worker.threadId) };
-    this.#workers[w] = running;
-    this.#slots.setCurrent(w, IDLE);
-    worker.unref();
-    worker.on('message', (m: { ready?: string[]; initError?: ErrorDescription }) => {
-      if (m.ready !== undefined) this.#exports ??= new Set(m.ready);
-      if (m.initError !== undefined) this.#break(rebuildError(m.initError));
-    });
-    worker.on('error', (error) => (running.error ??= error));
-    worker.on('exit', (code) => void this.#onExit(w, running, code));
-  }
-
   /** The initializer (or the module's import) failed: fail everything, start no more workers. */
   #break(cause: Error): void {
     if (this.#broken !== undefined) return;
@@ -451,27 +415,21 @@ export class Engine {
     this.#backlogHead = 0;
     this.#waiting = 0;
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
-    for (const r of this.#workers) void r?.worker.terminate();
+    void this.#crew.terminate();
   }
 
-  async #onExit(w: number, running: Running, code: number): Promise<void> {
-    this.#workers[w] = undefined;
-    await Promise.all([this.#tasks, this.#results, this.#init].map((q) => recover(q, running.id)));
+  /**
+   * Worker `w` exited (its Queue holdings are recovered): handle the results it sent, fail the
+   * task it was running, if any, and put back the tasks it may have taken but not claimed.
+   */
+  async #onExit(w: number, current: number, cause: unknown, code: number): Promise<void> {
     await this.#drainResults();
-    const current = this.#slots.current(w);
-    this.#slots.setCurrent(w, IDLE);
     for (const task of this.#bound) {
       if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
-      const cause = running.error;
       const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
       this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
     }
     if (current === TAKING) this.#requeueUnclaimed();
-    if (!this.#stopping && this.#broken === undefined) {
-      if (this.#initializer !== undefined) await this.#init.putAsync(this.#initArgs);
-      if (!this.#stopping && this.#broken === undefined) this.#spawn(w);
-    }
-    if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
     this.#wakePump();
   }
 
@@ -494,6 +452,6 @@ export class Engine {
       if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
       if (!this.#requeue.includes(task)) this.#requeue.push(task);
     }
-    void this.#feed();
+    this.#feed();
   }
 }

@@ -54,7 +54,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
   // Created on first use: most futures never get a callback or a listener.
   #callbacks: ((f: Future<R>) => void)[] | undefined;
   #listeners: Set<() => void> | undefined;
+  /** What `then` builds on: one Promise settled directly by #finish (not a `result()` call). */
   #promise: Promise<R> | undefined;
+  #settle: [resolve: (value: R) => void, reject: (error: unknown) => void] | undefined;
 
   /** @internal `onCancel` runs when `cancel()` wins (the engine drops the task). */
   constructor(onCancel?: () => void) {
@@ -131,7 +133,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
     onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
-    this.#promise ??= this.result();
+    if (this.#promise === undefined) {
+      if (this.#outcome !== 'pending') this.#promise = this.result();
+      else this.#promise = new Promise<R>((resolve, reject) => (this.#settle = [resolve, reject]));
+    }
     return this.#promise.then(onFulfilled, onRejected);
   }
 
@@ -193,6 +198,12 @@ export class Future<R = unknown> implements PromiseLike<R> {
     const listeners = this.#listeners;
     this.#callbacks = undefined;
     this.#listeners = undefined;
+    const settle = this.#settle;
+    this.#settle = undefined;
+    if (settle !== undefined) {
+      if (this.#failed || this.#outcome === 'cancelled') settle[1](this.#error);
+      else settle[0](this.#value as R);
+    }
     if (listeners !== undefined) for (const listener of listeners) listener();
     for (const cb of callbacks) runCallback(cb, this);
   }

@@ -38,6 +38,9 @@ export const RUNNING = 1;
 export const DONE = 2;
 export const CANCELLED = 3;
 
+/** Entries per task in a task-channel item (`slot, gen, fn, args, chunk`; engine.ts). */
+export const TASK_FIELDS = 5;
+
 /** Most workers one pool may have: CLAIMER has 13 bits. */
 export const MAX_WORKERS = (1 << 13) - 1;
 
@@ -74,13 +77,18 @@ export class Slots {
     return this.#free.length;
   }
 
-  /** Take a free slot for a new task and publish it as PENDING under a fresh GEN (owner). */
-  bind(): { slot: number; gen: number } {
+  /** Take a free slot for a new task and publish it as PENDING under a fresh GEN (owner); returns the slot. */
+  bind(): number {
     const slot = this.#free.pop()!;
     const gen = (this.#gens[slot]! + 1) & GEN_MASK;
     this.#gens[slot] = gen;
     Atomics.store(this.i32, this.workers + slot, word(gen, PENDING));
-    return { slot, gen };
+    return slot;
+  }
+
+  /** The GEN a slot was last bound with (owner). */
+  genOf(slot: number): number {
+    return this.#gens[slot]!;
   }
 
   /** Mark a bound slot DONE and make it free again (owner). */

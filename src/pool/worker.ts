@@ -3,9 +3,12 @@
  * shared task Queue until it is shut down. Started by engine.ts; compiled to dist/pool/worker.js.
  *
  * Each turn of the loop (slots.ts draws the words):
- *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk]` from the task Queue;
- *   2. claim it with CAS(GEN|PENDING -> me|GEN|RUNNING); a lost CAS means the task was cancelled
- *      or is a copy another worker already claimed: skip it. Then CURRENT = BUSY;
+ *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk, ...]` (one or more
+ *      tasks) from the task Queue;
+ *   2. for each task: claim it with CAS(GEN|PENDING -> me|GEN|RUNNING); a lost CAS means the
+ *      task was cancelled or is a copy another worker already claimed: skip it. CURRENT stays
+ *      TAKING while later tasks of the item are unclaimed (so the owner re-queues them if this
+ *      worker dies) and becomes BUSY for the item's last task;
  *   3. run it and put `[slot, gen, ok, value]` on the result Queue.
  *
  * How an idle worker waits (measured: bench/pool.bench.mjs and the numbers below, 2 vCPUs).
@@ -24,9 +27,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Empty, ShutDown, typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
-import type { ResultItem, TaskItem, WorkerStart } from './engine.js';
+import type { WorkerStart } from './crew.js';
+import type { ResultItem, TaskItem } from './engine.js';
 import { describeError } from './remote.js';
-import { BUSY, RETIRED, Slots, TAKING } from './slots.js';
+import { BUSY, RETIRED, Slots, TAKING, TASK_FIELDS } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -110,45 +114,76 @@ function send(slot: number, gen: number, ok: 0 | 1, value: unknown): void | Prom
   }
 }
 
-async function serve(mod: Record<string, unknown>): Promise<void> {
+/**
+ * Run tasks until the channel is shut down or `maxTasksPerChild` is reached. Returns the
+ * CURRENT word to leave with: RETIRED, or TAKING if this worker may still hold tasks.
+ */
+async function serve(mod: Record<string, unknown>): Promise<number> {
   let ran = 0;
   let lastYield = performance.now();
   for (;;) {
     slots.setCurrent(me, TAKING);
     let next = take();
     if (next instanceof Promise) next = await next;
-    if (next === undefined) return;
-    const item = next;
-    const [slot, gen, fn, args, chunk] = item;
-    if (!slots.claim(slot, gen, me)) continue;
-    slots.setCurrent(me, BUSY);
-    let ok: 0 | 1 = 1;
-    let value: unknown;
-    try {
-      const f = mod[fn];
-      if (typeof f !== 'function') throw typeError(`the task module has no function export named '${fn}'`);
-      if (chunk) {
-        const out: unknown[] = [];
-        for (const a of args as unknown[][]) {
-          const r = (f as TaskFn)(...a);
-          out.push(isThenable(r) ? await r : r);
-        }
-        value = out;
-      } else {
-        value = (f as TaskFn)(...args);
-        if (isThenable(value)) value = await value;
+    if (next === undefined) return RETIRED;
+    const batch = next;
+    // CURRENT stays TAKING while tasks of this batch are still unclaimed: if this worker dies,
+    // the owner then puts every unclaimed task on the channel again.
+    for (let i = 0; i < batch.length; i += TASK_FIELDS) {
+      const slot = batch[i] as number;
+      const gen = batch[i + 1] as number;
+      if (!slots.claim(slot, gen, me)) continue;
+      if (i + TASK_FIELDS === batch.length) slots.setCurrent(me, BUSY);
+      let outcome = run(mod, batch[i + 2] as string, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
+      if (outcome instanceof Promise) outcome = await outcome;
+      const sent = send(slot, gen, outcome[0], outcome[1]);
+      if (sent !== undefined) await sent;
+      if (++ran === start.maxTasksPerChild) {
+        // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
+        if (i + TASK_FIELDS < batch.length) await tasks.putAsync(batch.slice(i + TASK_FIELDS));
+        return RETIRED;
       }
-    } catch (error) {
-      ok = 0;
-      value = describeError(error);
+      if (performance.now() - lastYield > YIELD_MS) {
+        await new Promise(setImmediate);
+        lastYield = performance.now();
+      }
     }
-    const sent = send(slot, gen, ok, value);
-    if (sent !== undefined) await sent;
-    if (++ran === start.maxTasksPerChild) return;
-    if (performance.now() - lastYield > YIELD_MS) {
-      await new Promise(setImmediate);
-      lastYield = performance.now();
+  }
+}
+
+type Outcome = [ok: 0 | 1, value: unknown];
+
+/** Run one task (or chunk): `[1, value]` or `[0, error description]`; a Promise only for async work. */
+function run(mod: Record<string, unknown>, fn: string, args: unknown[], chunk: 0 | 1): Outcome | Promise<Outcome> {
+  try {
+    const f = mod[fn];
+    if (typeof f !== 'function') throw typeError(`the task module has no function export named '${fn}'`);
+    if (chunk) return runChunk(f as TaskFn, args as unknown[][]);
+    const value = (f as TaskFn)(...args);
+    return isThenable(value) ? settled(value) : [1, value];
+  } catch (error) {
+    return [0, describeError(error)];
+  }
+}
+
+async function runChunk(f: TaskFn, chunk: unknown[][]): Promise<Outcome> {
+  const out: unknown[] = [];
+  try {
+    for (const a of chunk) {
+      const r = f(...a);
+      out.push(isThenable(r) ? await r : r);
     }
+    return [1, out];
+  } catch (error) {
+    return [0, describeError(error)];
+  }
+}
+
+async function settled(value: PromiseLike<unknown>): Promise<Outcome> {
+  try {
+    return [1, await value];
+  } catch (error) {
+    return [0, describeError(error)];
   }
 }
 
@@ -160,6 +195,5 @@ try {
   process.exit(1);
 }
 parentPort!.postMessage({ ready: Object.keys(mod).filter((k) => typeof mod[k] === 'function') });
-await serve(mod);
-slots.setCurrent(me, RETIRED);
+slots.setCurrent(me, await serve(mod));
 process.exit(0);
