@@ -3,10 +3,10 @@
  * worker's `exit`. Task-level recovery is the engine's (`CrewEvents.exited`).
  *
  * After worker w exits — a crash, a retirement (`maxTasksPerChild`) or `terminate()` — the crew
- * first releases whatever part of each Queue the dead thread still held (`recoverQueue`: rolls
- * back a half-done operation, frees the lock, purges its waits; retried on a timer while
- * another thread holds the lock, because the owner never blocks: that holder may be a second
- * dead worker whose own `exit` handler has not run yet). Then it reads the dead worker's
+ * first releases whatever part of each Queue the dead thread still held (`recoverQueue`: purges
+ * its waits and repairs each waiter list, takes the queue lock over if it died holding it and
+ * rolls back its half-done operation — all without waiting for a lock that another thread,
+ * even this owner in a parked async put, may hold). Then it reads the dead worker's
  * CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the worker left, and
  * starts a replacement unless the pool is stopping. Replacements with an initializer get their
  * copy of the initArgs on the init Queue before they start.
@@ -61,14 +61,6 @@ interface Running {
   readonly worker: Worker;
   readonly id: number;
   error?: unknown;
-}
-
-/**
- * Recover `queue` after thread `deadId` died. The Queue refuses (undefined) while another thread
- * holds its lock, so retry on a timer instead of blocking.
- */
-async function recover(queue: Queue<unknown>, deadId: number): Promise<void> {
-  while (queue[recoverQueue](deadId) === undefined) await new Promise((r) => setTimeout(r, 1));
 }
 
 function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -189,7 +181,8 @@ export class Crew {
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
     this.#workers[w] = undefined;
-    await Promise.all([this.#tasks, this.#results, this.#init].map((q) => recover(q as Queue<unknown>, running.id)));
+    // Never blocks: each Queue repairs what the dead thread held without waiting for its lock.
+    for (const q of [this.#tasks, this.#results, this.#init]) (q as Queue<unknown>)[recoverQueue](running.id);
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
     await this.#events.exited(w, current, running.error, code);

@@ -33,7 +33,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
-import { Queue } from '../queue/queue.js';
+import { Queue, shutdownAsync } from '../queue/queue.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { Future, setControl, setException, setResult, type TaskControl } from './future.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
@@ -393,7 +393,7 @@ export class Engine {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     if (this.#closed && !this.#stopping) {
       this.#stopping = true;
-      this.#tasks.shutdown();
+      void this.#tasks[shutdownAsync]();
     }
   }
 
