@@ -4,10 +4,12 @@
  *
  * Every slow path in the package is written once, as a generator of `Park` requests ("sleep
  * while word `index` of `i32` still equals `expected`, until `deadline`"), and driven by one of
- * two runners:
+ * three runners:
  *
- *   - `runSync`  parks with a short spin, then `Atomics.wait` (the blocking form);
- *   - `runAsync` parks with `Atomics.waitAsync` (the `...Async` twin), never blocking the loop.
+ *   - `runSync`    parks with a short spin, then `Atomics.wait` (the blocking form);
+ *   - `runAsync`   parks with `Atomics.waitAsync` (the `...Async` twin), never blocking the loop;
+ *   - `runBriefly` for sync methods with no async twin whose waits are brief (a lock held for a
+ *                  few instructions): `runSync` where the thread may block, else busy-waits.
  *
  * So a primitive's sync method and its async twin share one algorithm, and deadline math,
  * spinning, the keep-alive and the "cannot block here" check live here only.
