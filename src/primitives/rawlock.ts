@@ -15,8 +15,9 @@
  * ASYNC set wakes every sleeper instead; the ones that lose the race sleep again.
  *
  * Who writes it: a thread acquiring it (CAS 0 -> its own id), a waiter setting the CONTENDED
- * bit (CAS), whoever releases it (exchange -> 0: a Python Lock may be released by any thread),
- * and `recover` (CAS from a dead holder's value -> 0).
+ * (and ASYNC) bits (CAS), whoever releases it (exchange -> 0: a Python Lock may be released by
+ * any thread), and `takeOver` (CAS from a dead holder's value to the caller's id, keeping the
+ * sleepers' bits; `recover` is `takeOver` followed by a release).
  *
  * Why no wake-up is lost: a waiter sleeps only after it has made the word CONTENDED, and it
  * sleeps comparing against exactly that value. A release exchanges the word to 0 and, seeing the
