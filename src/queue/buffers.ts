@@ -109,12 +109,66 @@ export function idOf(sab: SharedArrayBuffer): string {
   return id;
 }
 
-/** File the `[id, buffer]` pairs a queue handle carried (anything else is ignored). */
-export function learn(entries: unknown): void {
-  if (!Array.isArray(entries)) return;
+/**
+ * File the `[id, buffer]` pairs a queue handle carried (anything else is ignored); returns the
+ * pairs filed.
+ */
+export function learn(entries: unknown): [string, SharedArrayBuffer][] {
+  const filed: [string, SharedArrayBuffer][] = [];
+  if (!Array.isArray(entries)) return filed;
   for (const e of entries) {
-    if (Array.isArray(e) && typeof e[0] === 'string' && e[1] instanceof SharedArrayBuffer && !known.has(e[0])) remember(e[0], e[1]);
+    if (Array.isArray(e) && typeof e[0] === 'string' && e[1] instanceof SharedArrayBuffer) {
+      if (!known.has(e[0])) remember(e[0], e[1]);
+      filed.push([e[0], e[1]]);
+    }
   }
+  return filed;
+}
+
+/**
+ * The buffers one queue's handle carries from this thread: those of every item this thread
+ * put into the queue, or learned with the handle it attached by, since the queue last held no
+ * item but the newest of them. Every item still queued whose buffers this thread knows is
+ * among them, so a thread handed the queue can decode those items without asking anyone.
+ *
+ * Bounded: the entries are forgotten as soon as the queue is seen holding nothing older (a put
+ * that leaves one item, a handle taken of an empty queue), and at most `MAX_KNOWN` are kept
+ * (the oldest go first: the most a thread can know anyway).
+ */
+export class Carried {
+  readonly #buffers = new Map<string, SharedArrayBuffer>();
+
+  /** An item referring to buffers `ids` (known here) was stored; `alone`: it is the only one. */
+  stored(ids: readonly string[], alone: boolean): void {
+    if (alone) this.#buffers.clear();
+    for (const id of ids) {
+      const sab = known.get(id);
+      if (sab !== undefined) this.#add(id, sab);
+    }
+  }
+
+  /** Pairs learned with a handle of the queue (`learn`). */
+  learned(pairs: readonly [string, SharedArrayBuffer][]): void {
+    for (const [id, sab] of pairs) this.#add(id, sab);
+  }
+
+  /** The pairs for a handle (undefined if none); `empty`: the queue holds no item now. */
+  entries(empty: boolean): [string, SharedArrayBuffer][] | undefined {
+    if (empty) this.#buffers.clear();
+    return this.#buffers.size > 0 ? [...this.#buffers] : undefined;
+  }
+
+  #add(id: string, sab: SharedArrayBuffer): void {
+    this.#buffers.delete(id);
+    this.#buffers.set(id, sab);
+    if (this.#buffers.size > MAX_KNOWN) this.#buffers.delete(this.#buffers.keys().next().value as string);
+  }
+}
+
+/** Whether every buffer of `ids` is known to this thread (none to fetch). */
+export function knows(ids: readonly string[]): boolean {
+  for (const id of ids) if (!known.has(id)) return false;
+  return true;
 }
 
 /** The buffer with global id `id`; it must have been fetched (`fetchSteps`). */
@@ -149,7 +203,7 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
  * Throws `ERR_UNSERIALIZABLE` if a buffer never arrives.
  */
 export function* fetchSteps(needed: readonly string[]): Steps<void> {
-  if (needed.every((id) => known.has(id))) return;
+  if (knows(needed)) return;
   openChannel();
   if (channel === undefined) unsupported();
   drain();

@@ -32,6 +32,7 @@
  * and primitives, which neither can carry. Where `node:v8` is missing (not Node), values that
  * need it are `ERR_UNSERIALIZABLE`.
  */
+import { misuse } from '../primitives/errors.js';
 import { hasShared, share, unserializable, unshare } from './share.js';
 
 const T_UNDEFINED = 0;
@@ -191,7 +192,7 @@ function packText(s: string): boolean {
  * The objects packed so far in this walk: a short list scanned linearly (a small item has one
  * or two), turned into a Set past SEEN_FEW, where scanning would cost more than hashing.
  */
-const seenFew: object[] = [];
+let seenFew: object[] = [];
 let seenMany: Set<object> | undefined;
 const SEEN_FEW = 16;
 
@@ -212,7 +213,7 @@ function firstVisit(v: object): boolean {
 function packItem(v: unknown, at: number): boolean {
   pos = at;
   try {
-    return pack(v);
+    return pack(v, 0);
   } finally {
     // Forget the objects: the lists must not keep the caller's data alive.
     seenFew.length = 0;
@@ -221,10 +222,18 @@ function packItem(v: unknown, at: number): boolean {
 }
 
 /**
- * Pack `v` at `pos` (advancing it); false as soon as `v` holds anything that is not plain data,
- * or an object seen before (cycles and shared references keep their identity through v8).
+ * Objects nested deeper than this are left to v8. The compact decoder recurses once per level,
+ * and a compact item is decoded after its get is committed (queue.ts), so its depth must fit in
+ * any thread's stack; a deeper item is decoded before, where a stack overflow leaves it queued.
  */
-function pack(v: unknown): boolean {
+const PACK_DEPTH = 64;
+
+/**
+ * Pack `v`, nested `depth` objects deep, at `pos` (advancing it); false as soon as `v` holds
+ * anything that is not plain data, an object seen before (cycles and shared references keep
+ * their identity through v8), or objects nested deeper than PACK_DEPTH.
+ */
+function pack(v: unknown, depth: number): boolean {
   room(pos + 9);
   switch (typeof v) {
     case 'number':
@@ -256,16 +265,19 @@ function pack(v: unknown): boolean {
     scratch[pos++] = C_NULL;
     return true;
   }
-  if (!firstVisit(v)) return false;
+  if (depth === PACK_DEPTH || !firstVisit(v)) return false;
   const proto = Object.getPrototypeOf(v);
   if (Array.isArray(v)) {
-    if (proto !== Array.prototype) return false;
+    // Holes and extra properties (`Object.assign([1], { x: 1 })`), which structured clone
+    // keeps, are left to v8: an array without holes has exactly its indices as keys when it
+    // has as many keys as elements.
+    if (proto !== Array.prototype || Object.keys(v).length !== v.length) return false;
     scratch[pos] = C_ARRAY;
     writeU32(pos + 1, v.length);
     pos += 5;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      if ((x === undefined && !(i in v)) || !pack(x)) return false;
+      if ((x === undefined && !(i in v)) || !pack(x, depth + 1)) return false;
     }
     return true;
   }
@@ -277,7 +289,7 @@ function pack(v: unknown): boolean {
   writeU32(pos + 1, keys.length);
   pos += 5;
   for (const k of keys) {
-    if (k === '__proto__' || !packText(k) || !pack((v as Record<string, unknown>)[k])) return false;
+    if (k === '__proto__' || !packText(k) || !pack((v as Record<string, unknown>)[k], depth + 1)) return false;
   }
   return true;
 }
@@ -411,10 +423,45 @@ function encodeV8(v: unknown, at: number): number {
 }
 
 /**
+ * Whether an `encode` is running. Encoding reads the item's properties, so a getter may put
+ * another item (into this queue or another) in the middle of it: that inner `encode` must not
+ * write over the outer one's scratch memory, cursor and list of packed objects.
+ */
+let encoding = false;
+
+/**
  * Encode `value`. Returns a view of this thread's scratch memory, valid until the next call.
- * Throws `ERR_UNSERIALIZABLE` for what structured clone refuses (functions, symbols, ...).
+ * Throws `ERR_UNSERIALIZABLE` for what structured clone refuses (functions, symbols, ...) and
+ * for a value nested deeper than this thread's stack can walk.
  */
 export function encode(value: unknown): Uint8Array {
+  if (encoding) return encodeReentered(value);
+  encoding = true;
+  try {
+    return encodeValue(value);
+  } finally {
+    encoding = false;
+  }
+}
+
+/**
+ * `encode` called from inside another (by a getter of the outer item): the inner item gets
+ * scratch memory of its own, and the outer one's is put back as it was. The view returned
+ * stays valid: nothing else writes to the inner scratch.
+ */
+function encodeReentered(value: unknown): Uint8Array {
+  const outer = { scratch, pos, seenFew, seenMany };
+  scratch = new Uint8Array(1024);
+  seenFew = [];
+  seenMany = undefined;
+  try {
+    return encodeValue(value);
+  } finally {
+    ({ scratch, pos, seenFew, seenMany } = outer);
+  }
+}
+
+function encodeValue(value: unknown): Uint8Array {
   let end: number;
   switch (typeof value) {
     case 'number':
@@ -441,28 +488,36 @@ export function encode(value: unknown): Uint8Array {
       scratch[0] = value ? T_TRUE : T_FALSE;
       end = 1;
       break;
-    default: {
+    default:
       if (value === null) {
         scratch[0] = T_NULL;
         end = 1;
-        break;
-      }
-      if (packItem(value, 1)) {
+      } else if (packItem(value, 1)) {
         scratch[0] = T_COMPACT;
         end = pos;
-        break;
+      } else {
+        end = encodeObject(value as object);
       }
-      if (!hasShared(value, new Set())) {
-        end = encodeV8(value, 0);
-        break;
-      }
-      const ids = new Set<string>();
-      const marked = share(value, ids, new Map());
-      end = writeText(T_SHARED, JSON.stringify([...ids]), 0);
-      end = encodeBody(marked, end);
-    }
   }
   return scratch.subarray(0, end);
+}
+
+/** Encode an object that is not plain data: by v8, with its shared parts swapped for markers. */
+function encodeObject(value: object): number {
+  let marked: unknown;
+  const ids = new Set<string>();
+  try {
+    if (!hasShared(value, new Set())) return encodeV8(value, 0);
+    marked = share(value, ids, new Map());
+  } catch (e) {
+    throw overflowed(e) ? unserializable('this value (nested too deeply for this thread)', e) : e;
+  }
+  return encodeBody(marked, writeText(T_SHARED, JSON.stringify([...ids]), 0));
+}
+
+/** Whether `e` is the engine's stack overflow (a RangeError; V8 and JSC say "call stack"). */
+function overflowed(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
 let landingPad = new Uint8Array(1024);
@@ -520,16 +575,33 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
       return v8.deserialize(bytes.subarray(at + 1));
     case T_SHARED:
-      return unshare(decodeAt(bytes, at + 5 + readU32(bytes, at + 1)), new Set());
+      return unshare(decodeAt(bytes, at + 5 + readU32(bytes, at + 1)), new Map());
     default:
       throw new Error(`sabsync queue: corrupt item (tag ${bytes[at]})`);
   }
 }
 
 /**
+ * Whether decoding this item may fail: it needs node:v8 (which the getting runtime may lack,
+ * and whose decoder recurses once per level), or shared buffers (which may not have arrived).
+ * The queue decodes such an item before it commits the get, so that a failure leaves the item
+ * queued; any other item decodes without fail, after the get.
+ */
+export function fallible(bytes: Uint8Array): boolean {
+  return bytes[0] === T_V8 || bytes[0] === T_SHARED;
+}
+
+/**
  * Decode an item from unshared memory. The buffers of `sharedIds(bytes)` must be known to
- * this thread (buffers.ts `fetchSteps`).
+ * this thread (buffers.ts `fetchSteps`). Any failure is `ERR_UNSERIALIZABLE`, naming its cause:
+ * an item nested too deeply for this thread's stack, a runtime without node:v8, a buffer not
+ * received, a primitive whose kind this bundle lacks.
  */
 export function decode(bytes: Uint8Array): unknown {
-  return decodeAt(bytes, 0);
+  try {
+    return decodeAt(bytes, 0);
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'ERR_UNSERIALIZABLE') throw e;
+    throw misuse('ERR_UNSERIALIZABLE', `cannot decode this queue item in this thread: ${(e as Error)?.message ?? e}`, { cause: e });
+  }
 }

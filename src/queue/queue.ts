@@ -16,8 +16,10 @@
  * the lock held, and Condition.wait queues its waiter before it releases the lock
  * (condition.ts). A putter that is woken but whose item still does not fit waits again.
  *
- * Items are encoded (codec.ts) before the lock is taken and decoded after it is released;
- * only the copy in or out of the arena happens under the lock.
+ * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
+ * is released: only the copy in or out of the arena happens under the lock. An item whose
+ * decoding may fail (node:v8, shared buffers) is decoded before its get is committed, under
+ * the lock, so that a get that throws leaves the queue exactly as it was (`#take`).
  *
  * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
  * is there), does its work without creating a step generator (`#tryPut`, `#tryGet`); only
@@ -31,8 +33,8 @@ import { Lock } from '../primitives/lock.js';
 import { acquireRestore } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
-import { bufferOf, fetchSteps, learn, openChannel, tidy } from './buffers.js';
-import { decode, encode, NO_IDS, sharedIds } from './codec.js';
+import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
+import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
 
@@ -45,8 +47,6 @@ const MAX_BYTES = 1 << 30;
  */
 export const DEFAULT_QUEUE_WAITERS = 256;
 const MAX_WAITERS = 1 << 16;
-/** Shared buffers a queue's handle carries at most (those of the latest items put here). */
-const HANDLE_BUFFERS = 64;
 
 /**
  * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
@@ -121,8 +121,8 @@ export class Queue<T = unknown> {
   readonly #notFull: Condition;
   readonly #allDone: Condition;
   readonly #lockWord: Int32Array;
-  /** Shared buffers of the latest items this thread put, most recent last (see `handle`). */
-  readonly #sent = new Map<string, SharedArrayBuffer>();
+  /** Shared buffers of the items this thread put that may still be queued (see `handle`). */
+  readonly #carried = new Carried();
 
   /**
    * Create an empty queue holding at most `maxsize` items (0: as many as fit in
@@ -164,17 +164,22 @@ export class Queue<T = unknown> {
   static from<Q extends Queue<unknown>>(this: new (maxsize?: number, options?: QueueOptions) => Q, handle: Handle): Q {
     const { kind, order } = kinds.get(this as unknown as QueueClass)!;
     const region = attach(kind, handle, (i32) => layoutOfWords(order, i32).byteLength);
-    learn(handle.buffers);
-    return adopt(region, () => new this());
+    const pairs = learn(handle.buffers);
+    const q = adopt(region, () => new this());
+    // Handed on from here, the queue carries what it was handed.
+    (q as Queue<unknown>).#carried.learned(pairs);
+    return q;
   }
 
   /**
    * A structured-cloneable description of this queue for `from` / `revive`. It also carries
-   * the shared buffers of the last items this thread put (`buffers`), so that a thread handed
-   * the queue after those puts can decode them without asking (buffers.ts).
+   * the shared buffers of every item still queued that this thread put (`buffers`, buffers.ts
+   * `Carried`), so that a thread handed the queue can decode those items without asking —
+   * even when every thread that knows the buffers is blocked.
    */
   get handle(): Handle {
-    return handleOf(this.#kind, this.#region, this.#sent.size > 0 ? { buffers: [...this.#sent] } : undefined);
+    const buffers = this.#carried.entries(this.#store.count === 0);
+    return handleOf(this.#kind, this.#region, buffers === undefined ? undefined : { buffers });
   }
 
   /** The item limit given to the constructor (0: none). Python: `Queue.maxsize`. */
@@ -225,11 +230,9 @@ export class Queue<T = unknown> {
   get(timeout?: number): T {
     const t = checkTimeout(timeout);
     assertCanBlock('getAsync');
-    const item = this.#tryGet();
-    if (item === undefined) return runSync(this.#getSteps(deadlineAfter(t), true), 'getAsync');
-    const ids = this.#landed(item);
-    if (ids.length > 0) runSync(fetchSteps(ids), 'getAsync');
-    return (typeof item === 'number' ? item : decode(item)) as T;
+    const got = this.#tryGet();
+    if (got === undefined) return runSync(this.#getSteps(deadlineAfter(t), true), 'getAsync');
+    return this.#landed(got);
   }
 
   /** Async twin of `get`. */
@@ -368,12 +371,15 @@ export class Queue<T = unknown> {
     if (chunksFor(data.length) > this.#store.w[2]!) {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
     }
-    for (const id of sharedIds(data)) {
-      this.#sent.delete(id);
-      this.#sent.set(id, bufferOf(id));
-      if (this.#sent.size > HANDLE_BUFFERS) this.#sent.delete(this.#sent.keys().next().value as string);
-    }
     return data;
+  }
+
+  /** After a put stored `data` (lock held): note the shared buffers its item refers to. */
+  #stored(data: number | Uint8Array): void {
+    if (typeof data !== 'number' && fallible(data)) {
+      const ids = sharedIds(data);
+      if (ids.length > 0) this.#carried.stored(ids, this.#store.count === 1);
+    }
   }
 
   /**
@@ -387,6 +393,7 @@ export class Queue<T = unknown> {
       if (store.w[SHUTDOWN]) throw new ShutDown();
       if (!store.fits(store.chunksOf(data))) return false;
       store.push(data, priority);
+      this.#stored(data);
       this.#notEmpty[notifyHeld](1);
       return true;
     } finally {
@@ -395,11 +402,11 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * The fast path of a synchronous get: if the lock is free and an item is stored, remove it
-   * and return it still encoded; undefined (nothing changed, lock released) to run
-   * `#getSteps` instead.
+   * The fast path of a synchronous get: if the lock is free and an item is stored that this
+   * thread can decode now, remove it and return it (`#take`); undefined (nothing changed, lock
+   * released) to run `#getSteps` instead.
    */
-  #tryGet(): number | Uint8Array | undefined {
+  #tryGet(): Taken | undefined {
     if (!tryLock(this.#lockWord, 1)) return undefined;
     try {
       const store = this.#store;
@@ -407,18 +414,51 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN]) throw new ShutDown();
         return undefined;
       }
-      const item = store.pop();
+      const got = this.#take();
+      if (got instanceof Missing) return undefined;
       this.#notFull[notifyHeld](1);
-      return item;
+      return got;
     } finally {
       unlock(this.#lockWord, 1);
     }
   }
 
-  /** After a get released the lock: drain the side channel now and then; the ids to fetch. */
-  #landed(item: number | Uint8Array): readonly string[] {
+  /**
+   * Remove the next item (lock held, an item stored) — only if it can be decoded, so that a
+   * get that fails leaves the queue exactly as it was. Most items decode without fail: the
+   * removal is committed and the item decoded once the lock is released (`#landed`). A
+   * fallible one (codec.ts: node:v8, shared buffers) is decoded here, before the commit: if
+   * that throws, the removal is rolled back (as it would be if this thread died now: store.ts,
+   * "Crash safety") and the error thrown. If it needs buffers this thread has not received,
+   * the removal is rolled back and `Missing` returned: fetch them, then start over.
+   */
+  #take(): Taken | Missing {
+    const store = this.#store;
+    const item = store.pop();
+    if (typeof item === 'number' || !fallible(item)) {
+      store.commit();
+      return item;
+    }
+    const ids = sharedIds(item);
+    if (!knows(ids)) {
+      store.rollback();
+      return new Missing(ids);
+    }
+    let value: unknown;
+    try {
+      value = decode(item);
+    } catch (e) {
+      store.rollback();
+      throw e;
+    }
+    store.commit();
+    return new Decoded(value);
+  }
+
+  /** After a get released the lock: drain the side channel now and then; the item's value. */
+  #landed(got: Taken): T {
     tidy();
-    return typeof item === 'number' ? NO_IDS : sharedIds(item);
+    return (typeof got === 'number' ? got : got instanceof Decoded ? got.value : decode(got)) as T;
   }
 
   *#lockSteps(): Steps<void> {
@@ -464,6 +504,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
       store.push(data, priority);
+      this.#stored(data);
       yield* this.#notEmpty[notifySteps](1);
     } finally {
       this.#lock.release();
@@ -471,8 +512,17 @@ export class Queue<T = unknown> {
   }
 
   *#getSteps(deadline: number, spin: boolean): Steps<T> {
+    for (;;) {
+      const got = yield* this.#takeSteps(deadline, spin);
+      if (!(got instanceof Missing)) return this.#landed(got);
+      // The lock released, wait for the buffers (ERR_UNSERIALIZABLE if they never come: the
+      // item is still queued), then start over: another getter may have taken the item.
+      yield* fetchSteps(got.ids);
+    }
+  }
+
+  *#takeSteps(deadline: number, spin: boolean): Steps<Taken | Missing> {
     yield* this.#lockSteps();
-    let item: number | Uint8Array;
     try {
       const store = this.#store;
       if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
@@ -487,14 +537,12 @@ export class Queue<T = unknown> {
         yield* this.#notEmpty[waitSteps](deadline);
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
-      item = store.pop();
-      yield* this.#notFull[notifySteps](1);
+      const got = this.#take();
+      if (!(got instanceof Missing)) yield* this.#notFull[notifySteps](1);
+      return got;
     } finally {
       this.#lock.release();
     }
-    const ids = this.#landed(item);
-    if (ids.length > 0) yield* fetchSteps(ids);
-    return (typeof item === 'number' ? item : decode(item)) as T;
   }
 
   *#joinSteps(): Steps<void> {
@@ -505,6 +553,19 @@ export class Queue<T = unknown> {
       this.#lock.release();
     }
   }
+}
+
+/** A got item: a number, a plain item's encoding (decoded after the lock), or a decoded value. */
+type Taken = number | Uint8Array | Decoded;
+
+/** A fallible item's value, decoded before its get was committed. */
+class Decoded {
+  constructor(readonly value: unknown) {}
+}
+
+/** The buffers a stored item needs that this thread has not received (nothing was removed). */
+class Missing {
+  constructor(readonly ids: readonly string[]) {}
 }
 
 function priorityOf(item: unknown): number {

@@ -17,8 +17,21 @@ export function unserializable(what: string, cause?: unknown): Error {
 // ---------------------------------------------------------------------------------------------
 // hasShared: find what must be shared rather than copied
 
+function isPlain(proto: unknown): boolean {
+  return proto === Object.prototype || proto === null;
+}
+
+/** A sabsync primitive: an instance (never plain data or an array) whose `handle` is a handle. */
 function isPrimitive(v: object): boolean {
-  return isHandle((v as { handle?: unknown }).handle);
+  return !isPlain(Object.getPrototypeOf(v)) && !Array.isArray(v) && isHandle((v as { handle?: unknown }).handle);
+}
+
+/**
+ * Whether structured clone copies `o` as a plain object: plain objects and instances of
+ * classes (not Date, RegExp, Error, Map, WeakMap, Promise...: those have their own tag).
+ */
+function isObjectLike(o: object): boolean {
+  return isPlain(Object.getPrototypeOf(o)) || Object.prototype.toString.call(o) === '[object Object]';
 }
 
 /** Whether `v` holds a shared buffer or a sabsync primitive; throws for functions and symbols. */
@@ -28,33 +41,48 @@ export function hasShared(v: unknown, seen: Set<object>): boolean {
   seen.add(v);
   if (v instanceof SharedArrayBuffer) return true;
   if (ArrayBuffer.isView(v)) return v.buffer instanceof SharedArrayBuffer;
+  if (isPrimitive(v)) return true;
   let found = false;
-  if (Array.isArray(v)) {
+  if (v instanceof Map) {
+    for (const [k, x] of v) found = hasShared(k, seen) || hasShared(x, seen) || found;
+    return found;
+  }
+  if (v instanceof Set) {
     for (const x of v) found = hasShared(x, seen) || found;
     return found;
   }
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) {
-    if (isPrimitive(v)) return true;
-    if (v instanceof Map) {
-      for (const [k, x] of v) found = hasShared(k, seen) || hasShared(x, seen) || found;
-      return found;
-    }
-    if (v instanceof Set) {
-      for (const x of v) found = hasShared(x, seen) || found;
-      return found;
-    }
-  }
+  // Plain objects, arrays (their elements, holes skipped, and extra properties) and class
+  // instances (which structured clone copies as plain objects).
   for (const k of Object.keys(v)) found = hasShared((v as Record<string, unknown>)[k], seen) || found;
   return found;
 }
 
 // ---------------------------------------------------------------------------------------------
 // share / unshare: swap buffers and primitives for markers and back
+//
+// A marker is a plain object whose only key is MARK. Plain data may hold that key too: such an
+// object is escaped (wrapped in a `u` marker), so that no user data is ever read as a marker —
+// `{ "\u0000sabsync": { h: ... } }` put by a user comes back as that same plain data, never as
+// a primitive over memory the data names.
+//
+//   { [MARK]: { b } }              the SharedArrayBuffer with global id b (buffers.ts)
+//   { [MARK]: { b, v, o, l } }     a view of class v at byte offset o, length l, over it
+//   { [MARK]: { h } }              the sabsync primitive with handle h
+//   { [MARK]: { u } }              the user's object u, which has a MARK key of its own
 
 const MARK = '\u0000sabsync';
-type Marker = { [MARK]: { b?: string; v?: string; o?: number; l?: number; h?: unknown } };
+type Marker = { b?: string; v?: string; o?: number; l?: number; h?: unknown; u?: Record<string, unknown> };
 
+/** Set own property `k` of `o`, even when it is `__proto__` (which assignment would not). */
+function setOwn(o: Record<string, unknown>, k: string, x: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: x, writable: true, enumerable: true, configurable: true });
+  else o[k] = x;
+}
+
+/**
+ * A copy of `v` in which every shared buffer, view over one and primitive is a marker (its
+ * buffers' ids added to `ids`); `memo` keeps shared references and cycles.
+ */
 export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
   const o = v as object;
@@ -70,11 +98,6 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
     ids.add(b);
     const l = o instanceof DataView ? o.byteLength : (o as unknown as { length: number }).length;
     out = { [MARK]: { b, v: o.constructor.name, o: o.byteOffset, l } };
-  } else if (Array.isArray(o)) {
-    const a: unknown[] = [];
-    memo.set(o, a);
-    for (const x of o) a.push(share(x, ids, memo));
-    return a;
   } else if (o instanceof Map) {
     const m = new Map();
     memo.set(o, m);
@@ -87,11 +110,13 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
     return s;
   } else if (isPrimitive(o)) {
     out = { [MARK]: { h: share((o as { handle: unknown }).handle, ids, memo) } };
-  } else if (Object.getPrototypeOf(o) === Object.prototype || Object.getPrototypeOf(o) === null) {
-    const r: Record<string, unknown> = {};
-    memo.set(o, r);
-    for (const k of Object.keys(o)) r[k] = share((o as Record<string, unknown>)[k], ids, memo);
-    return r;
+  } else if (Array.isArray(o) || isObjectLike(o)) {
+    // Arrays keep their holes and extra properties; class instances become the plain objects
+    // structured clone makes of them (so the buffers inside them are shared too).
+    const r: Record<string, unknown> = Array.isArray(o) ? (new Array(o.length) as unknown as Record<string, unknown>) : {};
+    memo.set(o, Object.hasOwn(o, MARK) ? { [MARK]: { u: r } } : r);
+    for (const k of Object.keys(o)) setOwn(r, k, share((o as Record<string, unknown>)[k], ids, memo));
+    return memo.get(o);
   } else {
     return o;
   }
@@ -99,32 +124,49 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
   return out;
 }
 
-function resolve(m: Marker[typeof MARK]): unknown {
-  if (m.h !== undefined) return revive(unshare(m.h, new Set()));
+function resolve(m: Marker, memo: Map<object, unknown>): unknown {
+  if (m.h !== undefined) return revive(unshare(m.h, memo));
   const sab = bufferOf(m.b!);
   if (m.v === undefined) return sab;
   const View = (globalThis as unknown as Record<string, new (b: SharedArrayBuffer, o: number, l: number) => unknown>)[m.v]!;
   return new View(sab, m.o!, m.l!);
 }
 
-export function unshare(v: unknown, seen: Set<object>): unknown {
+/**
+ * Swap the markers in a decoded `share` copy back, in place: the value as it was put, with
+ * its buffers shared and its primitives live. `memo` maps each object met to what it became.
+ */
+export function unshare(v: unknown, memo: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
-  if (MARK in o && Object.getPrototypeOf(o) === Object.prototype) return resolve((o as Marker)[MARK]);
-  if (seen.has(o)) return o;
-  seen.add(o);
-  if (Array.isArray(o)) {
-    for (let i = 0; i < o.length; i++) o[i] = unshare(o[i], seen);
-  } else if (o instanceof Map) {
+  if (memo.has(o)) return memo.get(o);
+  if (Object.getPrototypeOf(o) === Object.prototype && Object.hasOwn(o, MARK)) {
+    const m = o[MARK] as Marker;
+    if (m.u === undefined) {
+      const x = resolve(m, memo);
+      memo.set(o, x);
+      return x;
+    }
+    memo.set(o, m.u);
+    walk(m.u, memo);
+    return m.u;
+  }
+  memo.set(o, o);
+  if (o instanceof Map) {
     const entries = [...o];
     o.clear();
-    for (const [k, x] of entries) o.set(unshare(k, seen), unshare(x, seen));
+    for (const [k, x] of entries) o.set(unshare(k, memo), unshare(x, memo));
   } else if (o instanceof Set) {
     const items = [...o];
     o.clear();
-    for (const x of items) o.add(unshare(x, seen));
-  } else if (Object.getPrototypeOf(o) === Object.prototype) {
-    for (const k of Object.keys(o)) o[k] = unshare(o[k], seen);
+    for (const x of items) o.add(unshare(x, memo));
+  } else if (Array.isArray(o) || Object.getPrototypeOf(o) === Object.prototype) {
+    walk(o, memo);
   }
   return o;
+}
+
+/** Unshare every own property of `o` (an array's holes stay holes). */
+function walk(o: Record<string, unknown>, memo: Map<object, unknown>): void {
+  for (const k of Object.keys(o)) setOwn(o, k, unshare(o[k], memo));
 }

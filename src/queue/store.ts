@@ -238,7 +238,8 @@ export class Store implements Table {
 
   /**
    * Remove the next item: a number, or a copy of its encoding in unshared memory (`landing`,
-   * which may run past the item).
+   * which may run past the item). The removal is left uncommitted: the caller `commit`s it, or
+   * `rollback`s it to leave the item where it was (queue.ts, when the item cannot be decoded).
    */
   pop(): number | Uint8Array {
     const w = this.w;
@@ -247,7 +248,6 @@ export class Store implements Table {
       numWords[0] = chunk;
       numWords[1] = b;
       this.set(COUNT, w[COUNT]! - 1);
-      this.commit();
       return num[0]!;
     }
     let item: number | Uint8Array;
@@ -264,7 +264,6 @@ export class Store implements Table {
     this.set(FREE_TAIL, last);
     this.set(FREE_COUNT, free + chunksFor(len));
     this.set(COUNT, w[COUNT]! - 1);
-    this.commit();
     return item;
   }
 
