@@ -50,9 +50,15 @@ const T_UTF16 = 9;
 /** Bytes of an encoded number: the tag, padding, and the float64 at byte 8. */
 export const NUMBER_BYTES = 16;
 
+/**
+ * `node:v8`'s plain Serializer and Deserializer: they clone typed arrays as structured clone
+ * does (the whole buffer, the view's offset, one buffer for the views that share it; a fresh
+ * buffer on decoding). `v8.serialize` / `v8.deserialize` would not: they keep only the viewed
+ * bytes, and decode views into their input or into Node's shared Buffer pool.
+ */
 interface V8 {
-  serialize(value: unknown): Uint8Array;
-  deserialize(bytes: Uint8Array): unknown;
+  Serializer: new () => { writeHeader(): void; writeValue(value: unknown): void; releaseBuffer(): Uint8Array };
+  Deserializer: new (bytes: Uint8Array) => { readHeader(): void; readValue(): unknown };
 }
 const v8 = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:v8') as
   | V8
@@ -412,7 +418,10 @@ function encodeV8(v: unknown, at: number): number {
   if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
   let bytes: Uint8Array;
   try {
-    bytes = v8.serialize(v);
+    const serializer = new v8.Serializer();
+    serializer.writeHeader();
+    serializer.writeValue(v);
+    bytes = serializer.releaseBuffer();
   } catch (e) {
     throw unserializable('this value', e);
   }
@@ -529,9 +538,7 @@ export const NO_IDS: readonly string[] = Object.freeze([]);
  * Unshared memory to copy an encoded item of `len` bytes into, before `decode`. Items decoded
  * into fresh objects reuse one scratch area, handed out whole (no view made per item: their
  * decoding reads only the lengths written in the item); a v8-encoded or shared item gets its
- * own copy of exactly `len` bytes (the v8 deserializer reads to the end of its input and
- * returns typed arrays that are views of it, and a shared item's decoding may wait for
- * buffers, during which another get may run).
+ * own copy of exactly `len` bytes (the v8 deserializer takes its input to its end).
  */
 export function landing(len: number, tag: number): Uint8Array {
   if (tag === T_V8 || tag === T_SHARED) return new Uint8Array(len);
@@ -573,12 +580,18 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
       return unpack(bytes);
     case T_V8:
       if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
-      return v8.deserialize(bytes.subarray(at + 1));
+      return deserialize(bytes.subarray(at + 1));
     case T_SHARED:
       return unshare(decodeAt(bytes, at + 5 + readU32(bytes, at + 1)), new Map());
     default:
       throw new Error(`sabsync queue: corrupt item (tag ${bytes[at]})`);
   }
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const deserializer = new v8!.Deserializer(bytes);
+  deserializer.readHeader();
+  return deserializer.readValue();
 }
 
 /**
