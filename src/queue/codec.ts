@@ -198,7 +198,7 @@ function packText(s: string): boolean {
  * The objects packed so far in this walk: a short list scanned linearly (a small item has one
  * or two), turned into a Set past SEEN_FEW, where scanning would cost more than hashing.
  */
-let seenFew: object[] = [];
+const seenFew: object[] = [];
 let seenMany: Set<object> | undefined;
 const SEEN_FEW = 16;
 
@@ -459,14 +459,15 @@ export function encode(value: unknown): Uint8Array {
  * stays valid: nothing else writes to the inner scratch.
  */
 function encodeReentered(value: unknown): Uint8Array {
-  const outer = { scratch, pos, seenFew, seenMany };
+  const outer = { scratch, pos, seenFew: seenFew.splice(0), seenMany };
   scratch = new Uint8Array(1024);
-  seenFew = [];
   seenMany = undefined;
   try {
     return encodeValue(value);
   } finally {
-    ({ scratch, pos, seenFew, seenMany } = outer);
+    ({ scratch, pos, seenMany } = outer);
+    seenFew.length = 0;
+    seenFew.push(...outer.seenFew);
   }
 }
 
