@@ -14,13 +14,17 @@
  *     channel after the post: a thread that joined later, or it evicted the buffer), it posts
  *     `{ need: id }` and keeps draining, sleeping 1 ms between tries, for up to
  *     `FETCH_TIMEOUT` ms. Any thread that knows the buffer and whose event loop runs answers
- *     with a fresh `{ id, sab }` (so do blocked getters while they drain).
- *   - A queue's handle also carries the buffers of the last 64 items its thread put there, so
- *     the common "put, then start a worker with `q.handle`" needs no answer at all — even when
- *     the putting thread then blocks.
+ *     with a fresh `{ id, sab }` (so do blocked getters while they drain). If none does, the
+ *     get throws `ERR_UNSERIALIZABLE` and the item stays queued (queue.ts), for a later get.
+ *   - A queue's handle also carries the buffers of every item still queued that its thread
+ *     put there or was handed them with (`Carried`), so "put, then start a worker with
+ *     `q.handle`" needs no answer at all — even when the putting thread then blocks, in
+ *     `join()` say. Only a buffer put after the handle was taken and posted before the
+ *     receiver opened its channel needs an answer.
  *
- * Bounded memory: the table of known buffers is an LRU of `MAX_KNOWN` entries per thread, so
- * a thread never pins more than that many buffers for items that other threads consumed. A
+ * Bounded memory: the table of known buffers is an LRU of `MAX_KNOWN` entries per thread, and
+ * each queue object's `Carried` keeps at most as many (and none once the queue is seen empty),
+ * so a thread pins a bounded number of buffers for items that other threads consumed. A
  * buffer evicted from every thread that knows it cannot be fetched any more: an item waiting in
  * a queue longer than 1024 other distinct buffers pass through every thread is the limit.
  *

@@ -9,11 +9,13 @@
  *                       item starts on an 8-byte boundary, so the queue reads it in place)
  *   5        STRING     u32 length, UTF-8 bytes
  *   6        COMPACT    plain data packed in one walk (see "compact" below): plain objects,
- *                       dense arrays, strings, numbers (int32 or float64), booleans, null,
- *                       undefined, and ArrayBuffers / typed arrays spanning a whole unshared
- *                       buffer as raw bytes — the common item shapes; -0 and NaN survive
+ *                       arrays without holes or extra properties, strings, numbers (int32 or
+ *                       float64), booleans, null, undefined, and ArrayBuffers / typed arrays
+ *                       spanning a whole unshared buffer as raw bytes, nested at most
+ *                       PACK_DEPTH deep — the common item shapes; -0 and NaN survive
  *   7        V8         `node:v8` serialization (Map, Set, Date, BigInt, RegExp, errors,
- *                       partial views, cycles, shared references, class instances...)
+ *                       partial views, cycles, shared references, class instances, holes,
+ *                       extra array properties, deep nesting...)
  *   8        SHARED     u32 length, JSON array of the ids of the buffers the item refers to
  *                       (buffers.ts), then an encoding of the item in which every buffer, typed
  *                       array over one and sabsync primitive is replaced by a marker object
@@ -30,7 +32,19 @@
  * strings copied by a loop). So: compact when the value is plain
  * data, `node:v8` otherwise (complete, slower). One more walk (`hasShared`) finds shared buffers
  * and primitives, which neither can carry. Where `node:v8` is missing (not Node), values that
- * need it are `ERR_UNSERIALIZABLE`.
+ * need it are `ERR_UNSERIALIZABLE`. Telling an array with extra properties (which structured
+ * clone keeps) from a plain one takes an `Object.keys` per array: ≈ 0.1 µs for the small
+ * object's three tags, ≈ 10 ns more per element.
+ *
+ * Trust: the encoder runs user code (getters, proxies' traps) and must survive it — a getter
+ * may put another item, in this queue or another, in the middle of an encoding (`encode`
+ * gives the inner one scratch memory of its own). A getter runs once if the item is plain
+ * data, and once per walk otherwise (the packer's, `hasShared`'s, `share`'s, v8's): up to
+ * four times, and the item holds what the last of them returned. The decoder trusts only what the encoder
+ * wrote: user keys never pass for its markers (share.ts). Decoding fails only for items of
+ * the V8 and SHARED tags (`fallible`: no node:v8 in the getting runtime, nesting deeper than
+ * its stack, a buffer not received), which the queue decodes before it commits their get, so a
+ * failure leaves them queued; compact items are no deeper than any stack can unpack.
  */
 import { misuse } from '../primitives/errors.js';
 import { hasShared, share, unserializable, unshare } from './share.js';

@@ -3,7 +3,10 @@
  * `SharedArrayBuffer`s, typed arrays over them and sabsync primitives inside an item, swap each
  * for a marker object that any serializer carries (`{ "\u0000sabsync": { b: id, ... } }`, the
  * buffer itself travelling by buffers.ts), and swap the markers back on the other side — a
- * primitive by reviving its handle, so it arrives live.
+ * primitive by reviving its handle, so it arrives live. The copy is what structured clone
+ * makes of the item (class instances as plain objects, arrays with their holes and extra
+ * properties), with user objects that hold the marker key escaped: plain data never comes back
+ * as anything but itself.
  */
 import { misuse } from '../primitives/errors.js';
 import { isHandle, revive } from '../primitives/memory.js';
