@@ -1,9 +1,9 @@
 // Every item reaches a thread handed the queue, even while the putting thread is blocked, and a
 // get that cannot decode its item leaves the queue exactly as it was (API.md: "Nothing is lost").
 import { describe, expect, it } from 'vitest';
-import { Lock, Queue } from '../src/index.js';
+import { LifoQueue, Lock, PriorityQueue, Queue } from '../src/index.js';
 import { FETCH_TIMEOUT } from '../src/queue/buffers.js';
-import { start } from './helpers/workers.js';
+import { start, thrown } from './helpers/workers.js';
 
 const F = 'codec-trust.mjs';
 
@@ -42,5 +42,33 @@ describe('queue delivery: a new thread gets every item without the putting threa
     // This thread's event loop runs again: it answers, and the second get has the item.
     expect(await getter.result).toEqual({ first: 'ERR_UNSERIALIZABLE', live: true });
     expect(q.qsize()).toBe(0);
+  });
+});
+
+describe('queue delivery: a get that cannot decode its item leaves the queue exactly as it was', () => {
+  it('PriorityQueue: the heap keeps its order', async () => {
+    const q = new PriorityQueue();
+    q.put([2, 'b']);
+    q.put([1, 'a']);
+    // Nested deeper than this thread's stack can decode, at the top of the heap.
+    await start(F, 'putDeep', { handle: q.handle, depth: 6_000, priority: 0 }).result;
+    q.put([1, 'a2']);
+    q.put([3, 'c']);
+    for (let i = 0; i < 3; i++) expect(thrown(() => q.get(0)).code).toBe('ERR_UNSERIALIZABLE');
+    await expect(q.getAsync(0)).rejects.toMatchObject({ code: 'ERR_UNSERIALIZABLE' });
+    expect(q.qsize()).toBe(5);
+    const got = await start(F, 'getPairs', { handle: q.handle, n: 5 }).result;
+    expect(got).toEqual([[0, 6_000], [1, 'a'], [1, 'a2'], [2, 'b'], [3, 'c']]);
+  });
+
+  it('LifoQueue: the item stays on top, the rest under it', async () => {
+    const q = new LifoQueue<[number, unknown]>();
+    q.put([1, 'a']);
+    await start(F, 'putDeep', { handle: q.handle, depth: 6_000, priority: 2 }).result;
+    expect(thrown(() => q.get(0)).code).toBe('ERR_UNSERIALIZABLE');
+    q.put([3, 'c']);
+    expect(q.get(0)).toEqual([3, 'c']);
+    expect(thrown(() => q.get(0)).code).toBe('ERR_UNSERIALIZABLE');
+    expect(await start(F, 'getPairs', { handle: q.handle, n: 2 }).result).toEqual([[2, 6_000], [1, 'a']]);
   });
 });
