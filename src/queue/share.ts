@@ -117,9 +117,10 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
     // Arrays keep their holes and extra properties; class instances become the plain objects
     // structured clone makes of them (so the buffers inside them are shared too).
     const r: Record<string, unknown> = Array.isArray(o) ? (new Array(o.length) as unknown as Record<string, unknown>) : {};
-    memo.set(o, Object.hasOwn(o, MARK) ? { [MARK]: { u: r } } : r);
+    const copy = Object.hasOwn(o, MARK) ? { [MARK]: { u: r } } : r;
+    memo.set(o, copy);
     for (const k of Object.keys(o)) setOwn(r, k, share((o as Record<string, unknown>)[k], ids, memo));
-    return memo.get(o);
+    return copy;
   } else {
     return o;
   }
