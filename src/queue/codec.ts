@@ -40,14 +40,15 @@
  * may put another item, in this queue or another, in the middle of an encoding (`encode`
  * gives the inner one scratch memory of its own). A getter runs once if the item is plain
  * data, and once per walk otherwise (the packer's, `hasShared`'s, `share`'s, v8's): up to
- * four times, and the item holds what the last of them returned. The decoder trusts only what the encoder
- * wrote: user keys never pass for its markers (share.ts). Decoding fails only for items of
- * the V8 and SHARED tags (`fallible`: no node:v8 in the getting runtime, nesting deeper than
- * its stack, a buffer not received), which the queue decodes before it commits their get, so a
- * failure leaves them queued; compact items are no deeper than any stack can unpack.
+ * four times, and the item holds what the last of them returned. The decoder trusts only
+ * what the encoder wrote: user keys never pass for its markers (share.ts). Decoding fails
+ * only for items of the V8 and SHARED tags (`fallible`: no node:v8 in the getting runtime,
+ * nesting deeper than its stack, a buffer not received), which the queue decodes before it
+ * commits their get, so a failure leaves them queued; compact items are no deeper than any
+ * stack can unpack.
  */
 import { misuse } from '../primitives/errors.js';
-import { hasShared, share, unserializable, unshare } from './share.js';
+import { hasShared, isShared, share, unserializable, unshare } from './share.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -229,9 +230,16 @@ function firstVisit(v: object): boolean {
   return true;
 }
 
+/**
+ * Whether the last `packItem` that failed stopped at a shared buffer, a view of one or a
+ * primitive: then the item holds something shared, and no walk need look for it (`hasShared`).
+ */
+let stoppedAtShared = false;
+
 /** Pack `v` at `at` as the compact body of an item; false if it is not plain data. */
 function packItem(v: unknown, at: number): boolean {
   pos = at;
+  stoppedAtShared = false;
   try {
     return pack(v, 0);
   } finally {
@@ -302,7 +310,9 @@ function pack(v: unknown, depth: number): boolean {
     return true;
   }
   if (proto !== Object.prototype && proto !== null) {
-    return (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) && packBytes(v);
+    if ((ArrayBuffer.isView(v) || v instanceof ArrayBuffer) && packBytes(v)) return true;
+    stoppedAtShared = isShared(v);
+    return false;
   }
   const keys = Object.keys(v);
   scratch[pos] = C_OBJECT;
@@ -473,13 +483,13 @@ export function encode(value: unknown): Uint8Array {
  * stays valid: nothing else writes to the inner scratch.
  */
 function encodeReentered(value: unknown): Uint8Array {
-  const outer = { scratch, pos, seenFew: seenFew.splice(0), seenMany };
+  const outer = { scratch, pos, seenFew: seenFew.splice(0), seenMany, stoppedAtShared };
   scratch = new Uint8Array(1024);
   seenMany = undefined;
   try {
     return encodeValue(value);
   } finally {
-    ({ scratch, pos, seenMany } = outer);
+    ({ scratch, pos, seenMany, stoppedAtShared } = outer);
     seenFew.length = 0;
     seenFew.push(...outer.seenFew);
   }
@@ -531,7 +541,7 @@ function encodeObject(value: object): number {
   let marked: unknown;
   const ids = new Set<string>();
   try {
-    if (!hasShared(value, new Set())) return encodeV8(value, 0);
+    if (!stoppedAtShared && !hasShared(value, new Set())) return encodeV8(value, 0);
     marked = share(value, ids, new Map());
   } catch (e) {
     throw overflowed(e) ? unserializable('this value (nested too deeply for this thread)', e) : e;
@@ -596,8 +606,10 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
     case T_V8:
       if (v8 === undefined) throw unserializable('this value (it needs node:v8, which this runtime lacks)');
       return deserialize(bytes.subarray(at + 1));
-    case T_SHARED:
-      return unshare(decodeAt(bytes, at + 5 + readU32(bytes, at + 1)), new Map());
+    case T_SHARED: {
+      const body = at + 5 + readU32(bytes, at + 1);
+      return unshare(decodeAt(bytes, body), new Map(), bytes[body] === T_COMPACT);
+    }
     default:
       throw new Error(`sabsync queue: corrupt item (tag ${bytes[at]})`);
   }

@@ -37,14 +37,18 @@ function isObjectLike(o: object): boolean {
   return isPlain(Object.getPrototypeOf(o)) || Object.prototype.toString.call(o) === '[object Object]';
 }
 
+/** Whether `v` itself is shared: a shared buffer, a view of one, or a sabsync primitive. */
+export function isShared(v: object): boolean {
+  return v instanceof SharedArrayBuffer || (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer) || isPrimitive(v);
+}
+
 /** Whether `v` holds a shared buffer or a sabsync primitive; throws for functions and symbols. */
 export function hasShared(v: unknown, seen: Set<object>): boolean {
   if (typeof v === 'function' || typeof v === 'symbol') throw unserializable(`a ${typeof v}`);
   if (typeof v !== 'object' || v === null || seen.has(v)) return false;
   seen.add(v);
-  if (v instanceof SharedArrayBuffer) return true;
   if (ArrayBuffer.isView(v)) return v.buffer instanceof SharedArrayBuffer;
-  if (isPrimitive(v)) return true;
+  if (isShared(v)) return true;
   let found = false;
   if (v instanceof Map) {
     for (const [k, x] of v) found = hasShared(k, seen) || hasShared(x, seen) || found;
@@ -128,8 +132,8 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
   return out;
 }
 
-function resolve(m: Marker, memo: Map<object, unknown>): unknown {
-  if (m.h !== undefined) return revive(unshare(m.h, memo));
+function resolve(m: Marker, memo: Map<object, unknown>, dense: boolean): unknown {
+  if (m.h !== undefined) return revive(unshare(m.h, memo, dense));
   const sab = bufferOf(m.b!);
   if (m.v === undefined) return sab;
   const View = (globalThis as unknown as Record<string, new (b: SharedArrayBuffer, o: number, l: number) => unknown>)[m.v]!;
@@ -138,39 +142,44 @@ function resolve(m: Marker, memo: Map<object, unknown>): unknown {
 
 /**
  * Swap the markers in a decoded `share` copy back, in place: the value as it was put, with
- * its buffers shared and its primitives live. `memo` maps each object met to what it became.
+ * its buffers shared and its primitives live. `memo` maps each object met to what it became;
+ * `dense`: the copy's arrays have no holes or extra properties (it was packed: codec.ts).
  */
-export function unshare(v: unknown, memo: Map<object, unknown>): unknown {
+export function unshare(v: unknown, memo: Map<object, unknown>, dense: boolean): unknown {
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   if (memo.has(o)) return memo.get(o);
   if (Object.getPrototypeOf(o) === Object.prototype && Object.hasOwn(o, MARK)) {
     const m = o[MARK] as Marker;
     if (m.u === undefined) {
-      const x = resolve(m, memo);
+      const x = resolve(m, memo, dense);
       memo.set(o, x);
       return x;
     }
     memo.set(o, m.u);
-    walk(m.u, memo);
+    walk(m.u, memo, dense);
     return m.u;
   }
   memo.set(o, o);
   if (o instanceof Map) {
     const entries = [...o];
     o.clear();
-    for (const [k, x] of entries) o.set(unshare(k, memo), unshare(x, memo));
+    for (const [k, x] of entries) o.set(unshare(k, memo, dense), unshare(x, memo, dense));
   } else if (o instanceof Set) {
     const items = [...o];
     o.clear();
-    for (const x of items) o.add(unshare(x, memo));
+    for (const x of items) o.add(unshare(x, memo, dense));
   } else if (Array.isArray(o) || Object.getPrototypeOf(o) === Object.prototype) {
-    walk(o, memo);
+    walk(o, memo, dense);
   }
   return o;
 }
 
 /** Unshare every own property of `o` (an array's holes stay holes). */
-function walk(o: Record<string, unknown>, memo: Map<object, unknown>): void {
-  for (const k of Object.keys(o)) setOwn(o, k, unshare(o[k], memo));
+function walk(o: Record<string, unknown>, memo: Map<object, unknown>, dense: boolean): void {
+  if (dense && Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) o[i] = unshare(o[i], memo, dense);
+    return;
+  }
+  for (const k of Object.keys(o)) setOwn(o, k, unshare(o[k], memo, dense));
 }
