@@ -27,9 +27,10 @@
  *     before claiming all of its tasks), every bound task still PENDING is put on the task
  *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
  *     one copy run, and copies of a settled task carry an old GEN.
- * Then the crew starts a replacement worker. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
- * start a replacement: a worker retiring in the middle of an item puts its unclaimed tasks back
- * on the task Queue first.
+ * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
+ * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
+ * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
+ * unclaimed tasks back on the task Queue first.
  */
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';

@@ -70,7 +70,8 @@ function onSettled(id) {
         r.overlaps += out.overlap;
       },
       (e) => {
-        if (e instanceof WorkerCrashedError) r.crashed++;
+        // A kill is never a reason to break the pool (only a worker that cannot start is).
+        if (e instanceof WorkerCrashedError && !/failed to start/.test(e.message)) r.crashed++;
         else sample(`task ${id}: ${e?.name}: ${e?.message}`);
       },
     );
