@@ -93,6 +93,20 @@ describe('a worker that cannot start breaks the pool (no endless respawn)', () =
   }, EXIT_WITHIN + 5_000);
 });
 
+describe('a worker that dies outside any task after it started', () => {
+  it('is replaced, each time later while no task settles in between: no respawn loop', async () => {
+    const run = await runNode(new URL('crash-loop.mjs', fixtures), [], { timeout: 30_000 });
+    expectExited(run);
+    const report = JSON.parse(run.stdout) as { outcomes: string[]; startedThen: number; startedLater: number; cpuMs: number };
+    for (const o of report.outcomes) expect(['1', 'ERR_WORKER_CRASHED']).toContain(o); // every task settles
+    expect(report.startedThen).toBeGreaterThanOrEqual(8);
+    // 8 workers started means 6 or so deaths in a row: the pending replacements wait 0.8 s and
+    // more, so a 1 s window sees at most one start per worker (a respawn loop: a dozen or more).
+    expect(report.startedLater - report.startedThen).toBeLessThanOrEqual(2);
+    expect(report.cpuMs).toBeLessThan(400);
+  }, 35_000);
+});
+
 describe('an unknown task name', () => {
   it('gets one message before and after the workers are ready, listing the function exports', async () => {
     await using ex = new Executor(tasks, { maxWorkers: 1 });

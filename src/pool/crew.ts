@@ -17,6 +17,12 @@
  * worker killed while STARTING (`terminate()`: no error, CURRENT still STARTING) did nothing
  * wrong and is replaced, once per kill.
  *
+ * A worker that dies outside any task after it started (its module's own timer throws, say)
+ * is replaced, but not in a tight loop: once such deaths follow each other with no task settled
+ * in between, each replacement waits twice as long as the last (RESPAWN_DELAY_MS up to
+ * RESPAWN_MAX_MS), so a module that kills every worker it starts costs almost no CPU while
+ * tasks still get their chance to run.
+ *
  * Lifetime: an idle pool must not keep Node alive, so every worker is unref'd — after its
  * listeners are added, because adding a 'message' listener refs a worker's port again. Pending
  * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd
@@ -30,9 +36,17 @@ import { rangeError, typeError } from '../primitives/errors.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
-import { IDLE, MAX_WORKERS, QUIT, STARTING, type Slots } from './slots.js';
+import { IDLE, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/**
+ * Respawn policy for workers that die outside any task: the second such death in a row (no
+ * task settled since the first) delays its replacement by RESPAWN_DELAY_MS, each further one
+ * twice as long, up to RESPAWN_MAX_MS. A lone death (a kill, a stray error) costs no delay.
+ */
+const RESPAWN_DELAY_MS = 50;
+const RESPAWN_MAX_MS = 5000;
 
 /** Options shared by both facades (the worker count is named by each facade). */
 export interface EngineOptions {
@@ -63,8 +77,13 @@ export interface CrewEvents {
   ready(exports: string[]): void;
   /** A worker cannot start: `why` says how (its error's name and message, or its exit code). */
   initFailed(cause: unknown, why: string): void;
-  /** Worker `w` exited and its Queue holdings are recovered; `current`: its last CURRENT word. */
-  exited(w: number, current: number, error: unknown, code: number): Promise<void>;
+  /**
+   * Worker `w` exited and its Queue holdings are recovered; `current`: its last CURRENT word.
+   * Resolves to whether it was running a task.
+   */
+  exited(w: number, current: number, error: unknown, code: number): Promise<boolean>;
+  /** How many tasks have settled so far (a change means the pool made progress). */
+  settled(): number;
   /** Whether to start a replacement for a worker that exited. */
   replace(): boolean;
 }
@@ -131,6 +150,9 @@ export class Crew {
   readonly #events: CrewEvents;
   readonly #workers: (Running | undefined)[];
   #exitWaiters: (() => void)[] = [];
+  /** Deaths outside any task in a row, and the settled count at the last one (respawn policy). */
+  #idleDeaths = 0;
+  #settledAtIdleDeath = -1;
 
   /** Start `settings.size` workers on the given control block and channels. */
   constructor(settings: CrewSettings, slots: Slots, tasks: Queue<unknown>, results: Queue<unknown>, events: CrewEvents) {
@@ -203,12 +225,23 @@ export class Crew {
     const starting = current === STARTING || current === QUIT;
     if (starting && running.error !== undefined) this.#failed(running.error);
     else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);
-    await this.#events.exited(w, current, running.error, code);
+    const wasRunning = await this.#events.exited(w, current, running.error, code);
+    const delay = wasRunning || current === RETIRED ? 0 : this.#idleDeathDelay();
     if (this.#events.replace()) {
+      // Unref'd: pending tasks keep Node alive (engine.ts), an idle pool must not.
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
       if (this.#settings.initializer !== undefined) await this.#init.putAsync(this.#settings.initArgs);
       if (this.#events.replace()) this.#spawn(w);
     }
     if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+  }
+
+  /** Count a death outside any task; returns how long its replacement waits (respawn policy). */
+  #idleDeathDelay(): number {
+    const settled = this.#events.settled();
+    this.#idleDeaths = settled === this.#settledAtIdleDeath ? this.#idleDeaths + 1 : 1;
+    this.#settledAtIdleDeath = settled;
+    return this.#idleDeaths < 2 ? 0 : Math.min(RESPAWN_MAX_MS, RESPAWN_DELAY_MS * 2 ** (this.#idleDeaths - 2));
   }
 
   /** A worker could not start because of `error`. */

@@ -132,6 +132,8 @@ export class Engine {
   #broken: Error | undefined;
   #pumping = false;
   #feeding = false;
+  /** Tasks settled by #settle so far (the crew's respawn policy reads it). */
+  #settledCount = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
@@ -147,6 +149,7 @@ export class Engine {
       ready: (exports) => (this.#exports ??= new Set(exports)),
       initFailed: (cause, why) => this.#break(cause, why),
       exited: (w, current, error, code) => this.#onExit(w, current, error, code),
+      settled: () => this.#settledCount,
       replace: () => !this.#stopping && this.#broken === undefined,
     });
   }
@@ -373,6 +376,7 @@ export class Engine {
 
   /** Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. */
   #settle(task: Task, ok: 0 | 1, value: unknown): void {
+    this.#settledCount++;
     if (task.slot >= 0) {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
@@ -429,16 +433,20 @@ export class Engine {
   /**
    * Worker `w` exited (its Queue holdings are recovered): handle the results it sent, fail the
    * task it was running, if any, and put back the tasks it may have taken but not claimed.
+   * Resolves to whether it was running a task.
    */
-  async #onExit(w: number, current: number, cause: unknown, code: number): Promise<void> {
+  async #onExit(w: number, current: number, cause: unknown, code: number): Promise<boolean> {
     await this.#drainResults();
+    let running = false;
     for (const task of this.#bound) {
       if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
       const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
       this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
+      running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
     this.#wakePump();
+    return running;
   }
 
   /** Handle every result already on the channel (after a worker died, before judging it). */
