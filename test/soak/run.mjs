@@ -7,7 +7,7 @@
 //
 //   node run.mjs '{"tasks":4000,"kills":200,"seconds":60,"seed":1}'
 import { Executor, Lock, Queue, WorkerCrashedError, wait } from 'sabsync';
-import { EXIT_BETWEEN_PUT_AND_GET, EXIT_IN_CPU, EXIT_IN_LOCK } from './tasks.mjs';
+import { EXIT_IN_CPU } from './tasks.mjs';
 
 const opts = { tasks: 4000, kills: 200, seconds: 120, seed: 1, workers: 4, user: true, waitMs: 2000, graceMs: 20_000, ...JSON.parse(process.argv[2] ?? '{}') };
 const IN_FLIGHT = 256; // enough of a backlog that the owner packs batches
@@ -85,6 +85,7 @@ async function submitter() {
       continue;
     }
     const id = r.submitted++;
+    // EXIT_IN_CPU, EXIT_IN_LOCK or EXIT_BETWEEN_PUT_AND_GET (1, 2, 3: tasks.mjs); without the user primitives, only the first.
     const exit = random() < 1 / EXIT_EVERY ? (opts.user ? 1 + Math.floor(random() * 3) : EXIT_IN_CPU) : 0;
     exitAt[id] = exit;
     if (exit) r.exitsPlanned++;
