@@ -5,11 +5,28 @@
  * After worker w exits — a crash, a retirement (`maxTasksPerChild`) or `terminate()` — the crew
  * first releases whatever part of each Queue the dead thread still held (`recoverQueue`: purges
  * its waits and repairs each waiter list, takes the queue lock over if it died holding it and
- * rolls back its half-done operation — all without waiting for a lock that another thread,
- * even this owner in a parked async put, may hold). Then it reads the dead worker's
- * CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the worker left, and
- * starts a replacement unless the pool is stopping. Replacements with an initializer get their
- * copy of the initArgs on the init Queue before they start.
+ * rolls back its half-done operation; this recovery never blocks the owner). Then it reads the
+ * dead worker's CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the
+ * worker left, and starts a replacement unless the pool is stopping. Replacements with an
+ * initializer get their copy of the initArgs on the init Queue before they start.
+ *
+ * A worker that cannot start breaks the pool instead of being replaced, or a task module that
+ * throws or exits at import would be restarted forever at full speed: a worker that posts an
+ * import or initializer error, reports an `error` while STARTING (an uncaught error at import,
+ * a worker script that cannot be found), or calls `process.exit` while STARTING (QUIT). A
+ * worker killed while STARTING (`terminate()`: no error, CURRENT still STARTING) did nothing
+ * wrong and is replaced, once per kill.
+ *
+ * A worker that dies outside any task after it started (its module's own timer throws, say)
+ * is replaced, but not in a tight loop: once such deaths follow each other with no task settled
+ * in between, each replacement waits twice as long as the last (RESPAWN_DELAY_MS up to
+ * RESPAWN_MAX_MS), so a module that kills every worker it starts costs almost no CPU while
+ * tasks still get their chance to run.
+ *
+ * Lifetime: an idle pool must not keep Node alive, so every worker is unref'd — after its
+ * listeners are added, because adding a 'message' listener refs a worker's port again. Pending
+ * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd
+ * timer while it is pending), and `exited()` refs the workers while someone waits for them.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -19,9 +36,17 @@ import { rangeError, typeError } from '../primitives/errors.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
-import { IDLE, MAX_WORKERS, type Slots } from './slots.js';
+import { IDLE, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/**
+ * Respawn policy for workers that die outside any task: the second such death in a row (no
+ * task settled since the first) delays its replacement by RESPAWN_DELAY_MS, each further one
+ * twice as long, up to RESPAWN_MAX_MS. A lone death (a kill, a stray error) costs no delay.
+ */
+const RESPAWN_DELAY_MS = 50;
+const RESPAWN_MAX_MS = 5000;
 
 /** Options shared by both facades (the worker count is named by each facade). */
 export interface EngineOptions {
@@ -33,6 +58,7 @@ export interface EngineOptions {
 
 /** Data a worker starts with (worker.ts reads it). */
 export interface WorkerStart {
+  facade: string;
   module: string;
   index: number;
   workers: number;
@@ -49,10 +75,15 @@ export interface WorkerStart {
 export interface CrewEvents {
   /** A worker imported the module: the names of its function exports. */
   ready(exports: string[]): void;
-  /** The initializer (or the module's import) failed in a worker. */
-  initFailed(cause: Error): void;
-  /** Worker `w` exited and its Queue holdings are recovered; `current`: its last CURRENT word. */
-  exited(w: number, current: number, error: unknown, code: number): Promise<void>;
+  /** A worker cannot start: `why` says how (its error's name and message, or its exit code). */
+  initFailed(cause: unknown, why: string): void;
+  /**
+   * Worker `w` exited and its Queue holdings are recovered; `current`: its last CURRENT word.
+   * Resolves to whether it was running a task.
+   */
+  exited(w: number, current: number, error: unknown, code: number): Promise<boolean>;
+  /** How many tasks have settled so far (a change means the pool made progress). */
+  settled(): number;
   /** Whether to start a replacement for a worker that exited. */
   replace(): boolean;
 }
@@ -86,6 +117,7 @@ function moduleHref(module: unknown, facade: string): string {
 
 /** The validated settings of a pool's workers. */
 export interface CrewSettings {
+  readonly facade: string;
   readonly module: string;
   readonly size: number;
   readonly initializer: string | undefined;
@@ -105,7 +137,7 @@ export function crewSettings(module: unknown, workers: unknown, options: EngineO
     throw typeError(`${facade} options.initializer must be the name of an export of the task module`);
   }
   if (!Array.isArray(initArgs)) throw typeError(`${facade} options.initArgs must be an array`);
-  return { module: href, size, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
+  return { facade, module: href, size, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
 }
 
 /** The workers of one pool. */
@@ -118,6 +150,9 @@ export class Crew {
   readonly #events: CrewEvents;
   readonly #workers: (Running | undefined)[];
   #exitWaiters: (() => void)[] = [];
+  /** Deaths outside any task in a row, and the settled count at the last one (respawn policy). */
+  #idleDeaths = 0;
+  #settledAtIdleDeath = -1;
 
   /** Start `settings.size` workers on the given control block and channels. */
   constructor(settings: CrewSettings, slots: Slots, tasks: Queue<unknown>, results: Queue<unknown>, events: CrewEvents) {
@@ -126,7 +161,8 @@ export class Crew {
     this.#tasks = tasks;
     this.#results = results;
     this.#events = events;
-    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2 });
+    // Without an initializer nothing is ever put on the init Queue: give it no room.
+    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2, bytes: settings.initializer === undefined ? 1 : undefined });
     this.#workers = new Array(settings.size).fill(undefined);
     // One copy of the initArgs per worker, put before any worker exists (so no blocking put can
     // meet a dead holder); ERR_UNSERIALIZABLE here, at the call. Replacements get theirs in #onExit.
@@ -155,6 +191,7 @@ export class Crew {
   #spawn(w: number): void {
     const s = this.#settings;
     const workerData: WorkerStart = {
+      facade: s.facade,
       module: s.module,
       index: w,
       workers: s.size,
@@ -166,17 +203,17 @@ export class Crew {
       initializer: s.initializer,
       maxTasksPerChild: s.maxTasksPerChild,
     };
+    this.#slots.setCurrent(w, STARTING);
     const worker = new Worker(WORKER_URL, { workerData, resourceLimits: s.resourceLimits });
     const running: Running = { worker, id: sabsyncIdOf(worker.threadId) };
     this.#workers[w] = running;
-    this.#slots.setCurrent(w, IDLE);
-    worker.unref();
     worker.on('message', (m: { ready?: string[]; initError?: ErrorDescription }) => {
       if (m.ready !== undefined) this.#events.ready(m.ready);
-      if (m.initError !== undefined) this.#events.initFailed(rebuildError(m.initError));
+      if (m.initError !== undefined) this.#failed(rebuildError(m.initError));
     });
     worker.on('error', (error) => (running.error ??= error));
     worker.on('exit', (code) => void this.#onExit(w, running, code));
+    worker.unref();
   }
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
@@ -185,11 +222,31 @@ export class Crew {
     for (const q of [this.#tasks, this.#results, this.#init]) (q as Queue<unknown>)[recoverQueue](running.id);
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
-    await this.#events.exited(w, current, running.error, code);
+    const starting = current === STARTING || current === QUIT;
+    if (starting && running.error !== undefined) this.#failed(running.error);
+    else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);
+    const wasRunning = await this.#events.exited(w, current, running.error, code);
+    const delay = wasRunning || current === RETIRED ? 0 : this.#idleDeathDelay();
     if (this.#events.replace()) {
+      // Unref'd: pending tasks keep Node alive (engine.ts), an idle pool must not.
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
       if (this.#settings.initializer !== undefined) await this.#init.putAsync(this.#settings.initArgs);
       if (this.#events.replace()) this.#spawn(w);
     }
     if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+  }
+
+  /** Count a death outside any task; returns how long its replacement waits (respawn policy). */
+  #idleDeathDelay(): number {
+    const settled = this.#events.settled();
+    this.#idleDeaths = settled === this.#settledAtIdleDeath ? this.#idleDeaths + 1 : 1;
+    this.#settledAtIdleDeath = settled;
+    return this.#idleDeaths < 2 ? 0 : Math.min(RESPAWN_MAX_MS, RESPAWN_DELAY_MS * 2 ** (this.#idleDeaths - 2));
+  }
+
+  /** A worker could not start because of `error`. */
+  #failed(error: unknown): void {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.#events.initFailed(error, why);
   }
 }

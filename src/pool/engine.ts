@@ -14,9 +14,9 @@
  * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
  * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
  *
- * The owner never blocks on a Queue (only async twins, and a recovery that refuses instead of
- * waiting): a worker killed while holding a Queue's lock is recovered by the owner's own `exit`
- * handler, which a blocked owner would never run.
+ * The owner never blocks on a Queue (it uses only the async twins, and recovering a dead
+ * worker's part of a Queue never blocks it: crew.ts): a worker killed while holding a Queue's
+ * lock is recovered by the owner's own `exit` handler, which a blocked owner would never run.
  *
  * Crash recovery (a worker's `exit` when it did not retire). The crew (crew.ts) first releases
  * whatever part of each Queue the dead thread still held. Then the engine drains results
@@ -27,16 +27,17 @@
  *     before claiming all of its tasks), every bound task still PENDING is put on the task
  *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
  *     one copy run, and copies of a settled task carry an old GEN.
- * Then the crew starts a replacement worker. `maxTasksPerChild` retirements (CURRENT = RETIRED) only
- * start a replacement: a worker retiring in the middle of an item puts its unclaimed tasks back
- * on the task Queue first.
+ * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
+ * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
+ * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
+ * unclaimed tasks back on the task Queue first.
  */
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { Future, setControl, setException, setResult, type TaskControl } from './future.js';
-import { rebuildError, type ErrorDescription } from './remote.js';
+import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
 import { PENDING, TAKING, Slots } from './slots.js';
 
 /**
@@ -48,10 +49,16 @@ import { PENDING, TAKING, Slots } from './slots.js';
 export const TASK_SLOTS = 512;
 
 /**
- * Byte capacity of the task and result Queues: the largest arguments (or result) one task may
- * carry. Shared memory is committed by the OS only as it is touched, so a roomy ring is cheap.
+ * Byte capacity of the task and result Queues, and so the most that one task's encoded
+ * arguments (or its result) may take: larger ones fail that task with ERR_TOO_LARGE (large data
+ * crosses in a SharedArrayBuffer, shared, not copied). Room for TASK_SLOTS tasks of a few
+ * hundred bytes in flight each way. Not more: every pool allocates both channels (plus ≈ 25%
+ * for their index words), and glibc keeps freed blocks below its 32 MiB mmap threshold
+ * resident. Pools created and closed in turn (test/fixtures/lifecycle/churn.mjs) took a process
+ * from 49 MB to 547 MB resident after 300 pools with 8 MiB channels (1.2 GB after 1,000), and
+ * to 98 MB after 1,000 pools with 1 MiB ones.
  */
-export const CHANNEL_BYTES = 8 << 20;
+export const CHANNEL_BYTES = 1 << 20;
 
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
@@ -125,6 +132,8 @@ export class Engine {
   #broken: Error | undefined;
   #pumping = false;
   #feeding = false;
+  /** Tasks settled by #settle so far (the crew's respawn policy reads it). */
+  #settledCount = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
@@ -138,8 +147,9 @@ export class Engine {
     this.#slots = new Slots(this.#size, TASK_SLOTS);
     this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
       ready: (exports) => (this.#exports ??= new Set(exports)),
-      initFailed: (cause) => this.#break(cause),
+      initFailed: (cause, why) => this.#break(cause, why),
       exited: (w, current, error, code) => this.#onExit(w, current, error, code),
+      settled: () => this.#settledCount,
       replace: () => !this.#stopping && this.#broken === undefined,
     });
   }
@@ -308,7 +318,8 @@ export class Engine {
         return true;
       }
       const task = batch[0]!;
-      if (this.#bound[task.slot] === task) this.#settle(task, 0, error);
+      const tooBig = (error as { code?: string }).code === 'ERR_TOO_LARGE';
+      if (this.#bound[task.slot] === task) this.#settle(task, 0, tooBig ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
       return true;
     }
   }
@@ -365,6 +376,7 @@ export class Engine {
 
   /** Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. */
   #settle(task: Task, ok: 0 | 1, value: unknown): void {
+    this.#settledCount++;
     if (task.slot >= 0) {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
@@ -399,16 +411,16 @@ export class Engine {
 
   #unknownExport(fn: string): Error | undefined {
     if (this.#exports === undefined || this.#exports.has(fn)) return undefined;
-    return typeError(`${this.#facade}: the task module ${this.#module} has no export named '${fn}'`);
+    return noSuchExport(this.#facade, this.#module, fn, [...this.#exports]);
   }
 
   // -------------------------------------------------------------------------------------------
   // Workers
 
-  /** The initializer (or the module's import) failed: fail everything, start no more workers. */
-  #break(cause: Error): void {
+  /** A worker cannot start (`why`): fail everything, start no more workers. */
+  #break(cause: unknown, why: string): void {
     if (this.#broken !== undefined) return;
-    this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${cause.name}: ${cause.message})`, { cause });
+    this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${why})`, { cause });
     this.#stopping = true;
     for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future[setException](this.#broken);
     this.#backlog = [];
@@ -421,16 +433,20 @@ export class Engine {
   /**
    * Worker `w` exited (its Queue holdings are recovered): handle the results it sent, fail the
    * task it was running, if any, and put back the tasks it may have taken but not claimed.
+   * Resolves to whether it was running a task.
    */
-  async #onExit(w: number, current: number, cause: unknown, code: number): Promise<void> {
+  async #onExit(w: number, current: number, cause: unknown, code: number): Promise<boolean> {
     await this.#drainResults();
+    let running = false;
     for (const task of this.#bound) {
       if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
       const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
       this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
+      running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
     this.#wakePump();
+    return running;
   }
 
   /** Handle every result already on the channel (after a worker died, before judging it). */

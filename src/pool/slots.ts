@@ -4,10 +4,14 @@
  *
  *   word           name         meaning                                     written by
  *   -------------  -----------  ------------------------------------------  --------------------
- *   w (< workers)  CURRENT[w]   what worker w is doing: IDLE (0), TAKING    worker w; the owner
- *                               (-1: taking an item, or holding one it has     before it starts a
- *                               not claimed yet), BUSY (1: running a task      replacement
- *                               it claimed), RETIRED (-2: left on purpose)
+ *   w (< workers)  CURRENT[w]   what worker w is doing: STARTING (-3:       the owner (STARTING
+ *                               importing the module, running the              before it starts a
+ *                               initializer), TAKING (-1: taking an item,      worker, IDLE after
+ *                               or holding one it has not claimed yet),        its exit); worker w
+ *                               BUSY (1: running a task it claimed),           (the rest)
+ *                               RETIRED (-2: left on purpose), QUIT (-4:
+ *                               called process.exit while STARTING), IDLE
+ *                               (0: no worker)
  *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
  *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
  *                               CLAIMER: worker index + 1 while RUNNING        (its claim)
@@ -26,12 +30,19 @@
  *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
  * Nobody sleeps on these words, so there is no wake-up to lose: results travel on the result
  * Queue and deaths are reported by the worker's `exit` event.
+ *
+ * STARTING and QUIT tell a worker that cannot start from one that was killed while starting:
+ * a worker's own `process.exit` (in the task module at import, say) runs its `exit` listener,
+ * which turns STARTING into QUIT; `terminate()` runs no JavaScript in the worker, so a killed
+ * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
 export const IDLE = 0;
 export const TAKING = -1;
 export const BUSY = 1;
 export const RETIRED = -2;
+export const STARTING = -3;
+export const QUIT = -4;
 
 export const PENDING = 0;
 export const RUNNING = 1;

@@ -1,6 +1,10 @@
 /**
  * The worker bootstrap: import the task module, run the initializer, then take tasks from the
- * shared task Queue until it is shut down. Started by engine.ts; compiled to dist/pool/worker.js.
+ * shared task Queue until it is shut down. Started by crew.ts; compiled to dist/pool/worker.js.
+ *
+ * Start-up: CURRENT is STARTING (the owner set it) until the first take. If the task module
+ * (or the initializer) calls `process.exit` meanwhile, the `exit` listener below turns it into
+ * QUIT, so the owner can tell a worker that cannot start from one killed while starting.
  *
  * Each turn of the loop (slots.ts draws the words):
  *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk, ...]` (one or more
@@ -24,13 +28,13 @@
  * so a busy worker's timers still fire.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Empty, ShutDown, typeError } from '../primitives/errors.js';
+import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
-import { describeError } from './remote.js';
-import { BUSY, RETIRED, Slots, TAKING, TASK_FIELDS } from './slots.js';
+import { describeError, noSuchExport, tooLarge } from './remote.js';
+import { BUSY, QUIT, RETIRED, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -47,17 +51,26 @@ const tasks = Queue.from(start.tasks as Handle) as Queue<TaskItem>;
 const results = Queue.from(start.results as Handle) as Queue<ResultItem>;
 const me = start.index;
 
+process.on('exit', () => {
+  if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
+});
+
 type TaskFn = (...args: unknown[]) => unknown;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** The names of the module's function exports. */
+function functionExports(mod: Record<string, unknown>): string[] {
+  return Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+}
+
 async function load(): Promise<Record<string, unknown>> {
   const mod = (await import(start.module)) as Record<string, unknown>;
   if (start.initializer !== undefined) {
     const init = mod[start.initializer];
-    if (typeof init !== 'function') throw typeError(`the task module has no function export named '${start.initializer}' (options.initializer)`);
+    if (typeof init !== 'function') throw noSuchExport(`${start.facade} options.initializer`, start.module, start.initializer, functionExports(mod));
     const args = (Queue.from(start.init as Handle) as Queue<unknown[]>).getNowait();
     const r = (init as TaskFn)(...args);
     if (isThenable(r)) await r;
@@ -97,8 +110,8 @@ function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
   });
 }
 
-/** Send a result (synchronously while the result channel has room); a value that cannot cross becomes the task's error. */
-function send(slot: number, gen: number, ok: 0 | 1, value: unknown): void | Promise<void> {
+/** Send task `fn`'s result (synchronously while the result channel has room); a value that cannot cross becomes the task's error. */
+function send(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown): void | Promise<void> {
   let item: ResultItem = [slot, gen, ok, value];
   for (;;) {
     try {
@@ -108,7 +121,8 @@ function send(slot: number, gen: number, ok: 0 | 1, value: unknown): void | Prom
       const code = (error as { code?: string }).code;
       if (code === 'ERR_FULL') return results.putAsync(item);
       if (ok === 0) throw error;
-      item = [slot, gen, 0, describeError(error)];
+      const why = code === 'ERR_TOO_LARGE' ? tooLarge(start.facade, 'result', fn, results.bytes, error) : error;
+      item = [slot, gen, 0, describeError(why)];
       ok = 0;
     }
   }
@@ -134,9 +148,10 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       const gen = batch[i + 1] as number;
       if (!slots.claim(slot, gen, me)) continue;
       if (i + TASK_FIELDS === batch.length) slots.setCurrent(me, BUSY);
-      let outcome = run(mod, batch[i + 2] as string, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
+      const fn = batch[i + 2] as string;
+      let outcome = run(mod, fn, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
       if (outcome instanceof Promise) outcome = await outcome;
-      const sent = send(slot, gen, outcome[0], outcome[1]);
+      const sent = send(slot, gen, fn, outcome[0], outcome[1]);
       if (sent !== undefined) await sent;
       if (++ran === start.maxTasksPerChild) {
         // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
@@ -157,7 +172,7 @@ type Outcome = [ok: 0 | 1, value: unknown];
 function run(mod: Record<string, unknown>, fn: string, args: unknown[], chunk: 0 | 1): Outcome | Promise<Outcome> {
   try {
     const f = mod[fn];
-    if (typeof f !== 'function') throw typeError(`the task module has no function export named '${fn}'`);
+    if (typeof f !== 'function') throw noSuchExport(start.facade, start.module, fn, functionExports(mod));
     if (chunk) return runChunk(f as TaskFn, args as unknown[][]);
     const value = (f as TaskFn)(...args);
     return isThenable(value) ? settled(value) : [1, value];
@@ -194,6 +209,6 @@ try {
   parentPort!.postMessage({ initError: describeError(error) });
   process.exit(1);
 }
-parentPort!.postMessage({ ready: Object.keys(mod).filter((k) => typeof mod[k] === 'function') });
+parentPort!.postMessage({ ready: functionExports(mod) });
 slots.setCurrent(me, await serve(mod));
 process.exit(0);
