@@ -120,30 +120,31 @@ function variableOf(kind: KindName): string {
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const guards = new Map<KindName, PropertyDescriptorMap>();
+const guards = new Map<KindName, object>();
 
 /**
- * Make `owner` (a new `kind`) fail structured clone with a message that says what to send:
- * one own enumerable accessor that throws, and an inspect hook that hides it from
- * `console.log`. One descriptor map per kind, shared by every instance.
+ * Make `owner` (a new `kind`) fail structured clone with a message that says what to send. Its
+ * own enumerable property `sendTheHandle` holds one shared object per kind whose only property
+ * is an enumerable accessor that throws: structured clone reads it and fails. (A data property
+ * is one store per instance; an accessor on each instance cost µs.) The class's prototype gets
+ * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`.
  */
 function guardClone(owner: object, kind: KindName): void {
-  let map = guards.get(kind);
-  if (map === undefined) {
-    const v = variableOf(kind);
-    const message = `a ${kind} cannot be sent itself (it would arrive as {}): send ${v}.handle and attach with ${kind}.from(handle) or revive(handle)`;
-    map = {
-      sendTheHandle: {
+  let guard = guards.get(kind);
+  if (guard === undefined) {
+    const message = `a ${kind} cannot be sent itself (it would arrive as {}): send ${variableOf(kind)}.handle and attach with ${kind}.from(handle) or revive(handle)`;
+    guard = Object.freeze(
+      Object.defineProperty({}, message, {
         enumerable: true,
         get(): never {
           throw Object.assign(new TypeError(message), { code: 'ERR_UNSERIALIZABLE' });
         },
-      },
-      [INSPECT]: { value: () => `${kind} {}` },
-    };
-    guards.set(kind, map);
+      }),
+    );
+    guards.set(kind, guard);
   }
-  Object.defineProperties(owner, map);
+  if (!(INSPECT in owner)) Object.defineProperty(Object.getPrototypeOf(owner), INSPECT, { value: () => `${kind} {}` });
+  (owner as { sendTheHandle?: object }).sendTheHandle = guard;
 }
 
 /** Validate placement options and return the region for a new primitive of `byteLength` bytes. */
