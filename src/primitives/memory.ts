@@ -17,9 +17,10 @@
  *
  * The object itself cannot cross threads (its state is in #private fields, which structured
  * clone skips: it would arrive as `{}`). `open` gives every primitive one own enumerable
- * accessor, which structured clone reads and which throws, so `postMessage({ lock })` or
- * `new Worker(url, { workerData: { lock } })` fails where the mistake is made, saying to send
- * `lock.handle`. The queue's codec recognises primitives before it reads their properties.
+ * property whose value has an accessor that throws; structured clone reads it, so
+ * `postMessage({ lock })` or `new Worker(url, { workerData: { lock } })` fails where the mistake
+ * is made, saying to send `lock.handle`. The queue's codec recognises primitives before it reads
+ * their properties.
  */
 import type { Barrier } from './barrier.js';
 import type { Condition } from './condition.js';
