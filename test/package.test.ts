@@ -103,7 +103,7 @@ describe('sending a primitive itself instead of its handle', () => {
     expect(() => new Worker('export {}', { eval: true, workerData: { lock } })).toThrow(/send lock\.handle/);
   });
 
-  it('a primitive still travels live as a queue item, and prints as before', () => {
+  it('a primitive still travels live as a queue item, and prints and stringifies as before', () => {
     const lock = new Lock();
     const q = new Queue();
     q.put({ lock, list: [lock], map: new Map([['lock', lock]]) });
@@ -115,5 +115,6 @@ describe('sending a primitive itself instead of its handle', () => {
     expect(item.map.get('lock')!.locked()).toBe(true);
     expect(inspect(lock)).toBe('Lock {}');
     expect(inspect({ q })).toBe('{ q: Queue {} }');
+    expect(JSON.stringify({ lock, q })).toBe('{"lock":{},"q":{}}');
   });
 });

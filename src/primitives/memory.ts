@@ -128,19 +128,27 @@ const guards = new Map<KindName, object>();
  * own enumerable property `sendTheHandle` holds one shared object per kind whose only property
  * is an enumerable accessor that throws: structured clone reads it and fails. (A data property
  * is one store per instance; an accessor on each instance cost µs.) The class's prototype gets
- * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`.
+ * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`, and the shared
+ * object a `toJSON`, so that `JSON.stringify(lock)` still gives `{}`.
  */
 function guardClone(owner: object, kind: KindName): void {
   let guard = guards.get(kind);
   if (guard === undefined) {
     const message = `a ${kind} cannot be sent itself (it would arrive as {}): send ${variableOf(kind)}.handle and attach with ${kind}.from(handle) or revive(handle)`;
     guard = Object.freeze(
-      Object.defineProperty({}, message, {
-        enumerable: true,
-        get(): never {
-          throw Object.assign(new TypeError(message), { code: 'ERR_UNSERIALIZABLE' });
+      Object.defineProperties(
+        {},
+        {
+          [message]: {
+            enumerable: true,
+            get(): never {
+              throw Object.assign(new TypeError(message), { code: 'ERR_UNSERIALIZABLE' });
+            },
+          },
+          // JSON.stringify(lock) stays '{}': a log line is not a send.
+          toJSON: { value: () => undefined },
         },
-      }),
+      ),
     );
     guards.set(kind, guard);
   }
