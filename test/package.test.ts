@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Barrier, Condition, Event, LifoQueue, Lock, Queue, RLock, Semaphore, revive } from 'sabsync';
+import { Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, Queue, RLock, Semaphore, revive } from 'sabsync';
 import { makeApp, runNode, type App } from './helpers/app.js';
 
 let app: App;
@@ -114,6 +114,7 @@ describe('sending a primitive itself instead of its handle', () => {
     expect(item.list[0]!.locked()).toBe(true);
     expect(item.map.get('lock')!.locked()).toBe(true);
     expect(inspect(lock)).toBe('Lock {}');
+    expect([new Semaphore(1), new BoundedSemaphore(1), new Semaphore(1)].map((x) => inspect(x))).toEqual(['Semaphore {}', 'BoundedSemaphore {}', 'Semaphore {}']);
     expect(inspect({ q })).toBe('{ q: Queue {} }');
     expect(JSON.stringify({ lock, q })).toBe('{"lock":{},"q":{}}');
   });

@@ -125,8 +125,8 @@ const guards = new Map<KindName, object>();
 
 /**
  * Make `owner` (a new `kind`) fail structured clone with a message that says what to send. Its
- * own enumerable property `sendTheHandle` holds one shared object per kind whose only property
- * is an enumerable accessor that throws: structured clone reads it and fails. (A data property
+ * own enumerable property `sendTheHandle` holds one shared object per kind whose one enumerable
+ * property is an accessor that throws: structured clone reads it and fails. (A data property
  * is one store per instance; an accessor on each instance cost µs.) The class's prototype gets
  * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`, and the shared
  * object a `toJSON`, so that `JSON.stringify(lock)` still gives `{}`.
@@ -152,7 +152,8 @@ function guardClone(owner: object, kind: KindName): void {
     );
     guards.set(kind, guard);
   }
-  if (!(INSPECT in owner)) Object.defineProperty(Object.getPrototypeOf(owner), INSPECT, { value: () => `${kind} {}` });
+  const proto = Object.getPrototypeOf(owner) as object;
+  if (!Object.hasOwn(proto, INSPECT)) Object.defineProperty(proto, INSPECT, { value: () => `${kind} {}` });
   (owner as { sendTheHandle?: object }).sendTheHandle = guard;
 }
 
