@@ -12,8 +12,9 @@ export {
   TimeoutError,
   WorkerCrashedError,
   PoolClosedError,
+  type ErrorCode,
 } from './primitives/errors.js';
-export { revive, type Handle, type PlacementOptions } from './primitives/memory.js';
+export { revive, type Handle, type KindName, type PlacementOptions } from './primitives/memory.js';
 export { Lock } from './primitives/lock.js';
 export { RLock } from './primitives/rlock.js';
 export { Condition, type ConditionOptions } from './primitives/condition.js';
@@ -22,6 +23,6 @@ export { Event } from './primitives/event.js';
 export { Barrier, type BarrierOptions } from './primitives/barrier.js';
 export { Queue, LifoQueue, PriorityQueue, type QueueOptions } from './queue/queue.js';
 export { Future } from './pool/future.js';
-export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen } from './pool/waiting.js';
+export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type CompletedFuture } from './pool/waiting.js';
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';

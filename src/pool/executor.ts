@@ -2,11 +2,11 @@
  * Executor: Python's `concurrent.futures.ProcessPoolExecutor`, on worker threads. A facade
  * over the engine (engine.ts); every task goes through the shared task Queue.
  */
-import type { ResourceLimits } from 'node:worker_threads';
 import { typeError } from '../primitives/errors.js';
 import { Engine, poolWorkers } from './engine.js';
 import type { Worker } from 'node:worker_threads';
 import type { Future } from './future.js';
+import type { ResourceLimits } from './pool.js';
 import { checkChunksize, iterate, type Input } from './mapping.js';
 
 /** Options of `new Executor(module, options)`. */

@@ -57,6 +57,7 @@ export function defaultChunksize(items: number, workers: number): number {
 /**
  * Run `calls` as chunks of `chunksize` and resolve with all results in order; the first chunk to
  * fail rejects (and cancels the chunks not started).
+ * @internal (left out of the .d.ts, which then needs no engine and no node types)
  */
 export async function mapAll<R>(engine: Engine, fn: string, calls: unknown[][], chunksize: number): Promise<R[]> {
   const chunks: Future<R[]>[] = [];
@@ -79,7 +80,7 @@ export interface IterateOptions {
   timeout?: number | undefined;
 }
 
-/** Map lazily: an async iterator of results, in input order or as they finish. */
+/** Map lazily: an async iterator of results, in input order or as they finish. @internal */
 export async function* iterate<R>(engine: Engine, fn: string, input: Input<unknown>, o: IterateOptions): AsyncGenerator<R, void, undefined> {
   const deadline = performance.now() + checkTimeout(o.timeout, 'options.timeout');
   const it = iteratorOf(input, o.method);

@@ -2,13 +2,23 @@
  * Pool: Python's `multiprocessing.Pool`, on worker threads. A facade over the engine
  * (engine.ts); every method's task goes through the shared task Queue.
  */
-import type { ResourceLimits } from 'node:worker_threads';
 import { SabsyncError, typeError } from '../primitives/errors.js';
 import { Engine, poolWorkers } from './engine.js';
 import type { Worker } from 'node:worker_threads';
 import { Future, peek, setException, setResult } from './future.js';
 import { checkChunksize, defaultChunksize, iterate, mapAll, readAll, type Input } from './mapping.js';
 import { wait } from './waiting.js';
+
+/**
+ * Memory limits of every worker: Node's `Worker` option `resourceLimits`, declared here so that
+ * the package's types do not need `@types/node`.
+ */
+export interface ResourceLimits {
+  maxYoungGenerationSizeMb?: number;
+  maxOldGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
+}
 
 /** Options of `new Pool(module, options)`. */
 export interface PoolOptions {

@@ -45,23 +45,32 @@ function watch<R>(pending: Iterable<Future<R>>, deadline: number, changed: (f?: 
 }
 
 /**
+ * A Future as `asCompleted` yields it: the Future itself, typed without `then`. A `for await`
+ * loop does not await the values an async iterator yields, but TypeScript types the loop
+ * variable as if it did: a plain `Future<R>` would be typed `R`, and `f.result()` would not
+ * compile. Use `await f.result()` on it.
+ */
+export type CompletedFuture<R> = Future<R> & { readonly then: never };
+
+/**
  * Yield the given futures (duplicates once) as they complete, finished or cancelled: those
  * already done first. Throws `TimeoutError` if `timeout` ms after the call some are not done.
  * Python: `concurrent.futures.as_completed(fs, timeout)`.
  *
  * (A hand-written iterator, not an async generator: `yield` in an async generator would await
- * the Future — a PromiseLike — and yield its result instead of the Future itself.)
+ * the Future — a PromiseLike — and yield its result instead of the Future itself. A `for await`
+ * over a sync iterable awaits each value too; over an async iterator, it does not.)
  */
-export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number): AsyncIterableIterator<Future<R>> {
+export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number): AsyncIterableIterator<CompletedFuture<R>> {
   const deadline = performance.now() + checkTimeout(timeout);
   const pending = futuresOf(futures, 'asCompleted');
-  const ready: Future<R>[] = [];
-  for (const f of pending) if (f.done()) ready.push(f);
+  const ready: CompletedFuture<R>[] = [];
+  for (const f of pending) if (f.done()) ready.push(f as CompletedFuture<R>);
   for (const f of ready) pending.delete(f);
   let wakeUp: (() => void) | undefined;
   let timedOut = remaining(deadline) === 0;
   let stop: (() => void) | undefined;
-  const finish = (): IteratorResult<Future<R>> => {
+  const finish = (): IteratorResult<CompletedFuture<R>> => {
     stop?.();
     pending.clear();
     ready.length = 0;
@@ -71,10 +80,10 @@ export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number): 
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next(): Promise<IteratorResult<Future<R>>> {
+    async next(): Promise<IteratorResult<CompletedFuture<R>>> {
       stop ??= watch(pending, deadline, (f) => {
         if (f === undefined) timedOut = true;
-        else if (pending.delete(f)) ready.push(f);
+        else if (pending.delete(f)) ready.push(f as CompletedFuture<R>);
         wakeUp?.();
       });
       for (;;) {
@@ -89,7 +98,7 @@ export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number): 
         wakeUp = undefined;
       }
     },
-    async return(): Promise<IteratorResult<Future<R>>> {
+    async return(): Promise<IteratorResult<CompletedFuture<R>>> {
       return finish();
     },
   };

@@ -47,8 +47,8 @@ const SPIN_US = 200;
 
 const start = workerData as WorkerStart;
 const slots = new Slots(start.workers, start.slots, start.control);
-const tasks = Queue.from(start.tasks as Handle) as Queue<TaskItem>;
-const results = Queue.from(start.results as Handle) as Queue<ResultItem>;
+const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
+const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const me = start.index;
 
 process.on('exit', () => {
@@ -71,7 +71,7 @@ async function load(): Promise<Record<string, unknown>> {
   if (start.initializer !== undefined) {
     const init = mod[start.initializer];
     if (typeof init !== 'function') throw noSuchExport(`${start.facade} options.initializer`, start.module, start.initializer, functionExports(mod));
-    const args = (Queue.from(start.init as Handle) as Queue<unknown[]>).getNowait();
+    const args = Queue.from<unknown[]>(start.init as Handle<'Queue'>).getNowait();
     const r = (init as TaskFn)(...args);
     if (isThenable(r)) await r;
   }

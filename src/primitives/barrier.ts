@@ -98,7 +98,7 @@ export class Barrier {
     const n = checkParties(parties);
     this.#action = checkAction(options, 'Barrier');
     const timeout = checkTimeout(options?.timeout, 'Barrier options.timeout');
-    this.#region = open('Barrier', BYTES, options, (i32) => {
+    this.#region = open(this, 'Barrier', BYTES, options, (i32) => {
       Atomics.store(i32, LOCK, raw.UNLOCKED);
       Atomics.store(i32, STATE, FILLING);
       Atomics.store(i32, COUNT, 0);
@@ -114,13 +114,13 @@ export class Barrier {
    * Attach to the Barrier a handle describes (from any thread), with this thread's `action`
    * (functions cannot cross threads).
    */
-  static from(handle: Handle, options?: { action?: () => void }): Barrier {
+  static from(handle: Handle<'Barrier'>, options?: { action?: () => void }): Barrier {
     const action = checkAction(options, 'Barrier.from');
     return adopt(attach('Barrier', handle, () => BYTES), () => new Barrier(1, { action }));
   }
 
   /** A structured-cloneable description of this Barrier for `Barrier.from` / `revive`. */
-  get handle(): Handle {
+  get handle(): Handle<'Barrier'> {
     return handleOf('Barrier', this.#region);
   }
 

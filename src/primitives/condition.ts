@@ -46,6 +46,7 @@ import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, 
 import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
+import type { Lock } from './lock.js';
 import { RLock } from './rlock.js';
 import { threadId } from './thread.js';
 
@@ -133,10 +134,10 @@ export class Condition {
    * Create a Condition over `lock` (a Lock or RLock; default: a new RLock placed in the
    * Condition's own memory), in new shared memory or at `{ buffer, byteOffset }`.
    */
-  constructor(lock?: Lockable, options?: ConditionOptions) {
+  constructor(lock?: Lock | RLock, options?: ConditionOptions) {
     if (lock !== undefined && !isLockable(lock)) throw typeError('Condition(lock): lock must be a Lock or an RLock');
     const capacity = checkMaxWaiters(options?.maxWaiters);
-    const region = open('Condition', conditionBytes(capacity), options, (i32) => {
+    const region = open(this, 'Condition', conditionBytes(capacity), options, (i32) => {
       Atomics.store(i32, LIST, raw.UNLOCKED);
       Atomics.store(i32, WAITERS, 0);
       Atomics.store(i32, HEAD, 0);
@@ -159,15 +160,15 @@ export class Condition {
   }
 
   /** Attach to the Condition a handle describes, and to its lock (from any thread). */
-  static from(handle: Handle): Condition {
+  static from(handle: Handle<'Condition'>): Condition {
     const region = attach('Condition', handle, (i32) => conditionBytes(Atomics.load(i32, CAPACITY)));
     const lock = revive(handle.lock);
     if (!isLockable(lock)) throw typeError('Condition.from(handle): handle.lock is not a Lock or RLock handle');
-    return adopt(region, () => new Condition(lock));
+    return adopt(region, () => new Condition(lock as Lock | RLock));
   }
 
   /** A structured-cloneable description of this Condition (and its lock). */
-  get handle(): Handle {
+  get handle(): Handle<'Condition'> {
     return handleOf('Condition', this.#region, { lock: (this.#lock as unknown as { handle: Handle }).handle });
   }
 

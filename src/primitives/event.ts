@@ -63,7 +63,7 @@ export class Event {
 
   /** Create an Event whose flag is off, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
-    this.#region = open('Event', Event.byteLength, options, (i32) => {
+    this.#region = open(this, 'Event', Event.byteLength, options, (i32) => {
       Atomics.store(i32, STATE, 0);
       Atomics.store(i32, SLEEPERS, 0);
     });
@@ -71,12 +71,12 @@ export class Event {
   }
 
   /** Attach to the Event a handle describes (from any thread). */
-  static from(handle: Handle): Event {
+  static from(handle: Handle<'Event'>): Event {
     return adopt(attach('Event', handle, () => Event.byteLength), () => new Event());
   }
 
   /** A structured-cloneable description of this Event for `Event.from` / `revive`. */
-  get handle(): Handle {
+  get handle(): Handle<'Event'> {
     return handleOf('Event', this.#region);
   }
 

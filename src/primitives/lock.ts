@@ -30,17 +30,17 @@ export class Lock implements Lockable {
 
   /** Create an unlocked Lock, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
-    this.#region = open('Lock', Lock.byteLength, options, (i32) => Atomics.store(i32, STATE, raw.UNLOCKED));
+    this.#region = open(this, 'Lock', Lock.byteLength, options, (i32) => Atomics.store(i32, STATE, raw.UNLOCKED));
     this.#i32 = this.#region.i32;
   }
 
   /** Attach to the Lock a handle describes (from any thread). */
-  static from(handle: Handle): Lock {
+  static from(handle: Handle<'Lock'>): Lock {
     return adopt(attach('Lock', handle, () => Lock.byteLength), () => new Lock());
   }
 
   /** A structured-cloneable description of this Lock for `Lock.from` / `revive`. */
-  get handle(): Handle {
+  get handle(): Handle<'Lock'> {
     return handleOf('Lock', this.#region);
   }
 

@@ -27,11 +27,15 @@ export interface Acquirable {
   release(): void;
 }
 
-/** A lock a Condition can be built on: Lock or RLock. */
+/** A lock a Condition can be built on: Lock or RLock. (The protocol is left out of the .d.ts.) */
 export interface Lockable extends Acquirable {
+  /** @internal */
   [isOwned](): boolean;
+  /** @internal */
   [releaseSave](): number;
+  /** @internal */
   [acquireRestore](saved: number): Steps<void>;
+  /** @internal */
   [recoverLock](deadId: number): boolean;
 }
 

@@ -8,11 +8,28 @@
  * memory whose tag is not X's, so a handle of the wrong kind or a foreign buffer fails with a
  * clear `TypeError` instead of corrupting memory.
  *
- * A handle is a plain structured-cloneable object `{ type, buffer, byteOffset, ... }`. The
- * registry maps `type` to the class's reviver so that `revive(handle)` (and the Queue's codec)
- * can rebuild the live object in any thread.
+ * A handle is a plain structured-cloneable object `{ type, buffer, byteOffset, ... }`, typed by
+ * its kind (`Handle<'Lock'>`), so `Lock.from(queue.handle)` does not compile. The registry maps
+ * `type` to the class's reviver so that `revive(handle)` (and the Queue's codec) can rebuild the
+ * live object in any thread. Each primitive's module registers its kind when it is imported:
+ * package.json lists those modules under `sideEffects`, so a bundler keeps them; `revive` of a
+ * kind whose module is missing anyway names that kind.
+ *
+ * The object itself cannot cross threads (its state is in #private fields, which structured
+ * clone skips: it would arrive as `{}`). `open` gives every primitive one own enumerable
+ * property whose value has an accessor that throws; structured clone reads it, so
+ * `postMessage({ lock })` or `new Worker(url, { workerData: { lock } })` fails where the mistake
+ * is made, saying to send `lock.handle`. The queue's codec recognises primitives before it reads
+ * their properties.
  */
+import type { Barrier } from './barrier.js';
+import type { Condition } from './condition.js';
 import { rangeError, typeError } from './errors.js';
+import type { Event } from './event.js';
+import type { Lock } from './lock.js';
+import type { RLock } from './rlock.js';
+import type { BoundedSemaphore, Semaphore } from './semaphore.js';
+import type { LifoQueue, PriorityQueue, Queue } from '../queue/queue.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
 export const Kind = {
@@ -29,6 +46,24 @@ export const Kind = {
 } as const;
 export type KindName = keyof typeof Kind;
 
+/** What `revive` returns for each kind. */
+export interface KindTypes {
+  Lock: Lock;
+  RLock: RLock;
+  Condition: Condition;
+  Semaphore: Semaphore;
+  BoundedSemaphore: BoundedSemaphore;
+  Event: Event;
+  Barrier: Barrier;
+  Queue: Queue;
+  LifoQueue: LifoQueue;
+  PriorityQueue: PriorityQueue;
+}
+
+/** Kinds whose classes extend one another: a handle of the family is typed by the family. */
+export type SemaphoreKind = 'Semaphore' | 'BoundedSemaphore';
+export type QueueKind = 'Queue' | 'LifoQueue' | 'PriorityQueue';
+
 const TAG_HIGH = 0x5ab5 << 16;
 
 /** The tag word value of a kind. */
@@ -44,9 +79,12 @@ export interface PlacementOptions {
   byteOffset?: number;
 }
 
-/** The structured-cloneable description of a shared object. */
-export interface Handle {
-  readonly type: `sabsync:${KindName}`;
+/**
+ * The structured-cloneable description of a shared object of kind `K` (`Handle<'Lock'>`);
+ * `Handle` alone is a handle of any kind.
+ */
+export interface Handle<K extends KindName = KindName> {
+  readonly type: `sabsync:${K}`;
   readonly buffer: SharedArrayBuffer;
   readonly byteOffset: number;
   readonly [extra: string]: unknown;
@@ -75,6 +113,48 @@ function checkOffset(buffer: SharedArrayBuffer, byteOffset: unknown, byteLength:
     );
   }
   return byteOffset;
+}
+
+/** Lower-case first letter: how the README names a variable of a kind (`lock`, `rLock`). */
+function variableOf(kind: KindName): string {
+  return kind[0]!.toLowerCase() + kind.slice(1);
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const guards = new Map<KindName, object>();
+
+/**
+ * Make `owner` (a new `kind`) fail structured clone with a message that says what to send. Its
+ * own enumerable property `sendTheHandle` holds one shared object per kind whose one enumerable
+ * property is an accessor that throws: structured clone reads it and fails. (A data property
+ * is one store per instance; an accessor on each instance cost µs.) The class's prototype gets
+ * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`, and the shared
+ * object a `toJSON`, so that `JSON.stringify(lock)` still gives `{}`.
+ */
+function guardClone(owner: object, kind: KindName): void {
+  let guard = guards.get(kind);
+  if (guard === undefined) {
+    const message = `a ${kind} cannot be sent itself (it would arrive as {}): send ${variableOf(kind)}.handle and attach with ${kind}.from(handle) or revive(handle)`;
+    guard = Object.freeze(
+      Object.defineProperties(
+        {},
+        {
+          [message]: {
+            enumerable: true,
+            get(): never {
+              throw Object.assign(new TypeError(message), { code: 'ERR_UNSERIALIZABLE' });
+            },
+          },
+          // JSON.stringify(lock) stays '{}': a log line is not a send.
+          toJSON: { value: () => undefined },
+        },
+      ),
+    );
+    guards.set(kind, guard);
+  }
+  const proto = Object.getPrototypeOf(owner) as object;
+  if (!Object.hasOwn(proto, INSPECT)) Object.defineProperty(proto, INSPECT, { value: () => `${kind} {}` });
+  (owner as { sendTheHandle?: object }).sendTheHandle = guard;
 }
 
 /** Validate placement options and return the region for a new primitive of `byteLength` bytes. */
@@ -112,14 +192,17 @@ export function adopt<T>(region: Region, construct: () => T): T {
 
 /**
  * A constructor's first step: the region being adopted by `from`, or else new memory of
- * `byteLength` bytes placed as `options` say, initialised by `init` and then tagged.
+ * `byteLength` bytes placed as `options` say, initialised by `init` and then tagged. `owner`
+ * (the object being constructed) gets the structured-clone guard (see the header).
  */
 export function open(
+  owner: object,
   kind: KindName,
   byteLength: number,
   options: PlacementOptions | undefined,
   init: (i32: Int32Array) => void,
 ): Region {
+  guardClone(owner, kind);
   const region = adopted;
   if (region !== undefined) {
     adopted = undefined;
@@ -152,7 +235,7 @@ export function attach(kind: KindName, handle: unknown, byteLength: (region: Int
 }
 
 /** Build the handle of a region. */
-export function handleOf(kind: KindName, region: Region, extra?: Record<string, unknown>): Handle {
+export function handleOf<K extends KindName>(kind: K, region: Region, extra?: Record<string, unknown>): Handle<K> {
   return { type: `sabsync:${kind}`, buffer: region.buffer, byteOffset: region.byteOffset, ...extra };
 }
 
@@ -161,9 +244,12 @@ export function handleOf(kind: KindName, region: Region, extra?: Record<string, 
 
 const revivers = new Map<string, (handle: Handle) => unknown>();
 
-/** Register how to rebuild a kind from its handle (each primitive's module does this once). */
-export function registerKind(kind: KindName, reviver: (handle: Handle) => unknown): void {
-  revivers.set(`sabsync:${kind}`, reviver);
+/**
+ * Register how to rebuild a kind from its handle. Each primitive's module does this once, at
+ * import: list that module under `sideEffects` in package.json (test/bundle.test.ts checks).
+ */
+export function registerKind<K extends KindName>(kind: K, reviver: (handle: Handle<K>) => KindTypes[K]): void {
+  revivers.set(`sabsync:${kind}`, reviver as (handle: Handle) => unknown);
 }
 
 /** Whether `value` looks like a sabsync handle of a registered kind. */
@@ -178,12 +264,21 @@ export function isHandle(value: unknown): value is Handle {
 }
 
 /**
- * Attach to the shared object a handle describes, whatever its kind.
- * Throws `TypeError` for anything that is not a handle of a known kind.
+ * Attach to the shared object a handle describes, whatever its kind: `revive(lock.handle)` is a
+ * `Lock`. Throws `TypeError` for anything that is not a handle of a sabsync primitive, and for a
+ * kind whose module this program did not load (a bundler dropped it), naming the kind.
  */
+export function revive<K extends KindName>(handle: Handle<K>): KindTypes[K];
+export function revive(handle: unknown): unknown;
 export function revive(handle: unknown): unknown {
   const type = typeof handle === 'object' && handle !== null ? (handle as { type?: unknown }).type : undefined;
   const reviver = typeof type === 'string' ? revivers.get(type) : undefined;
-  if (reviver === undefined) throw typeError('revive(handle): not a handle of a sabsync primitive');
-  return reviver(handle as Handle);
+  if (reviver !== undefined) return reviver(handle as Handle);
+  const kind = typeof type === 'string' && type.startsWith('sabsync:') ? type.slice(8) : undefined;
+  if (kind === undefined) throw typeError('revive(handle): not a handle of a sabsync primitive');
+  if (!Object.hasOwn(Kind, kind)) throw typeError(`revive(handle): unknown kind ${kind} (a handle from another version of sabsync?)`);
+  throw typeError(
+    `revive(handle): a ${kind} handle, but ${kind} is not loaded in this program: its module was left out ` +
+      `(a bundler ignoring package.json "sideEffects"?); import { ${kind} } from 'sabsync' where you revive it`,
+  );
 }

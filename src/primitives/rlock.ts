@@ -33,7 +33,7 @@ export class RLock implements Lockable {
 
   /** Create an unowned RLock, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
-    this.#region = open('RLock', RLock.byteLength, options, (i32) => {
+    this.#region = open(this, 'RLock', RLock.byteLength, options, (i32) => {
       Atomics.store(i32, STATE, raw.UNLOCKED);
       Atomics.store(i32, COUNT, 0);
     });
@@ -41,12 +41,12 @@ export class RLock implements Lockable {
   }
 
   /** Attach to the RLock a handle describes (from any thread). */
-  static from(handle: Handle): RLock {
+  static from(handle: Handle<'RLock'>): RLock {
     return adopt(attach('RLock', handle, () => RLock.byteLength), () => new RLock());
   }
 
   /** A structured-cloneable description of this RLock for `RLock.from` / `revive`. */
-  get handle(): Handle {
+  get handle(): Handle<'RLock'> {
     return handleOf('RLock', this.#region);
   }
 

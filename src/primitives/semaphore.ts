@@ -34,7 +34,7 @@
 import { misuse, rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, parkingAsync, runAsync, runSync, wake, type Steps } from './futex.js';
 import { hold, holdAsync } from './lockable.js';
-import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
+import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type SemaphoreKind, type Region } from './memory.js';
 
 const VALUE = 1;
 const SLEEPERS = 2;
@@ -98,7 +98,7 @@ export class Semaphore {
     const kind = this instanceof BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore';
     const initial = checkCount(value, `${kind}(value)`, 0);
     this.#kind = kind;
-    this.#region = open(kind, Semaphore.byteLength, options, (i32) => {
+    this.#region = open(this, kind, Semaphore.byteLength, options, (i32) => {
       Atomics.store(i32, VALUE, initial);
       Atomics.store(i32, SLEEPERS, 0);
       Atomics.store(i32, LIMIT, kind === 'BoundedSemaphore' ? initial : INT32_MAX);
@@ -107,12 +107,12 @@ export class Semaphore {
   }
 
   /** Attach to the Semaphore a handle describes (from any thread). */
-  static from(handle: Handle): Semaphore {
+  static from(handle: Handle<SemaphoreKind>): Semaphore {
     return adopt(attach('Semaphore', handle, () => Semaphore.byteLength), () => new Semaphore());
   }
 
   /** A structured-cloneable description of this semaphore for `from` / `revive`. */
-  get handle(): Handle {
+  get handle(): Handle<SemaphoreKind> {
     return handleOf(this.#kind, this.#region);
   }
 
@@ -184,7 +184,7 @@ export class Semaphore {
  */
 export class BoundedSemaphore extends Semaphore {
   /** Attach to the BoundedSemaphore a handle describes (from any thread). */
-  static override from(handle: Handle): BoundedSemaphore {
+  static override from(handle: Handle<SemaphoreKind>): BoundedSemaphore {
     return adopt(attach('BoundedSemaphore', handle, () => Semaphore.byteLength), () => new BoundedSemaphore());
   }
 }

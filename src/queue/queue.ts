@@ -31,7 +31,7 @@ import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primiti
 import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { acquireRestore } from '../primitives/lockable.js';
-import { adopt, attach, handleOf, open, registerKind, type Handle, type KindName, type PlacementOptions, type Region } from '../primitives/memory.js';
+import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
 import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
@@ -80,7 +80,7 @@ export interface QueueOptions extends PlacementOptions {
 }
 
 type QueueClass = abstract new (...args: never[]) => Queue<unknown>;
-const kinds = new Map<QueueClass, { kind: KindName; order: Ordering }>();
+const kinds = new Map<QueueClass, { kind: QueueKind; order: Ordering }>();
 
 function checkMaxsize(maxsize: unknown): number {
   if (typeof maxsize !== 'number') throw typeError(`maxsize must be a number, got ${typeof maxsize}`);
@@ -113,7 +113,7 @@ export class Queue<T = unknown> {
     return layoutOf(kinds.get(this)!.order, checkMaxsize(maxsize), chunks, maxWaiters).byteLength;
   }
 
-  readonly #kind: KindName;
+  readonly #kind: QueueKind;
   readonly #region: Region;
   readonly #store: Store;
   readonly #lock: Lock;
@@ -134,7 +134,7 @@ export class Queue<T = unknown> {
     const { chunks, maxWaiters } = checkOptions(options);
     const wanted = layoutOf(order, checkMaxsize(maxsize), chunks, maxWaiters);
     let made: { lock: Lock; conditions: Condition[] } | undefined;
-    const region = open(kind, wanted.byteLength, options, (i32) => {
+    const region = open(this, kind, wanted.byteLength, options, (i32) => {
       initWords(i32, wanted);
       const place = (at: number) => ({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + at });
       const lock = new Lock(place(wanted.lock));
@@ -144,10 +144,10 @@ export class Queue<T = unknown> {
     if (made === undefined) {
       // Attaching (from): the parts exist already; find them at the layout's offsets.
       const place = (type: string, at: number) => ({ type, buffer: region.buffer, byteOffset: region.byteOffset + at });
-      const lock = place('sabsync:Lock', l.lock) as Handle;
+      const lock = place('sabsync:Lock', l.lock) as Handle<'Lock'>;
       made = {
         lock: Lock.from(lock),
-        conditions: l.conditions.map((at) => Condition.from({ ...place('sabsync:Condition', at), lock } as Handle)),
+        conditions: l.conditions.map((at) => Condition.from({ ...place('sabsync:Condition', at), lock } as Handle<'Condition'>)),
       };
     }
     this.#kind = kind;
@@ -160,12 +160,16 @@ export class Queue<T = unknown> {
     openChannel();
   }
 
-  /** Attach to the queue a handle describes (from any thread). */
-  static from<Q extends Queue<unknown>>(this: new (maxsize?: number, options?: QueueOptions) => Q, handle: Handle): Q {
-    const { kind, order } = kinds.get(this as unknown as QueueClass)!;
+  /**
+   * Attach to the queue a handle describes (from any thread): `Queue.from<T>(handle)`. The
+   * handle's type admits the three queue kinds; attaching a Queue to a LifoQueue's handle
+   * (or the reverse) throws `TypeError`.
+   */
+  static from<T = unknown>(handle: Handle<QueueKind>): Queue<T> {
+    const { kind, order } = kinds.get(this)!;
     const region = attach(kind, handle, (i32) => layoutOfWords(order, i32).byteLength);
     const pairs = learn(handle.buffers);
-    const q = adopt(region, () => new this());
+    const q = adopt(region, () => new (this as new () => Queue<T>)());
     // Handed on from here, the queue carries what it was handed.
     (q as Queue<unknown>).#carried.learned(pairs);
     return q;
@@ -177,7 +181,7 @@ export class Queue<T = unknown> {
    * `Carried`), so that a thread handed the queue can decode those items without asking —
    * even when every thread that knows the buffers is blocked.
    */
-  get handle(): Handle {
+  get handle(): Handle<QueueKind> {
     const buffers = this.#carried.entries(this.#store.count === 0);
     return handleOf(this.#kind, this.#region, buffers === undefined ? undefined : { buffers });
   }
@@ -576,13 +580,25 @@ function priorityOf(item: unknown): number {
 }
 
 /** A last-in, first-out queue in shared memory. Python: `queue.LifoQueue`. */
-export class LifoQueue<T = unknown> extends Queue<T> {}
+export class LifoQueue<T = unknown> extends Queue<T> {
+  /** Attach to the LifoQueue a handle describes (from any thread). */
+  declare static from: <T = unknown>(handle: Handle<QueueKind>) => LifoQueue<T>;
+}
 
 /**
  * A queue of `[priority, value]` pairs, lowest priority first, first in first out among equal
  * priorities; `get` returns the whole pair. Python: `queue.PriorityQueue`.
  */
-export class PriorityQueue<T = unknown> extends Queue<[number, T]> {}
+export class PriorityQueue<T = unknown> extends Queue<[number, T]> {
+  /**
+   * Attach to the PriorityQueue a handle describes (from any thread). (The second signature is
+   * the base class's, which a subclass's static side must keep: `T` means another thing here.)
+   */
+  declare static from: {
+    <T = unknown>(handle: Handle<QueueKind>): PriorityQueue<T>;
+    <T = unknown>(handle: Handle<QueueKind>): Queue<T>;
+  };
+}
 
 kinds.set(Queue, { kind: 'Queue', order: fifo });
 kinds.set(LifoQueue, { kind: 'LifoQueue', order: lifo });

@@ -1,13 +1,20 @@
 // A crawler worker for 70-crawler: take URLs until the queue is shut down, fetch each one
-// (simulated), queue the links not seen before, report the page, mark the URL done.
+// (simulated), queue the links not seen before, mark the URL done. Every step is logged to the
+// `log` queue with its time and the count of unfinished tasks (what join() waits for): the time
+// just before a put or a taskDone() (so no get of that URL, and no join() returning, can be
+// logged before it), and just after a get.
 import { workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'sabsync';
 
 const { id, pages } = workerData;
 const todo = Queue.from(workerData.todo);
-const results = Queue.from(workerData.results);
+const log = Queue.from(workerData.log);
 const seen = new Int32Array(workerData.seen);
+// unfinished[0]: puts minus taskDone() calls, kept beside the queue to show what join() sees.
+const unfinished = new Int32Array(workerData.unfinished);
+const who = `worker ${id}`;
+const now = () => performance.timeOrigin + performance.now();
 
 /** The fake web: page n links to a few other pages, always the same ones. */
 function linksOf(n) {
@@ -16,11 +23,18 @@ function linksOf(n) {
 
 for await (const url of todo) {
   const page = Number(url.split('/').pop());
+  await log.putAsync({ t: now(), who, step: 'get', url, unfinished: Atomics.load(unfinished, 0) });
   await sleep(2 + ((page * 37) % 9)); // "network" latency
-  const links = linksOf(page);
-  for (const link of links) {
-    if (Atomics.compareExchange(seen, link, 0, 1) === 0) await todo.putAsync(`https://example.test/page/${link}`);
+  for (const link of linksOf(page)) {
+    if (Atomics.compareExchange(seen, link, 0, 1) !== 0) continue;
+    const next = `https://example.test/page/${link}`;
+    const t = now();
+    const n = Atomics.add(unfinished, 0, 1) + 1;
+    await todo.putAsync(next);
+    await log.putAsync({ t, who, step: 'put', url: next, unfinished: n });
   }
-  await results.putAsync({ worker: id, url, links: links.length });
+  const t = now();
+  const n = Atomics.sub(unfinished, 0, 1) - 1;
   todo.taskDone();
+  await log.putAsync({ t, who, step: 'taskDone', url, unfinished: n });
 }
