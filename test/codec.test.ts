@@ -1,7 +1,7 @@
 // The queue's codec: every item type of API.md crosses a thread and back equal; shared memory
 // stays shared; primitives arrive live; what structured clone refuses is ERR_UNSERIALIZABLE.
 import { describe, expect, it } from 'vitest';
-import { Condition, Lock, Queue, RLock } from '../src/index.js';
+import { Condition, Lock, Queue, RLock } from 'sabsync';
 import { start } from './helpers/workers.js';
 
 const F = 'queue.mjs';

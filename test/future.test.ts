@@ -1,9 +1,8 @@
 // Future, asCompleted and wait on the owning thread, with futures settled directly through the
 // engine's internal API (the same calls the engine makes when a result arrives).
 import { describe, expect, it } from 'vitest';
-import { CancelledError, TimeoutError } from '../src/primitives/errors.js';
-import { Future, setControl, setException, setResult } from '../src/pool/future.js';
-import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, asCompleted, wait } from '../src/pool/waiting.js';
+import { ALL_COMPLETED, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, TimeoutError, asCompleted, wait } from 'sabsync';
+import { setControl, setException, setResult } from './helpers/internals.js';
 import { expectElapsed, timedAsync } from './helpers/workers.js';
 
 const later = (ms: number, f: () => void) => setTimeout(f, ms);

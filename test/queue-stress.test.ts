@@ -2,7 +2,7 @@
 // must arrive exactly once, each producer's items in order, join() must return, and no thread
 // may be left blocked (every worker finishes within its timeout).
 import { describe, expect, it } from 'vitest';
-import { LifoQueue, PriorityQueue, Queue } from '../src/index.js';
+import { LifoQueue, PriorityQueue, Queue } from 'sabsync';
 import { start } from './helpers/workers.js';
 
 const F = 'queue.mjs';
