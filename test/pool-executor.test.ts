@@ -7,12 +7,14 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  type Handle,
   Lock,
   PoolClosedError,
   TimeoutError,
   asCompleted,
   wait,
 } from 'sabsync';
+import { blocked, untilBlocked } from './helpers/blocked.js';
 import { expectElapsed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
@@ -99,10 +101,13 @@ describe('Executor.submit and Future', () => {
 
   it('an idle worker is not frozen: timers its task module left running keep firing between tasks', async () => {
     const ex = executor({ maxWorkers: 1 });
-    expect(await ex.submit('startTicking', 10)).toBe(0);
-    await new Promise((r) => setTimeout(r, 200)); // the worker is idle, waiting for a task
-    const ticks = await ex.submit<number>('tickCount');
-    expect(ticks).toBeGreaterThanOrEqual(5);
+    const channel = await ex.submit<Handle>('taskChannel');
+    const ticks = new Int32Array(new SharedArrayBuffer(4));
+    expect(await ex.submit('startTicking', ticks, 10)).toBe(0);
+    await untilBlocked(channel, 1, 'get'); // the worker is idle, waiting for a task
+    const idleFrom = Atomics.load(ticks, 0);
+    await waitUntil(() => Atomics.load(ticks, 0) >= idleFrom + 5, 10_000, 'five ticks in the idle worker');
+    expect(blocked(channel, 'get')).toBe(1);
   });
 
   it('done callbacks run on the owning thread exactly once, also when added after done', async () => {
@@ -158,8 +163,11 @@ describe('Executor options and lifecycle', () => {
 
   it('initializer runs in every worker with initArgs', async () => {
     const ex = executor({ initializer: 'init', initArgs: ['hello'] });
-    const rs = await Promise.all(Array.from({ length: 6 }, () => ex.submit('getInit')));
-    expect(rs).toEqual(Array(6).fill('hello'));
+    // Two calls that wait for each other run on both workers at once.
+    const arrived = new Int32Array(new SharedArrayBuffer(4));
+    const rs = await Promise.all([0, 1].map(() => ex.submit<[number, unknown]>('meetInit', arrived, 2)));
+    expect(new Set(rs.map(([thread]) => thread)).size).toBe(2);
+    expect(rs.map(([, init]) => init)).toEqual(['hello', 'hello']);
   });
 
   it('shutdown() waits for every task; submit afterwards throws PoolClosedError', async () => {
