@@ -71,7 +71,7 @@ function notifyNow(cond: Condition, n: number): void {
 describe.each(bases)('Condition over $name', ({ make, levels }) => {
   test('wait / notify without holding the lock: ERR_NOT_OWNER, nothing changed', async () => {
     const cond = make();
-    const notOwner = expect.objectContaining({ code: 'ERR_NOT_OWNER' });
+    const notOwner: unknown = expect.objectContaining({ code: 'ERR_NOT_OWNER' });
     expect(() => cond.wait(10)).toThrow(notOwner);
     expect(() => cond.waitFor(() => true, 10)).toThrow(notOwner);
     expect(() => cond.notify()).toThrow(notOwner);

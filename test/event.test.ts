@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { Event, Semaphore, revive } from 'sabsync';
 import { blocked } from './helpers/blocked.js';
-import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { expectElapsed, runMany, start, thrown, timed, timedAsync, unchecked, waitUntil } from './helpers/workers.js';
 
 const FILE = 'event.mjs';
 
@@ -142,7 +142,7 @@ describe('Event across threads', () => {
 
   test('a handle of another kind, or foreign memory, is refused with a TypeError', () => {
     const ev = new Event();
-    expect(thrown(() => Event.from(new Semaphore().handle))).toMatchObject({ name: 'TypeError' });
+    expect(thrown(() => Event.from(unchecked(new Semaphore().handle)))).toMatchObject({ name: 'TypeError' });
     expect(thrown(() => Event.from({ ...ev.handle, buffer: new SharedArrayBuffer(16) }))).toMatchObject({ name: 'TypeError' });
     expect(thrown(() => Event.from({} as never))).toMatchObject({ name: 'TypeError' });
   });
@@ -156,7 +156,7 @@ describe('stress', () => {
     const ctl = new Int32Array(new SharedArrayBuffer(8));
     const all = runMany<boolean[]>(workers, FILE, 'rounds', { handle: ev.handle, ctl: ctl.buffer, rounds }, 15_000);
     let failed: unknown;
-    all.catch((e) => (failed = e));
+    all.catch((e: unknown) => (failed = e));
     for (let r = 0; r < rounds && failed === undefined; r++) {
       Atomics.store(ctl, 1, r + 1);
       Atomics.notify(ctl, 1);

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Condition, Lock, RLock, TimeoutError } from 'sabsync';
+import { Condition, Lock, RLock, TimeoutError, type Handle } from 'sabsync';
 import { blocked, untilBlocked } from './helpers/blocked.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
@@ -16,7 +16,7 @@ interface LockLike {
   release(): void;
   hold(timeout?: number): Disposable;
   holdAsync(timeout?: number): Promise<Disposable>;
-  readonly handle: unknown;
+  readonly handle: Handle;
 }
 
 interface Subject {

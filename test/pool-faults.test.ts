@@ -77,7 +77,7 @@ describe('a worker that dies fails only its task', () => {
 describe('a worker killed while it holds a batch of tasks', () => {
   it('fails only the task it claimed; the unclaimed rest of its batch runs elsewhere, once', async () => {
     await using ex = new Executor(tasks, { maxWorkers: 1 });
-    const channel = await ex.submit<Handle>('taskChannel');
+    const channel = await ex.submit<Parameters<typeof Queue.from>[0]>('taskChannel');
     const gate0 = new Int32Array(new SharedArrayBuffer(4));
     const gate1 = new Int32Array(new SharedArrayBuffer(4));
     const started0 = new Int32Array(new SharedArrayBuffer(4));
@@ -125,7 +125,7 @@ describe('exactly once under recycling and random kills', () => {
       const total = 2 * PER_PRODUCER;
       const counts = new Int32Array(new SharedArrayBuffer(4 * total));
       const ex = new Executor(tasks, { maxWorkers: 2 });
-      const futures: Future<number>[] = new Array(total);
+      const futures = new Array<Future<number>>(total);
       let producing = 2;
       const producer = async (base: number) => {
         for (let i = 0; i < PER_PRODUCER; i++) {

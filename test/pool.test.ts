@@ -30,7 +30,7 @@ describe('Pool.apply / applyAsync', () => {
     expect(r).toBeInstanceOf(AsyncResult);
     expect(r.ready()).toBe(false);
     expect(() => r.successful()).toThrow(expect.objectContaining({ code: 'ERR_NOT_READY' }));
-    const [err, ms] = await timedAsync(() => r.get(5).catch((e) => e));
+    const [err, ms] = await timedAsync(() => r.get(5).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(TimeoutError);
     expectElapsed(ms, 5);
     await r.wait();
@@ -115,7 +115,7 @@ describe('Pool map family', () => {
     const err = await (async () => {
       for await (const x of p.imap('sleep', [1, 2])) out.push(x);
       for await (const x of p.imap('fail', ['in imap'])) out.push(x);
-    })().catch((e) => e);
+    })().catch((e: unknown) => e);
     expect(out).toEqual([1, 2]);
     expect(err).toMatchObject({ message: 'in imap' });
   });

@@ -10,7 +10,7 @@ type AnyQueue = Queue<unknown>;
 const flavours = [
   { name: 'Queue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new Queue(m, o) },
   { name: 'LifoQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new LifoQueue(m, o) },
-  { name: 'PriorityQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new PriorityQueue(m, o) as AnyQueue },
+  { name: 'PriorityQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new PriorityQueue(m, o) },
 ];
 const F = 'queue.mjs';
 
@@ -156,14 +156,14 @@ describe('recovery after a thread dies inside the queue ([recoverQueue], for the
     const id = sabsyncIdOf(r.worker.threadId);
     expect(q.qsize()).toBe(99);
     await r.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await recoverQueue(q, id)).toBe(true);
     expect(q.qsize()).toBe(1);
     expect(q.get(1_000)).toBe('kept');
     q.taskDone();
     q.join();
     q.put('after');
     expect(q.get(0)).toBe('after');
-    expect(q[recoverQueue](id)).toBe(false);
+    expect(await recoverQueue(q, id)).toBe(false);
   });
 
   it('forgets a getter that died while waiting, so puts reach the living', async () => {
@@ -172,7 +172,7 @@ describe('recovery after a thread dies inside the queue ([recoverQueue], for the
     const id = sabsyncIdOf(dead.worker.threadId);
     await untilWaiters(q, [id], 'get');
     await dead.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await recoverQueue(q, id)).toBe(true);
     expect(blocked(q, 'get')).toBe(0);
     const alive = start<{ value: unknown }>(F, 'getOnce', { handle: q.handle, timeout: 10_000 });
     await untilWaiters(q, [sabsyncIdOf(alive.worker.threadId)], 'get');

@@ -61,7 +61,7 @@ describe('Queue stress', () => {
   }, 40_000);
 
   it.each([
-    ['LifoQueue', () => new LifoQueue(8) as Queue<unknown>, false],
+    ['LifoQueue', () => new LifoQueue(8), false],
     ['PriorityQueue', () => new PriorityQueue(8) as Queue<unknown>, true],
   ] as const)('%s: 2 producers × 5,000 items, 2 consumers, maxsize 8: exactly once, join returns', async (_, make, pairs) => {
     const q = make();

@@ -66,12 +66,12 @@ describe('repair after a thread dies', () => {
     const [got, elapsed] = timed(() => lock.acquire(100));
     expect(got).toBe(false);
     expectElapsed(elapsed, 100);
-    expect(lock[recoverLock](deadId + 1000)).toBe(false);
+    expect(recoverLock(lock, deadId + 1000)).toBe(false);
     expect(lock.locked()).toBe(true);
-    expect(lock[recoverLock](deadId)).toBe(true);
+    expect(recoverLock(lock, deadId)).toBe(true);
     expect(lock.locked()).toBe(false);
     expect(lock.acquire(0)).toBe(true);
-    expect(lock[recoverLock](deadId)).toBe(false);
+    expect(recoverLock(lock, deadId)).toBe(false);
     lock.release();
   });
 
@@ -84,7 +84,7 @@ describe('repair after a thread dies', () => {
     const live = start<boolean>(FILE, 'waitOn', { handle: cond.handle, timeout: 10_000 });
     await untilWaiters(cond, [deadId, sabsyncIdOf(live.worker.threadId)]);
     expect(cond.acquire(5_000)).toBe(true);
-    expect(cond[purgeWaiters](deadId)).toBe(1);
+    expect(purgeWaiters(cond, deadId)).toBe(1);
     cond.notify(1);
     cond.release();
     expect(await live.result).toBe(true);
@@ -106,7 +106,7 @@ describe('repair after a thread dies', () => {
     Atomics.store(words, 3, 0); // HEAD
     Atomics.store(words, 2, 0); // WAITERS
     expect(cond.acquire(5_000)).toBe(true);
-    expect(cond[purgeWaiters](deadId)).toBe(1); // its hold on LIST; it had no wait of its own
+    expect(purgeWaiters(cond, deadId)).toBe(1); // its hold on LIST; it had no wait of its own
     expect(Atomics.load(words, 1)).toBe(0);
     expect(Atomics.load(words, 2)).toBe(2);
     cond.notify(1);

@@ -93,6 +93,14 @@ export async function timedAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
+/**
+ * `value`, typed to fit any parameter: for a test that hands a function what its types forbid
+ * (a handle of another kind, say) to check that it is refused at run time too.
+ */
+export function unchecked(value: unknown): never {
+  return value as never;
+}
+
 /** What `f` throws: its class name and code (fails if it does not throw). */
 export function thrown(f: () => unknown): { name: string; code: unknown } {
   try {
