@@ -4,8 +4,10 @@
  * A test that needs "the worker is blocked in get() by now" must not sleep and hope: it waits
  * (with a timeout that fails the test) until the primitive's own memory says so. Each reader
  * below goes through the primitive's handle (`buffer`, `byteOffset`) and the layout drawn at
- * the top of its file in src/; the tag word is checked first, so a layout that moved fails
- * loudly instead of reading the wrong word.
+ * the top of its file in src/; the tag word is checked first, so a primitive that is not where
+ * the handle (or the queue's layout) says fails loudly instead of reading the wrong word, and
+ * test/blocked.test.ts checks every reader against threads it blocks, so a word that moved
+ * within a primitive fails there first.
  *
  *   kind                 place      word read                        what it counts
  *   -------------------  ---------  -------------------------------  ------------------------------
@@ -26,6 +28,7 @@
  * primitive's rules, so once a count says n, anything the test does next (a release, a put, a
  * notify) reaches those n threads: that is all "blocked" has to mean for a test.
  */
+import { Condition, RLock } from 'sabsync';
 import { fifo, layoutOfWords } from './internals.js';
 import { waitUntil } from './workers.js';
 
@@ -59,10 +62,9 @@ const KINDS: Record<string, number> = {
 
 // rawlock.ts: bit 0 of a lock word is CONTENDED.
 const CONTENDED = 1;
-// condition.ts
+// condition.ts (where its nodes start: see `nodesAt`)
 const COND_WAITERS = 2;
 const COND_CAPACITY = 6;
-const COND_NODES = 8;
 const NODE_WORDS = 4;
 const NODE_STATE = 0;
 const NODE_OWNER = 2;
@@ -162,6 +164,16 @@ export function blocked(x: Shared, place?: Place): number {
 }
 
 /**
+ * The word where a Condition's node 0 starts: after its header, whose length is what
+ * `Condition.byteLength` leaves once the nodes and the default RLock are taken out (the
+ * layout in condition.ts: header, CAPACITY nodes, an RLock) — so a header that grows a word
+ * moves the nodes here too.
+ */
+function nodesAt(capacity: number): number {
+  return Condition.byteLength({ maxWaiters: capacity }) / 4 - NODE_WORDS * capacity - RLock.byteLength / 4;
+}
+
+/**
  * The sabsync ids (thread.ts) of the threads on the waiting list at `place` of `x` (a
  * Condition's `wait`, a queue's `get`, `put` or `join`), oldest first: read from the nodes'
  * STATE, OWNER and TICKET words (condition.ts), which are never half-written.
@@ -170,9 +182,11 @@ export function waitersOf(x: Shared, place?: Place): number[] {
   const h = handleOf(x);
   const kind = kindOf(h);
   const words = conditionWords(h, kind, place ?? DEFAULT_PLACE[kind]!);
+  const capacity = Atomics.load(words, COND_CAPACITY);
+  const first = nodesAt(capacity);
   const nodes: [ticket: number, owner: number][] = [];
-  for (let k = 0; k < Atomics.load(words, COND_CAPACITY); k++) {
-    const base = COND_NODES + k * NODE_WORDS;
+  for (let k = 0; k < capacity; k++) {
+    const base = first + k * NODE_WORDS;
     if (Atomics.load(words, base + NODE_STATE) === WAITING) {
       nodes.push([Atomics.load(words, base + NODE_TICKET), Atomics.load(words, base + NODE_OWNER)]);
     }
