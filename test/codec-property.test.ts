@@ -6,7 +6,7 @@
 // throws a coded error and the queue is unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Lock, Queue } from '../src/index.js';
+import { Lock, Queue } from 'sabsync';
 import { start } from './helpers/workers.js';
 
 const MARK = '\u0000sabsync';

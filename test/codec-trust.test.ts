@@ -3,7 +3,7 @@
 // comes out as structured clone would give it, or the call throws a coded error and the queue
 // is as it was.
 import { describe, expect, it } from 'vitest';
-import { Lock, Queue } from '../src/index.js';
+import { Lock, Queue } from 'sabsync';
 import { start, thrown } from './helpers/workers.js';
 
 const F = 'codec-trust.mjs';

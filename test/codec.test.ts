@@ -1,7 +1,7 @@
 // The queue's codec: every item type of API.md crosses a thread and back equal; shared memory
 // stays shared; primitives arrive live; what structured clone refuses is ERR_UNSERIALIZABLE.
 import { describe, expect, it } from 'vitest';
-import { Condition, Lock, Queue, RLock } from '../src/index.js';
+import { Condition, Lock, Queue, RLock } from 'sabsync';
 import { start } from './helpers/workers.js';
 
 const F = 'queue.mjs';
@@ -134,7 +134,7 @@ describe('codec: shared memory stays shared, primitives arrive live', () => {
     const lock = new Lock();
     for (let i = 0; i < 50; i++) there.put({ i, lock });
     const w = start(F, 'echo', { from: there.handle, to: back.handle, n: 50 });
-    const got = [];
+    const got: { i: number; lock: Lock }[] = [];
     for (let i = 0; i < 50; i++) got.push((await back.getAsync(10_000)) as { i: number; lock: Lock });
     await w.result;
     expect(got.map((g) => g.i)).toEqual([...Array(50).keys()]);

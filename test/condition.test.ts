@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Condition, Lock, RLock } from 'sabsync';
+import { blocked } from './helpers/blocked.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil, type Running } from './helpers/workers.js';
 
 type Result = { result: boolean; elapsed: number };
@@ -21,7 +22,6 @@ const ENTERED = 0;
 const WOKEN = 1;
 const ORDER = 2;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const locked = (cond: Condition) => (cond.lock as unknown as { locked(): boolean }).locked();
 
 function control(): Int32Array {
@@ -52,8 +52,12 @@ async function waitersInOrder(cond: Condition, ctl: Int32Array, timeouts: (numbe
   return runs;
 }
 
-/** Start a notifier worker: after 50 ms it acquires, sets `value` to `set` if given, notifies `n`, releases. */
-function notifier(cond: Condition, extra: { value?: SharedArrayBuffer; set?: number; n?: number } = {}): Running {
+/**
+ * Start a notifier worker (this thread must hold the lock): it acquires once this thread's wait
+ * has released the lock (and once `go` is raised, when given), sets `value` to `set` if given,
+ * notifies `n`, releases.
+ */
+function notifier(cond: Condition, extra: { value?: SharedArrayBuffer; set?: number; n?: number; go?: SharedArrayBuffer } = {}): Running {
   return start('condition.mjs', 'notifier', { handle: cond.handle, ...extra });
 }
 
@@ -67,7 +71,7 @@ function notifyNow(cond: Condition, n: number): void {
 describe.each(bases)('Condition over $name', ({ make, levels }) => {
   test('wait / notify without holding the lock: ERR_NOT_OWNER, nothing changed', async () => {
     const cond = make();
-    const notOwner = expect.objectContaining({ code: 'ERR_NOT_OWNER' });
+    const notOwner: unknown = expect.objectContaining({ code: 'ERR_NOT_OWNER' });
     expect(() => cond.wait(10)).toThrow(notOwner);
     expect(() => cond.waitFor(() => true, 10)).toThrow(notOwner);
     expect(() => cond.notify()).toThrow(notOwner);
@@ -107,11 +111,13 @@ describe.each(bases)('Condition over $name', ({ make, levels }) => {
     const ctl = control();
     const runs = await waitersAll(cond, ctl, 6);
     notifyNow(cond, 2);
+    // notify unlinks the nodes it wakes: the other four are still on the list, and stay there.
+    expect(blocked(cond)).toBe(4);
     await waitUntil(() => Atomics.load(ctl, WOKEN) >= 2, 10_000, 'two wake-ups');
-    await sleep(250);
+    expect(blocked(cond)).toBe(4);
     expect(Atomics.load(ctl, WOKEN)).toBe(2);
     notifyNow(cond, 0);
-    await sleep(50);
+    expect(blocked(cond)).toBe(4);
     expect(Atomics.load(ctl, WOKEN)).toBe(2);
     expect(cond.acquire(10_000)).toBe(true);
     cond.notifyAll();
@@ -210,11 +216,17 @@ describe.each(bases)('Condition over $name', ({ make, levels }) => {
       expectElapsed(ms, 120);
       expect(ticks).toBeGreaterThanOrEqual(3);
 
+      // The notifier goes only after three ticks of this thread's loop while waitForAsync waits.
       const value = new SharedArrayBuffer(4);
-      const w = notifier(cond, { value, set: 7 });
+      const go = new Int32Array(new SharedArrayBuffer(4));
+      const w = notifier(cond, { value, set: 7, go: go.buffer });
       const before = ticks;
+      const opened = waitUntil(() => ticks >= before + 3, 10_000, 'three ticks').then(() => {
+        Atomics.store(go, 0, 1);
+        Atomics.notify(go, 0);
+      });
       expect(await cond.waitForAsync(() => Atomics.load(new Int32Array(value), 0), 10_000)).toBe(7);
-      expect(ticks - before).toBeGreaterThanOrEqual(3);
+      await opened;
       const [none, ms2] = await timedAsync(() => cond.waitForAsync(() => null, 80));
       expect(none).toBe(null);
       expectElapsed(ms2, 80);
@@ -242,7 +254,7 @@ describe.each(bases)('Condition over $name', ({ make, levels }) => {
     await expect(Promise.resolve().then(() => cond.waitForAsync(42 as unknown as () => boolean))).rejects.toBeInstanceOf(TypeError);
     cond.release();
     expect(locked(cond)).toBe(false);
-    await sleep(100);
+    expect(blocked(cond)).toBe(1);
     expect(Atomics.load(ctl, WOKEN)).toBe(0);
     notifyNow(cond, 1);
     expect((await waiter!.result).result).toBe(true);

@@ -4,19 +4,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Event, Semaphore, revive } from 'sabsync';
-import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { blocked } from './helpers/blocked.js';
+import { expectElapsed, runMany, start, thrown, timed, timedAsync, unchecked, waitUntil } from './helpers/workers.js';
 
 const FILE = 'event.mjs';
-
-/**
- * How many threads are inside the slow path of wait() — past the read of the flag that starts
- * their wait. White-box: word 2 (SLEEPERS) of the layout drawn in src/primitives/event.ts.
- * Used to know that a wait has begun before the test sets the event.
- */
-function sleepers(ev: Event): number {
-  const { buffer, byteOffset } = ev.handle;
-  return Atomics.load(new Int32Array(buffer, byteOffset, 4), 2);
-}
 
 describe('Event in one thread', () => {
   test('starts cleared; set() and clear() flip isSet(); both are idempotent', () => {
@@ -88,7 +79,7 @@ describe('Event across threads', () => {
   test.each([false, true])('a worker waiting (async: %s) wakes when the main thread sets the event', async (async) => {
     const ev = new Event();
     const run = start<[boolean, number]>(FILE, 'waitOnce', { handle: ev.handle, async, timeout: 10_000 }, { timeout: 15_000 });
-    await waitUntil(() => sleepers(ev) === 1, 5_000, 'the worker to wait');
+    await waitUntil(() => blocked(ev) === 1, 5_000, 'the worker to wait');
     ev.set();
     const [result, elapsed] = await run.result;
     expect(result).toBe(true);
@@ -112,7 +103,7 @@ describe('Event across threads', () => {
   test.each([false, true])('a stray wake-up is not a set(): the wait (async: %s) sleeps on and times out', async (async) => {
     const ev = new Event();
     const run = start<[boolean, number]>(FILE, 'waitOnce', { handle: ev.handle, async, timeout: 300 }, { timeout: 15_000 });
-    await waitUntil(() => sleepers(ev) === 1, 5_000, 'the worker to wait');
+    await waitUntil(() => blocked(ev) === 1, 5_000, 'the worker to wait');
     // White-box: wake whoever sleeps on STATE (word 1) without changing it, as a set() that was
     // preempted between its CAS and its notify would do to a later wait.
     const { buffer, byteOffset } = ev.handle;
@@ -128,7 +119,7 @@ describe('Event across threads', () => {
     const runs = Array.from({ length: 6 }, (_, index) =>
       start<[boolean, number]>(FILE, 'waitOnce', { handle: ev.handle, async: index % 2 === 1, timeout: 10_000 }, { index, timeout: 15_000 }),
     );
-    await waitUntil(() => sleepers(ev) === 6, 10_000, 'six waiting workers');
+    await waitUntil(() => blocked(ev) === 6, 10_000, 'six waiting workers');
     ev.set();
     ev.clear();
     const results = await Promise.all(runs.map((r) => r.result));
@@ -142,7 +133,7 @@ describe('Event across threads', () => {
     const ev = new Event();
     const run = start<[boolean, number, string]>(FILE, 'waitOnce', { handle: how === 'message' ? undefined : ev.handle, how, timeout: 10_000 }, { timeout: 15_000 });
     if (how === 'message') run.worker.postMessage(ev.handle);
-    await waitUntil(() => sleepers(ev) === 1, 5_000, 'the worker to wait');
+    await waitUntil(() => blocked(ev) === 1, 5_000, 'the worker to wait');
     ev.set();
     const [result, , type] = await run.result;
     expect(result).toBe(true);
@@ -151,7 +142,7 @@ describe('Event across threads', () => {
 
   test('a handle of another kind, or foreign memory, is refused with a TypeError', () => {
     const ev = new Event();
-    expect(thrown(() => Event.from(new Semaphore().handle))).toMatchObject({ name: 'TypeError' });
+    expect(thrown(() => Event.from(unchecked(new Semaphore().handle)))).toMatchObject({ name: 'TypeError' });
     expect(thrown(() => Event.from({ ...ev.handle, buffer: new SharedArrayBuffer(16) }))).toMatchObject({ name: 'TypeError' });
     expect(thrown(() => Event.from({} as never))).toMatchObject({ name: 'TypeError' });
   });
@@ -165,11 +156,11 @@ describe('stress', () => {
     const ctl = new Int32Array(new SharedArrayBuffer(8));
     const all = runMany<boolean[]>(workers, FILE, 'rounds', { handle: ev.handle, ctl: ctl.buffer, rounds }, 15_000);
     let failed: unknown;
-    all.catch((e) => (failed = e));
+    all.catch((e: unknown) => (failed = e));
     for (let r = 0; r < rounds && failed === undefined; r++) {
       Atomics.store(ctl, 1, r + 1);
       Atomics.notify(ctl, 1);
-      await waitUntil(() => failed !== undefined || sleepers(ev) === workers, 10_000, `round ${r}: all workers waiting`);
+      await waitUntil(() => failed !== undefined || blocked(ev) === workers, 10_000, `round ${r}: all workers waiting`);
       ev.set();
       ev.clear();
       await waitUntil(() => failed !== undefined || Atomics.load(ctl, 0) === workers * (r + 1), 10_000, `round ${r}: all woken`);
@@ -177,6 +168,6 @@ describe('stress', () => {
     const results = await all;
     expect(results).toEqual(Array(workers).fill(Array(rounds).fill(true)));
     expect(ev.isSet()).toBe(false);
-    expect(sleepers(ev)).toBe(0);
+    expect(blocked(ev)).toBe(0);
   });
 });

@@ -1,9 +1,8 @@
 // Future, asCompleted and wait on the owning thread, with futures settled directly through the
 // engine's internal API (the same calls the engine makes when a result arrives).
 import { describe, expect, it } from 'vitest';
-import { CancelledError, TimeoutError } from '../src/primitives/errors.js';
-import { Future, setControl, setException, setResult } from '../src/pool/future.js';
-import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, asCompleted, wait } from '../src/pool/waiting.js';
+import { ALL_COMPLETED, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, TimeoutError, asCompleted, wait } from 'sabsync';
+import { futureWith, setControl, setException, setResult } from './helpers/internals.js';
 import { expectElapsed, timedAsync } from './helpers/workers.js';
 
 const later = (ms: number, f: () => void) => setTimeout(f, ms);
@@ -12,19 +11,19 @@ describe('Future', () => {
   it('is pending, then finished with a result', async () => {
     const f = new Future<number>();
     expect([f.done(), f.running(), f.cancelled()]).toEqual([false, false, false]);
-    later(5, () => f[setResult](42));
+    later(5, () => setResult(f, 42));
     expect(await f.result()).toBe(42);
     expect(await f.exception()).toBeUndefined();
     expect(await f).toBe(42);
     expect([f.done(), f.running(), f.cancelled()]).toEqual([true, false, false]);
-    expect(f[setResult](1)).toBe(false); // settles once
+    expect(setResult(f, 1)).toBe(false); // settles once
     expect(await f.result()).toBe(42);
   });
 
   it('finished with an error: result() rejects, exception() resolves to it', async () => {
     const f = new Future();
     const boom = new RangeError('boom');
-    f[setException](boom);
+    setException(f, boom);
     await expect(f.result()).rejects.toBe(boom);
     expect(await f.exception()).toBe(boom);
     await expect(Promise.resolve(f)).rejects.toBe(boom);
@@ -32,13 +31,13 @@ describe('Future', () => {
 
   it('result(timeout) and exception(timeout) reject with TimeoutError and leave it pending', async () => {
     const f = new Future();
-    const [err, ms] = await timedAsync(() => f.result(50).catch((e) => e));
+    const [err, ms] = await timedAsync(() => f.result(50).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.code).toBe('ERR_TIMEOUT');
+    expect(err).toMatchObject({ code: 'ERR_TIMEOUT' });
     expectElapsed(ms, 50);
     await expect(f.exception(0)).rejects.toBeInstanceOf(TimeoutError);
     expect(f.done()).toBe(false);
-    f[setResult]('late');
+    setResult(f, 'late');
     expect(await f.result(0)).toBe('late');
   });
 
@@ -53,22 +52,22 @@ describe('Future', () => {
   it('cancel(): a pending future is cancelled; result and exception reject with CancelledError', async () => {
     const f = new Future();
     let dropped = 0;
-    const g = new Future(() => dropped++);
+    const g = futureWith(() => dropped++);
     expect(g.cancel()).toBe(true);
     expect(g.cancel()).toBe(true); // already cancelled: still true
     expect(dropped).toBe(1);
     expect([g.done(), g.cancelled(), g.running()]).toEqual([true, true, false]);
     await expect(g.result()).rejects.toBeInstanceOf(CancelledError);
     await expect(g.exception()).rejects.toMatchObject({ code: 'ERR_CANCELLED' });
-    expect(g[setResult](1)).toBe(false);
-    f[setResult](1);
+    expect(setResult(g, 1)).toBe(false);
+    setResult(f, 1);
     expect(f.cancel()).toBe(false); // finished: cannot cancel
   });
 
   it('cancel() asks the task control, which decides (a running task cannot be cancelled)', () => {
     const f = new Future();
     let running = true;
-    f[setControl]({ cancel: () => !running, running: () => running });
+    setControl(f, { cancel: () => !running, running: () => running });
     expect(f.running()).toBe(true);
     expect(f.cancel()).toBe(false);
     expect(f.cancelled()).toBe(false);
@@ -90,8 +89,8 @@ describe('Future', () => {
     const orig = console.error;
     console.error = (...a: unknown[]) => errors.push(a);
     try {
-      f[setResult](1);
-      f[setResult](2);
+      setResult(f, 1);
+      setResult(f, 2);
     } finally {
       console.error = orig;
     }
@@ -112,23 +111,25 @@ describe('Future', () => {
 describe('asCompleted', () => {
   it('yields the futures themselves, done ones first, then in completion order, each once', async () => {
     const [a, b, c] = [new Future<number>(), new Future<number>(), new Future<number>()];
-    b[setResult](2);
-    later(30, () => a[setResult](1));
+    setResult(b, 2);
+    later(30, () => setResult(a, 1));
     later(10, () => c.cancel());
     const seen: Future<number>[] = [];
-    for await (const f of asCompleted([a, b, c, b])) seen.push(f);
+    // The cast: until asCompleted's declared type stops `for await` from typing its futures as
+    // their results (issue 7, bug 6; test/types/ checks that). Runs the same either way.
+    for await (const f of asCompleted([a, b, c, b])) seen.push(f as unknown as Future<number>);
     expect(seen).toEqual([b, c, a]);
     expect(seen[0]).toBeInstanceOf(Future);
   });
 
   it('throws TimeoutError when futures are still pending at the deadline', async () => {
     const [a, b] = [new Future(), new Future()];
-    a[setResult](1);
+    setResult(a, 1);
     const seen: unknown[] = [];
     const t0 = performance.now();
     const err = await (async () => {
       for await (const f of asCompleted([a, b], 60)) seen.push(f);
-    })().catch((e) => e);
+    })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expectElapsed(performance.now() - t0, 60);
     expect(seen).toEqual([a]);
@@ -144,7 +145,7 @@ describe('asCompleted', () => {
 describe('wait', () => {
   it('ALL_COMPLETED (the default) waits for every future', async () => {
     const fs = [new Future(), new Future(), new Future()];
-    fs.forEach((f, i) => later(5 + 10 * i, () => f[setResult](i)));
+    fs.forEach((f, i) => later(5 + 10 * i, () => setResult(f, i)));
     const { done, notDone } = await wait(fs);
     expect([done.size, notDone.size]).toEqual([3, 0]);
     expect((await wait(fs, { returnWhen: ALL_COMPLETED })).done.size).toBe(3);
@@ -160,20 +161,20 @@ describe('wait', () => {
 
   it('FIRST_EXCEPTION returns at the first error, and is ALL_COMPLETED when none fails', async () => {
     const fs = [new Future(), new Future(), new Future()];
-    later(5, () => fs[0]![setResult](0));
-    later(15, () => fs[1]![setException](new Error('x')));
+    later(5, () => setResult(fs[0]!, 0));
+    later(15, () => setException(fs[1]!, new Error('x')));
     const r = await wait(fs, { returnWhen: FIRST_EXCEPTION });
     expect(r.done).toEqual(new Set([fs[0], fs[1]]));
     expect(r.notDone).toEqual(new Set([fs[2]]));
     const ok = [new Future(), new Future()];
     later(5, () => ok[0]!.cancel()); // cancelled is not an exception
-    later(20, () => ok[1]![setResult](1));
+    later(20, () => setResult(ok[1]!, 1));
     expect((await wait(ok, { returnWhen: FIRST_EXCEPTION })).done.size).toBe(2);
   });
 
   it('returns what is done when the timeout passes (not an error)', async () => {
     const fs = [new Future(), new Future()];
-    fs[0]![setResult](0);
+    setResult(fs[0]!, 0);
     const [r, ms] = await timedAsync(() => wait(fs, { timeout: 50 }));
     expectElapsed(ms, 50);
     expect([r.done.size, r.notDone.size]).toEqual([1, 1]);

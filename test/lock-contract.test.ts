@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Condition, Lock, RLock, TimeoutError } from 'sabsync';
+import { Condition, Lock, RLock, TimeoutError, type Handle } from 'sabsync';
+import { blocked, untilBlocked } from './helpers/blocked.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 interface LockLike {
@@ -15,7 +16,7 @@ interface LockLike {
   release(): void;
   hold(timeout?: number): Disposable;
   holdAsync(timeout?: number): Promise<Disposable>;
-  readonly handle: unknown;
+  readonly handle: Handle;
 }
 
 interface Subject {
@@ -56,13 +57,12 @@ async function heldElsewhere(kind: string, x: LockLike) {
 }
 
 /**
- * Start a worker blocked in acquire(10 s) on `x`: resolves once it is about to block, plus
- * 100 ms for it to get there. Its result is [acquired, ms it spent in acquire].
+ * Start a worker blocked in acquire(10 s) on `x` (held by this thread): resolves once the lock
+ * word says a thread sleeps on it. Its result is [acquired, ms it spent in acquire].
  */
-async function blockedAcquirer(kind: string, x: { handle: unknown }) {
+async function blockedAcquirer(kind: string, x: LockLike) {
   const w = start<[boolean, number]>('locks.mjs', 'tryAcquire', { kind, handle: x.handle, timeout: 10_000 });
-  await waitUntil(() => w.progress.length > 0, 10_000, 'the worker to try the lock');
-  await new Promise((r) => setTimeout(r, 100));
+  await untilBlocked(x, 1, 'acquire');
   return w;
 }
 
@@ -129,25 +129,26 @@ describe.each(subjects)('$name: the lock contract', (s) => {
     x.release();
     const [got, ms] = await w.result;
     expect(got).toBe(true);
-    expect(ms).toBeGreaterThan(80);
     expect(ms).toBeLessThan(5_000);
   });
 
   test('acquireAsync waits without blocking the event loop', async () => {
     const x = s.make();
-    const ctl = new SharedArrayBuffer(8);
-    const w = start('locks.mjs', 'holdUntil', { kind: s.kind, handle: x.handle, ctl, ms: 250 });
-    await waitUntil(() => Atomics.load(new Int32Array(ctl), HELD) === 1, 10_000, 'the worker to hold the lock');
+    const other = await heldElsewhere(s.kind, x);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     try {
       expect(await x.acquireAsync(0)).toBe(false);
-      const [got, ms] = await timedAsync(() => x.acquireAsync(10_000));
-      expect(got).toBe(true);
-      expect(ms).toBeGreaterThan(100);
-      expect(ticks).toBeGreaterThanOrEqual(5);
+      let settled = false;
+      const pending = x.acquireAsync(10_000).finally(() => (settled = true));
+      await untilBlocked(x, 1, 'acquire');
+      const before = ticks;
+      await waitUntil(() => ticks >= before + 5, 10_000, 'five ticks while acquireAsync waits');
+      expect(settled).toBe(false);
+      const released = other.letGo();
+      expect(await pending).toBe(true);
       x.release();
-      await w.result;
+      await released;
     } finally {
       clearInterval(timer);
     }
@@ -256,11 +257,10 @@ describe('Lock specifics (Python semantics: no owner)', () => {
   test('a release from a third thread wakes a thread blocked in acquire', async () => {
     const lock = new Lock();
     expect(lock.acquire(5_000)).toBe(true);
-    const blocked = await blockedAcquirer('Lock', lock);
+    const sleeper = await blockedAcquirer('Lock', lock);
     expect(await start('locks.mjs', 'releaseForeign', { kind: 'Lock', handle: lock.handle }).result).toEqual({ ok: true });
-    const [got, ms] = await blocked.result;
+    const [got] = await sleeper.result;
     expect(got).toBe(true);
-    expect(ms).toBeGreaterThan(80);
     expect(lock.locked()).toBe(false);
   });
 
@@ -311,12 +311,14 @@ describe('RLock specifics (owned by one thread, re-entrant)', () => {
     expect(lock.acquire(5_000)).toBe(true);
     const w = await blockedAcquirer('RLock', lock);
     lock.release();
-    await new Promise((r) => setTimeout(r, 100));
+    // Still ours after one of two levels, the worker still asleep on it.
     expect(lock.locked()).toBe(true);
+    expect(lock.acquire(0)).toBe(true);
     lock.release();
-    const [got, ms] = await w.result;
+    expect(blocked(lock)).toBe(1);
+    lock.release();
+    const [got] = await w.result;
     expect(got).toBe(true);
-    expect(ms).toBeGreaterThan(180);
   });
 
   test('release by a thread that does not own it: ERR_NOT_OWNER, count unchanged', async () => {

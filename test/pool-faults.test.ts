@@ -1,8 +1,11 @@
 // Faults: workers that die in every way a worker can, at any instant. The pool must fail only
 // the task a dead worker was running, replace the worker, lose no task and run none twice.
 import { describe, expect, it } from 'vitest';
-import { Executor, Future, Pool, WorkerCrashedError, wait } from 'sabsync';
 import type { Worker } from 'node:worker_threads';
+import { Executor, Future, Pool, Queue, WorkerCrashedError, wait, type Handle } from 'sabsync';
+import { untilBlocked, untilWaiters } from './helpers/blocked.js';
+import { sabsyncIdOf } from './helpers/internals.js';
+import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
 const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
@@ -56,8 +59,10 @@ describe('a worker that dies fails only its task', () => {
 
   it('an initializer that throws fails every task with a clear error, no hang', async () => {
     const p = new Pool(tasks, { workers: 2, initializer: 'initBad' });
-    const results = Array.from({ length: 5 }, (_, i) => p.apply('add', [i, 1]).catch((e) => e));
-    const errors = await Promise.race([Promise.all(results), new Promise((r) => setTimeout(() => r('hang'), 15_000))]);
+    const results = Array.from({ length: 5 }, (_, i) => p.apply('add', [i, 1]).catch((e: unknown) => e));
+    let hang: NodeJS.Timeout | undefined;
+    const errors = await Promise.race([Promise.all(results), new Promise((r) => (hang = setTimeout(() => r('hang'), 15_000)))]);
+    clearTimeout(hang);
     expect(errors).not.toBe('hang');
     for (const e of errors as Error[]) {
       expect(e).toBeInstanceOf(WorkerCrashedError);
@@ -72,26 +77,28 @@ describe('a worker that dies fails only its task', () => {
 describe('a worker killed while it holds a batch of tasks', () => {
   it('fails only the task it claimed; the unclaimed rest of its batch runs elsewhere, once', async () => {
     await using ex = new Executor(tasks, { maxWorkers: 1 });
+    const channel = await ex.submit<Parameters<typeof Queue.from>[0]>('taskChannel');
     const gate0 = new Int32Array(new SharedArrayBuffer(4));
     const gate1 = new Int32Array(new SharedArrayBuffer(4));
+    const started0 = new Int32Array(new SharedArrayBuffer(4));
     const started = new Int32Array(new SharedArrayBuffer(4));
     // The worker is held in `first` while the owner packs the tasks submitted next into
     // batches (the first task of a burst goes alone: `lead`), so the worker then takes a batch
     // that starts with `victim` and goes on with unclaimed tasks.
-    const first = ex.submit('gated', gate0, 'first');
-    await new Promise((r) => setTimeout(r, 50));
+    const first = ex.submit('startThenGate', started0, gate0, 'first');
+    await waitUntil(() => Atomics.load(started0, 0) === 1, 10_000, 'the worker to run `first`');
     const N = 63;
     const counts = new Int32Array(new SharedArrayBuffer(4 * N));
     const lead = ex.submit('add', 1, 1);
     const victim = ex.submit('startThenGate', started, gate1, 'victim');
     const rest = Array.from({ length: N }, (_, i) => ex.submit<number>('mark', counts, i));
-    await new Promise((r) => setTimeout(r, 50));
+    // `lead`, then the batch that starts with `victim`, are on the channel.
+    const queued = Queue.from(channel);
+    await waitUntil(() => queued.qsize() >= 2, 10_000, 'the batch of `victim` on the channel');
     Atomics.store(gate0, 0, 1);
     expect(await first).toBe('first');
     expect(await lead).toBe(2);
-    const t0 = Date.now();
-    while (Atomics.load(started, 0) === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 1));
-    expect(Atomics.load(started, 0)).toBe(1);
+    await waitUntil(() => Atomics.load(started, 0) === 1, 10_000, 'the worker to run `victim`');
     expect(counts.every((c) => c === 0)).toBe(true); // the rest waits behind the victim
     await workersOf(ex)[0]!.terminate();
     await settledWithin([victim, ...rest], 15_000);
@@ -118,7 +125,7 @@ describe('exactly once under recycling and random kills', () => {
       const total = 2 * PER_PRODUCER;
       const counts = new Int32Array(new SharedArrayBuffer(4 * total));
       const ex = new Executor(tasks, { maxWorkers: 2 });
-      const futures: Future<number>[] = new Array(total);
+      const futures = new Array<Future<number>>(total);
       let producing = 2;
       const producer = async (base: number) => {
         for (let i = 0; i < PER_PRODUCER; i++) {
@@ -159,10 +166,14 @@ describe('exactly once under recycling and random kills', () => {
       // Kill a worker while it waits, idle, on the empty channel; let its replacement start
       // and wait too; then put one task. The dead worker's place among the channel's waiters
       // must have been purged, or that task's wake-up could go to the dead and nobody run it.
-      expect(await ex.submit('add', round, 1)).toBe(round + 1);
-      await new Promise((r) => setTimeout(r, 30));
-      await workersOf(ex)[round % 2]!.terminate();
-      await new Promise((r) => setTimeout(r, 150));
+      const channel = await ex.submit<Handle>('taskChannel');
+      await untilBlocked(channel, 2, 'get');
+      const [victim, survivor] = round % 2 === 0 ? workersOf(ex) : [...workersOf(ex)].reverse();
+      await victim!.terminate();
+      // The dead worker's wait is purged and its replacement waits beside the survivor.
+      await waitUntil(() => workersOf(ex).length === 2 && !workersOf(ex).includes(victim!), 10_000, 'a replacement worker');
+      const replacement = workersOf(ex).find((w) => w !== survivor)!;
+      await untilWaiters(channel, [survivor!, replacement].map((w) => sabsyncIdOf(w.threadId)), 'get');
       const one = ex.submit<number>('add', round, 2);
       await settledWithin([one], 5_000);
       expect(await one).toBe(round + 2);

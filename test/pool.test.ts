@@ -30,7 +30,7 @@ describe('Pool.apply / applyAsync', () => {
     expect(r).toBeInstanceOf(AsyncResult);
     expect(r.ready()).toBe(false);
     expect(() => r.successful()).toThrow(expect.objectContaining({ code: 'ERR_NOT_READY' }));
-    const [err, ms] = await timedAsync(() => r.get(5).catch((e) => e));
+    const [err, ms] = await timedAsync(() => r.get(5).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(TimeoutError);
     expectElapsed(ms, 5);
     await r.wait();
@@ -115,7 +115,7 @@ describe('Pool map family', () => {
     const err = await (async () => {
       for await (const x of p.imap('sleep', [1, 2])) out.push(x);
       for await (const x of p.imap('fail', ['in imap'])) out.push(x);
-    })().catch((e) => e);
+    })().catch((e: unknown) => e);
     expect(out).toEqual([1, 2]);
     expect(err).toMatchObject({ message: 'in imap' });
   });
@@ -162,8 +162,11 @@ describe('Pool lifecycle', () => {
   it('initializer and initArgs (a live Lock) run in every worker', async () => {
     const lock = new Lock();
     const p = pool({ initializer: 'init', initArgs: [lock] });
-    const answers = await Promise.all(Array.from({ length: 4 }, () => p.apply<Lock>('getInit')));
-    for (const l of answers) expect(l).toBeInstanceOf(Lock);
+    // Two calls that wait for each other run on both workers at once.
+    const arrived = new Int32Array(new SharedArrayBuffer(4));
+    const answers = await Promise.all([0, 1].map(() => p.apply<[number, Lock]>('meetInit', [arrived, 2])));
+    expect(new Set(answers.map(([thread]) => thread)).size).toBe(2);
+    for (const [, l] of answers) expect(l).toBeInstanceOf(Lock);
     lock.acquire();
     const viaWorker = await p.apply('getInit');
     expect((viaWorker as Lock).locked()).toBe(true);
@@ -171,10 +174,18 @@ describe('Pool lifecycle', () => {
 
   it('the initializer also runs in recycled and replacement workers', async () => {
     const p = pool({ initializer: 'init', initArgs: ['ready'], maxTasksPerChild: 3 });
-    const seen = await p.starmap('getInit', Array.from({ length: 20 }, () => []), 1);
-    expect(seen).toEqual(Array(20).fill('ready'));
+    // 20 tasks, at most 3 per worker: at least 7 workers, each initialised.
+    const seen = await p.starmap<[number, unknown]>('whoInit', Array.from({ length: 20 }, () => []), 1);
+    expect(seen.map(([, init]) => init)).toEqual(Array(20).fill('ready'));
+    const perThread = new Map<number, number>();
+    for (const [thread] of seen) perThread.set(thread, (perThread.get(thread) ?? 0) + 1);
+    expect(perThread.size).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...perThread.values())).toBeLessThanOrEqual(3);
+    const before = new Set(seen.map(([thread]) => thread));
     await expect(p.apply('exitNow', [1])).rejects.toMatchObject({ code: 'ERR_WORKER_CRASHED' });
-    expect(await p.map('getInit', [1, 2, 3, 4], 1)).toEqual(Array(4).fill('ready'));
+    const after = await p.map<[number, unknown]>('whoInit', [1, 2, 3, 4], 1);
+    expect(after.map(([, init]) => init)).toEqual(Array(4).fill('ready'));
+    expect(after.some(([thread]) => !before.has(thread))).toBe(true);
   });
 
   it('bad input at the call: worker counts, missing module, unknown function', async () => {

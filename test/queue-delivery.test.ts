@@ -1,8 +1,8 @@
 // Every item reaches a thread handed the queue, even while the putting thread is blocked, and a
 // get that cannot decode its item leaves the queue exactly as it was (API.md: "Nothing is lost").
 import { describe, expect, it } from 'vitest';
-import { LifoQueue, Lock, PriorityQueue, Queue } from '../src/index.js';
-import { FETCH_TIMEOUT } from '../src/queue/buffers.js';
+import { LifoQueue, Lock, PriorityQueue, Queue } from 'sabsync';
+import { FETCH_TIMEOUT } from './helpers/internals.js';
 import { start, thrown } from './helpers/workers.js';
 
 const F = 'codec-trust.mjs';

@@ -1,19 +1,18 @@
 // Queue edges: retrieval order against a model, arena wrapping, items that cross threads
 // (primitives, queues, shared buffers), and recovery after a thread dies inside an operation.
 import { describe, expect, it } from 'vitest';
-import { Full, LifoQueue, Lock, PriorityQueue, Queue } from '../src/index.js';
-import { recoverQueue } from '../src/queue/queue.js';
-import { sabsyncIdOf } from '../src/primitives/thread.js';
+import { Full, LifoQueue, Lock, PriorityQueue, Queue } from 'sabsync';
+import { blocked, untilBlocked, untilWaiters } from './helpers/blocked.js';
+import { recoverQueue, sabsyncIdOf } from './helpers/internals.js';
 import { start, waitUntil } from './helpers/workers.js';
 
 type AnyQueue = Queue<unknown>;
 const flavours = [
   { name: 'Queue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new Queue(m, o) },
   { name: 'LifoQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new LifoQueue(m, o) },
-  { name: 'PriorityQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new PriorityQueue(m, o) as AnyQueue },
+  { name: 'PriorityQueue', make: (m?: number, o?: { bytes?: number }): AnyQueue => new PriorityQueue(m, o) },
 ];
 const F = 'queue.mjs';
-const blocking = (r: { progress: unknown[] }) => waitUntil(() => r.progress.includes('blocking'), 10_000, 'the worker to block');
 
 describe('order', () => {
   it('Queue is FIFO, LifoQueue LIFO, PriorityQueue lowest first and FIFO among equals', () => {
@@ -75,7 +74,7 @@ describe('across threads', () => {
     const lock = new Lock();
     lock.acquire();
     const r = start(F, 'inspectLock', { handle: q.handle, release: true });
-    await blocking(r);
+    await untilBlocked(q, 1, 'get');
     q.put({ lock });
     const seen = await r.result;
     expect(seen).toEqual({ isLock: true, locked: true, acquired: false });
@@ -157,26 +156,26 @@ describe('recovery after a thread dies inside the queue ([recoverQueue], for the
     const id = sabsyncIdOf(r.worker.threadId);
     expect(q.qsize()).toBe(99);
     await r.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await recoverQueue(q, id)).toBe(true);
     expect(q.qsize()).toBe(1);
     expect(q.get(1_000)).toBe('kept');
     q.taskDone();
     q.join();
     q.put('after');
     expect(q.get(0)).toBe('after');
-    expect(q[recoverQueue](id)).toBe(false);
+    expect(await recoverQueue(q, id)).toBe(false);
   });
 
   it('forgets a getter that died while waiting, so puts reach the living', async () => {
     const q = new Queue();
     const dead = start(F, 'getOnce', { handle: q.handle });
-    await blocking(dead);
-    await new Promise((res) => setTimeout(res, 60));
     const id = sabsyncIdOf(dead.worker.threadId);
+    await untilWaiters(q, [id], 'get');
     await dead.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await recoverQueue(q, id)).toBe(true);
+    expect(blocked(q, 'get')).toBe(0);
     const alive = start<{ value: unknown }>(F, 'getOnce', { handle: q.handle, timeout: 10_000 });
-    await blocking(alive);
+    await untilWaiters(q, [sabsyncIdOf(alive.worker.threadId)], 'get');
     q.put('for the living');
     expect((await alive.result).value).toBe('for the living');
     expect(q.qsize()).toBe(0);

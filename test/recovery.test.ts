@@ -6,13 +6,12 @@
  * - a Condition forgets the waits of a terminated thread and repairs its waiter list, even one
  *   left half-edited with its internal lock held by the dead thread.
  * The internal hooks are symbol-keyed and not exported from 'sabsync': the tests take them from
- * the same built modules the package's entry point loads.
+ * the same built modules the package's entry point loads (helpers/internals.ts).
  */
 import { describe, expect, test } from 'vitest';
 import { Condition, Lock, Queue, RLock, Semaphore } from 'sabsync';
-import { recoverLock } from '../dist/primitives/lockable.js';
-import { purgeWaiters } from '../dist/primitives/condition.js';
-import { sabsyncIdOf } from '../dist/primitives/thread.js';
+import { untilBlocked, untilWaiters, waitersOf } from './helpers/blocked.js';
+import { fifo, layoutOfWords, purgeWaiters, recoverLock, sabsyncIdOf } from './helpers/internals.js';
 import { expectElapsed, start, timed, waitUntil } from './helpers/workers.js';
 
 const FILE = 'recovery.mjs';
@@ -26,7 +25,7 @@ describe('a pending async acquire does not swallow the wake-up a blocked thread 
   ])('%s: acquireAsync pending, then a sync acquire in the same thread gets the lock when it is freed', async (_, make) => {
     const lock = make();
     const ctl = ctlOf();
-    const holder = start(FILE, 'holdFor', { handle: lock.handle, ctl: ctl.buffer, ms: 300 });
+    const holder = start(FILE, 'holdFor', { handle: lock.handle, ctl: ctl.buffer, ms: 50 });
     await waitUntil(ready(ctl), 5_000, 'the worker to hold the lock');
     const pending = lock.acquireAsync(10_000);
     const [got, elapsed] = timed(() => lock.acquire(5_000));
@@ -40,10 +39,9 @@ describe('a pending async acquire does not swallow the wake-up a blocked thread 
 
   test('Semaphore: acquireAsync pending, then a sync acquire in the same thread gets the released permit', async () => {
     const sem = new Semaphore(0);
-    const ctl = ctlOf();
     const pending = sem.acquireAsync(10_000);
-    const releaser = start(FILE, 'releaseAfter', { handle: sem.handle, ctl: ctl.buffer, ms: 300 });
-    await waitUntil(ready(ctl), 5_000, 'the worker to start');
+    // The worker releases once SLEEPERS shows this thread's sync acquire asleep beside its async one.
+    const releaser = start(FILE, 'releaseWhenAsleep', { handle: sem.handle, sync: 1, async: 1 });
     const [got, elapsed] = timed(() => sem.acquire(5_000));
     expect(got).toBe(true);
     expect(elapsed).toBeLessThan(4_000);
@@ -68,28 +66,25 @@ describe('repair after a thread dies', () => {
     const [got, elapsed] = timed(() => lock.acquire(100));
     expect(got).toBe(false);
     expectElapsed(elapsed, 100);
-    expect(lock[recoverLock](deadId + 1000)).toBe(false);
+    expect(recoverLock(lock, deadId + 1000)).toBe(false);
     expect(lock.locked()).toBe(true);
-    expect(lock[recoverLock](deadId)).toBe(true);
+    expect(recoverLock(lock, deadId)).toBe(true);
     expect(lock.locked()).toBe(false);
     expect(lock.acquire(0)).toBe(true);
-    expect(lock[recoverLock](deadId)).toBe(false);
+    expect(recoverLock(lock, deadId)).toBe(false);
     lock.release();
   });
 
   test('a Condition forgets a terminated waiter: the next notify reaches a live one', async () => {
     const cond = new Condition();
-    const ctl = ctlOf();
-    const dead = start(FILE, 'waitOn', { handle: cond.handle, ctl: ctl.buffer, timeout: 60_000 });
-    await waitUntil(ready(ctl, 1), 5_000, 'the first waiter');
-    await waitUntil(() => cond.acquire(0) && (cond.release(), true), 5_000, 'the first waiter to sleep');
+    const dead = start(FILE, 'waitOn', { handle: cond.handle, timeout: 60_000 });
     const deadId = sabsyncIdOf(dead.worker.threadId);
+    await untilWaiters(cond, [deadId]);
     await dead.worker.terminate();
-    const live = start<boolean>(FILE, 'waitOn', { handle: cond.handle, ctl: ctl.buffer, timeout: 10_000 });
-    await waitUntil(ready(ctl, 2), 5_000, 'the second waiter');
-    await new Promise((r) => setTimeout(r, 50));
+    const live = start<boolean>(FILE, 'waitOn', { handle: cond.handle, timeout: 10_000 });
+    await untilWaiters(cond, [deadId, sabsyncIdOf(live.worker.threadId)]);
     expect(cond.acquire(5_000)).toBe(true);
-    expect(cond[purgeWaiters](deadId)).toBe(1);
+    expect(purgeWaiters(cond, deadId)).toBe(1);
     cond.notify(1);
     cond.release();
     expect(await live.result).toBe(true);
@@ -97,12 +92,10 @@ describe('repair after a thread dies', () => {
 
   test('a waiter list left half-edited, its lock held by a dead thread, is rebuilt in FIFO order', async () => {
     const cond = new Condition(new Lock(), { maxWaiters: 4 });
-    const ctl = ctlOf();
     const waiters = [];
     for (const index of [0, 1]) {
-      waiters.push(start<boolean>(FILE, 'waitOn', { handle: cond.handle, ctl: ctl.buffer, timeout: 10_000 }, { index }));
-      await waitUntil(ready(ctl, index + 1), 5_000, `waiter ${index}`);
-      await new Promise((r) => setTimeout(r, 50));
+      waiters.push(start<boolean>(FILE, 'waitOn', { handle: cond.handle, timeout: 10_000 }, { index }));
+      await untilWaiters(cond, waiters.map((w) => sabsyncIdOf(w.worker.threadId)));
     }
     // White-box (layout in condition.ts): LIST (word 1) held by a thread that has exited, and
     // the links cut as a notifier killed half-way through unlinking would leave them.
@@ -113,15 +106,14 @@ describe('repair after a thread dies', () => {
     Atomics.store(words, 3, 0); // HEAD
     Atomics.store(words, 2, 0); // WAITERS
     expect(cond.acquire(5_000)).toBe(true);
-    expect(cond[purgeWaiters](deadId)).toBe(1); // its hold on LIST; it had no wait of its own
+    expect(purgeWaiters(cond, deadId)).toBe(1); // its hold on LIST; it had no wait of its own
     expect(Atomics.load(words, 1)).toBe(0);
     expect(Atomics.load(words, 2)).toBe(2);
     cond.notify(1);
     cond.release();
-    // Exactly one waiter wakes now; the other only on the next notify.
+    // Exactly one waiter wakes now, the oldest; the other stays on the list until the next notify.
     const first = await Promise.race(waiters.map((w, i) => w.result.then(() => i)));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(Atomics.load(words, 2)).toBe(1);
+    expect(waitersOf(cond)).toEqual([sabsyncIdOf(waiters[1]!.worker.threadId)]);
     expect(cond.acquire(5_000)).toBe(true);
     cond.notify(1);
     cond.release();
@@ -129,22 +121,23 @@ describe('repair after a thread dies', () => {
     expect(first).toBe(0);
   });
 
-  test("an owner's async put parked on a waiter list locked by a dead thread keeps its event loop running; recovery frees it", async () => {
+  test("an owner's async put, with a waiter list locked by a dead thread, keeps its event loop running; recovery frees the list", async () => {
     const q = new Queue(4);
-    const ctl = ctlOf();
-    const getter = start<number>(FILE, 'getOne', { handle: q.handle, ctl: ctl.buffer, timeout: 10_000 });
-    await waitUntil(ready(ctl), 5_000, 'the getter');
-    await new Promise((r) => setTimeout(r, 100));
-    // White-box: the first Condition in the queue's memory is "not empty" (store.ts draws the
-    // layout); its LIST lock is its word 1 (condition.ts).
+    const getter = start<number>(FILE, 'getOne', { handle: q.handle, timeout: 10_000 });
+    await untilBlocked(q, 1, 'get');
+    // White-box: the "not empty" Condition (store.ts places it); its LIST lock is its word 1
+    // (condition.ts).
     const { buffer, byteOffset } = q.handle;
-    const words = new Int32Array(buffer, byteOffset);
-    const conditionTag = (0x5ab5 << 16) | 3;
-    const listWord = words.findIndex((w, i) => i > 0 && w === conditionTag) + 1;
-    expect(listWord).toBeGreaterThan(1);
-    const owner = start<{ parked: number; recovered: boolean }>(FILE, 'ownerPut', { handle: q.handle, listWord, deadId: 0x3fff0001 }, { timeout: 10_000 });
-    const { parked, recovered } = await owner.result;
-    expect(parked).toBeGreaterThan(5);
+    const listWord = (layoutOfWords(fifo, new Int32Array(buffer, byteOffset)).conditions[0] >> 2) + 1;
+    const owner = start<{ parked: boolean; settledBefore: boolean; ticks: number; recovered: boolean }>(
+      FILE,
+      'ownerPut',
+      { handle: q.handle, listWord, deadId: 0x3fff0001 },
+      { timeout: 10_000 },
+    );
+    const { parked, settledBefore, ticks, recovered } = await owner.result;
+    expect(ticks).toBeGreaterThanOrEqual(5);
+    if (parked) expect(settledBefore).toBe(false); // parked on LIST until recovery
     expect(recovered).toBe(true);
     expect(await getter.result).toBe(42);
   });

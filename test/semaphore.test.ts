@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { BoundedSemaphore, Semaphore, TimeoutError, revive } from 'sabsync';
+import { blocked, untilBlocked } from './helpers/blocked.js';
 import { expectElapsed, runMany, start, thrown, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const FILE = 'semaphore.mjs';
@@ -95,7 +96,7 @@ describe.each(kinds)('%s: the contract shared by both', (name, make) => {
       sem.acquire();
       const ctl = new SharedArrayBuffer(4);
       const run = start<[boolean, number]>(FILE, 'acquireOne', { handle: sem.handle, ctl, async, timeout: 10_000 }, { timeout: 15_000 });
-      await new Promise((r) => setTimeout(r, 50));
+      await untilBlocked(sem, 1);
       expect(new Int32Array(ctl)[0]).toBe(0);
       sem.release();
       const [got] = await run.result;
@@ -128,11 +129,12 @@ describe('release(n) wakes waiters', () => {
     const runs = [0, 1, 2].map((index) =>
       start<[boolean, number]>(FILE, 'acquireOne', { handle: sem.handle, ctl, async: index === 1, timeout: 10_000 }, { index, timeout: 15_000 }),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await untilBlocked(sem, 3);
     expect(done[0]).toBe(0);
     sem.release(2);
     await waitUntil(() => Atomics.load(done, 0) === 2, 5_000, 'two acquisitions');
-    await new Promise((r) => setTimeout(r, 100));
+    // The third is asleep again (or still), with no permit left to take.
+    await waitUntil(() => blocked(sem) === 1, 5_000, 'the third worker to sleep again');
     expect(Atomics.load(done, 0)).toBe(2);
     expect(sem.value).toBe(0);
     sem.release();

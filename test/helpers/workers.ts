@@ -60,11 +60,14 @@ export function runMany<T = unknown>(n: number, file: string, fn: string, data?:
   return Promise.all(runs.map((r) => r.result));
 }
 
-/** Poll `predicate` until it is true; throw if `timeout` ms pass first. */
-export async function waitUntil(predicate: () => boolean, timeout = 10_000, what = 'condition'): Promise<void> {
+/**
+ * Poll `predicate` (shared state, never the clock) until it is true; throw, failing the test, if
+ * `timeout` ms pass first. `what` names the awaited state in that error (a function: read then).
+ */
+export async function waitUntil(predicate: () => boolean, timeout = 10_000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = performance.now() + timeout;
   while (!predicate()) {
-    if (performance.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 2));
   }
 }
@@ -88,6 +91,14 @@ export async function timedAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const v = await f();
   return [v, performance.now() - t0];
+}
+
+/**
+ * `value`, typed to fit any parameter: for a test that hands a function what its types forbid
+ * (a handle of another kind, say) to check that it is refused at run time too.
+ */
+export function unchecked(value: unknown): never {
+  return value as never;
 }
 
 /** What `f` throws: its class name and code (fails if it does not throw). */
