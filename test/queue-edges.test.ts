@@ -157,14 +157,14 @@ describe('recovery after a thread dies inside the queue ([recoverQueue], for the
     const id = sabsyncIdOf(r.worker.threadId);
     expect(q.qsize()).toBe(99);
     await r.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await q[recoverQueue](id)).toBe(true);
     expect(q.qsize()).toBe(1);
     expect(q.get(1_000)).toBe('kept');
     q.taskDone();
     q.join();
     q.put('after');
     expect(q.get(0)).toBe('after');
-    expect(q[recoverQueue](id)).toBe(false);
+    expect(await q[recoverQueue](id)).toBe(false);
   });
 
   it('forgets a getter that died while waiting, so puts reach the living', async () => {
@@ -174,7 +174,7 @@ describe('recovery after a thread dies inside the queue ([recoverQueue], for the
     await new Promise((res) => setTimeout(res, 60));
     const id = sabsyncIdOf(dead.worker.threadId);
     await dead.worker.terminate();
-    expect(q[recoverQueue](id)).toBe(true);
+    expect(await q[recoverQueue](id)).toBe(true);
     const alive = start<{ value: unknown }>(F, 'getOnce', { handle: q.handle, timeout: 10_000 });
     await blocking(alive);
     q.put('for the living');

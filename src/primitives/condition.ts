@@ -34,17 +34,27 @@
  * notify won the race and the wait returns true. Either way the decision is made under LIST,
  * so a notify is never spent on a waiter that then reports a timeout.
  *
- * A thread that dies mid-wait (a terminated worker) leaves a node that would swallow a notify,
- * and one that dies while editing the list leaves LIST held and the links half-written. The
- * owner of the threads repairs both with `[purgeWaiters](deadId)`: it takes LIST over from the
- * dead thread if need be and rebuilds HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes'
- * own single-word facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) —
- * which are never half-written.
+ * Threads that die (a terminated worker). One that dies mid-wait leaves a node that would
+ * swallow a notify, and one that dies while editing the list leaves LIST held and the links
+ * half-written. Once the liveness table (liveness.ts) records the death:
+ *   - a notifier never spends a wake-up on a dead waiter: it frees that node and wakes the next;
+ *   - the next thread to want LIST takes it over (rawlock.ts) and rebuilds the list;
+ *   - a waiter that finds no free node first reclaims the nodes of dead threads.
+ * The rebuild sets HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes' own single-word
+ * facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) — which are never
+ * half-written, dropping every node whose OWNER is dead. `[purgeWaiters](deadId)` does the same
+ * for a thread its caller saw exit (whether or not a table records it).
+ *
+ * Timeouts bound the whole call: a wait that cannot take LIST by its deadline returns false with
+ * nothing changed. Once queued, a waiter must settle its node, and a public wait must return
+ * holding the lock (Python); both waits are brief or robust: LIST is held only for a few
+ * instructions, and a lock or LIST left by a dead thread is taken over.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
 import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
+import { isDead } from './liveness.js';
 import * as raw from './rawlock.js';
 import { RLock } from './rlock.js';
 import { threadId } from './thread.js';
@@ -66,6 +76,12 @@ const TICKET = 3;
 const WAITING = 1;
 const NOTIFIED = 2;
 
+// How a wait ended (#waitSteps).
+const TIMED_OUT = 0;
+const WOKEN = 1;
+/** The lock could not be taken back by the caller's deadline (internal waits only). */
+const UNLOCKED = 2;
+
 /** Default waiter-list capacity: the most threads that may wait on one Condition at once. */
 export const DEFAULT_MAX_WAITERS = 128;
 const MAX_MAX_WAITERS = 1 << 20;
@@ -78,14 +94,20 @@ export interface ConditionOptions extends PlacementOptions {
 
 /**
  * Remove from the waiter list every node of the thread with sabsync id `deadId` (which has
- * exited without finishing its wait), so that no notify is spent on it. For pool owners.
+ * exited without finishing its wait), so that no notify is spent on it; takes LIST over if that
+ * thread died holding it. Sync, for a caller that may wait for LIST (a test); see purgeSteps.
  */
 export const purgeWaiters = Symbol('sabsync.purgeWaiters');
+
+/** `purgeWaiters` as steps, for an owner that must wait for LIST on its event loop (the pool). */
+export const purgeSteps = Symbol('sabsync.purgeSteps');
 
 /**
  * The wait algorithm as a step generator, for primitives built on a Condition (the Queue) that
  * write their own blocking loop once for the sync and the async runner. The caller must hold
- * the lock; `deadline` is absolute (futex.ts). Yields the same parks as `wait`.
+ * the lock; `deadline` is absolute (futex.ts) and bounds the whole wait, taking the lock back
+ * included. Returns whether the lock is held again: false only when the deadline passed
+ * before it could be taken back (and the caller no longer holds it). A wake-up may be spurious.
  */
 export const waitSteps = Symbol('sabsync.waitSteps');
 
@@ -215,13 +237,13 @@ export class Condition {
    */
   wait(timeout?: number): boolean {
     const deadline = this.#checkWait(timeout, 'wait');
-    return runSync(this.#waitSteps(deadline), 'waitAsync');
+    return runSync(this.#waitSteps(deadline, Infinity), 'waitAsync') === WOKEN;
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const deadline = this.#checkWait(timeout, 'waitAsync');
-    return runAsync(this.#waitSteps(deadline));
+    return (await runAsync(this.#waitSteps(deadline, Infinity))) === WOKEN;
   }
 
   /**
@@ -257,27 +279,35 @@ export class Condition {
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    raw.lockBriefly(this.#i32, LIST, 'notify');
+    raw.lockBriefly(this.#i32, LIST, 'notify', this.#repair);
     this.#wakeOldest(n);
   }
 
   /** @internal `notifyHeld` as steps, for an algorithm that may run on the async runner. */
   *[notifySteps](n: number): Steps<void> {
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
+    yield* this.#lockList(Infinity);
     this.#wakeOldest(n);
   }
 
-  /** Unlink, mark and wake the `n` oldest waiters; then release LIST (held by the caller). */
+  /**
+   * Unlink, mark and wake the `n` oldest living waiters; then release LIST (held by the
+   * caller). A dead waiter's node is freed on the way and counts for nothing.
+   */
   #wakeOldest(n: number): void {
     const i32 = this.#i32;
-    for (let woken = 0; woken < n; woken++) {
+    for (let woken = 0; woken < n; ) {
       const node = Atomics.load(i32, HEAD) - 1;
       if (node < 0) break;
       this.#unlinkHead(node);
-      const state = NODES + node * NODE_WORDS + STATE;
-      Atomics.store(i32, state, NOTIFIED);
-      wake(i32, state, 1);
+      const base = NODES + node * NODE_WORDS;
+      if (isDead(Atomics.load(i32, base + OWNER))) {
+        this.#free(node);
+        continue;
+      }
+      Atomics.store(i32, base + STATE, NOTIFIED);
+      wake(i32, base + STATE, 1);
+      woken++;
     }
     raw.unlock(i32, LIST);
   }
@@ -307,15 +337,20 @@ export class Condition {
   *#waitForSteps<T>(predicate: () => T, deadline: number): Steps<T> {
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
-      yield* this.#waitSteps(deadline);
+      yield* this.#waitSteps(deadline, Infinity);
       result = predicate();
     }
     return result;
   }
 
-  *#waitSteps(deadline: number): Steps<boolean> {
+  /**
+   * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
+   * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
+   */
+  *#waitSteps(deadline: number, relock: number): Steps<number> {
     const i32 = this.#i32;
-    yield* this.#lockList();
+    if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
+    if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
     const node = Atomics.load(i32, FREE) - 1;
     if (node < 0) {
       raw.unlock(i32, LIST);
@@ -342,20 +377,36 @@ export class Condition {
     }
 
     // However the wait ended: settle the node under LIST, then take the lock back.
-    yield* this.#lockList();
+    yield* this.#lockList(Infinity);
     const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
     if (!notified) this.#unlink(node);
+    this.#free(node);
+    raw.unlock(i32, LIST);
+    if (!(yield* this.#lock[acquireRestore](saved, relock))) return UNLOCKED;
+    return notified ? WOKEN : TIMED_OUT;
+  }
+
+  /** Take LIST (repairing it if a dead thread left it held); false if `deadline` passes. */
+  *#lockList(deadline: number): Steps<boolean> {
+    return raw.tryLock(this.#i32, LIST) || (yield* raw.lockSteps(this.#i32, LIST, deadline, this.#repair));
+  }
+
+  /** After LIST was taken over from a dead thread: the links may be half-written. */
+  readonly #repair: raw.Repair = () => this.#rebuildSteps();
+
+  // eslint-disable-next-line require-yield
+  *#rebuildSteps(): Steps<void> {
+    this.#rebuild(0);
+  }
+
+  /** Put `node` back on the free list (LIST held; it is on no waiting list). */
+  #free(node: number): void {
+    const i32 = this.#i32;
+    const base = NODES + node * NODE_WORDS;
     Atomics.store(i32, base + STATE, 0);
     Atomics.store(i32, base + OWNER, 0);
     Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
     Atomics.store(i32, FREE, node + 1);
-    raw.unlock(i32, LIST);
-    yield* this.#lock[acquireRestore](saved);
-    return notified;
-  }
-
-  *#lockList(): Steps<void> {
-    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
   }
 
   /** Unlink the head node (LIST held). */
@@ -387,8 +438,8 @@ export class Condition {
   }
 
   /** @internal */
-  [waitSteps](deadline: number): Steps<boolean> {
-    return this.#waitSteps(deadline);
+  *[waitSteps](deadline: number): Steps<boolean> {
+    return (yield* this.#waitSteps(deadline, deadline)) !== UNLOCKED;
   }
 
   /**
@@ -396,16 +447,34 @@ export class Condition {
    * traces of it were found (its waits, and LIST if it died holding it).
    */
   [purgeWaiters](deadId: number): number {
+    return runBriefly(this[purgeSteps](deadId), 'purgeWaiters');
+  }
+
+  /** @internal `purgeWaiters` as steps (LIST waited for on the caller's runner). */
+  *[purgeSteps](deadId: number): Steps<number> {
     const i32 = this.#i32;
     let purged = raw.takeOver(i32, LIST, deadId) ? 1 : 0;
-    if (purged === 0) raw.lockBriefly(i32, LIST, 'purgeWaiters');
+    if (purged === 0) yield* this.#lockList(Infinity);
+    purged += this.#rebuild(deadId);
+    raw.unlock(i32, LIST);
+    return purged;
+  }
+
+  /**
+   * Rebuild the waiting and free lists from the nodes (LIST held), dropping the nodes of thread
+   * `deadId` and of every thread the liveness table records dead; returns how many it dropped.
+   */
+  #rebuild(deadId: number): number {
+    const i32 = this.#i32;
+    let purged = 0;
     const capacity = Atomics.load(i32, CAPACITY);
     const waiting: number[] = [];
     let free = 0;
     for (let k = capacity - 1; k >= 0; k--) {
       const base = NODES + k * NODE_WORDS;
       const state = Atomics.load(i32, base + STATE);
-      if (state !== 0 && Atomics.load(i32, base + OWNER) === deadId) {
+      const owner = Atomics.load(i32, base + OWNER);
+      if (state !== 0 && (owner === deadId || isDead(owner))) {
         Atomics.store(i32, base + STATE, 0);
         purged++;
       } else if (state === WAITING) {
@@ -427,7 +496,6 @@ export class Condition {
     Atomics.store(i32, HEAD, waiting.length > 0 ? waiting[0]! + 1 : 0);
     Atomics.store(i32, TAIL, waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0);
     Atomics.store(i32, WAITERS, waiting.length);
-    raw.unlock(i32, LIST);
     return purged;
   }
 }

@@ -1,0 +1,105 @@
+/**
+ * Which threads sabsync started have died: one bit per sabsync id (thread.ts) in one
+ * SharedArrayBuffer, so that any thread about to sleep on a lock can see that the lock's holder
+ * will never release it, take it over and repair what it guards (rawlock.ts) — what pthreads
+ * calls a robust mutex (EOWNERDEAD), with no kernel to tell us: the thread that started a
+ * worker learns of its exit (Node's `exit` event) and marks it here.
+ *
+ *   word         name   meaning                                       written by
+ *   -----------  -----  --------------------------------------------  --------------------------
+ *   0            ID     random non-zero id of this table (a thread     its creator, before it is
+ *                       that meets the same table twice keeps one)     shared
+ *   1 + (i>>5)   DEAD   bit i & 31: thread i has exited and will       `markDead`, by the thread
+ *                       never run again                                that saw it exit
+ *
+ * A bit is only ever set, never cleared: Node never reuses a thread id, so "dead" is forever.
+ * The buffer is growable (up to 2^30 ids, the range of sabsync ids); only a marker grows it,
+ * readers treat an id past the end as alive.
+ *
+ * Happens-before: Node emits a worker's `exit` after the worker thread has stopped, so every
+ * store the dead thread made precedes the mark, and a thread that reads the bit set (a
+ * sequentially consistent load) and then takes the dead thread's lock over sees all of them.
+ *
+ * How the table travels: it is created lazily (by the first pool, or the first mark), handed
+ * to every pool worker in its start data, and carried in every handle built by a thread that
+ * has one (memory.ts), so a thread the user started learns it with the first primitive it is
+ * given. A thread may meet more than one table (two threads each created one before they
+ * shared anything): it reads them all and marks in its own (the first it had).
+ *
+ * How a sleeper learns of a death that happens while it sleeps: nobody can wake it — the
+ * marker does not know which words the dead thread held (shared memory cannot name another
+ * buffer). So while this thread knows a table, a sleep on a lock word lasts at most
+ * `DEATH_CHECK_MS` and then re-checks the holder (rawlock.ts). The fast paths never look here.
+ *
+ * If the marking thread itself dies (a worker that owned a pool), the marks it made stay;
+ * deaths it had not yet seen are never marked, and locks those threads held stay held (a timed
+ * call still returns at its timeout).
+ */
+
+/** Longest a sleep on a lock word lasts before it looks again whether the holder died. */
+export const DEATH_CHECK_MS = 50;
+
+const ID = 0;
+const DEAD = 1;
+const INITIAL_BYTES = 4096;
+const MAX_BYTES = (DEAD << 2) + (1 << 27);
+
+/** The tables this thread knows; the first is the one it marks in. */
+const tables: Int32Array[] = [];
+
+function create(): SharedArrayBuffer {
+  const Growable = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer;
+  const sab = new Growable(INITIAL_BYTES, { maxByteLength: MAX_BYTES });
+  const i32 = new Int32Array(sab);
+  Atomics.store(i32, ID, 1 + Math.floor(Math.random() * 0x7ffffffe));
+  tables.push(i32);
+  return sab;
+}
+
+/** This thread's table, created if it has none yet. */
+export function livenessTable(): SharedArrayBuffer {
+  return (tables[0]?.buffer as SharedArrayBuffer | undefined) ?? create();
+}
+
+/** This thread's table if it has one (for handles: none is created just to build one). */
+export function knownTable(): SharedArrayBuffer | undefined {
+  return tables[0]?.buffer as SharedArrayBuffer | undefined;
+}
+
+/** Learn a table met in a handle or in start data (anything else is ignored). */
+export function adoptTable(sab: unknown): void {
+  if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < INITIAL_BYTES) return;
+  const i32 = new Int32Array(sab);
+  const id = Atomics.load(i32, ID);
+  if (id !== 0 && !tables.some((t) => Atomics.load(t, ID) === id)) tables.push(i32);
+}
+
+/** Whether this thread knows any table: only then is a sleep on a lock word cut short. */
+export function watching(): boolean {
+  return tables.length > 0;
+}
+
+/** Record that the thread with sabsync id `id` has exited (the caller saw it exit). */
+export function markDead(id: number): void {
+  const sab = livenessTable();
+  const word = DEAD + (id >>> 5);
+  const need = (word + 1) << 2;
+  if (sab.byteLength < need) {
+    try {
+      (sab as unknown as { grow(n: number): void }).grow(Math.min(MAX_BYTES, Math.max(need, sab.byteLength * 2)));
+    } catch {
+      // Another thread grew it meanwhile (or the runtime cannot grow it: the id stays unmarked).
+    }
+  }
+  const i32 = new Int32Array(sab);
+  if (word < i32.length) Atomics.or(i32, word, 1 << (id & 31));
+}
+
+/** Whether the thread with sabsync id `id` is known to have exited. */
+export function isDead(id: number): boolean {
+  const word = DEAD + (id >>> 5);
+  for (const t of tables) {
+    if (word < t.length && (Atomics.load(t, word) & (1 << (id & 31))) !== 0) return true;
+  }
+  return false;
+}
