@@ -189,6 +189,23 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
   }, 60_000);
 });
 
+describe("a Queue's waiter that died holding a wake-up", () => {
+  test('a getter woken by a put dies before it takes the item: a live getter gets it', async () => {
+    const q = new Queue<unknown>();
+    const notEmptyWaiters = () => Atomics.load(wordsOf(q), innerLockWord(q, 3) + 1); // WAITERS
+    const kill = await dieIn('getThenFreeze', q);
+    expect(notEmptyWaiters()).toBe(1);
+    const live = start<[unknown, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 5_000 }, { timeout: 10_000 });
+    await waitUntil(() => notEmptyWaiters() === 2, 10_000, 'the live getter to wait');
+    q.put('x'); // its one wake-up goes to the oldest waiter: the frozen one, killed next
+    await kill();
+    const [item, elapsed] = await live.result;
+    expect(item).toBe('x');
+    expect(elapsed).toBeLessThan(4_000);
+    expect(q.qsize()).toBe(0);
+  });
+});
+
 describe('every timeout bounds the whole call: a live thread keeps an internal lock forever', () => {
   test("Queue put / get / putAsync / getAsync with timeout 100 return Full / Empty in time", async () => {
     const q = new Queue<unknown>();

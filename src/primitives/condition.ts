@@ -52,9 +52,9 @@
  */
 import { misuse, rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
-import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
-import { isDead } from './liveness.js';
+import { DEATH_CHECK_MS, deaths, isDead, watching } from './liveness.js';
 import * as raw from './rawlock.js';
 import { RLock } from './rlock.js';
 import { threadId } from './thread.js';
@@ -107,7 +107,10 @@ export const purgeSteps = Symbol('sabsync.purgeSteps');
  * write their own blocking loop once for the sync and the async runner. The caller must hold
  * the lock; `deadline` is absolute (futex.ts) and bounds the whole wait, taking the lock back
  * included. Returns whether the lock is held again: false only when the deadline passed
- * before it could be taken back (and the caller no longer holds it). A wake-up may be spurious.
+ * before it could be taken back (and the caller no longer holds it). A wake-up may be spurious:
+ * while deaths can be learned (liveness.ts) the waiter also wakes when a dead thread left a
+ * trace here — the lock or LIST held, a wait or a notify it never finished — that may have
+ * cost it a wake-up; the caller re-checks its state, as it does after any wake-up.
  */
 export const waitSteps = Symbol('sabsync.waitSteps');
 
@@ -237,13 +240,13 @@ export class Condition {
    */
   wait(timeout?: number): boolean {
     const deadline = this.#checkWait(timeout, 'wait');
-    return runSync(this.#waitSteps(deadline, Infinity), 'waitAsync') === WOKEN;
+    return runSync(this.#waitSteps(deadline, Infinity, false), 'waitAsync') === WOKEN;
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const deadline = this.#checkWait(timeout, 'waitAsync');
-    return (await runAsync(this.#waitSteps(deadline, Infinity))) === WOKEN;
+    return (await runAsync(this.#waitSteps(deadline, Infinity, false))) === WOKEN;
   }
 
   /**
@@ -337,7 +340,7 @@ export class Condition {
   *#waitForSteps<T>(predicate: () => T, deadline: number): Steps<T> {
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
-      yield* this.#waitSteps(deadline, Infinity);
+      yield* this.#waitSteps(deadline, Infinity, false);
       result = predicate();
     }
     return result;
@@ -347,8 +350,10 @@ export class Condition {
    * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
    * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
    */
-  *#waitSteps(deadline: number, relock: number): Steps<number> {
+  *#waitSteps(deadline: number, relock: number, watch: boolean): Steps<number> {
     const i32 = this.#i32;
+    // Read with the lock held, where the caller checked what it waits for (liveness.ts).
+    let seen = watch ? deaths() : 0;
     if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
     if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
     const node = Atomics.load(i32, FREE) - 1;
@@ -372,18 +377,41 @@ export class Condition {
 
     const saved = this.#lock[releaseSave]();
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
+    // Watching (a queue's waits), sleeps are cut short to look for a dead thread's traces.
+    let traced = false;
     while (Atomics.load(i32, base + STATE) === WAITING) {
-      if ((yield park(i32, base + STATE, WAITING, deadline)) === 'timed-out') break;
+      const until = watch && watching() ? Math.min(deadline, performance.now() + DEATH_CHECK_MS) : deadline;
+      if ((yield park(i32, base + STATE, WAITING, until)) === 'timed-out' && remaining(deadline) === 0) break;
+      if (watch && deaths() !== seen) {
+        seen = deaths();
+        if ((traced = this.#deathTrace())) break;
+      }
     }
 
-    // However the wait ended: settle the node under LIST, then take the lock back.
+    // However the wait ended: settle the node under LIST, then take the lock back (a dead
+    // thread's hold on either is taken over and repaired on the way).
     yield* this.#lockList(Infinity);
+    if (traced) this.#rebuild(0);
     const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
     if (!notified) this.#unlink(node);
     this.#free(node);
     raw.unlock(i32, LIST);
     if (!(yield* this.#lock[acquireRestore](saved, relock))) return UNLOCKED;
     return notified ? WOKEN : TIMED_OUT;
+  }
+
+  /**
+   * Whether a dead thread left a trace here that may have cost a waiter its wake-up: the lock
+   * or LIST held, or a node — a wait it never finished, or a notify it never acted on.
+   */
+  #deathTrace(): boolean {
+    const i32 = this.#i32;
+    if (this.#lock[heldByDead]() || raw.heldByDead(i32, LIST)) return true;
+    for (let k = Atomics.load(i32, CAPACITY) - 1; k >= 0; k--) {
+      const base = NODES + k * NODE_WORDS;
+      if (Atomics.load(i32, base + STATE) !== 0 && isDead(Atomics.load(i32, base + OWNER))) return true;
+    }
+    return false;
   }
 
   /** Take LIST (repairing it if a dead thread left it held); false if `deadline` passes. */
@@ -439,7 +467,7 @@ export class Condition {
 
   /** @internal */
   *[waitSteps](deadline: number): Steps<boolean> {
-    return (yield* this.#waitSteps(deadline, deadline)) !== UNLOCKED;
+    return (yield* this.#waitSteps(deadline, deadline, true)) !== UNLOCKED;
   }
 
   /**

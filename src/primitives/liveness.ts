@@ -9,7 +9,8 @@
  *   -----------  -----  --------------------------------------------  --------------------------
  *   0            ID     random non-zero id of this table (a thread     its creator, before it is
  *                       that meets the same table twice keeps one)     shared
- *   1 + (i>>5)   DEAD   bit i & 31: thread i has exited and will       `markDead`, by the thread
+ *   1            DEATHS deaths marked so far (wraps)                   `markDead`, after the bit
+ *   2 + (i>>5)   DEAD   bit i & 31: thread i has exited and will       `markDead`, by the thread
  *                       never run again                                that saw it exit
  *
  * A bit is only ever set, never cleared: Node never reuses a thread id, so "dead" is forever.
@@ -29,7 +30,11 @@
  * How a sleeper learns of a death that happens while it sleeps: nobody can wake it — the
  * marker does not know which words the dead thread held (shared memory cannot name another
  * buffer). So while this thread knows a table, a sleep on a lock word lasts at most
- * `DEATH_CHECK_MS` and then re-checks the holder (rawlock.ts). The fast paths never look here.
+ * `DEATH_CHECK_MS` and then re-checks the holder (rawlock.ts); a queue's waiter does the same
+ * and looks for traces of a dead thread only when DEATHS has moved (condition.ts). A death
+ * marked before a sleeper read DEATHS is one it has already accounted for: it read DEATHS
+ * while holding the lock under which it checked the state it waits on. The fast paths never
+ * look here.
  *
  * If the marking thread itself dies (a worker that owned a pool), the marks it made stay;
  * deaths it had not yet seen are never marked, and locks those threads held stay held (a timed
@@ -40,7 +45,8 @@
 export const DEATH_CHECK_MS = 50;
 
 const ID = 0;
-const DEAD = 1;
+const DEATHS = 1;
+const DEAD = 2;
 const INITIAL_BYTES = 4096;
 const MAX_BYTES = (DEAD << 2) + (1 << 27);
 
@@ -93,6 +99,14 @@ export function markDead(id: number): void {
   }
   const i32 = new Int32Array(sab);
   if (word < i32.length) Atomics.or(i32, word, 1 << (id & 31));
+  Atomics.add(i32, DEATHS, 1);
+}
+
+/** A number that changes whenever a death is marked in a table this thread knows. */
+export function deaths(): number {
+  let n = 0;
+  for (const t of tables) n = (n + Atomics.load(t, DEATHS)) | 0;
+  return n;
 }
 
 /** Whether the thread with sabsync id `id` is known to have exited. */

@@ -31,6 +31,9 @@ export const recoverLock = Symbol('sabsync.recoverLock');
  */
 export const repairOnTakeOver = Symbol('sabsync.repairOnTakeOver');
 
+/** Whether the lock is held by a thread recorded dead (liveness.ts): its next taker repairs. */
+export const heldByDead = Symbol('sabsync.heldByDead');
+
 /** Anything that can be acquired and released, sync and async. */
 export interface Acquirable {
   acquire(timeout?: number): boolean;
@@ -44,6 +47,7 @@ export interface Lockable extends Acquirable {
   [releaseSave](): number;
   [acquireRestore](saved: number, deadline?: number): Steps<boolean>;
   [recoverLock](deadId: number): boolean;
+  [heldByDead](): boolean;
 }
 
 /** Whether `value` is a Lock or RLock (anything implementing the Condition protocol). */

@@ -113,6 +113,12 @@ export function holderOf(i32: Int32Array, index: number): number {
   return (Atomics.load(i32, index) & HOLDER_BITS) >>> 1;
 }
 
+/** Whether the lock is held by a thread the liveness table records dead. */
+export function heldByDead(i32: Int32Array, index: number): boolean {
+  const s = Atomics.load(i32, index);
+  return s !== UNLOCKED && isDead((s & HOLDER_BITS) >>> 1);
+}
+
 /** Whether the calling thread took the lock. */
 export function heldByMe(i32: Int32Array, index: number): boolean {
   return (Atomics.load(i32, index) & HOLDER_BITS) === me;

@@ -19,7 +19,7 @@
  */
 import { misuse } from './errors.js';
 import { checkTimeout, deadlineAfter, runAsync, runBriefly, runSync, type Steps } from './futex.js';
-import { acquireRestore, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -134,6 +134,11 @@ export class RLock implements Lockable {
     if (!raw.tryLock(this.#i32, STATE) && !(yield* raw.lockSteps(this.#i32, STATE, deadline))) return false;
     this.#i32[COUNT] = count;
     return true;
+  }
+
+  /** @internal */
+  [heldByDead](): boolean {
+    return raw.heldByDead(this.#i32, STATE);
   }
 
   /** @internal */
