@@ -18,7 +18,8 @@
  *
  * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) counts
  * against the same deadline, so a put or get returns `Full` / `Empty` in time even while
- * another thread keeps the lock (`join`, `taskDone` and `shutdown` have no timeout).
+ * another thread keeps the lock (`join`, `taskDone` and `shutdown` have no timeout; timeout 0
+ * takes the lock as Python's `put_nowait` does: see NOWAIT).
  *
  * A thread that dies holding the lock (a terminated worker: store.ts, "Crash safety"). Once the
  * liveness table records its death (liveness.ts), the next thread to want the lock takes it
@@ -80,6 +81,19 @@ export const QUEUE_SPIN = 2_000;
  * marks it dead and lets the wait take the list over. For the pool, which knows who exited.
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
+
+/**
+ * The deadline of a put or get with timeout 0 (`putNowait`, `getNowait`): it never waits for
+ * room or an item (it has passed: `remaining` is 0), but it takes the lock as Python's does —
+ * a live thread holds it for a few instructions, a dead one's is taken over — so that `Full` /
+ * `Empty` say the queue was full / empty, never that another thread was inside it.
+ */
+const NOWAIT = -1;
+
+/** The deadline of a put or get with validated timeout `t` (NOWAIT for 0). */
+function deadlineOf(t: number): number {
+  return t === 0 ? NOWAIT : deadlineAfter(t);
+}
 
 /** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
@@ -214,12 +228,12 @@ export class Queue<T = unknown> {
     const data = this.#encode(item);
     assertCanBlock('putAsync');
     if (this.#tryPut(data, priority)) return;
-    runSync(this.#putSteps(data, priority, deadlineAfter(t), true), 'putAsync');
+    runSync(this.#putSteps(data, priority, deadlineOf(t), true), 'putAsync');
   }
 
   /** Async twin of `put`. */
   async putAsync(item: T, timeout?: number): Promise<void> {
-    const deadline = deadlineAfter(checkTimeout(timeout));
+    const deadline = deadlineOf(checkTimeout(timeout));
     const priority = this.#priority(item);
     const data = this.#encode(item);
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
@@ -240,7 +254,7 @@ export class Queue<T = unknown> {
     const t = checkTimeout(timeout);
     assertCanBlock('getAsync');
     const item = this.#tryGet();
-    if (item === undefined) return runSync(this.#getSteps(deadlineAfter(t), true), 'getAsync');
+    if (item === undefined) return runSync(this.#getSteps(deadlineOf(t), true), 'getAsync');
     const ids = this.#landed(item);
     if (ids.length > 0) runSync(fetchSteps(ids), 'getAsync');
     return (typeof item === 'number' ? item : decode(item)) as T;
@@ -248,7 +262,7 @@ export class Queue<T = unknown> {
 
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
-    return runAsync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), false));
+    return runAsync(this.#getSteps(deadlineOf(checkTimeout(timeout)), false));
   }
 
   /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
@@ -452,7 +466,10 @@ export class Queue<T = unknown> {
     return typeof item === 'number' ? NO_IDS : sharedIds(item);
   }
 
-  /** Take the lock; false if `deadline` passes first (a dead holder's is taken over). */
+  /**
+   * Take the lock; false if `deadline` passes first (a dead holder's is taken over). NOWAIT
+   * waits as long as a live holder keeps it (see NOWAIT).
+   */
   *#lockSteps(deadline: number): Steps<boolean> {
     if (tryLock(this.#lockWord, 1)) return true;
     // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
@@ -460,7 +477,7 @@ export class Queue<T = unknown> {
     for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
       if (Atomics.load(this.#lockWord, 1) === 0 && tryLock(this.#lockWord, 1)) return true;
     }
-    return yield* this.#lock[acquireRestore](0, deadline);
+    return yield* this.#lock[acquireRestore](0, deadline === NOWAIT ? Infinity : deadline);
   }
 
   /** Take the lock from a method that never waits long (it is held only for short sections). */
