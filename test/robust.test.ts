@@ -229,6 +229,22 @@ describe('every timeout bounds the whole call: a live thread keeps an internal l
     await holder.worker.terminate();
   });
 
+  test("a put's wake-up is left owed while a live pool worker keeps the waiter list; paid once that worker dies", async () => {
+    const q = new Queue<unknown>();
+    const notEmpty = innerLockWord(q, 3); // its LIST; WAITERS is the next word
+    const getter = start<[unknown, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 8_000 }, { timeout: 15_000 });
+    await waitUntil(() => Atomics.load(wordsOf(q), notEmpty + 1) === 1, 10_000, 'the getter to wait');
+    const kill = await dieIn('seizeWord', q.handle.buffer, q.handle.byteOffset, notEmpty);
+    const putter = start<[string, number]>(FILE, 'putWithin', { handle: q.handle, item: 'x', timeout: 100 }, { timeout: 10_000 });
+    const [outcome, elapsed] = await putter.result;
+    expect(outcome).toBe('put');
+    expect(elapsed).toBeLessThan(100);
+    await kill();
+    const [item, waited] = await getter.result;
+    expect(item).toBe('x');
+    expect(waited).toBeLessThan(6_000);
+  });
+
   test('Condition.wait(100) returns false in time while a live thread keeps its waiter list', async () => {
     const cond = new Condition(new Lock());
     const ctl = ctlOf();

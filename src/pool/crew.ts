@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { rangeError, typeError } from '../primitives/errors.js';
-import { livenessTable, markDead } from '../primitives/liveness.js';
+import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
@@ -130,8 +130,6 @@ export class Crew {
     this.#tasks = tasks;
     this.#results = results;
     this.#events = events;
-    // Before any handle is built: every handle then carries the liveness table (liveness.ts).
-    livenessTable();
     this.#init = new Queue<unknown[]>(0, { maxWaiters: 2 });
     this.#workers = new Array(settings.size).fill(undefined);
     // One copy of the initArgs per worker, put before any worker exists (so no blocking put can

@@ -12,10 +12,14 @@
  *   5         FREE      first free node + 1 (0: all in use)            list editors
  *   6         CAPACITY  maxWaiters: how many nodes there are           the constructor
  *   7         TICKETS   tickets handed out so far (wraps)              list editors
- *   8 + 4k    node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
- *   9 + 4k              NEXT   next node + 1 on its list               list editors
- *   10 + 4k             OWNER  sabsync id of the waiting thread        its waiter
- *   11 + 4k             TICKET when it started waiting (TICKETS)       its waiter
+ *   8         OWED      wake-ups owed: notifies that found LIST held   an internal notifier
+ *                       and left their wake-ups to its holder           (add), LIST holders
+ *                                                                       (exchange to 0)
+ *   9         —         padding (the nodes start on an 8-byte boundary)
+ *   10 + 4k   node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
+ *   11 + 4k             NEXT   next node + 1 on its list               list editors
+ *   12 + 4k             OWNER  sabsync id of the waiting thread        its waiter
+ *   13 + 4k             TICKET when it started waiting (TICKETS)       its waiter
  *   then      an RLock  the default lock, when none is given           RLock
  *
  * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
@@ -28,6 +32,13 @@
  * NOTIFIED before it wakes, so a notify that lands between "release the lock" and "sleep" makes
  * the sleep return at once. A stray wake-up (a node reused right after a notify) finds STATE
  * still WAITING and sleeps again.
+ *
+ * Internal notifies never wait (`notifyHeld`, for the Queue, whose calls must end by their
+ * timeout and whose pool owner must never block): one that finds LIST held adds its wake-ups
+ * to OWED and then tries LIST once more; every LIST holder, after releasing it, pays OWED (it
+ * takes LIST back and wakes that many). No owed wake-up is lost: if the notifier's last try
+ * fails, some thread held LIST after the add, and that thread's check of OWED follows its
+ * release, which follows the add. A dead holder never pays; its taker does, on release.
  *
  * Timeouts: a waiter whose deadline passes takes LIST and looks at its node. WAITING: it unlinks
  * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
@@ -66,7 +77,10 @@ const TAIL = 4;
 const FREE = 5;
 const CAPACITY = 6;
 const TICKETS = 7;
-const NODES = 8;
+const OWED = 8;
+const NODES = 10;
+/** Most wake-ups OWED holds (a notifyAll owes them all). */
+const ALL_OWED = 1 << 30;
 const NODE_WORDS = 4;
 const STATE = 0;
 const NEXT = 1;
@@ -117,16 +131,10 @@ export const waitSteps = Symbol('sabsync.waitSteps');
 /**
  * `notify(n)` without its argument and ownership checks, for primitives built on a Condition
  * (the Queue) that hold the lock by construction and notify on every operation: when nobody
- * waits it costs one load.
+ * waits it costs one load. It never waits: if LIST is held, the wake-ups are left owed to its
+ * holder (OWED), so it ends within any timeout and never blocks a pool's owner.
  */
 export const notifyHeld = Symbol('sabsync.notifyHeld');
-
-/**
- * `notifyHeld` as a step generator, for algorithms driven by the async runner too (the
- * Queue's): there, the brief wait for LIST must not block the event loop — the thread that
- * holds LIST may have died, and the event loop is where its death gets handled.
- */
-export const notifySteps = Symbol('sabsync.notifySteps');
 
 function checkMaxWaiters(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WAITERS;
@@ -168,6 +176,7 @@ export class Condition {
       Atomics.store(i32, TAIL, 0);
       Atomics.store(i32, CAPACITY, capacity);
       Atomics.store(i32, TICKETS, 0);
+      Atomics.store(i32, OWED, 0);
       for (let k = 0; k < capacity; k++) {
         const base = NODES + k * NODE_WORDS;
         Atomics.store(i32, base + STATE, 0);
@@ -274,28 +283,52 @@ export class Condition {
       throw rangeError(`notify(n): n must be a non-negative integer, got ${n}`);
     }
     this.#checkOwned('notify');
-    this[notifyHeld](n);
-  }
-
-  /** @internal */
-  [notifyHeld](n: number): void {
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
     raw.lockBriefly(this.#i32, LIST, 'notify', this.#repair);
     this.#wakeOldest(n);
+    this.#unlockList();
   }
 
-  /** @internal `notifyHeld` as steps, for an algorithm that may run on the async runner. */
-  *[notifySteps](n: number): Steps<void> {
-    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    yield* this.#lockList(Infinity);
-    this.#wakeOldest(n);
+  /** @internal */
+  [notifyHeld](n: number): void {
+    const i32 = this.#i32;
+    if (n === 0 || Atomics.load(i32, WAITERS) === 0) return; // as in notify
+    if (raw.tryLock(i32, LIST)) {
+      this.#wakeOldest(n);
+      this.#unlockList();
+      return;
+    }
+    // LIST is held: owe the wake-ups to its holder, then try to pay them ourselves (see OWED).
+    for (let owed = Atomics.load(i32, OWED); ; ) {
+      const seen = Atomics.compareExchange(i32, OWED, owed, Math.min(owed + n, ALL_OWED));
+      if (seen === owed) break;
+      owed = seen;
+    }
+    this.#payOwed();
+  }
+
+  /** Release LIST (held by the caller), then pay the wake-ups owed meanwhile (see OWED). */
+  #unlockList(): void {
+    raw.unlock(this.#i32, LIST);
+    this.#payOwed();
+  }
+
+  // The load of OWED follows the release of LIST (or the add to OWED): the order the
+  // no-lost-wake-up argument in the header needs. A failed tryLock leaves the debt to the
+  // thread that holds LIST now.
+  #payOwed(): void {
+    const i32 = this.#i32;
+    while (Atomics.load(i32, OWED) !== 0 && raw.tryLock(i32, LIST)) {
+      this.#wakeOldest(Atomics.exchange(i32, OWED, 0));
+      raw.unlock(i32, LIST);
+    }
   }
 
   /**
-   * Unlink, mark and wake the `n` oldest living waiters; then release LIST (held by the
-   * caller). A dead waiter's node is freed on the way and counts for nothing.
+   * Unlink, mark and wake the `n` oldest living waiters (LIST held by the caller). A dead
+   * waiter's node is freed on the way and counts for nothing.
    */
   #wakeOldest(n: number): void {
     const i32 = this.#i32;
@@ -312,7 +345,6 @@ export class Condition {
       wake(i32, base + STATE, 1);
       woken++;
     }
-    raw.unlock(i32, LIST);
   }
 
   /** Wake every waiting thread. Python: `Condition.notify_all()`. */
@@ -358,7 +390,7 @@ export class Condition {
     if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
     const node = Atomics.load(i32, FREE) - 1;
     if (node < 0) {
-      raw.unlock(i32, LIST);
+      this.#unlockList();
       throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
     }
     const base = NODES + node * NODE_WORDS;
@@ -373,7 +405,7 @@ export class Condition {
     else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
     Atomics.store(i32, TAIL, node + 1);
     Atomics.add(i32, WAITERS, 1);
-    raw.unlock(i32, LIST);
+    this.#unlockList();
 
     const saved = this.#lock[releaseSave]();
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
@@ -395,7 +427,7 @@ export class Condition {
     const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
     if (!notified) this.#unlink(node);
     this.#free(node);
-    raw.unlock(i32, LIST);
+    this.#unlockList();
     if (!(yield* this.#lock[acquireRestore](saved, relock))) return UNLOCKED;
     return notified ? WOKEN : TIMED_OUT;
   }
@@ -484,7 +516,7 @@ export class Condition {
     let purged = raw.takeOver(i32, LIST, deadId) ? 1 : 0;
     if (purged === 0) yield* this.#lockList(Infinity);
     purged += this.#rebuild(deadId);
-    raw.unlock(i32, LIST);
+    this.#unlockList();
     return purged;
   }
 

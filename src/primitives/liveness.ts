@@ -21,11 +21,12 @@
  * store the dead thread made precedes the mark, and a thread that reads the bit set (a
  * sequentially consistent load) and then takes the dead thread's lock over sees all of them.
  *
- * How the table travels: it is created lazily (by the first pool, or the first mark), handed
- * to every pool worker in its start data, and carried in every handle built by a thread that
- * has one (memory.ts), so a thread the user started learns it with the first primitive it is
- * given. A thread may meet more than one table (two threads each created one before they
- * shared anything): it reads them all and marks in its own (the first it had).
+ * How the table travels: it is created lazily (by the first handle built, the first pool, or
+ * the first mark) and carried in every handle (memory.ts) — so in a pool worker's start data,
+ * whose channels are handles — and a thread adopts every table it meets: a thread the user
+ * started learns it with the first primitive it is given. A thread may meet more than one
+ * table (two threads each created one before they shared anything): it reads them all and
+ * marks in its own (the first it had).
  *
  * How a sleeper learns of a death that happens while it sleeps: nobody can wake it — the
  * marker does not know which words the dead thread held (shared memory cannot name another
@@ -65,11 +66,6 @@ function create(): SharedArrayBuffer {
 /** This thread's table, created if it has none yet. */
 export function livenessTable(): SharedArrayBuffer {
   return (tables[0]?.buffer as SharedArrayBuffer | undefined) ?? create();
-}
-
-/** This thread's table if it has one (for handles: none is created just to build one). */
-export function knownTable(): SharedArrayBuffer | undefined {
-  return tables[0]?.buffer as SharedArrayBuffer | undefined;
 }
 
 /** Learn a table met in a handle or in start data (anything else is ignored). */

@@ -8,14 +8,13 @@
  * memory whose tag is not X's, so a handle of the wrong kind or a foreign buffer fails with a
  * clear `TypeError` instead of corrupting memory.
  *
- * A handle is a plain structured-cloneable object `{ type, buffer, byteOffset, ... }`; built by
- * a thread that has a liveness table (liveness.ts) it also carries that table as `live`, and
- * attaching adopts it, so that every thread handed a primitive learns which threads died. The
- * registry maps `type` to the class's reviver so that `revive(handle)` (and the Queue's codec)
+ * A handle is a plain structured-cloneable object `{ type, buffer, byteOffset, live, ... }`:
+ * `live` is the liveness table of the thread that built it (liveness.ts), which attaching
+ * adopts, so that every thread handed a primitive learns which threads died. The registry maps `type` to the class's reviver so that `revive(handle)` (and the Queue's codec)
  * can rebuild the live object in any thread.
  */
 import { rangeError, typeError } from './errors.js';
-import { adoptTable, knownTable } from './liveness.js';
+import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
 export const Kind = {
@@ -157,8 +156,7 @@ export function attach(kind: KindName, handle: unknown, byteLength: (region: Int
 
 /** Build the handle of a region. */
 export function handleOf(kind: KindName, region: Region, extra?: Record<string, unknown>): Handle {
-  const live = knownTable();
-  return { type: `sabsync:${kind}`, buffer: region.buffer, byteOffset: region.byteOffset, ...(live && { live }), ...extra };
+  return { type: `sabsync:${kind}`, buffer: region.buffer, byteOffset: region.byteOffset, live: livenessTable(), ...extra };
 }
 
 // ---------------------------------------------------------------------------------------------

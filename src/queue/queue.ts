@@ -37,7 +37,7 @@
  * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
  * which starts over and is the one shared with the async twins.
  */
-import { Condition, notifyHeld, notifySteps, purgeSteps, waitSteps } from '../primitives/condition.js';
+import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
 import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
@@ -296,7 +296,7 @@ export class Queue<T = unknown> {
       const w = this.#store.w;
       const unfinished = w[UNFINISHED]! - 1;
       if (unfinished < 0) throw misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
-      if (unfinished === 0) this.#allDone.notifyAll();
+      if (unfinished === 0) this.#allDone[notifyHeld](Infinity);
       this.#store.set(UNFINISHED, unfinished);
       this.#store.commit();
     } finally {
@@ -344,10 +344,10 @@ export class Queue<T = unknown> {
           if (unfinished > 0) store.set(UNFINISHED, unfinished - 1);
           store.commit();
         }
-        yield* this.#allDone[notifySteps](Infinity);
+        this.#allDone[notifyHeld](Infinity);
       }
-      yield* this.#notEmpty[notifySteps](Infinity);
-      yield* this.#notFull[notifySteps](Infinity);
+      this.#notEmpty[notifyHeld](Infinity);
+      this.#notFull[notifyHeld](Infinity);
     } finally {
       this.#lock.release();
     }
@@ -383,7 +383,7 @@ export class Queue<T = unknown> {
     const tookOver = takeOver(this.#lockWord, 1, deadId);
     if (tookOver) yield* this.#repairSteps();
     // Else a notify may still have been spent on the dead thread: wake everyone to re-check.
-    else if (purged > 0) for (const c of this.#conditions()) yield* c[notifySteps](Infinity);
+    else if (purged > 0) for (const c of this.#conditions()) c[notifyHeld](Infinity);
     if (tookOver) this.#lock.release();
     return tookOver || purged > 0;
   }
@@ -392,9 +392,10 @@ export class Queue<T = unknown> {
    * The lock was taken over from a dead thread (held now): undo its half-done operation and
    * wake every waiter to re-check — a wake-up the dead thread took may have been meant for one.
    */
+  // eslint-disable-next-line require-yield
   *#repairSteps(): Steps<void> {
     this.#store.rollback();
-    for (const c of this.#conditions()) yield* c[notifySteps](Infinity);
+    for (const c of this.#conditions()) c[notifyHeld](Infinity);
   }
 
   #conditions(): Condition[] {
@@ -520,7 +521,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
       store.push(data, priority);
-      yield* this.#notEmpty[notifySteps](1);
+      this.#notEmpty[notifyHeld](1);
     } finally {
       if (held) this.#lock.release();
     }
@@ -542,7 +543,7 @@ export class Queue<T = unknown> {
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
       item = store.pop();
-      yield* this.#notFull[notifySteps](1);
+      this.#notFull[notifyHeld](1);
     } finally {
       if (held) this.#lock.release();
     }
