@@ -414,8 +414,9 @@ export class Condition {
     while (Atomics.load(i32, base + STATE) === WAITING) {
       const until = watch && watching() ? Math.min(deadline, performance.now() + DEATH_CHECK_MS) : deadline;
       if ((yield park(i32, base + STATE, WAITING, until)) === 'timed-out' && remaining(deadline) === 0) break;
-      if (watch && deaths() !== seen) {
-        seen = deaths();
+      const now = watch ? deaths() : seen;
+      if (now !== seen) {
+        seen = now;
         if ((traced = this.#deathTrace())) break;
       }
     }
@@ -428,7 +429,11 @@ export class Condition {
     if (!notified) this.#unlink(node);
     this.#free(node);
     this.#unlockList();
-    if (!(yield* this.#lock[acquireRestore](saved, relock))) return UNLOCKED;
+    if (!(yield* this.#lock[acquireRestore](saved, relock))) {
+      // Out of time before the lock came back: a wake-up we took goes to the next waiter.
+      if (notified) this[notifyHeld](1);
+      return UNLOCKED;
+    }
     return notified ? WOKEN : TIMED_OUT;
   }
 
