@@ -244,12 +244,7 @@ export class Barrier {
   }
 
   /** After LOCK was taken over from a dead party: break the barrier. */
-  readonly #repair: raw.Repair = () => this.#breakSteps();
-
-  // eslint-disable-next-line require-yield
-  *#breakSteps(): Steps<void> {
-    this.#setState(BROKEN);
-  }
+  readonly #repair: raw.Repair = () => this.#setState(BROKEN);
 
   #stateIs(state: number): boolean {
     return Atomics.load(this.#i32, STATE) === state;

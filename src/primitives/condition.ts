@@ -457,12 +457,7 @@ export class Condition {
   }
 
   /** After LIST was taken over from a dead thread: the links may be half-written. */
-  readonly #repair: raw.Repair = () => this.#rebuildSteps();
-
-  // eslint-disable-next-line require-yield
-  *#rebuildSteps(): Steps<void> {
-    this.#rebuild(0);
-  }
+  readonly #repair: raw.Repair = () => void this.#rebuild(0);
 
   /** Put `node` back on the free list (LIST held; it is on no waiting list). */
   #free(node: number): void {

@@ -40,6 +40,13 @@
  * If the marking thread itself dies (a worker that owned a pool), the marks it made stay;
  * deaths it had not yet seen are never marked, and locks those threads held stay held (a timed
  * call still returns at its timeout).
+ *
+ * Limits. The marker learns of a death on its event loop: while the thread that started a
+ * worker is blocked in a synchronous call, that worker's death is not marked, so a sync call
+ * with no timeout, on that very thread, on a lock the dead worker held, waits for good (give it
+ * a timeout, or use the async twin: the pool's owner uses only those). A thread that does not
+ * know the marker's table (it met none of its handles) does not see the marks. Deaths of
+ * threads sabsync did not start are never marked.
  */
 
 /** Longest a sleep on a lock word lasts before it looks again whether the holder died. */

@@ -53,8 +53,8 @@ export function tryLock(i32: Int32Array, index: number): boolean {
   return Atomics.compareExchange(i32, index, UNLOCKED, me) === UNLOCKED;
 }
 
-/** What a primitive does after taking its lock over from a dead holder (the lock held). */
-export type Repair = () => Steps<void>;
+/** What a primitive does after taking its lock over from a dead holder (the lock held; never waits). */
+export type Repair = () => void;
 
 /**
  * Take the lock, sleeping while a live thread holds it; false if `deadline` passes first
@@ -72,7 +72,7 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number, rep
     if (isDead((s & HOLDER_BITS) >>> 1)) {
       // Exactly the value read: a release or another taker in between makes the CAS fail.
       if (Atomics.compareExchange(i32, index, s, me | (s & ~HOLDER_BITS)) !== s) continue;
-      if (repair !== undefined) yield* repair();
+      repair?.();
       return true;
     }
     if (remaining(deadline) === 0) return false;

@@ -184,7 +184,7 @@ export class Queue<T = unknown> {
     [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
     // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
     this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
-    this.#lock[repairOnTakeOver] = () => this.#repairSteps();
+    this.#lock[repairOnTakeOver] = () => this.#repair();
     openChannel();
   }
 
@@ -381,7 +381,7 @@ export class Queue<T = unknown> {
     // If the dead thread held the queue lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
     const tookOver = takeOver(this.#lockWord, 1, deadId);
-    if (tookOver) yield* this.#repairSteps();
+    if (tookOver) this.#repair();
     // Else a notify may still have been spent on the dead thread: wake everyone to re-check.
     else if (purged > 0) for (const c of this.#conditions()) c[notifyHeld](Infinity);
     if (tookOver) this.#lock.release();
@@ -392,8 +392,7 @@ export class Queue<T = unknown> {
    * The lock was taken over from a dead thread (held now): undo its half-done operation and
    * wake every waiter to re-check — a wake-up the dead thread took may have been meant for one.
    */
-  // eslint-disable-next-line require-yield
-  *#repairSteps(): Steps<void> {
+  #repair(): void {
     this.#store.rollback();
     for (const c of this.#conditions()) c[notifyHeld](Infinity);
   }
