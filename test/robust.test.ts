@@ -207,6 +207,48 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
   }, 60_000);
 });
 
+test('random kills of workers moving items between two user queues: no item twice, at most one lost per kill', async () => {
+  const M = 1 << 20;
+  const q = new Queue<number>(64);
+  const back = new Queue<number>(); // every fourth id passes through here on its way
+  const counts = new Int32Array(new SharedArrayBuffer(4 * M));
+  const pool = (ex ??= new Executor(TASKS, { maxWorkers: 3 }));
+  let producing = true;
+  let produced = 0;
+  const produce = async () => {
+    for (const end = performance.now() + 4_000; performance.now() < end && produced < M; produced++) await q.putAsync(produced, 10_000);
+    producing = false;
+  };
+  const consumers: Future<unknown>[] = [];
+  const feed = async () => {
+    while (producing) {
+      const batch = [0, 1, 2].map(() => pool.submit('consume', q, back, counts, 200));
+      consumers.push(...batch);
+      await Promise.allSettled(batch);
+    }
+  };
+  let kills = 0;
+  const kill = async () => {
+    while (producing) {
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+      const ws = workersOf(pool);
+      for (const w of ws.slice(0, Math.random() < 0.3 ? 2 : 1)) {
+        void w.terminate();
+        kills++;
+      }
+    }
+  };
+  await within(Promise.all([produce(), feed(), kill()]), 50_000, 'the run');
+  await within(Promise.allSettled(consumers), 10_000, 'the consumers');
+  for (const from of [q, back]) while (!from.empty()) Atomics.add(counts, await from.getAsync(1_000), 1);
+  const seen = counts.subarray(0, produced);
+  const twice = seen.filter((c) => c > 1).length;
+  const lost = seen.filter((c) => c === 0).length;
+  expect(twice).toBe(0);
+  expect(kills).toBeGreaterThan(10);
+  expect(lost).toBeLessThanOrEqual(kills);
+}, 60_000);
+
 describe("a Queue's waiter that died holding a wake-up", () => {
   test('a getter woken by a put dies before it takes the item: a live getter gets it', async () => {
     const q = new Queue<unknown>();
