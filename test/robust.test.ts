@@ -170,6 +170,22 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
     expect(q.qsize()).toBe(0);
   });
 
+  test('a getter waiting in another thread takes the lock over after a dead half-done put and rolls it back', async () => {
+    const q = new Queue<unknown>(8);
+    const getter = start<[unknown, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 1_500 }, { timeout: 10_000 });
+    await waitUntil(() => Atomics.load(wordsOf(q), innerLockWord(q, 3) + 1) === 1, 10_000, 'the getter to wait');
+    const kill = await dieIn('halfPut', q.handle.buffer, q.handle.byteOffset, innerLockWord(q, 1));
+    expect(q.qsize()).toBe(1); // the half-done put shows, until someone takes the lock over
+    await kill();
+    // The getter wakes (a dead thread holds its queue's lock), takes the lock over through its
+    // Condition, rolls the put back, finds nothing and times out.
+    const [outcome] = await getter.result;
+    expect(outcome).toBe('Empty');
+    expect(q.qsize()).toBe(0);
+    q.put('after', 100);
+    expect(q.get(0)).toBe('after');
+  });
+
   test('terminated during a sync get/put loop: puts and gets go on, nothing duplicated, at most the item in its hands lost', async () => {
     const N = 6;
     const q = new Queue<unknown>(N + 1);

@@ -184,7 +184,9 @@ export class Queue<T = unknown> {
     [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
     // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
     this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
-    this.#lock[repairOnTakeOver] = () => this.#repair();
+    // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: ours, and
+    // each Condition's (a Condition attached from a handle revives a wrapper of its own).
+    for (const lock of new Set([this.#lock, ...made.conditions.map((c) => c.lock as Lock)])) lock[repairOnTakeOver] = () => this.#repair();
     openChannel();
   }
 
