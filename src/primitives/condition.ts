@@ -65,7 +65,7 @@ import { misuse, rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
 import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
-import { DEATH_CHECK_MS, deaths, isDead, watching } from './liveness.js';
+import { deaths, isDead, sliceEnd } from './liveness.js';
 import * as raw from './rawlock.js';
 import { RLock } from './rlock.js';
 import { threadId } from './thread.js';
@@ -411,8 +411,8 @@ export class Condition {
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
     // Watching (a queue's waits), sleeps are cut short to look for a dead thread's traces.
     let traced = false;
-    while (Atomics.load(i32, base + STATE) === WAITING) {
-      const until = watch && watching() ? Math.min(deadline, performance.now() + DEATH_CHECK_MS) : deadline;
+    for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
+      const until = watch ? sliceEnd(deadline, sleeps) : deadline;
       if ((yield park(i32, base + STATE, WAITING, until)) === 'timed-out' && remaining(deadline) === 0) break;
       const now = watch ? deaths() : seen;
       if (now !== seen) {

@@ -32,14 +32,15 @@
  * waiters one wins; the other finds a live holder and sleeps), keeping the CONTENDED / ASYNC
  * bits (the sleepers are still there), and then runs the caller's `repair` — what the dead
  * thread was guarding may be half changed — before it returns as the holder. A death marked
- * while a waiter sleeps reaches it within `DEATH_CHECK_MS`: its sleeps are cut to that length
- * while the thread knows a table. The fast path (one CAS) never looks at the table.
+ * while a waiter sleeps reaches it at the end of its current sleep, which is cut short while
+ * the thread knows a table (liveness.ts, `sliceEnd`). The fast path (one CAS) never looks at
+ * the table.
  *
  * `takeOver` / `recover` do the same for an id the caller names (a thread it saw exit that no
  * table records: a test, or a pool recovering its own channels).
  */
 import { park, parkingAsync, remaining, runBriefly, wake, type Steps } from './futex.js';
-import { DEATH_CHECK_MS, isDead, watching } from './liveness.js';
+import { isDead, sliceEnd } from './liveness.js';
 import { threadId } from './thread.js';
 
 export const UNLOCKED = 0;
@@ -62,7 +63,7 @@ export type Repair = () => void;
  * a dead holder is taken over and `repair` runs before this returns true.
  */
 export function* lockSteps(i32: Int32Array, index: number, deadline: number, repair?: Repair): Steps<boolean> {
-  for (;;) {
+  for (let sleeps = 0; ; ) {
     let s = Atomics.load(i32, index);
     if (s === UNLOCKED) {
       // Taken as CONTENDED: we may have been woken while other sleepers remain.
@@ -83,8 +84,7 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number, rep
     }
     // Sleep while the word is still exactly this marked value: any release changes it. Cut
     // short to look at the holder again while deaths can be learned (liveness.ts).
-    const until = watching() ? Math.min(deadline, performance.now() + DEATH_CHECK_MS) : deadline;
-    if ((yield park(i32, index, s, until)) === 'timed-out' && remaining(deadline) === 0) return false;
+    if ((yield park(i32, index, s, sliceEnd(deadline, sleeps++))) === 'timed-out' && remaining(deadline) === 0) return false;
   }
 }
 
