@@ -92,9 +92,12 @@ export function livenessTable(): SharedArrayBuffer {
   return (tables[0]?.buffer as SharedArrayBuffer | undefined) ?? create();
 }
 
+/** Most tables a thread keeps (more only come from threads that never shared anything). */
+const MAX_TABLES = 16;
+
 /** Learn a table met in a handle or in start data (anything else is ignored). */
 export function adoptTable(sab: unknown): void {
-  if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < INITIAL_BYTES) return;
+  if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < INITIAL_BYTES || tables.length >= MAX_TABLES) return;
   const i32 = new Int32Array(sab);
   const id = Atomics.load(i32, ID);
   if (id !== 0 && !tables.some((t) => Atomics.load(t, ID) === id)) tables.push(i32);
@@ -105,11 +108,13 @@ export function markDead(id: number): void {
   const sab = livenessTable();
   const word = DEAD + (id >>> 5);
   const need = (word + 1) << 2;
-  if (sab.byteLength < need) {
+  // Markers in other threads may grow it at the same time (a grow to less than the current
+  // length throws): try again. A runtime that cannot grow it leaves the id unmarked.
+  for (let tries = 0; sab.byteLength < need && tries < 3; tries++) {
     try {
       (sab as unknown as { grow(n: number): void }).grow(Math.min(MAX_BYTES, Math.max(need, sab.byteLength * 2)));
     } catch {
-      // Another thread grew it meanwhile (or the runtime cannot grow it: the id stays unmarked).
+      // grown meanwhile, or not growable
     }
   }
   const i32 = new Int32Array(sab);
