@@ -5,12 +5,14 @@
  * whole call, the wait for a queue's internal lock included, even while a live thread keeps it.
  *
  * Threads are real, deaths are real `terminate()`s of pool workers; nothing is recovered by
- * hand. Calls that would hang on a bug run in helper workers with a timeout, or are awaited
+ * hand. (One white-box test marks a made-up id dead to see the liveness table grow: internal
+ * modules are imported from the same built files the package's entry point loads.) Calls that would hang on a bug run in helper workers with a timeout, or are awaited
  * against one, so that a bug fails the test instead of freezing it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { Barrier, Condition, Executor, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
 import type { Worker } from 'node:worker_threads';
+import { isDead, livenessTable, markDead } from '../dist/primitives/liveness.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const TASKS = new URL('./fixtures/robust-tasks.mjs', import.meta.url);
@@ -47,6 +49,21 @@ async function dieIn(fn: string, ...args: unknown[]): Promise<() => Promise<void
     expect(await f.exception()).toBeInstanceOf(WorkerCrashedError);
   };
 }
+
+test('the liveness table grows for a large id, and a thread that adopted it earlier sees the mark', async () => {
+  const id = 3_000_000 + Math.floor(Math.random() * 1_000); // past the table's first 4 KiB
+  const ctl = ctlOf();
+  const other = start<[boolean, boolean]>(FILE, 'seesDeath', { handle: new Lock().handle, ctl: ctl.buffer, id });
+  await waitUntil(() => Atomics.load(ctl, 0) === 1, 10_000, 'the thread to adopt the table');
+  const before = livenessTable().byteLength;
+  markDead(id);
+  expect(livenessTable().byteLength).toBeGreaterThan(before);
+  expect(isDead(id)).toBe(true);
+  expect(isDead(id + 1)).toBe(false);
+  Atomics.store(ctl, 0, 2);
+  Atomics.notify(ctl, 0);
+  expect(await other.result).toEqual([false, true]);
+});
 
 describe('a Lock or RLock held by a terminated pool worker is taken over by the next acquirer', () => {
   test.each([
