@@ -144,6 +144,21 @@ describe('a Condition whose waiter died', () => {
     expectElapsed(elapsed, 50);
   });
 
+  test('a notify never waits for the waiter list: owed while a pool worker keeps it, paid once it dies', async () => {
+    const cond = new Condition(new Lock());
+    const ctl = ctlOf();
+    const waiter = start<[boolean, number]>(FILE, 'waitWithin', { handle: cond.handle, ctl: ctl.buffer, timeout: 8_000 }, { timeout: 15_000 });
+    await waitUntil(() => Atomics.load(wordsOf(cond), 2) === 1, 10_000, 'the waiter to queue');
+    const { buffer, byteOffset } = cond.handle;
+    const kill = await dieIn('seizeWord', buffer, byteOffset, 1); // LIST, held by a live thread
+    const notifier = start<number>(FILE, 'notifyOnce', { handle: cond.handle }, { timeout: 10_000 });
+    expect(await notifier.result).toBeLessThan(100);
+    await kill();
+    const [notified, elapsed] = await waiter.result;
+    expect(notified).toBe(true);
+    expect(elapsed).toBeLessThan(6_000);
+  });
+
   test('its waiter list, locked by a dead pool worker, is taken over and rebuilt', async () => {
     const cond = new Condition(new Lock());
     const { buffer, byteOffset } = cond.handle;

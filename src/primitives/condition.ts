@@ -33,12 +33,12 @@
  * the sleep return at once. A stray wake-up (a node reused right after a notify) finds STATE
  * still WAITING and sleeps again.
  *
- * Internal notifies never wait (`notifyHeld`, for the Queue, whose calls must end by their
- * timeout and whose pool owner must never block): one that finds LIST held adds its wake-ups
- * to OWED and then tries LIST once more; every LIST holder, after releasing it, pays OWED (it
- * takes LIST back and wakes that many). No owed wake-up is lost: if the notifier's last try
- * fails, some thread held LIST after the add, and that thread's check of OWED follows its
- * release, which follows the add. A dead holder never pays; its taker does, on release.
+ * A notify never waits (a Queue's calls must end by their timeout, and the thread that owns a
+ * pool must never block on a lock a dead worker may hold): one that finds LIST held adds its
+ * wake-ups to OWED and then tries LIST once more; every LIST holder, after releasing it, pays
+ * OWED (it takes LIST back and wakes that many). No owed wake-up is lost: if the notifier's
+ * last try fails, some thread held LIST after the add, and that thread's check of OWED follows
+ * its release, which follows the add. A dead holder never pays; its taker does, on release.
  *
  * Timeouts: a waiter whose deadline passes takes LIST and looks at its node. WAITING: it unlinks
  * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
@@ -50,7 +50,11 @@
  * half-written. Once the liveness table (liveness.ts) records the death:
  *   - a notifier never spends a wake-up on a dead waiter: it frees that node and wakes the next;
  *   - the next thread to want LIST takes it over (rawlock.ts) and rebuilds the list;
- *   - a waiter that finds no free node first reclaims the nodes of dead threads.
+ *   - a waiter that finds no free node first reclaims the nodes of dead threads;
+ *   - a sleeping waiter that sees DEATHS move (liveness.ts) looks for a dead thread's traces
+ *     here (the lock or LIST held, a node it left): a public wait repairs LIST in place and
+ *     sleeps on; a queue's wait ends, spuriously, so the queue takes its lock over and looks
+ *     again (a wake-up the dead thread took, or a put it finished but never announced).
  * The rebuild sets HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes' own single-word
  * facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) — which are never
  * half-written, dropping every node whose OWNER is dead. `[purgeWaiters](deadId)` does the same
@@ -131,8 +135,7 @@ export const waitSteps = Symbol('sabsync.waitSteps');
 /**
  * `notify(n)` without its argument and ownership checks, for primitives built on a Condition
  * (the Queue) that hold the lock by construction and notify on every operation: when nobody
- * waits it costs one load. It never waits: if LIST is held, the wake-ups are left owed to its
- * holder (OWED), so it ends within any timeout and never blocks a pool's owner.
+ * waits it costs one load. Like `notify`, it never waits (OWED).
  */
 export const notifyHeld = Symbol('sabsync.notifyHeld');
 
@@ -283,18 +286,15 @@ export class Condition {
       throw rangeError(`notify(n): n must be a non-negative integer, got ${n}`);
     }
     this.#checkOwned('notify');
-    // WAITERS counts every thread that entered wait() before we took the lock: each one
-    // appended itself while holding that lock. So 0 here means nobody can be missed.
-    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    raw.lockBriefly(this.#i32, LIST, 'notify', this.#repair);
-    this.#wakeOldest(n);
-    this.#unlockList();
+    this[notifyHeld](n);
   }
 
   /** @internal */
   [notifyHeld](n: number): void {
     const i32 = this.#i32;
-    if (n === 0 || Atomics.load(i32, WAITERS) === 0) return; // as in notify
+    // WAITERS counts every thread that entered wait() before we took the lock: each one
+    // appended itself while holding that lock. So 0 here means nobody can be missed.
+    if (n === 0 || Atomics.load(i32, WAITERS) === 0) return;
     if (raw.tryLock(i32, LIST)) {
       this.#wakeOldest(n);
       this.#unlockList();
@@ -382,10 +382,10 @@ export class Condition {
    * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
    * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
    */
-  *#waitSteps(deadline: number, relock: number, watch: boolean): Steps<number> {
+  *#waitSteps(deadline: number, relock: number, spurious: boolean): Steps<number> {
     const i32 = this.#i32;
     // Read with the lock held, where the caller checked what it waits for (liveness.ts).
-    let seen = watch ? deaths() : 0;
+    let seen = deaths();
     if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
     if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
     const node = Atomics.load(i32, FREE) - 1;
@@ -409,16 +409,20 @@ export class Condition {
 
     const saved = this.#lock[releaseSave]();
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
-    // Watching (a queue's waits), sleeps are cut short to look for a dead thread's traces.
+    // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
     let traced = false;
     for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
-      const until = watch ? sliceEnd(deadline, sleeps) : deadline;
-      if ((yield park(i32, base + STATE, WAITING, until)) === 'timed-out' && remaining(deadline) === 0) break;
-      const now = watch ? deaths() : seen;
-      if (now !== seen) {
-        seen = now;
-        if ((traced = this.#deathTrace())) break;
-      }
+      if ((yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps))) === 'timed-out' && remaining(deadline) === 0) break;
+      const now = deaths();
+      if (now === seen) continue;
+      seen = now;
+      if (!this.#deathTrace()) continue;
+      if ((traced = spurious)) break;
+      // Repair in place and sleep on: LIST taken over and rebuilt if a dead thread holds it,
+      // dead threads' nodes reclaimed, wake-ups owed meanwhile paid (perhaps to us).
+      yield* this.#lockList(Infinity);
+      this.#rebuild(0);
+      this.#unlockList();
     }
 
     // However the wait ended: settle the node under LIST, then take the lock back (a dead
@@ -499,6 +503,7 @@ export class Condition {
 
   /** @internal */
   *[waitSteps](deadline: number): Steps<boolean> {
+    // Spurious: a dead thread's trace ends the wait (the caller re-checks its state).
     return (yield* this.#waitSteps(deadline, deadline, true)) !== UNLOCKED;
   }
 
