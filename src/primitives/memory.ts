@@ -10,8 +10,9 @@
  *
  * A handle is a plain structured-cloneable object `{ type, buffer, byteOffset, live, ... }`:
  * `live` is the liveness table of the thread that built it (liveness.ts), which attaching
- * adopts, so that every thread handed a primitive learns which threads died. The registry maps `type` to the class's reviver so that `revive(handle)` (and the Queue's codec)
- * can rebuild the live object in any thread.
+ * adopts, so that every thread handed a primitive learns which threads died. The registry maps
+ * `type` to the class's reviver so that `revive(handle)` (and the Queue's codec) can rebuild
+ * the live object in any thread.
  */
 import { rangeError, typeError } from './errors.js';
 import { adoptTable, livenessTable } from './liveness.js';
