@@ -412,7 +412,8 @@ export class Condition {
     // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
     let traced = false;
     for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
-      if ((yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps))) === 'timed-out' && remaining(deadline) === 0) break;
+      const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps));
+      if (r === 'timed-out' && remaining(deadline) === 0) break;
       const now = deaths();
       if (now === seen) continue;
       seen = now;

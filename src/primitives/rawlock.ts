@@ -84,7 +84,8 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number, rep
     }
     // Sleep while the word is still exactly this marked value: any release changes it. Cut
     // short to look at the holder again while deaths can be learned (liveness.ts).
-    if ((yield park(i32, index, s, sliceEnd(deadline, sleeps++))) === 'timed-out' && remaining(deadline) === 0) return false;
+    const r = yield park(i32, index, s, sliceEnd(deadline, sleeps++));
+    if (r === 'timed-out' && remaining(deadline) === 0) return false;
   }
 }
 

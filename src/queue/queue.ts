@@ -186,7 +186,8 @@ export class Queue<T = unknown> {
     this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
     // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: ours, and
     // each Condition's (a Condition attached from a handle revives a wrapper of its own).
-    for (const lock of new Set([this.#lock, ...made.conditions.map((c) => c.lock as Lock)])) lock[repairOnTakeOver] = () => this.#repair();
+    const wrappers = new Set([this.#lock, ...made.conditions.map((c) => c.lock as Lock)]);
+    for (const lock of wrappers) lock[repairOnTakeOver] = () => this.#repair();
     openChannel();
   }
 
