@@ -3,12 +3,16 @@
  * worker's `exit`. Task-level recovery is the engine's (`CrewEvents.exited`).
  *
  * After worker w exits — a crash, a retirement (`maxTasksPerChild`) or `terminate()` — the crew
- * first releases whatever part of each Queue the dead thread still held (`recoverQueue`: purges
- * its waits and repairs each waiter list, takes the queue lock over if it died holding it and
- * rolls back its half-done operation; this recovery never blocks the owner). Then it reads the
- * dead worker's CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the
- * worker left, and starts a replacement unless the pool is stopping. Replacements with an
- * initializer get their copy of the initArgs on the init Queue before they start.
+ * first records it dead in the liveness table (liveness.ts: from then on any thread that meets
+ * a lock it held, in any primitive, takes it over and repairs it), then releases whatever part
+ * of each of its own Queues the dead thread still held (`recoverQueue`: purges its waits and
+ * repairs each waiter list, takes the queue lock over if it died holding it and rolls back its
+ * half-done operation). It never blocks its thread doing so: a waiter-list lock another thread
+ * holds is waited for with async parks, so further exits are handled meanwhile (the holder may
+ * be another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
+ * CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the worker left, and
+ * starts a replacement unless the pool is stopping. Replacements with an initializer get their
+ * copy of the initArgs on the init Queue before they start.
  *
  * A worker that cannot start breaks the pool instead of being replaced, or a task module that
  * throws or exits at import would be restarted forever at full speed: a worker that posts an
@@ -33,6 +37,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { rangeError, typeError } from '../primitives/errors.js';
+import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
@@ -218,8 +223,11 @@ export class Crew {
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
     this.#workers[w] = undefined;
-    // Never blocks: each Queue repairs what the dead thread held without waiting for its lock.
-    for (const q of [this.#tasks, this.#results, this.#init]) (q as Queue<unknown>)[recoverQueue](running.id);
+    // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).
+    markDead(running.id);
+    // Never blocks: a lock another thread holds is waited for on this event loop, which goes on
+    // handling exits — the holder may be another dead worker, recorded when its exit comes.
+    await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](running.id)));
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
     const starting = current === STARTING || current === QUIT;

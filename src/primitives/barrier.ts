@@ -30,6 +30,10 @@
  * releasing LOCK, and parks comparing SEQ against that value. Every STATE change is made under
  * LOCK and followed by SEQ + 1 and a notify of all sleepers, so a change made after the read of
  * SEQ makes the park return at once, and one made before it was seen under LOCK.
+ *
+ * A party that dies holding LOCK (a thread sabsync started, rawlock.ts) leaves STATE and COUNT
+ * half-changed and can never arrive again: the next thread to want LOCK takes it over and
+ * breaks the barrier, waking every sleeper with `BrokenBarrierError` (`reset()` makes it usable).
  */
 import { BrokenBarrierError, rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
@@ -161,7 +165,7 @@ export class Barrier {
    * `BrokenBarrierError`; a broken barrier is usable again. Python: `Barrier.reset()`.
    */
   reset(): void {
-    raw.lockBriefly(this.#i32, LOCK, 'reset');
+    raw.lockBriefly(this.#i32, LOCK, 'reset', this.#repair);
     const state = Atomics.load(this.#i32, STATE);
     // Threads still inside must first see how their cycle ended: RESETTING lets the last one
     // out restore FILLING, as DRAINING does.
@@ -175,7 +179,7 @@ export class Barrier {
    * `BrokenBarrierError`. Python: `Barrier.abort()`.
    */
   abort(): void {
-    raw.lockBriefly(this.#i32, LOCK, 'abort');
+    raw.lockBriefly(this.#i32, LOCK, 'abort', this.#repair);
     this.#setState(BROKEN);
     raw.unlock(this.#i32, LOCK);
   }
@@ -186,7 +190,7 @@ export class Barrier {
 
   *#waitSteps(deadline: number): Steps<number> {
     const i32 = this.#i32;
-    if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity);
+    if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity, this.#repair);
     try {
       // The previous cycle is still leaving (or being reset): wait for FILLING.
       while (this.#stateIs(DRAINING) || this.#stateIs(RESETTING)) yield* this.#sleep(deadline);
@@ -236,8 +240,11 @@ export class Barrier {
     raw.unlock(i32, LOCK);
     // Sleep while SEQ is still the value read under LOCK: every STATE change bumps it under LOCK.
     yield park(i32, SEQ, seq, deadline);
-    if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity);
+    if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity, this.#repair);
   }
+
+  /** After LOCK was taken over from a dead party: break the barrier. */
+  readonly #repair: raw.Repair = () => this.#setState(BROKEN);
 
   #stateIs(state: number): boolean {
     return Atomics.load(this.#i32, STATE) === state;

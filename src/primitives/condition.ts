@@ -12,10 +12,14 @@
  *   5         FREE      first free node + 1 (0: all in use)            list editors
  *   6         CAPACITY  maxWaiters: how many nodes there are           the constructor
  *   7         TICKETS   tickets handed out so far (wraps)              list editors
- *   8 + 4k    node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
- *   9 + 4k              NEXT   next node + 1 on its list               list editors
- *   10 + 4k             OWNER  sabsync id of the waiting thread        its waiter
- *   11 + 4k             TICKET when it started waiting (TICKETS)       its waiter
+ *   8         OWED      wake-ups owed: notifies that found LIST held   an internal notifier
+ *                       and left their wake-ups to its holder           (add), LIST holders
+ *                                                                       (exchange to 0)
+ *   9         —         padding (the nodes start on an 8-byte boundary)
+ *   10 + 4k   node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
+ *   11 + 4k             NEXT   next node + 1 on its list               list editors
+ *   12 + 4k             OWNER  sabsync id of the waiting thread        its waiter
+ *   13 + 4k             TICKET when it started waiting (TICKETS)       its waiter
  *   then      an RLock  the default lock, when none is given           RLock
  *
  * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
@@ -29,22 +33,43 @@
  * the sleep return at once. A stray wake-up (a node reused right after a notify) finds STATE
  * still WAITING and sleeps again.
  *
+ * A notify never waits (a Queue's calls must end by their timeout, and the thread that owns a
+ * pool must never block on a lock a dead worker may hold): one that finds LIST held adds its
+ * wake-ups to OWED and then tries LIST once more; every LIST holder, after releasing it, pays
+ * OWED (it takes LIST back and wakes that many). No owed wake-up is lost: if the notifier's
+ * last try fails, some thread held LIST after the add, and that thread's check of OWED follows
+ * its release, which follows the add. A dead holder never pays; its taker does, on release.
+ *
  * Timeouts: a waiter whose deadline passes takes LIST and looks at its node. WAITING: it unlinks
  * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
  * notify won the race and the wait returns true. Either way the decision is made under LIST,
  * so a notify is never spent on a waiter that then reports a timeout.
  *
- * A thread that dies mid-wait (a terminated worker) leaves a node that would swallow a notify,
- * and one that dies while editing the list leaves LIST held and the links half-written. The
- * owner of the threads repairs both with `[purgeWaiters](deadId)`: it takes LIST over from the
- * dead thread if need be and rebuilds HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes'
- * own single-word facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) —
- * which are never half-written.
+ * Threads that die (a terminated worker). One that dies mid-wait leaves a node that would
+ * swallow a notify, and one that dies while editing the list leaves LIST held and the links
+ * half-written. Once the liveness table (liveness.ts) records the death:
+ *   - a notifier never spends a wake-up on a dead waiter: it frees that node and wakes the next;
+ *   - the next thread to want LIST takes it over (rawlock.ts) and rebuilds the list;
+ *   - a waiter that finds no free node first reclaims the nodes of dead threads;
+ *   - a sleeping waiter that sees DEATHS move (liveness.ts) looks for a dead thread's traces
+ *     here (the lock or LIST held, a node it left): a public wait repairs LIST in place and
+ *     sleeps on; a queue's wait ends, spuriously, so the queue takes its lock over and looks
+ *     again (a wake-up the dead thread took, or a put it finished but never announced).
+ * The rebuild sets HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes' own single-word
+ * facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) — which are never
+ * half-written, dropping every node whose OWNER is dead. `[purgeWaiters](deadId)` does the same
+ * for a thread its caller saw exit (whether or not a table records it).
+ *
+ * Timeouts bound the whole call: a wait that cannot take LIST by its deadline returns false with
+ * nothing changed. Once queued, a waiter must settle its node, and a public wait must return
+ * holding the lock (Python); both waits are brief or robust: LIST is held only for a few
+ * instructions, and a lock or LIST left by a dead thread is taken over.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
-import { acquireRestore, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
+import { deaths, isDead, sliceEnd } from './liveness.js';
 import * as raw from './rawlock.js';
 import type { Lock } from './lock.js';
 import { RLock } from './rlock.js';
@@ -57,7 +82,10 @@ const TAIL = 4;
 const FREE = 5;
 const CAPACITY = 6;
 const TICKETS = 7;
-const NODES = 8;
+const OWED = 8;
+const NODES = 10;
+/** Most wake-ups OWED holds (a notifyAll owes them all). */
+const ALL_OWED = 1 << 30;
 const NODE_WORDS = 4;
 const STATE = 0;
 const NEXT = 1;
@@ -66,6 +94,12 @@ const TICKET = 3;
 
 const WAITING = 1;
 const NOTIFIED = 2;
+
+// How a wait ended (#waitSteps).
+const TIMED_OUT = 0;
+const WOKEN = 1;
+/** The lock could not be taken back by the caller's deadline (internal waits only). */
+const UNLOCKED = 2;
 
 /** Default waiter-list capacity: the most threads that may wait on one Condition at once. */
 export const DEFAULT_MAX_WAITERS = 128;
@@ -79,30 +113,32 @@ export interface ConditionOptions extends PlacementOptions {
 
 /**
  * Remove from the waiter list every node of the thread with sabsync id `deadId` (which has
- * exited without finishing its wait), so that no notify is spent on it. For pool owners.
+ * exited without finishing its wait), so that no notify is spent on it; takes LIST over if that
+ * thread died holding it. Sync, for a caller that may wait for LIST (a test); see purgeSteps.
  */
 export const purgeWaiters = Symbol('sabsync.purgeWaiters');
+
+/** `purgeWaiters` as steps, for an owner that must wait for LIST on its event loop (the pool). */
+export const purgeSteps = Symbol('sabsync.purgeSteps');
 
 /**
  * The wait algorithm as a step generator, for primitives built on a Condition (the Queue) that
  * write their own blocking loop once for the sync and the async runner. The caller must hold
- * the lock; `deadline` is absolute (futex.ts). Yields the same parks as `wait`.
+ * the lock; `deadline` is absolute (futex.ts) and bounds the whole wait, taking the lock back
+ * included. Returns whether the lock is held again: false only when the deadline passed
+ * before it could be taken back (and the caller no longer holds it). A wake-up may be spurious:
+ * while deaths can be learned (liveness.ts) the waiter also wakes when a dead thread left a
+ * trace here — the lock or LIST held, a wait or a notify it never finished — that may have
+ * cost it a wake-up; the caller re-checks its state, as it does after any wake-up.
  */
 export const waitSteps = Symbol('sabsync.waitSteps');
 
 /**
  * `notify(n)` without its argument and ownership checks, for primitives built on a Condition
  * (the Queue) that hold the lock by construction and notify on every operation: when nobody
- * waits it costs one load.
+ * waits it costs one load. Like `notify`, it never waits (OWED).
  */
 export const notifyHeld = Symbol('sabsync.notifyHeld');
-
-/**
- * `notifyHeld` as a step generator, for algorithms driven by the async runner too (the
- * Queue's): there, the brief wait for LIST must not block the event loop — the thread that
- * holds LIST may have died, and the event loop is where its death gets handled.
- */
-export const notifySteps = Symbol('sabsync.notifySteps');
 
 function checkMaxWaiters(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_WAITERS;
@@ -144,6 +180,7 @@ export class Condition {
       Atomics.store(i32, TAIL, 0);
       Atomics.store(i32, CAPACITY, capacity);
       Atomics.store(i32, TICKETS, 0);
+      Atomics.store(i32, OWED, 0);
       for (let k = 0; k < capacity; k++) {
         const base = NODES + k * NODE_WORDS;
         Atomics.store(i32, base + STATE, 0);
@@ -216,13 +253,13 @@ export class Condition {
    */
   wait(timeout?: number): boolean {
     const deadline = this.#checkWait(timeout, 'wait');
-    return runSync(this.#waitSteps(deadline), 'waitAsync');
+    return runSync(this.#waitSteps(deadline, Infinity, false), 'waitAsync') === WOKEN;
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const deadline = this.#checkWait(timeout, 'waitAsync');
-    return runAsync(this.#waitSteps(deadline));
+    return (await runAsync(this.#waitSteps(deadline, Infinity, false))) === WOKEN;
   }
 
   /**
@@ -255,32 +292,60 @@ export class Condition {
 
   /** @internal */
   [notifyHeld](n: number): void {
+    const i32 = this.#i32;
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
-    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    raw.lockBriefly(this.#i32, LIST, 'notify');
-    this.#wakeOldest(n);
+    if (n === 0 || Atomics.load(i32, WAITERS) === 0) return;
+    if (raw.tryLock(i32, LIST)) {
+      this.#wakeOldest(n);
+      this.#unlockList();
+      return;
+    }
+    // LIST is held: owe the wake-ups to its holder, then try to pay them ourselves (see OWED).
+    for (let owed = Atomics.load(i32, OWED); ; ) {
+      const seen = Atomics.compareExchange(i32, OWED, owed, Math.min(owed + n, ALL_OWED));
+      if (seen === owed) break;
+      owed = seen;
+    }
+    this.#payOwed();
   }
 
-  /** @internal `notifyHeld` as steps, for an algorithm that may run on the async runner. */
-  *[notifySteps](n: number): Steps<void> {
-    if (n === 0 || Atomics.load(this.#i32, WAITERS) === 0) return;
-    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
-    this.#wakeOldest(n);
+  /** Release LIST (held by the caller), then pay the wake-ups owed meanwhile (see OWED). */
+  #unlockList(): void {
+    raw.unlock(this.#i32, LIST);
+    this.#payOwed();
   }
 
-  /** Unlink, mark and wake the `n` oldest waiters; then release LIST (held by the caller). */
+  // The load of OWED follows the release of LIST (or the add to OWED): the order the
+  // no-lost-wake-up argument in the header needs. A failed tryLock leaves the debt to the
+  // thread that holds LIST now.
+  #payOwed(): void {
+    const i32 = this.#i32;
+    while (Atomics.load(i32, OWED) !== 0 && raw.tryLock(i32, LIST)) {
+      this.#wakeOldest(Atomics.exchange(i32, OWED, 0));
+      raw.unlock(i32, LIST);
+    }
+  }
+
+  /**
+   * Unlink, mark and wake the `n` oldest living waiters (LIST held by the caller). A dead
+   * waiter's node is freed on the way and counts for nothing.
+   */
   #wakeOldest(n: number): void {
     const i32 = this.#i32;
-    for (let woken = 0; woken < n; woken++) {
+    for (let woken = 0; woken < n; ) {
       const node = Atomics.load(i32, HEAD) - 1;
       if (node < 0) break;
       this.#unlinkHead(node);
-      const state = NODES + node * NODE_WORDS + STATE;
-      Atomics.store(i32, state, NOTIFIED);
-      wake(i32, state, 1);
+      const base = NODES + node * NODE_WORDS;
+      if (isDead(Atomics.load(i32, base + OWNER))) {
+        this.#free(node);
+        continue;
+      }
+      Atomics.store(i32, base + STATE, NOTIFIED);
+      wake(i32, base + STATE, 1);
+      woken++;
     }
-    raw.unlock(i32, LIST);
   }
 
   /** Wake every waiting thread. Python: `Condition.notify_all()`. */
@@ -308,18 +373,25 @@ export class Condition {
   *#waitForSteps<T>(predicate: () => T, deadline: number): Steps<T> {
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
-      yield* this.#waitSteps(deadline);
+      yield* this.#waitSteps(deadline, Infinity, false);
       result = predicate();
     }
     return result;
   }
 
-  *#waitSteps(deadline: number): Steps<boolean> {
+  /**
+   * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
+   * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
+   */
+  *#waitSteps(deadline: number, relock: number, spurious: boolean): Steps<number> {
     const i32 = this.#i32;
-    yield* this.#lockList();
+    // Read with the lock held, where the caller checked what it waits for (liveness.ts).
+    let seen = deaths();
+    if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
+    if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
     const node = Atomics.load(i32, FREE) - 1;
     if (node < 0) {
-      raw.unlock(i32, LIST);
+      this.#unlockList();
       throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
     }
     const base = NODES + node * NODE_WORDS;
@@ -334,29 +406,73 @@ export class Condition {
     else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
     Atomics.store(i32, TAIL, node + 1);
     Atomics.add(i32, WAITERS, 1);
-    raw.unlock(i32, LIST);
+    this.#unlockList();
 
     const saved = this.#lock[releaseSave]();
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
-    while (Atomics.load(i32, base + STATE) === WAITING) {
-      if ((yield park(i32, base + STATE, WAITING, deadline)) === 'timed-out') break;
+    // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
+    let traced = false;
+    for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
+      const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps));
+      if (r === 'timed-out' && remaining(deadline) === 0) break;
+      const now = deaths();
+      if (now === seen) continue;
+      seen = now;
+      if (!this.#deathTrace()) continue;
+      if ((traced = spurious)) break;
+      // Repair in place and sleep on: LIST taken over and rebuilt if a dead thread holds it,
+      // dead threads' nodes reclaimed, wake-ups owed meanwhile paid (perhaps to us).
+      yield* this.#lockList(Infinity);
+      this.#rebuild(0);
+      this.#unlockList();
     }
 
-    // However the wait ended: settle the node under LIST, then take the lock back.
-    yield* this.#lockList();
+    // However the wait ended: settle the node under LIST, then take the lock back (a dead
+    // thread's hold on either is taken over and repaired on the way).
+    yield* this.#lockList(Infinity);
+    if (traced) this.#rebuild(0);
     const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
     if (!notified) this.#unlink(node);
+    this.#free(node);
+    this.#unlockList();
+    if (!(yield* this.#lock[acquireRestore](saved, relock))) {
+      // Out of time before the lock came back: a wake-up we took goes to the next waiter.
+      if (notified) this[notifyHeld](1);
+      return UNLOCKED;
+    }
+    return notified ? WOKEN : TIMED_OUT;
+  }
+
+  /**
+   * Whether a dead thread left a trace here that may have cost a waiter its wake-up: the lock
+   * or LIST held, or a node — a wait it never finished, or a notify it never acted on.
+   */
+  #deathTrace(): boolean {
+    const i32 = this.#i32;
+    if (this.#lock[heldByDead]() || raw.heldByDead(i32, LIST)) return true;
+    for (let k = Atomics.load(i32, CAPACITY) - 1; k >= 0; k--) {
+      const base = NODES + k * NODE_WORDS;
+      if (Atomics.load(i32, base + STATE) !== 0 && isDead(Atomics.load(i32, base + OWNER))) return true;
+    }
+    return false;
+  }
+
+  /** Take LIST (repairing it if a dead thread left it held); false if `deadline` passes. */
+  *#lockList(deadline: number): Steps<boolean> {
+    return raw.tryLock(this.#i32, LIST) || (yield* raw.lockSteps(this.#i32, LIST, deadline, this.#repair));
+  }
+
+  /** After LIST was taken over from a dead thread: the links may be half-written. */
+  readonly #repair: raw.Repair = () => void this.#rebuild(0);
+
+  /** Put `node` back on the free list (LIST held; it is on no waiting list). */
+  #free(node: number): void {
+    const i32 = this.#i32;
+    const base = NODES + node * NODE_WORDS;
     Atomics.store(i32, base + STATE, 0);
     Atomics.store(i32, base + OWNER, 0);
     Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
     Atomics.store(i32, FREE, node + 1);
-    raw.unlock(i32, LIST);
-    yield* this.#lock[acquireRestore](saved);
-    return notified;
-  }
-
-  *#lockList(): Steps<void> {
-    if (!raw.tryLock(this.#i32, LIST)) yield* raw.lockSteps(this.#i32, LIST, Infinity);
   }
 
   /** Unlink the head node (LIST held). */
@@ -388,8 +504,9 @@ export class Condition {
   }
 
   /** @internal */
-  [waitSteps](deadline: number): Steps<boolean> {
-    return this.#waitSteps(deadline);
+  *[waitSteps](deadline: number): Steps<boolean> {
+    // Spurious: a dead thread's trace ends the wait (the caller re-checks its state).
+    return (yield* this.#waitSteps(deadline, deadline, true)) !== UNLOCKED;
   }
 
   /**
@@ -397,16 +514,34 @@ export class Condition {
    * traces of it were found (its waits, and LIST if it died holding it).
    */
   [purgeWaiters](deadId: number): number {
+    return runBriefly(this[purgeSteps](deadId), 'purgeWaiters');
+  }
+
+  /** @internal `purgeWaiters` as steps (LIST waited for on the caller's runner). */
+  *[purgeSteps](deadId: number): Steps<number> {
     const i32 = this.#i32;
     let purged = raw.takeOver(i32, LIST, deadId) ? 1 : 0;
-    if (purged === 0) raw.lockBriefly(i32, LIST, 'purgeWaiters');
+    if (purged === 0) yield* this.#lockList(Infinity);
+    purged += this.#rebuild(deadId);
+    this.#unlockList();
+    return purged;
+  }
+
+  /**
+   * Rebuild the waiting and free lists from the nodes (LIST held), dropping the nodes of thread
+   * `deadId` and of every thread the liveness table records dead; returns how many it dropped.
+   */
+  #rebuild(deadId: number): number {
+    const i32 = this.#i32;
+    let purged = 0;
     const capacity = Atomics.load(i32, CAPACITY);
     const waiting: number[] = [];
     let free = 0;
     for (let k = capacity - 1; k >= 0; k--) {
       const base = NODES + k * NODE_WORDS;
       const state = Atomics.load(i32, base + STATE);
-      if (state !== 0 && Atomics.load(i32, base + OWNER) === deadId) {
+      const owner = Atomics.load(i32, base + OWNER);
+      if (state !== 0 && (owner === deadId || isDead(owner))) {
         Atomics.store(i32, base + STATE, 0);
         purged++;
       } else if (state === WAITING) {
@@ -428,7 +563,6 @@ export class Condition {
     Atomics.store(i32, HEAD, waiting.length > 0 ? waiting[0]! + 1 : 0);
     Atomics.store(i32, TAIL, waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0);
     Atomics.store(i32, WAITERS, waiting.length);
-    raw.unlock(i32, LIST);
     return purged;
   }
 }

@@ -4,17 +4,18 @@
  *   word  name   meaning                                         written by
  *   ----  -----  ----------------------------------------------  ---------------------------
  *   0     TAG    0x5AB5_0001, set once when constructed          the constructor
- *   1     STATE  the raw lock word (rawlock.ts): 0 unlocked,      acquirers, releasers
- *                holder << 1 locked, | 1 if someone may sleep
+ *   1     STATE  the raw lock word: its values (UNLOCKED,          acquirers, releasers,
+ *                LOCKED by a holder, CONTENDED and ASYNC bits)    a taker from a dead holder
+ *                and its writers are drawn in rawlock.ts
  *
  * No owner semantics, as in Python: any thread may release a held Lock, and the holder
  * acquiring again blocks (deadlocks without a timeout). The holder's id is still recorded in
- * STATE so that a Condition can check ownership and a pool can recover a lock whose holder died.
- * The lost-wake-up argument is rawlock.ts's.
+ * STATE so that a Condition can check ownership and so that the next acquirer can take over a
+ * lock whose holder died (rawlock.ts). The lost-wake-up argument is rawlock.ts's.
  */
 import { misuse } from './errors.js';
-import { checkTimeout, deadlineAfter, runAsync, runSync, type Steps } from './futex.js';
-import { acquireRestore, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
+import { checkTimeout, deadlineAfter, runAsync, runBriefly, runSync, type Steps } from './futex.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, repairOnTakeOver, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -27,6 +28,8 @@ export class Lock implements Lockable {
 
   readonly #region: Region;
   readonly #i32: Int32Array;
+  /** @internal What to repair after taking this lock over from a dead holder (the Queue's). */
+  [repairOnTakeOver]: raw.Repair | undefined;
 
   /** Create an unlocked Lock, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
@@ -47,21 +50,25 @@ export class Lock implements Lockable {
   /**
    * Acquire the lock, blocking until it is free or `timeout` ms pass.
    * Returns true if acquired, false on timeout (`timeout` 0: try once without blocking).
+   * A lock whose holder was a thread sabsync started that has since died is taken over.
    * Python: `Lock.acquire(blocking, timeout)`.
    */
   acquire(timeout?: number): boolean {
     const t = checkTimeout(timeout);
     if (raw.tryLock(this.#i32, STATE)) return true;
-    if (t === 0) return false;
-    return runSync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)), 'acquireAsync');
+    const steps = this.#lockSteps(deadlineAfter(t));
+    return t === 0 ? runBriefly(steps, 'acquire') : runSync(steps, 'acquireAsync');
   }
 
   /** Async twin of `acquire`: resolves true if acquired, false on timeout. */
   async acquireAsync(timeout?: number): Promise<boolean> {
     const t = checkTimeout(timeout);
     if (raw.tryLock(this.#i32, STATE)) return true;
-    if (t === 0) return false;
-    return runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)));
+    return runAsync(this.#lockSteps(deadlineAfter(t)));
+  }
+
+  #lockSteps(deadline: number): Steps<boolean> {
+    return raw.lockSteps(this.#i32, STATE, deadline, this[repairOnTakeOver]);
   }
 
   /**
@@ -99,8 +106,13 @@ export class Lock implements Lockable {
   }
 
   /** @internal */
-  *[acquireRestore](): Steps<void> {
-    if (!raw.tryLock(this.#i32, STATE)) yield* raw.lockSteps(this.#i32, STATE, Infinity);
+  *[acquireRestore](_saved: number, deadline = Infinity): Steps<boolean> {
+    return raw.tryLock(this.#i32, STATE) || (yield* this.#lockSteps(deadline));
+  }
+
+  /** @internal */
+  [heldByDead](): boolean {
+    return raw.heldByDead(this.#i32, STATE);
   }
 
   /** @internal */

@@ -11,14 +11,28 @@ import type { Steps } from './futex.js';
 export const isOwned = Symbol('sabsync.isOwned');
 /** Release the lock completely, returning what `acquireRestore` needs to take it back. */
 export const releaseSave = Symbol('sabsync.releaseSave');
-/** Take the lock back (waiting as long as it takes) and restore what `releaseSave` returned. */
+/**
+ * Take the lock back and restore what `releaseSave` returned; false (nothing restored, lock
+ * not held) if `deadline` passes first (default: wait as long as it takes).
+ */
 export const acquireRestore = Symbol('sabsync.acquireRestore');
 
 /**
  * Release the lock if the thread with sabsync id `deadId` (which has exited) still holds it;
- * returns whether it did. For the owner of worker threads (the pool), which knows who exited.
+ * returns whether it did. For a thread that saw `deadId` exit but no liveness table records it
+ * (rawlock.ts: a dead holder the table records is taken over by the next acquirer).
  */
 export const recoverLock = Symbol('sabsync.recoverLock');
+
+/**
+ * A Lock's hook: the steps to run after its word was taken over from a dead holder, with the
+ * lock held — set by a primitive that guards its own state with the Lock (the Queue rolls back
+ * its undo log). Unset, a taken-over Lock is simply handed to the new holder.
+ */
+export const repairOnTakeOver = Symbol('sabsync.repairOnTakeOver');
+
+/** Whether the lock is held by a thread recorded dead (liveness.ts): its next taker repairs. */
+export const heldByDead = Symbol('sabsync.heldByDead');
 
 /** Anything that can be acquired and released, sync and async. */
 export interface Acquirable {
@@ -34,9 +48,11 @@ export interface Lockable extends Acquirable {
   /** @internal */
   [releaseSave](): number;
   /** @internal */
-  [acquireRestore](saved: number): Steps<void>;
+  [acquireRestore](saved: number, deadline?: number): Steps<boolean>;
   /** @internal */
   [recoverLock](deadId: number): boolean;
+  /** @internal */
+  [heldByDead](): boolean;
 }
 
 /** Whether `value` is a Lock or RLock (anything implementing the Condition protocol). */

@@ -21,6 +21,9 @@
  * `postMessage({ lock })` or `new Worker(url, { workerData: { lock } })` fails where the mistake
  * is made, saying to send `lock.handle`. The queue's codec recognises primitives before it reads
  * their properties.
+ *
+ * A handle also carries `live`, the liveness table of the thread that built it (liveness.ts),
+ * which attaching adopts, so that every thread handed a primitive learns which threads died.
  */
 import type { Barrier } from './barrier.js';
 import type { Condition } from './condition.js';
@@ -30,6 +33,7 @@ import type { Lock } from './lock.js';
 import type { RLock } from './rlock.js';
 import type { BoundedSemaphore, Semaphore } from './semaphore.js';
 import type { LifoQueue, PriorityQueue, Queue } from '../queue/queue.js';
+import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
 export const Kind = {
@@ -224,6 +228,7 @@ export function attach(kind: KindName, handle: unknown, byteLength: (region: Int
     throw typeError(`${what}: expected a ${kind} handle, got ${got}`);
   }
   if (!(h.buffer instanceof SharedArrayBuffer)) throw typeError(`${what}: handle.buffer must be a SharedArrayBuffer`);
+  adoptTable(h.live);
   const byteOffset = checkOffset(h.buffer, h.byteOffset, 8, what);
   const head = new Int32Array(h.buffer, byteOffset, 2);
   if (Atomics.load(head, 0) !== tagOf(kind)) {
@@ -236,7 +241,7 @@ export function attach(kind: KindName, handle: unknown, byteLength: (region: Int
 
 /** Build the handle of a region. */
 export function handleOf<K extends KindName>(kind: K, region: Region, extra?: Record<string, unknown>): Handle<K> {
-  return { type: `sabsync:${kind}`, buffer: region.buffer, byteOffset: region.byteOffset, ...extra };
+  return { type: `sabsync:${kind}`, buffer: region.buffer, byteOffset: region.byteOffset, live: livenessTable(), ...extra };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@
  *
  * Who writes it: a thread acquiring it (CAS 0 -> its own id), a waiter setting the CONTENDED
  * (and ASYNC) bits (CAS), whoever releases it (exchange -> 0: a Python Lock may be released by
- * any thread), and `takeOver` (CAS from a dead holder's value to the caller's id, keeping the
- * sleepers' bits; `recover` is `takeOver` followed by a release).
+ * any thread), and a thread taking it over from a dead holder (CAS from the dead holder's value
+ * to the caller's id, keeping the sleepers' bits).
  *
  * Why no wake-up is lost: a waiter sleeps only after it has made the word CONTENDED, and it
  * sleeps comparing against exactly that value. A release exchanges the word to 0 and, seeing the
@@ -26,10 +26,21 @@
  * returns at once. A woken waiter takes the lock as CONTENDED (Drepper's "mutex 3"), since other
  * sleepers may remain; the cost is at most one needless notify.
  *
- * Recording the holder is what makes a lock whose thread died recoverable: the pool knows which
- * threads exited and can `recover` a lock still held by one of them.
+ * A holder that dies (robust mutex). A holder recorded dead in the liveness table
+ * (liveness.ts) will never release: a waiter that finds it there, before it sleeps or after
+ * each sleep, takes the lock over with one CAS from exactly the value it read (so of two such
+ * waiters one wins; the other finds a live holder and sleeps), keeping the CONTENDED / ASYNC
+ * bits (the sleepers are still there), and then runs the caller's `repair` — what the dead
+ * thread was guarding may be half changed — before it returns as the holder. A death marked
+ * while a waiter sleeps reaches it at the end of its current sleep, which is cut short while
+ * the thread knows a table (liveness.ts, `sliceEnd`). The fast path (one CAS) never looks at
+ * the table.
+ *
+ * `takeOver` / `recover` do the same for an id the caller names (a thread it saw exit that no
+ * table records: a test, or a pool recovering its own channels).
  */
-import { park, parkingAsync, runBriefly, wake, type Steps } from './futex.js';
+import { park, parkingAsync, remaining, runBriefly, wake, type Steps } from './futex.js';
+import { isDead, sliceEnd } from './liveness.js';
 import { threadId } from './thread.js';
 
 export const UNLOCKED = 0;
@@ -43,22 +54,38 @@ export function tryLock(i32: Int32Array, index: number): boolean {
   return Atomics.compareExchange(i32, index, UNLOCKED, me) === UNLOCKED;
 }
 
-/** Take the lock, sleeping while it is held; false if `deadline` passes first. */
-export function* lockSteps(i32: Int32Array, index: number, deadline: number): Steps<boolean> {
-  for (;;) {
+/** What a primitive does after taking its lock over from a dead holder (the lock held; never waits). */
+export type Repair = () => void;
+
+/**
+ * Take the lock, sleeping while a live thread holds it; false if `deadline` passes first
+ * (at once if it has passed: a try that still takes a dead holder's lock over). A lock left by
+ * a dead holder is taken over and `repair` runs before this returns true.
+ */
+export function* lockSteps(i32: Int32Array, index: number, deadline: number, repair?: Repair): Steps<boolean> {
+  for (let sleeps = 0; ; ) {
     let s = Atomics.load(i32, index);
     if (s === UNLOCKED) {
       // Taken as CONTENDED: we may have been woken while other sleepers remain.
       if (Atomics.compareExchange(i32, index, UNLOCKED, me | CONTENDED) === UNLOCKED) return true;
       continue;
     }
+    if (isDead((s & HOLDER_BITS) >>> 1)) {
+      // Exactly the value read: a release or another taker in between makes the CAS fail.
+      if (Atomics.compareExchange(i32, index, s, me | (s & ~HOLDER_BITS)) !== s) continue;
+      repair?.();
+      return true;
+    }
+    if (remaining(deadline) === 0) return false;
     const mark = parkingAsync() ? CONTENDED | ASYNC : CONTENDED;
     if ((s & mark) !== mark) {
       if (Atomics.compareExchange(i32, index, s, s | mark) !== s) continue;
       s |= mark;
     }
-    // Sleep while the word is still exactly this marked value: any release changes it.
-    if ((yield park(i32, index, s, deadline)) === 'timed-out') return false;
+    // Sleep while the word is still exactly this marked value: any release changes it. Cut
+    // short to look at the holder again while deaths can be learned (liveness.ts).
+    const r = yield park(i32, index, s, sliceEnd(deadline, sleeps++));
+    if (r === 'timed-out' && remaining(deadline) === 0) return false;
   }
 }
 
@@ -78,13 +105,19 @@ function wakeAfterRelease(i32: Int32Array, index: number, prev: number): void {
  * from a method that must not return a Promise: park where this thread may block, spin where
  * it may not (a browser main thread).
  */
-export function lockBriefly(i32: Int32Array, index: number, method: string): void {
-  if (!tryLock(i32, index)) runBriefly(lockSteps(i32, index, Infinity), method);
+export function lockBriefly(i32: Int32Array, index: number, method: string, repair?: Repair): void {
+  if (!tryLock(i32, index)) runBriefly(lockSteps(i32, index, Infinity, repair), method);
 }
 
 /** The sabsync id of the thread that took the lock, or 0 if it is free. */
 export function holderOf(i32: Int32Array, index: number): number {
   return (Atomics.load(i32, index) & HOLDER_BITS) >>> 1;
+}
+
+/** Whether the lock is held by a thread the liveness table records dead. */
+export function heldByDead(i32: Int32Array, index: number): boolean {
+  const s = Atomics.load(i32, index);
+  return s !== UNLOCKED && isDead((s & HOLDER_BITS) >>> 1);
 }
 
 /** Whether the calling thread took the lock. */
@@ -94,8 +127,7 @@ export function heldByMe(i32: Int32Array, index: number): boolean {
 
 /**
  * Take the lock over from thread `deadId` (which has exited) if it still holds it, keeping the
- * marks of whoever sleeps on it; returns whether the calling thread now holds it. For the owner
- * of threads, which knows who exited, to repair what the dead thread was guarding.
+ * marks of whoever sleeps on it; returns whether the calling thread now holds it. Never waits.
  */
 export function takeOver(i32: Int32Array, index: number, deadId: number): boolean {
   for (;;) {

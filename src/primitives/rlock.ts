@@ -9,14 +9,17 @@
  *   2     COUNT  how many times the owner has acquired it        the owner only
  *   3     —      padding to 8 bytes
  *
+ * An RLock whose owner died (a thread sabsync started, rawlock.ts) is taken over by the next
+ * acquirer, which starts a count of its own.
+ *
  * Ownership lives in shared memory, not in the JS wrapper: any wrapper of the same RLock in the
  * same thread sees the same owner. COUNT is touched only by the thread whose id is in STATE, so
  * it needs no lock of its own and is read and written plainly: the sequentially consistent
  * operations on STATE that hand the lock from one owner to the next order those accesses.
  */
 import { misuse } from './errors.js';
-import { checkTimeout, deadlineAfter, runAsync, runSync, type Steps } from './futex.js';
-import { acquireRestore, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
+import { checkTimeout, deadlineAfter, runAsync, runBriefly, runSync, type Steps } from './futex.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -58,7 +61,8 @@ export class RLock implements Lockable {
   acquire(timeout?: number): boolean {
     const t = checkTimeout(timeout);
     if (this.#tryAcquire()) return true;
-    if (t === 0 || !runSync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t)), 'acquireAsync')) return false;
+    const steps = raw.lockSteps(this.#i32, STATE, deadlineAfter(t));
+    if (!(t === 0 ? runBriefly(steps, 'acquire') : runSync(steps, 'acquireAsync'))) return false;
     this.#i32[COUNT] = 1;
     return true;
   }
@@ -67,7 +71,7 @@ export class RLock implements Lockable {
   async acquireAsync(timeout?: number): Promise<boolean> {
     const t = checkTimeout(timeout);
     if (this.#tryAcquire()) return true;
-    if (t === 0 || !(await runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t))))) return false;
+    if (!(await runAsync(raw.lockSteps(this.#i32, STATE, deadlineAfter(t))))) return false;
     this.#i32[COUNT] = 1;
     return true;
   }
@@ -126,9 +130,15 @@ export class RLock implements Lockable {
   }
 
   /** @internal */
-  *[acquireRestore](count: number): Steps<void> {
-    if (!raw.tryLock(this.#i32, STATE)) yield* raw.lockSteps(this.#i32, STATE, Infinity);
+  *[acquireRestore](count: number, deadline = Infinity): Steps<boolean> {
+    if (!raw.tryLock(this.#i32, STATE) && !(yield* raw.lockSteps(this.#i32, STATE, deadline))) return false;
     this.#i32[COUNT] = count;
+    return true;
+  }
+
+  /** @internal */
+  [heldByDead](): boolean {
+    return raw.heldByDead(this.#i32, STATE);
   }
 
   /** @internal */

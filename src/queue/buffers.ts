@@ -13,7 +13,8 @@
  *     A getter that misses an id drains the channel; if the id is still missing (it opened the
  *     channel after the post: a thread that joined later, or it evicted the buffer), it posts
  *     `{ need: id }` and keeps draining, sleeping 1 ms between tries, for up to
- *     `FETCH_TIMEOUT` ms. Any thread that knows the buffer and whose event loop runs answers
+ *     `FETCH_TIMEOUT` ms or the get's own timeout, whichever is shorter (a get whose timeout
+ *     passes first throws `Empty`; `getNowait` does not wait at all). Any thread that knows the buffer and whose event loop runs answers
  *     with a fresh `{ id, sab }` (so do blocked getters while they drain). If none does, the
  *     get throws `ERR_UNSERIALIZABLE` and the item stays queued (queue.ts), for a later get.
  *   - A queue's handle also carries the buffers of every item still queued that its thread
@@ -203,29 +204,33 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Make sure every buffer of `needed` is known to this thread: drain the channel, then ask for
- * what is missing and wait (1 ms naps, parks usable by both runners) up to `FETCH_TIMEOUT` ms.
- * Throws `ERR_UNSERIALIZABLE` if a buffer never arrives.
+ * what is missing and wait (1 ms naps, parks usable by both runners) until `deadline` (the
+ * get's own) or `FETCH_TIMEOUT` ms, whichever comes first. True once every buffer is here;
+ * false if `deadline` passed first; throws `ERR_UNSERIALIZABLE` if `FETCH_TIMEOUT` did.
  */
-export function* fetchSteps(needed: readonly string[]): Steps<void> {
-  if (knows(needed)) return;
+export function* fetchSteps(needed: readonly string[], deadline: number): Steps<boolean> {
+  if (knows(needed)) return true;
   openChannel();
   if (channel === undefined) unsupported();
   drain();
   let missing = needed.filter((id) => !known.has(id));
-  if (missing.length === 0) return;
-  for (const id of missing) channel.postMessage({ need: id });
-  const deadline = performance.now() + FETCH_TIMEOUT;
-  while (missing.length > 0) {
-    if (remaining(deadline) === 0) {
-      throw misuse(
-        'ERR_UNSERIALIZABLE',
-        `shared buffer ${missing[0]} of this item never arrived on the side channel (no thread that knows it answered within ${FETCH_TIMEOUT} ms)`,
-      );
+  if (missing.length > 0) {
+    for (const id of missing) channel.postMessage({ need: id });
+    const giveUp = performance.now() + FETCH_TIMEOUT;
+    while (missing.length > 0) {
+      if (remaining(deadline) === 0) return false;
+      if (remaining(giveUp) === 0) {
+        throw misuse(
+          'ERR_UNSERIALIZABLE',
+          `shared buffer ${missing[0]} of this item never arrived on the side channel (no thread that knows it answered within ${FETCH_TIMEOUT} ms)`,
+        );
+      }
+      // The nap word never changes: this park is a plain 1 ms sleep between drains.
+      yield park(nap, 0, 0, Math.min(deadline, giveUp, performance.now() + 1));
+      drain();
+      missing = missing.filter((id) => !known.has(id));
     }
-    // The nap word never changes: this park is a plain 1 ms sleep between drains.
-    yield park(nap, 0, 0, Math.min(deadline, performance.now() + 1));
-    drain();
-    missing = missing.filter((id) => !known.has(id));
   }
   for (const id of needed) remember(id, known.get(id)!);
+  return true;
 }

@@ -16,6 +16,19 @@
  * the lock held, and Condition.wait queues its waiter before it releases the lock
  * (condition.ts). A putter that is woken but whose item still does not fit waits again.
  *
+ * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) counts
+ * against the same deadline, so a put or get returns `Full` / `Empty` in time even while
+ * another thread keeps the lock (`join`, `taskDone` and `shutdown` have no timeout; timeout 0
+ * takes the lock as Python's `put_nowait` does: see NOWAIT).
+ *
+ * A thread that dies holding the lock (a terminated worker: store.ts, "Crash safety"). Once the
+ * liveness table records its death (liveness.ts), the next thread to want the lock takes it
+ * over (rawlock.ts) and repairs before it goes on: it rolls back the dead thread's half-done
+ * operation (the undo log) and wakes every waiter to look again, since a wake-up the dead
+ * thread took may have been meant for one of them. Waiter lists it left behind are repaired by
+ * their Condition (condition.ts). So a dead thread costs at most its own half-done operation.
+ * The pool also runs `recoverQueue` on its own channels for each worker that exits.
+ *
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
  * decoding may fail (node:v8, shared buffers) is decoded before its get is committed, under
@@ -26,13 +39,13 @@
  * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
  * which starts over and is the one shared with the async twins.
  */
-import { Condition, notifyHeld, notifySteps, purgeWaiters, waitSteps } from '../primitives/condition.js';
+import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
 import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
-import { acquireRestore } from '../primitives/lockable.js';
+import { acquireRestore, repairOnTakeOver } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
-import { lockBriefly, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
+import { takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
@@ -61,12 +74,31 @@ export const QUEUE_SPIN = 2_000;
 
 /**
  * Recover the queue after thread `deadId` died: roll back an operation it left half done,
- * release the lock if it held it, forget its waits, and wake everyone to re-check.
- * Returns whether anything was recovered, or `undefined` without doing anything when another
- * thread holds the lock (try again later: it may be another dead thread, recovered next).
- * For the pool, which knows which workers exited.
+ * release the lock if it held it, forget its waits, and wake everyone to re-check. Resolves
+ * to whether anything was recovered. It never blocks the calling thread: a waiter-list lock
+ * another thread holds is waited for on the event loop (async parks), so the owner of the
+ * threads keeps handling exits meanwhile — the holder may be another dead thread, whose exit
+ * marks it dead and lets the wait take the list over. For the pool, which knows who exited.
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
+
+/**
+ * The deadline of a put or get with timeout 0 (`putNowait`, `getNowait`): it never waits for
+ * room or an item (it has passed: `remaining` is 0), but it takes the lock as Python's does —
+ * a live thread holds it for a few instructions, a dead one's is taken over — so that `Full` /
+ * `Empty` say the queue was full / empty, never that another thread was inside it.
+ *
+ * Yet not for ever: a dead holder is taken over only once its death is marked, and the thread
+ * that marks it may be this very one, blocked here (liveness.ts, "Limits"). So the wait for the
+ * lock ends after NOWAIT_LOCK_MS, far beyond any live holder's copy, with `Full` / `Empty`.
+ */
+const NOWAIT = -1;
+const NOWAIT_LOCK_MS = 1_000;
+
+/** The deadline of a put or get with validated timeout `t` (NOWAIT for 0). */
+function deadlineOf(t: number): number {
+  return t === 0 ? NOWAIT : deadlineAfter(t);
+}
 
 /** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
@@ -157,6 +189,10 @@ export class Queue<T = unknown> {
     [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
     // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
     this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
+    // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: ours, and
+    // each Condition's (a Condition attached from a handle revives a wrapper of its own).
+    const wrappers = new Set([this.#lock, ...made.conditions.map((c) => c.lock as Lock)]);
+    for (const lock of wrappers) lock[repairOnTakeOver] = () => this.#repair();
     openChannel();
   }
 
@@ -209,12 +245,12 @@ export class Queue<T = unknown> {
     const data = this.#encode(item);
     assertCanBlock('putAsync');
     if (this.#tryPut(data, priority)) return;
-    runSync(this.#putSteps(data, priority, deadlineAfter(t), true), 'putAsync');
+    runSync(this.#putSteps(data, priority, deadlineOf(t), true), 'putAsync');
   }
 
   /** Async twin of `put`. */
   async putAsync(item: T, timeout?: number): Promise<void> {
-    const deadline = deadlineAfter(checkTimeout(timeout));
+    const deadline = deadlineOf(checkTimeout(timeout));
     const priority = this.#priority(item);
     const data = this.#encode(item);
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
@@ -235,13 +271,13 @@ export class Queue<T = unknown> {
     const t = checkTimeout(timeout);
     assertCanBlock('getAsync');
     const got = this.#tryGet();
-    if (got === undefined) return runSync(this.#getSteps(deadlineAfter(t), true), 'getAsync');
+    if (got === undefined) return runSync(this.#getSteps(deadlineOf(t), true), 'getAsync');
     return this.#landed(got);
   }
 
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
-    return runAsync(this.#getSteps(deadlineAfter(checkTimeout(timeout)), false));
+    return runAsync(this.#getSteps(deadlineOf(checkTimeout(timeout)), false));
   }
 
   /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
@@ -275,7 +311,7 @@ export class Queue<T = unknown> {
       const w = this.#store.w;
       const unfinished = w[UNFINISHED]! - 1;
       if (unfinished < 0) throw misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
-      if (unfinished === 0) this.#allDone.notifyAll();
+      if (unfinished === 0) this.#allDone[notifyHeld](Infinity);
       this.#store.set(UNFINISHED, unfinished);
       this.#store.commit();
     } finally {
@@ -311,7 +347,7 @@ export class Queue<T = unknown> {
   }
 
   *#shutdownSteps(immediate: boolean): Steps<void> {
-    yield* this.#lockSteps();
+    yield* this.#lockSteps(Infinity);
     try {
       const store = this.#store;
       store.set(SHUTDOWN, 1);
@@ -323,10 +359,10 @@ export class Queue<T = unknown> {
           if (unfinished > 0) store.set(UNFINISHED, unfinished - 1);
           store.commit();
         }
-        yield* this.#allDone[notifySteps](Infinity);
+        this.#allDone[notifyHeld](Infinity);
       }
-      yield* this.#notEmpty[notifySteps](Infinity);
-      yield* this.#notFull[notifySteps](Infinity);
+      this.#notEmpty[notifyHeld](Infinity);
+      this.#notFull[notifyHeld](Infinity);
     } finally {
       this.#lock.release();
     }
@@ -347,20 +383,37 @@ export class Queue<T = unknown> {
   }
 
   /** @internal */
-  [recoverQueue](deadId: number): boolean {
+  [recoverQueue](deadId: number): Promise<boolean> {
+    return runAsync(this.#recoverSteps(deadId));
+  }
+
+  *#recoverSteps(deadId: number): Steps<boolean> {
     // The waiter lists first: each Condition repairs its own under its own list lock (taken
-    // over from the dead thread if it died holding it). This needs no queue lock, which a live
+    // over from a dead thread if one died holding it). This needs no queue lock, which a live
     // thread — even the caller, in an async put parked on that very list lock — may hold.
     let purged = 0;
-    for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) purged += c[purgeWaiters](deadId);
+    for (const c of this.#conditions()) purged += yield* c[purgeSteps](deadId);
     // If the dead thread held the queue lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
     const tookOver = takeOver(this.#lockWord, 1, deadId);
-    if (tookOver) this.#store.rollback();
-    // A notify may have been spent on the dead thread: wake everyone to re-check.
-    if (tookOver || purged > 0) for (const c of [this.#notEmpty, this.#notFull, this.#allDone]) c[notifyHeld](Infinity);
+    if (tookOver) this.#repair();
+    // Else a notify may still have been spent on the dead thread: wake everyone to re-check.
+    else if (purged > 0) for (const c of this.#conditions()) c[notifyHeld](Infinity);
     if (tookOver) this.#lock.release();
     return tookOver || purged > 0;
+  }
+
+  /**
+   * The lock was taken over from a dead thread (held now): undo its half-done operation and
+   * wake every waiter to re-check — a wake-up the dead thread took may have been meant for one.
+   */
+  #repair(): void {
+    this.#store.rollback();
+    for (const c of this.#conditions()) c[notifyHeld](Infinity);
+  }
+
+  #conditions(): Condition[] {
+    return [this.#notEmpty, this.#notFull, this.#allDone];
   }
 
   /** The priority of an item (0 unless this is a PriorityQueue); checks its shape. */
@@ -465,53 +518,64 @@ export class Queue<T = unknown> {
     return (typeof got === 'number' ? got : got instanceof Decoded ? got.value : decode(got)) as T;
   }
 
-  *#lockSteps(): Steps<void> {
-    if (this.#lock.acquire(0)) return;
+  /**
+   * Take the lock; false if `deadline` passes first (a dead holder's is taken over). NOWAIT
+   * waits up to NOWAIT_LOCK_MS for a holder to let go (see NOWAIT).
+   */
+  *#lockSteps(deadline: number): Steps<boolean> {
+    if (tryLock(this.#lockWord, 1)) return true;
     // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
     // holder's cache line is left alone) for QUEUE_SPIN / 4 loads before parking on it.
     for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
-      if (Atomics.load(this.#lockWord, 1) === 0 && this.#lock.acquire(0)) return;
+      if (Atomics.load(this.#lockWord, 1) === 0 && tryLock(this.#lockWord, 1)) return true;
     }
-    yield* this.#lock[acquireRestore]();
+    return yield* this.#lock[acquireRestore](0, deadline === NOWAIT ? deadlineAfter(NOWAIT_LOCK_MS) : deadline);
   }
 
   /** Take the lock from a method that never waits long (it is held only for short sections). */
   #lockBriefly(): void {
-    lockBriefly(this.#lockWord, 1, 'taskDone');
+    if (!tryLock(this.#lockWord, 1)) runBriefly(this.#lock[acquireRestore](0), 'taskDone');
   }
 
   /**
-   * Spin (QUEUE_SPIN loads, lock released) until `ready()` may hold; then re-take the lock.
-   * Only from a synchronous call with time left.
+   * Spin (QUEUE_SPIN loads, lock released) until `ready()` may hold; then re-take the lock by
+   * `deadline`. Returns whether the lock is held again. Only from a synchronous call with time
+   * left.
    */
-  *#spin(ready: () => boolean, deadline: number): Steps<void> {
+  *#spin(ready: () => boolean, deadline: number): Steps<boolean> {
     this.#lock.release();
     for (let i = 0; i < QUEUE_SPIN && !ready() && remaining(deadline) > 0; i++);
-    yield* this.#lockSteps();
+    return yield* this.#lockSteps(deadline);
+  }
+
+  /**
+   * Wait on `c` (lock held) after a spin if `spin`; returns whether the lock is held again
+   * (false: the deadline passed while taking it back).
+   */
+  *#await(c: Condition, ready: () => boolean, deadline: number, spin: boolean): Steps<boolean> {
+    return spin ? yield* this.#spin(ready, deadline) : yield* c[waitSteps](deadline);
   }
 
   *#putSteps(data: number | Uint8Array, priority: number, deadline: number, spin: boolean): Steps<void> {
-    yield* this.#lockSteps();
+    if (!(yield* this.#lockSteps(deadline))) throw new Full();
+    let held = true;
     try {
       const store = this.#store;
       const chunks = store.chunksOf(data);
+      const fits = () => store.fits(chunks);
       if (store.w[SHUTDOWN]) throw new ShutDown();
-      while (!store.fits(chunks)) {
+      while (!fits()) {
         if (remaining(deadline) === 0) throw new Full();
-        if (spin) {
-          spin = false;
-          yield* this.#spin(() => store.fits(chunks), deadline);
-          if (store.w[SHUTDOWN]) throw new ShutDown();
-          continue;
-        }
-        yield* this.#notFull[waitSteps](deadline);
+        held = yield* this.#await(this.#notFull, fits, deadline, spin);
+        spin = false;
+        if (!held) throw new Full();
         if (store.w[SHUTDOWN]) throw new ShutDown();
       }
       store.push(data, priority);
       this.#stored(data);
-      yield* this.#notEmpty[notifySteps](1);
+      this.#notEmpty[notifyHeld](1);
     } finally {
-      this.#lock.release();
+      if (held) this.#lock.release();
     }
   }
 
@@ -520,37 +584,37 @@ export class Queue<T = unknown> {
       const got = yield* this.#takeSteps(deadline, spin);
       if (!(got instanceof Missing)) return this.#landed(got);
       // The lock released, wait for the buffers (ERR_UNSERIALIZABLE if they never come: the
-      // item is still queued), then start over: another getter may have taken the item.
-      yield* fetchSteps(got.ids);
+      // item is still queued), then start over: another getter may have taken the item. A get
+      // whose own deadline passes first throws Empty: nothing could be had in time.
+      if (!(yield* fetchSteps(got.ids, deadline))) throw new Empty();
+      spin = false;
     }
   }
 
   *#takeSteps(deadline: number, spin: boolean): Steps<Taken | Missing> {
-    yield* this.#lockSteps();
+    if (!(yield* this.#lockSteps(deadline))) throw new Empty();
+    let held = true;
     try {
       const store = this.#store;
+      const some = () => store.count > 0;
       if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       while (store.count === 0) {
         if (remaining(deadline) === 0) throw new Empty();
-        if (spin) {
-          spin = false;
-          yield* this.#spin(() => store.count > 0, deadline);
-          if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
-          continue;
-        }
-        yield* this.#notEmpty[waitSteps](deadline);
+        held = yield* this.#await(this.#notEmpty, some, deadline, spin);
+        spin = false;
+        if (!held) throw new Empty();
         if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       }
       const got = this.#take();
-      if (!(got instanceof Missing)) yield* this.#notFull[notifySteps](1);
+      if (!(got instanceof Missing)) this.#notFull[notifyHeld](1);
       return got;
     } finally {
-      this.#lock.release();
+      if (held) this.#lock.release();
     }
   }
 
   *#joinSteps(): Steps<void> {
-    yield* this.#lockSteps();
+    yield* this.#lockSteps(Infinity);
     try {
       while (this.#store.w[UNFINISHED]! > 0) yield* this.#allDone[waitSteps](Infinity);
     } finally {

@@ -39,8 +39,9 @@
  * (order.ts), which nothing reads until COUNT says so; then every other word is changed
  * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
  * the log. A thread that dies holding the lock leaves either nothing visible (data written,
- * no metadata) or a non-empty log, which `rollback` (called by the queue's recovery while the
- * dead thread still holds the lock) undoes. So a half-done put or get is never visible.
+ * no metadata) or a non-empty log, which `rollback` undoes — called by the thread that takes
+ * the lock over from the dead one (queue.ts), before it or anyone else looks at the words. So a
+ * half-done put or get is never visible.
  */
 import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';

@@ -23,6 +23,7 @@ export { sabsyncIdOf } from '../../dist/primitives/thread.js';
 export { layoutOfWords } from '../../dist/queue/store.js';
 export { fifo } from '../../dist/queue/order.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
+export { isDead, livenessTable, markDead } from '../../dist/primitives/liveness.js';
 
 /** The Symbol a built module exports as `name`. */
 function symbolOf(module: object, name: string): symbol {
