@@ -29,18 +29,24 @@ describe('queue delivery: a new thread gets every item without the putting threa
     expect(joined).toBeLessThan(FETCH_TIMEOUT);
   });
 
-  it('an item whose buffer was posted before the getter opened its channel is kept until a get can be answered', async () => {
+  // A get with no timeout waits FETCH_TIMEOUT for the buffer, then throws ERR_UNSERIALIZABLE;
+  // getNowait does not wait for it at all (Empty: nothing could be had now). Either way the item
+  // stays queued for a get that can be answered.
+  it.each([
+    [undefined, 'ERR_UNSERIALIZABLE'],
+    [0, 'ERR_EMPTY'],
+  ])('an item whose buffer was posted before the getter opened its channel is kept until a get can be answered (get(%s))', async (timeout, code) => {
     const q = new Queue();
     const handle = q.handle; // taken while the queue is empty: it carries no buffer
     q.put({ lock: new Lock() }); // the Lock's buffer is posted now, before the getter's thread exists
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const getter = start<{ first: string; live: boolean }>(F, 'getTwice', { handle, flag: flag.buffer });
+    const getter = start<{ first: string; live: boolean }>(F, 'getTwice', { handle, flag: flag.buffer, timeout });
     // Block this thread, so that nobody answers the getter's request, until its first get gave up.
     Atomics.wait(flag, 0, 0, FETCH_TIMEOUT * 4);
     expect(Atomics.load(flag, 0)).toBe(1);
     expect(q.qsize()).toBe(1);
     // This thread's event loop runs again: it answers, and the second get has the item.
-    expect(await getter.result).toEqual({ first: 'ERR_UNSERIALIZABLE', live: true });
+    expect(await getter.result).toEqual({ first: code, live: true });
     expect(q.qsize()).toBe(0);
   });
 });

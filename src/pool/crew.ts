@@ -21,8 +21,8 @@
  * worker killed while STARTING (`terminate()`: no error, CURRENT still STARTING) did nothing
  * wrong and is replaced, once per kill.
  *
- * A worker that dies outside any task after it started (its module's own timer throws, say)
- * is replaced, but not in a tight loop: once such deaths follow each other with no task settled
+ * A worker that dies of its own accord outside any task after it started (its module's own
+ * timer throws, say) is replaced, but not in a tight loop: once such deaths follow each other with no task settled
  * in between, each replacement waits twice as long as the last (RESPAWN_DELAY_MS up to
  * RESPAWN_MAX_MS), so a module that kills every worker it starts costs almost no CPU while
  * tasks still get their chance to run.
@@ -46,9 +46,13 @@ import { IDLE, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 /**
- * Respawn policy for workers that die outside any task: the second such death in a row (no
- * task settled since the first) delays its replacement by RESPAWN_DELAY_MS, each further one
- * twice as long, up to RESPAWN_MAX_MS. A lone death (a kill, a stray error) costs no delay.
+ * Respawn policy for workers that die of their own accord outside any task (an uncaught error,
+ * or an exit code other than 1): the second such death in a row (no task settled since the
+ * first) delays its replacement by RESPAWN_DELAY_MS, each further one twice as long, up to
+ * RESPAWN_MAX_MS. A lone death (a stray error) costs no delay, and neither does a worker killed
+ * from outside (`terminate()`: no error, exit code 1, or 0 while STARTING): however often that
+ * happens, the pool keeps its workers. (A module that calls `process.exit(1)` on a timer after
+ * its import looks like a kill, and is replaced at once each time.)
  */
 const RESPAWN_DELAY_MS = 50;
 const RESPAWN_MAX_MS = 5000;
@@ -234,7 +238,9 @@ export class Crew {
     if (starting && running.error !== undefined) this.#failed(running.error);
     else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);
     const wasRunning = await this.#events.exited(w, current, running.error, code);
-    const delay = wasRunning || current === RETIRED ? 0 : this.#idleDeathDelay();
+    // terminate() exits with code 1, or 0 while the worker is still starting (no QUIT mark).
+    const killed = running.error === undefined && (code === 1 || current === STARTING);
+    const delay = wasRunning || killed || current === RETIRED ? 0 : this.#idleDeathDelay();
     if (this.#events.replace()) {
       // Unref'd: pending tasks keep Node alive (engine.ts), an idle pool must not.
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
