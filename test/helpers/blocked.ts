@@ -29,7 +29,7 @@
  * notify) reaches those n threads: that is all "blocked" has to mean for a test.
  */
 import { Condition, RLock } from 'sabsync';
-import { fifo, layoutOfWords } from './internals.js';
+import { fifo, Kind, layoutOfWords, tagOf } from './internals.js';
 import { waitUntil } from './workers.js';
 
 /** What these readers need of a handle (structurally a sabsync `Handle`). */
@@ -46,19 +46,8 @@ export type Shared = HandleLike | { readonly handle: HandleLike };
 /** Where a thread can be blocked; each kind has a default (the first place listed above). */
 export type Place = 'acquire' | 'wait' | 'get' | 'put' | 'join';
 
-const TAG_HIGH = 0x5ab5 << 16;
-const KINDS: Record<string, number> = {
-  Lock: 1,
-  RLock: 2,
-  Condition: 3,
-  Semaphore: 4,
-  BoundedSemaphore: 5,
-  Event: 6,
-  Barrier: 7,
-  Queue: 8,
-  LifoQueue: 9,
-  PriorityQueue: 10,
-};
+// The kinds and their tag words, from the package itself (memory.ts draws the tag).
+const KINDS: Record<string, number> = Kind;
 
 // rawlock.ts: bit 0 of a lock word is CONTENDED.
 const CONTENDED = 1;
@@ -106,7 +95,7 @@ function kindOf(h: HandleLike): string {
 function wordsAt(buffer: SharedArrayBuffer, byteOffset: number, kind: string): Int32Array {
   const words = new Int32Array(buffer, byteOffset, (buffer.byteLength - byteOffset) >> 2);
   const tag = Atomics.load(words, 0);
-  if (tag !== (TAG_HIGH | KINDS[kind]!)) {
+  if (tag !== tagOf(kind as keyof typeof Kind)) {
     throw new Error(`no ${kind} at byteOffset ${byteOffset} (tag 0x${(tag >>> 0).toString(16)}): has its layout moved?`);
   }
   return words;

@@ -21,6 +21,7 @@ import * as queue from '../../dist/queue/queue.js';
 
 export { sabsyncIdOf } from '../../dist/primitives/thread.js';
 export { layoutOfWords } from '../../dist/queue/store.js';
+export { Kind, tagOf } from '../../dist/primitives/memory.js';
 export { fifo } from '../../dist/queue/order.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
 export { isDead, livenessTable, markDead } from '../../dist/primitives/liveness.js';
