@@ -2,8 +2,9 @@
 //   1. uncontended acquire + release on one thread (tinybench) vs a bare CAS + store;
 //   2. two workers x N lock-protected increments: Lock vs V8's Atomics.Mutex vs a hand-written
 //      futex lock vs Atomics.add with no lock (the floor);
-//   3. ping-pong round trips between two workers: Condition and Event vs raw
-//      Atomics.wait / Atomics.notify on one word (the floor).
+//   3. ping-pong round trips between two workers: Condition (written the Python way, and with
+//      the lock held across rounds) and Event vs raw Atomics.wait / Atomics.notify on one word
+//      (the floor).
 import { fileURLToPath } from 'node:url';
 import { Condition, Event, Lock, RLock, Semaphore } from 'sabsync';
 import { failedRow, median, microRows, pick, probeNode, row, runNode, skippedRow, spread, workerRounds } from './lib.mjs';
@@ -195,8 +196,13 @@ async function pingPong(quick) {
   };
   return [
     await measure('floor: Atomics.wait / Atomics.notify on one word', { kind: 'raw' }, { baseline: true }),
-    await measure('Condition over a Lock', { kind: 'condition', handles: { cond: new Condition(new Lock()).handle } }),
-    await measure('Condition over an RLock (the default)', { kind: 'condition', handles: { cond: new Condition().handle } }),
+    await measure('Condition over an RLock (the default), the Python way: acquire, waitFor, notify, release each round', {
+      kind: 'python',
+      handles: { cond: new Condition().handle },
+    }),
+    await measure('Condition over a Lock, the Python way', { kind: 'python', handles: { cond: new Condition(new Lock()).handle } }),
+    await measure('Condition over an RLock, the lock held across rounds', { kind: 'condition', handles: { cond: new Condition().handle } }),
+    await measure('Condition over a Lock, the lock held across rounds', { kind: 'condition', handles: { cond: new Condition(new Lock()).handle } }),
     await measure('Event x 2 (set / wait / clear)', { kind: 'event', handles: { ping: ping.handle, pong: pong.handle } }, {}, clearBoth),
   ];
 }

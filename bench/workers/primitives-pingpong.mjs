@@ -23,7 +23,8 @@ const loops = {
       }
     };
   },
-  // Two workers alternating under one Condition: wait for your turn, take it, notify.
+  // Two workers alternating under one Condition, the lock held across all rounds: wait for
+  // your turn, take it, notify.
   condition() {
     const cond = revive(handles.cond);
     return (n) => {
@@ -36,6 +37,24 @@ const loops = {
         }
       } finally {
         cond.release();
+      }
+    };
+  },
+  // The same, written the Python way: every round takes the lock, waits for its turn, takes
+  // it, notifies and lets the lock go (`with cond: cond.wait_for(...); ...; cond.notify()`),
+  // so the waiter woken by a notify must also win the lock back from its notifier.
+  python() {
+    const cond = revive(handles.cond);
+    return (n) => {
+      for (let my = index; my < 2 * n; my += 2) {
+        cond.acquire();
+        try {
+          cond.waitFor(() => t[0] === my);
+          t[0] = my + 1;
+          cond.notify();
+        } finally {
+          cond.release();
+        }
       }
     };
   },
