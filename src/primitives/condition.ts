@@ -16,7 +16,7 @@
  *                       and left their wake-ups to its holder           (add), LIST holders
  *                                                                       (exchange to 0)
  *   9         —         padding (the nodes start on an 8-byte boundary)
- *   10 + 4k   node k:   STATE  0 free / WAITING / NOTIFIED             its waiter; a notifier
+ *   10 + 4k   node k:   STATE  0 free / WAITING / NOTIFIED / DONE      its waiter; a notifier
  *   11 + 4k             NEXT   next node + 1 on its list               list editors
  *   12 + 4k             OWNER  sabsync id of the waiting thread        its waiter
  *   13 + 4k             TICKET when it started waiting (TICKETS)       its waiter
@@ -24,9 +24,16 @@
  *
  * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
  * holds the Condition's lock — then releases that lock and sleeps on its node's STATE.
- * `notify(n)` (caller holds the lock) unlinks the n oldest nodes, marks each NOTIFIED and wakes
- * its sleeper. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a waiter
+ * `notify(n)` (caller holds the lock) marks the n oldest nodes NOTIFIED, wakes each sleeper and
+ * unlinks its node. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a waiter
  * returns true only if its node says NOTIFIED.
+ *
+ * A notified waiter does not take LIST again: its notifier unlinks the node, so the waiter
+ * turns NOTIFIED into DONE (one CAS: nobody's node, but not yet on the free list) and goes
+ * straight on to take the lock back — on a hand-off between two threads the work between a
+ * wake-up and the next notify is the latency users see. A waiter that finds no free node first
+ * puts the DONE nodes back on the free list (the rebuild below). A notifier unlinks the node
+ * before it releases LIST, so whoever holds LIST never finds a DONE node on the waiting list.
  *
  * Why no wake-up is lost: a waiter sleeps comparing its STATE against WAITING; a notifier writes
  * NOTIFIED before it wakes, so a notify that lands between "release the lock" and "sleep" makes
@@ -40,25 +47,28 @@
  * last try fails, some thread held LIST after the add, and that thread's check of OWED follows
  * its release, which follows the add. A dead holder never pays; its taker does, on release.
  *
- * Timeouts: a waiter whose deadline passes takes LIST and looks at its node. WAITING: it unlinks
+ * Timeouts: a waiter whose deadline passes first tries the same CAS (a notify that just won the
+ * race makes the wait return true), else takes LIST and looks at its node. WAITING: it unlinks
  * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
- * notify won the race and the wait returns true. Either way the decision is made under LIST,
- * so a notify is never spent on a waiter that then reports a timeout.
+ * notify won the race and the wait returns true. Either way the decision is made against the
+ * mark notifiers write under LIST, so a notify is never spent on a waiter that then reports a
+ * timeout.
  *
  * Threads that die (a terminated worker). One that dies mid-wait leaves a node that would
  * swallow a notify, and one that dies while editing the list leaves LIST held and the links
  * half-written. Once the liveness table (liveness.ts) records the death:
  *   - a notifier never spends a wake-up on a dead waiter: it frees that node and wakes the next;
  *   - the next thread to want LIST takes it over (rawlock.ts) and rebuilds the list;
- *   - a waiter that finds no free node first reclaims the nodes of dead threads;
+ *   - a waiter that finds no free node first reclaims the nodes of dead threads (and DONE ones);
  *   - a sleeping waiter that sees DEATHS move (liveness.ts) looks for a dead thread's traces
  *     here (the lock or LIST held, a node it left): a public wait repairs LIST in place and
  *     sleeps on; a queue's wait ends, spuriously, so the queue takes its lock over and looks
  *     again (a wake-up the dead thread took, or a put it finished but never announced).
  * The rebuild sets HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes' own single-word
  * facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) — which are never
- * half-written, dropping every node whose OWNER is dead. `[purgeWaiters](deadId)` does the same
- * for a thread its caller saw exit (whether or not a table records it).
+ * half-written, dropping every node whose OWNER is dead and freeing every DONE one.
+ * `[purgeWaiters](deadId)` does the same for a thread its caller saw exit (whether or not a
+ * table records it).
  *
  * Timeouts bound the whole call: a wait that cannot take LIST by its deadline returns false with
  * nothing changed. Once queued, a waiter must settle its node, and a public wait must return
@@ -94,6 +104,8 @@ const TICKET = 3;
 
 const WAITING = 1;
 const NOTIFIED = 2;
+/** Its waiter saw NOTIFIED and left; off every list until a rebuild frees it. */
+const DONE = 3;
 
 // How a wait ended (#waitSteps).
 const TIMED_OUT = 0;
@@ -328,23 +340,24 @@ export class Condition {
   }
 
   /**
-   * Unlink, mark and wake the `n` oldest living waiters (LIST held by the caller). A dead
-   * waiter's node is freed on the way and counts for nothing.
+   * Mark, wake and unlink the `n` oldest living waiters (LIST held by the caller): woken first,
+   * since the waiter needs nothing more from the list. A dead waiter's node is freed on the way
+   * and counts for nothing.
    */
   #wakeOldest(n: number): void {
     const i32 = this.#i32;
     for (let woken = 0; woken < n; ) {
       const node = Atomics.load(i32, HEAD) - 1;
       if (node < 0) break;
-      this.#unlinkHead(node);
       const base = NODES + node * NODE_WORDS;
-      if (isDead(Atomics.load(i32, base + OWNER))) {
-        this.#free(node);
-        continue;
+      const dead = isDead(Atomics.load(i32, base + OWNER));
+      if (!dead) {
+        Atomics.store(i32, base + STATE, NOTIFIED);
+        wake(i32, base + STATE, 1);
+        woken++;
       }
-      Atomics.store(i32, base + STATE, NOTIFIED);
-      wake(i32, base + STATE, 1);
-      woken++;
+      this.#unlinkHead(node);
+      if (dead) this.#free(node);
     }
   }
 
@@ -427,20 +440,31 @@ export class Condition {
       this.#unlockList();
     }
 
-    // However the wait ended: settle the node under LIST, then take the lock back (a dead
-    // thread's hold on either is taken over and repaired on the way).
-    yield* this.#lockList(Infinity);
-    if (traced) this.#rebuild(0);
-    const notified = Atomics.load(i32, base + STATE) === NOTIFIED;
-    if (!notified) this.#unlink(node);
-    this.#free(node);
-    this.#unlockList();
+    // Notified: the notifier takes the node off the list; leave it DONE, take the lock back. Else
+    // (timed out, or a dead thread's trace) settle the node under LIST, where a notify may still
+    // win the race. A dead thread's hold on LIST or the lock is taken over and repaired.
+    let notified = !traced && Atomics.compareExchange(i32, base + STATE, NOTIFIED, DONE) === NOTIFIED;
+    if (!notified) notified = yield* this.#settle(node, traced);
     if (!(yield* this.#lock[acquireRestore](saved, relock))) {
       // Out of time before the lock came back: a wake-up we took goes to the next waiter.
       if (notified) this[notifyHeld](1);
       return UNLOCKED;
     }
     return notified ? WOKEN : TIMED_OUT;
+  }
+
+  /**
+   * Settle our `node` under LIST as a wait ends unnotified so far (timed out, or a dead thread's
+   * trace): unlink it unless a notify marked it meanwhile, and free it. Returns whether notified.
+   */
+  *#settle(node: number, traced: boolean): Steps<boolean> {
+    yield* this.#lockList(Infinity);
+    if (traced) this.#rebuild(0);
+    const notified = Atomics.load(this.#i32, NODES + node * NODE_WORDS + STATE) === NOTIFIED;
+    if (!notified) this.#unlink(node);
+    this.#free(node);
+    this.#unlockList();
+    return notified;
   }
 
   /**
@@ -452,7 +476,8 @@ export class Condition {
     if (this.#lock[heldByDead]() || raw.heldByDead(i32, LIST)) return true;
     for (let k = Atomics.load(i32, CAPACITY) - 1; k >= 0; k--) {
       const base = NODES + k * NODE_WORDS;
-      if (Atomics.load(i32, base + STATE) !== 0 && isDead(Atomics.load(i32, base + OWNER))) return true;
+      const state = Atomics.load(i32, base + STATE);
+      if (state !== 0 && state !== DONE && isDead(Atomics.load(i32, base + OWNER))) return true;
     }
     return false;
   }
@@ -529,7 +554,8 @@ export class Condition {
 
   /**
    * Rebuild the waiting and free lists from the nodes (LIST held), dropping the nodes of thread
-   * `deadId` and of every thread the liveness table records dead; returns how many it dropped.
+   * `deadId` and of every thread the liveness table records dead, and freeing DONE ones;
+   * returns how many it dropped (waits and notifies those threads never finished).
    */
   #rebuild(deadId: number): number {
     const i32 = this.#i32;
@@ -541,8 +567,7 @@ export class Condition {
       const base = NODES + k * NODE_WORDS;
       const state = Atomics.load(i32, base + STATE);
       const owner = Atomics.load(i32, base + OWNER);
-      if (state !== 0 && (owner === deadId || isDead(owner))) {
-        Atomics.store(i32, base + STATE, 0);
+      if (state !== 0 && state !== DONE && (owner === deadId || isDead(owner))) {
         purged++;
       } else if (state === WAITING) {
         waiting.push(k);
@@ -552,6 +577,7 @@ export class Condition {
         wake(i32, base + STATE, 1);
         continue;
       }
+      Atomics.store(i32, base + STATE, 0);
       Atomics.store(i32, base + OWNER, 0);
       Atomics.store(i32, base + NEXT, free);
       free = k + 1;
