@@ -298,6 +298,16 @@ describe('Condition waiter-list capacity (maxWaiters)', () => {
     expect((await Promise.all(runs.map((r) => r.result))).map((r) => r.result)).toEqual([true, true]);
   });
 
+  test('notified waiters free their slots, round after round', async () => {
+    const cond = new Condition(new Lock(), { maxWaiters: 2 });
+    for (let round = 0; round < 3; round++) {
+      const ctl = control();
+      const runs = await waitersAll(cond, ctl, 2, 10_000);
+      notifyNow(cond, 2);
+      expect((await Promise.all(runs.map((r) => r.result))).map((r) => r.result)).toEqual([true, true]);
+    }
+  });
+
   test('bad constructor arguments: TypeError / RangeError', () => {
     for (const maxWaiters of [0, -1, 2 ** 21]) expect(() => new Condition(undefined, { maxWaiters })).toThrow(RangeError);
     for (const maxWaiters of [1.5, '2', null]) {
