@@ -77,7 +77,7 @@
  */
 import { misuse, rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
-import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, type Lockable } from './lockable.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { deaths, isDead, sliceEnd } from './liveness.js';
 import * as raw from './rawlock.js';
@@ -427,6 +427,7 @@ export class Condition {
     let traced = false;
     for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
       const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps));
+      if (Atomics.load(i32, base + STATE) !== WAITING) break; // notified: nothing more to check
       if (r === 'timed-out' && remaining(deadline) === 0) break;
       const now = deaths();
       if (now === seen) continue;
@@ -445,7 +446,7 @@ export class Condition {
     // win the race. A dead thread's hold on LIST or the lock is taken over and repaired.
     let notified = !traced && Atomics.compareExchange(i32, base + STATE, NOTIFIED, DONE) === NOTIFIED;
     if (!notified) notified = yield* this.#settle(node, traced);
-    if (!(yield* this.#lock[acquireRestore](saved, relock))) {
+    if (!this.#lock[tryRestore](saved) && !(yield* this.#lock[acquireRestore](saved, relock))) {
       // Out of time before the lock came back: a wake-up we took goes to the next waiter.
       if (notified) this[notifyHeld](1);
       return UNLOCKED;

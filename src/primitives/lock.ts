@@ -15,7 +15,18 @@
  */
 import { misuse } from './errors.js';
 import { checkTimeout, deadlineAfter, runAsync, runBriefly, runSync, type Steps } from './futex.js';
-import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, repairOnTakeOver, type Lockable } from './lockable.js';
+import {
+  acquireRestore,
+  heldByDead,
+  hold,
+  holdAsync,
+  isOwned,
+  recoverLock,
+  releaseSave,
+  repairOnTakeOver,
+  tryRestore,
+  type Lockable,
+} from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -106,8 +117,13 @@ export class Lock implements Lockable {
   }
 
   /** @internal */
-  *[acquireRestore](_saved: number, deadline = Infinity): Steps<boolean> {
-    return raw.tryLock(this.#i32, STATE) || (yield* this.#lockSteps(deadline));
+  *[acquireRestore](saved: number, deadline = Infinity): Steps<boolean> {
+    return this[tryRestore](saved) || (yield* this.#lockSteps(deadline));
+  }
+
+  /** @internal */
+  [tryRestore](_saved: number): boolean {
+    return raw.tryLock(this.#i32, STATE);
   }
 
   /** @internal */

@@ -16,6 +16,11 @@ export const releaseSave = Symbol('sabsync.releaseSave');
  * not held) if `deadline` passes first (default: wait as long as it takes).
  */
 export const acquireRestore = Symbol('sabsync.acquireRestore');
+/**
+ * `acquireRestore`'s fast path, a plain call (no steps to drive): take the lock back if it is
+ * free and restore; false (nothing changed) if it is held.
+ */
+export const tryRestore = Symbol('sabsync.tryRestore');
 
 /**
  * Release the lock if the thread with sabsync id `deadId` (which has exited) still holds it;
@@ -49,6 +54,8 @@ export interface Lockable extends Acquirable {
   [releaseSave](): number;
   /** @internal */
   [acquireRestore](saved: number, deadline?: number): Steps<boolean>;
+  /** @internal */
+  [tryRestore](saved: number): boolean;
   /** @internal */
   [recoverLock](deadId: number): boolean;
   /** @internal */

@@ -19,7 +19,7 @@
  */
 import { misuse } from './errors.js';
 import { checkTimeout, deadlineAfter, runAsync, runBriefly, runSync, type Steps } from './futex.js';
-import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, type Lockable } from './lockable.js';
+import { acquireRestore, heldByDead, hold, holdAsync, isOwned, recoverLock, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -131,7 +131,15 @@ export class RLock implements Lockable {
 
   /** @internal */
   *[acquireRestore](count: number, deadline = Infinity): Steps<boolean> {
-    if (!raw.tryLock(this.#i32, STATE) && !(yield* raw.lockSteps(this.#i32, STATE, deadline))) return false;
+    if (this[tryRestore](count)) return true;
+    if (!(yield* raw.lockSteps(this.#i32, STATE, deadline))) return false;
+    this.#i32[COUNT] = count;
+    return true;
+  }
+
+  /** @internal */
+  [tryRestore](count: number): boolean {
+    if (!raw.tryLock(this.#i32, STATE)) return false;
     this.#i32[COUNT] = count;
     return true;
   }
