@@ -234,6 +234,7 @@ export class Crew {
     await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](running.id)));
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
+    this.#slots.unwatch(w);
     const starting = current === STARTING || current === QUIT;
     if (starting && running.error !== undefined) this.#failed(running.error);
     else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);
