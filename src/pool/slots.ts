@@ -36,8 +36,8 @@
  *     one task it was running with no window in which the claim is made but not recorded;
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
  *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
- * Nobody sleeps on these words, so there is no wake-up to lose: results travel on the result
- * Queue and deaths are reported by the worker's `exit` event.
+ * Nobody sleeps on STATE, so there is no wake-up to lose: results travel on the result Queue
+ * and deaths are reported by the worker's `exit` event.
  *
  * WATCHER lets one idle worker at a time spin on the empty task channel; the others sleep on
  * WAKE (worker.ts says why). Nobody sleeps on WATCHER: a worker that dies while watching only
@@ -50,6 +50,9 @@
  * the channel, and a sleeper reads WAKE before its last look; all of these are sequentially
  * consistent, so either the putter sees no watcher (and wakes a sleeper), or the watcher's last
  * look sees the task, or the sleeper's WAKE has moved by the time it parks (it does not sleep).
+ * A look that sees an item it cannot take yet (its SharedArrayBuffers have not arrived on that
+ * thread) waits for it on the channel instead (worker.ts). A wake-up handed to a worker as it
+ * died is lost with it, so the owner wakes every sleeper after each worker's exit (engine.ts).
  *
  * STARTING and QUIT tell a worker that cannot start from one that was killed while starting:
  * a worker's own `process.exit` (in the task module at import, say) runs its `exit` listener,
