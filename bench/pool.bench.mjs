@@ -1,25 +1,35 @@
-// Pool benchmarks: our Executor against piscina (a dev dependency, for this comparison only) and
-// raw worker.postMessage, in the same run.
+// Pool benchmarks: our Executor against piscina, tinypool, poolifier and workerpool (dev
+// dependencies, for this comparison only) and raw worker.postMessage, in the same run.
 //
-//   - throughput: 100,000 trivial tasks (x + 1) submitted at once to 2 workers, tasks/s;
-//   - latency: 10,000 sequential round trips (await each), median and p99;
-//   - speed-up: fib(25) x 2,000 on 1 and on 2 workers.
+//   - start-up: a new pool of 2 workers until 8 concurrent trivial tasks are answered, ms;
+//   - throughput: 20,000 and 100,000 trivial tasks (x + 1) submitted at once to 2 workers, tasks/s;
+//   - latency: 10,000 sequential round trips (await each), median and p99, and a histogram of
+//     ours (the tail: which round trips are slow, and how slow);
+//   - speed-up: fib(25) x 2,000 on 2 workers (ratio: x piscina's time), with 2 workers vs 1.
+//
+// Dispatch is measured apart from start-up: every pool is started and warmed (a burst of tasks
+// and a series of round trips, so every worker has run and JIT-compiled its loop) before any
+// timed figure; start-up has rows of its own.
 //
 // Why we can be faster than piscina: its owning thread hands each task to a worker and waits
 // for the answer before that worker gets the next (a full round trip per task); our workers pull
 // their next task from the shared task Queue themselves.
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Executor } from 'sabsync';
 
-export const title = 'Pool / Executor: throughput, round trip, speed-up (vs piscina, raw postMessage)';
+export const title = 'Pool / Executor: throughput, round trip, speed-up (vs piscina, tinypool, poolifier, workerpool, raw postMessage)';
 
 const tasks = new URL('./workers/pool-tasks.mjs', import.meta.url);
 const raw = new URL('./workers/pool-raw.mjs', import.meta.url);
+const poolifierTasks = new URL('./workers/pool-poolifier.mjs', import.meta.url);
+const workerpoolTasks = new URL('./workers/pool-workerpool.mjs', import.meta.url);
 
-async function loadPiscina() {
+/** The module of an optional dev dependency, or undefined when it is not installed. */
+async function optional(name) {
   try {
-    return (await import('piscina')).Piscina;
+    return await import(name);
   } catch {
     return undefined;
   }
@@ -29,21 +39,34 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
-// ---- the three pools behind one shape: { call(fn, x) -> Promise, close() } ----
+// ---- every pool behind one shape: { call(fn, x) -> Promise, close() }; make(workers) starts it ----
 
-async function ours(workers) {
+function ours(workers) {
   const ex = new Executor(tasks, { maxWorkers: workers });
-  await Promise.all(Array.from({ length: workers * 4 }, () => ex.submit('inc', 0)));
   return { call: (fn, x) => ex.submit(fn, x), close: () => ex.shutdown() };
 }
 
-async function piscina(Piscina, workers) {
+function piscina({ Piscina }, workers) {
   const pool = new Piscina({ filename: tasks.href, minThreads: workers, maxThreads: workers });
-  await Promise.all(Array.from({ length: workers * 4 }, () => pool.run({ fn: 'inc', x: 0 })));
   return { call: (fn, x) => pool.run({ fn, x }), close: () => pool.destroy() };
 }
 
-async function rawPostMessage(workers) {
+function tinypool({ Tinypool }, workers) {
+  const pool = new Tinypool({ filename: tasks.href, minThreads: workers, maxThreads: workers });
+  return { call: (fn, x) => pool.run({ fn, x }), close: () => pool.destroy() };
+}
+
+function poolifier({ FixedThreadPool }, workers) {
+  const pool = new FixedThreadPool(workers, fileURLToPath(poolifierTasks));
+  return { call: (fn, x) => pool.execute({ fn, x }), close: () => pool.destroy() };
+}
+
+function workerpool({ default: wp }, workers) {
+  const pool = wp.pool(fileURLToPath(workerpoolTasks), { minWorkers: workers, maxWorkers: workers, workerType: 'thread' });
+  return { call: (fn, x) => pool.exec(fn, [x]), close: () => pool.terminate() };
+}
+
+function rawPostMessage(workers) {
   const ws = Array.from({ length: workers }, () => new Worker(raw));
   const pending = new Map();
   let next = 0;
@@ -53,16 +76,29 @@ async function rawPostMessage(workers) {
       pending.delete(id);
     });
   }
-  await Promise.all(ws.map((w) => once(w, 'online')));
   return {
-    call: (_fn, x) =>
+    call: (fn, x) =>
       new Promise((resolve) => {
         const id = next++;
         pending.set(id, resolve);
-        ws[id % ws.length].postMessage({ id, x });
+        ws[id % ws.length].postMessage({ id, fn, x });
       }),
     close: () => Promise.all(ws.map((w) => w.terminate())),
   };
+}
+
+/** Start a pool and time it until `workers * 4` concurrent trivial tasks are answered (ms). */
+async function start(make, workers) {
+  const t0 = performance.now();
+  const pool = make(workers);
+  await Promise.all(Array.from({ length: workers * 4 }, (_, i) => pool.call('inc', i)));
+  return { pool, startMs: performance.now() - t0 };
+}
+
+/** Warm a started pool: a burst and a series of round trips, untimed. */
+async function warm(pool, quick) {
+  await throughput(pool, quick ? 2_000 : 10_000);
+  await latency(pool, quick ? 200 : 1_000);
 }
 
 async function throughput(pool, n) {
@@ -75,6 +111,7 @@ async function throughput(pool, n) {
   return (n / ms) * 1000;
 }
 
+/** Sequential round trips: every round trip's time in µs, sorted. */
 async function latency(pool, n) {
   const times = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -82,57 +119,105 @@ async function latency(pool, n) {
     if ((await pool.call('inc', i)) !== i + 1) throw new Error('wrong result');
     times[i] = (performance.now() - t0) * 1000;
   }
-  times.sort();
-  return { median: percentile(times, 0.5), p99: percentile(times, 0.99) };
+  return times.sort();
 }
 
-async function fibTime(workers, n, count) {
-  const pool = await ours(workers);
-  try {
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: count }, () => pool.call('fib', n)));
-    return performance.now() - t0;
-  } finally {
-    await pool.close();
+async function fibTime(pool, n, count) {
+  const t0 = performance.now();
+  const values = await Promise.all(Array.from({ length: count }, () => pool.call('fib', n)));
+  if (values[count - 1] !== 75025) throw new Error(`wrong fib ${values[count - 1]}`);
+  return performance.now() - t0;
+}
+
+/** Upper bounds (µs) of the round-trip histogram's buckets; the last bucket is open. */
+const BUCKETS = [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+function histogramRows(group, sorted) {
+  const rows = [];
+  let from = 0;
+  let lo = 0;
+  for (let b = 0; b <= BUCKETS.length; b++) {
+    const hi = BUCKETS[b] ?? Infinity;
+    let to = from;
+    while (to < sorted.length && sorted[to] < hi) to++;
+    const name = hi === Infinity ? `>= ${lo.toLocaleString('en-US')} µs` : `${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')} µs`;
+    const share = ((100 * (to - from)) / sorted.length).toFixed(2);
+    rows.push({ group, name, value: to - from, unit: 'round trips', note: `${share}%` });
+    from = to;
+    lo = hi;
   }
+  rows.push({ group, name: 'p99.9 / max', value: +percentile(sorted, 0.999).toFixed(1), unit: 'µs', note: `max ${sorted[sorted.length - 1].toFixed(1)} µs` });
+  return rows;
 }
 
 export async function run({ quick = false } = {}) {
-  const N = quick ? 10_000 : 100_000;
+  const SIZES = quick ? [2_000, 10_000] : [20_000, 100_000];
   const SEQ = quick ? 1_000 : 10_000;
   const FIBS = quick ? 200 : 2_000;
-  const Piscina = await loadPiscina();
+  const libs = {
+    piscina: await optional('piscina'),
+    tinypool: await optional('tinypool'),
+    poolifier: await optional('poolifier'),
+    workerpool: await optional('workerpool'),
+  };
   const contenders = [
-    ['sabsync Executor', (w) => ours(w)],
-    ['piscina 5', Piscina ? (w) => piscina(Piscina, w) : undefined],
-    ['raw worker.postMessage', (w) => rawPostMessage(w)],
+    ['sabsync Executor', ours],
+    ['piscina 5', libs.piscina && ((w) => piscina(libs.piscina, w)), 'piscina'],
+    ['tinypool 2', libs.tinypool && ((w) => tinypool(libs.tinypool, w)), 'tinypool'],
+    ['poolifier 5', libs.poolifier && ((w) => poolifier(libs.poolifier, w)), 'poolifier'],
+    ['workerpool 10', libs.workerpool && ((w) => workerpool(libs.workerpool, w)), 'workerpool'],
+    ['raw worker.postMessage', rawPostMessage],
   ];
+  const startGroup = 'start-up: new pool, 2 workers, until 8 concurrent tasks are answered';
+  const sizeGroup = (n) => `${n.toLocaleString('en-US')} trivial tasks at once, 2 workers (warm)`;
+  const medianGroup = `${SEQ.toLocaleString('en-US')} sequential round trips, median`;
+  const p99Group = `${SEQ.toLocaleString('en-US')} sequential round trips, p99`;
+  const fibGroup = `fib(25) x ${FIBS.toLocaleString('en-US')}, 2 workers (speed-up: vs 1 worker)`;
+  const histGroup = `sabsync Executor: ${SEQ.toLocaleString('en-US')} sequential round trips, histogram`;
   const rows = [];
-  for (const [name, make] of contenders) {
+  let histogram = [];
+  for (const [name, make, pkg] of contenders) {
+    const isPiscina = name.startsWith('piscina');
+    const isRaw = name.startsWith('raw');
     if (make === undefined) {
-      rows.push({ group: `${N.toLocaleString('en-US')} trivial tasks at once, 2 workers`, name, value: null, unit: 'tasks/s', note: 'piscina not installed' });
+      const note = `${pkg} not installed`;
+      for (const [group, unit] of [[startGroup, 'ms'], ...SIZES.map((n) => [sizeGroup(n), 'tasks/s']), [medianGroup, 'µs/round trip'], [p99Group, 'µs/round trip'], [fibGroup, 'ms']]) {
+        rows.push({ group, name, value: null, unit, note });
+      }
       continue;
     }
-    const pool = await make(2);
+    const { pool, startMs } = await start(make, 2);
+    let two;
     try {
-      const rate = await throughput(pool, N);
-      rows.push({ group: `${N.toLocaleString('en-US')} trivial tasks at once, 2 workers`, name, value: Math.round(rate), unit: 'tasks/s', ...(name === 'piscina 5' ? { baseline: true } : {}) });
-      const { median, p99 } = await latency(pool, SEQ);
-      rows.push({ group: `${SEQ.toLocaleString('en-US')} sequential round trips, median`, name, value: +median.toFixed(1), unit: 'µs/round trip', ...(name.startsWith('raw') ? { baseline: true } : {}) });
-      rows.push({ group: `${SEQ.toLocaleString('en-US')} sequential round trips, p99`, name, value: +p99.toFixed(1), unit: 'µs/round trip', ...(name.startsWith('raw') ? { baseline: true } : {}) });
+      rows.push({ group: startGroup, name, value: +startMs.toFixed(1), unit: 'ms', ...(isPiscina ? { baseline: true } : {}) });
+      await warm(pool, quick);
+      for (const n of SIZES) {
+        rows.push({ group: sizeGroup(n), name, value: Math.round(await throughput(pool, n)), unit: 'tasks/s', ...(isPiscina ? { baseline: true } : {}) });
+      }
+      const times = await latency(pool, SEQ);
+      rows.push({ group: medianGroup, name, value: +percentile(times, 0.5).toFixed(1), unit: 'µs/round trip', ...(isRaw ? { baseline: true } : {}) });
+      rows.push({ group: p99Group, name, value: +percentile(times, 0.99).toFixed(1), unit: 'µs/round trip', ...(isRaw ? { baseline: true } : {}) });
+      if (name.startsWith('sabsync')) histogram = histogramRows(histGroup, times);
+      two = await fibTime(pool, 25, FIBS);
     } finally {
       await pool.close();
     }
+    {
+      const single = (await start(make, 1)).pool;
+      let one;
+      try {
+        await fibTime(single, 25, 20); // warm the one worker's fib
+        one = await fibTime(single, 25, FIBS);
+      } finally {
+        await single.close();
+      }
+      rows.push({ group: fibGroup, name, value: Math.round(two), unit: 'ms', note: `speed-up x${(one / two).toFixed(2)}`, ...(isPiscina ? { baseline: true } : {}) });
+    }
   }
-  const one = await fibTime(1, 25, FIBS);
-  const two = await fibTime(2, 25, FIBS);
-  const group = `fib(25) x ${FIBS.toLocaleString('en-US')}, sabsync Executor`;
-  rows.push({ group, name: '1 worker', value: Math.round(one), unit: 'ms', baseline: true });
-  rows.push({ group, name: '2 workers', value: Math.round(two), unit: 'ms', note: `speed-up x${(one / two).toFixed(2)}` });
-  return rows;
+  return [...rows, ...histogram];
 }
 
 // `node bench/pool.bench.mjs [--quick]` runs this file alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await run({ quick: process.argv.includes("--quick") })) console.log(`${r.group.padEnd(42)} ${r.name.padEnd(24)} ${String(r.value).padStart(9)} ${r.unit} ${r.note ?? ""}`);
+  for (const r of await run({ quick: process.argv.includes('--quick') })) console.log(`${r.group.padEnd(42)} ${r.name.padEnd(24)} ${String(r.value).padStart(9)} ${r.unit} ${r.note ?? ''}`);
 }

@@ -7,14 +7,13 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
-  type Handle,
   Lock,
   PoolClosedError,
   TimeoutError,
   asCompleted,
   wait,
 } from 'sabsync';
-import { blocked, untilBlocked } from './helpers/blocked.js';
+import { SLEEPING } from './helpers/internals.js';
 import { expectElapsed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
@@ -101,13 +100,14 @@ describe('Executor.submit and Future', () => {
 
   it('an idle worker is not frozen: timers its task module left running keep firing between tasks', async () => {
     const ex = executor({ maxWorkers: 1 });
-    const channel = await ex.submit<Handle>('taskChannel');
+    const control = new Int32Array(await ex.submit<SharedArrayBuffer>('controlBlock'));
     const ticks = new Int32Array(new SharedArrayBuffer(4));
     expect(await ex.submit('startTicking', ticks, 10)).toBe(0);
-    await untilBlocked(channel, 1, 'get'); // the worker is idle, waiting for a task
+    // The worker is idle, asleep until a task comes (CURRENT[0], slots.ts).
+    await waitUntil(() => Atomics.load(control, 0) === SLEEPING, 10_000, 'the idle worker asleep');
     const idleFrom = Atomics.load(ticks, 0);
     await waitUntil(() => Atomics.load(ticks, 0) >= idleFrom + 5, 10_000, 'five ticks in the idle worker');
-    expect(blocked(channel, 'get')).toBe(1);
+    expect(Atomics.load(control, 0)).toBe(SLEEPING);
   });
 
   it('done callbacks run on the owning thread exactly once, also when added after done', async () => {

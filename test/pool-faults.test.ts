@@ -2,9 +2,8 @@
 // the task a dead worker was running, replace the worker, lose no task and run none twice.
 import { describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { Executor, Future, Pool, Queue, WorkerCrashedError, wait, type Handle } from 'sabsync';
-import { untilBlocked, untilWaiters } from './helpers/blocked.js';
-import { sabsyncIdOf } from './helpers/internals.js';
+import { Executor, Future, Pool, Queue, WorkerCrashedError, wait } from 'sabsync';
+import { SLEEPING } from './helpers/internals.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
@@ -163,17 +162,14 @@ describe('exactly once under recycling and random kills', () => {
         }
       }
       expect(crashed).toBeLessThanOrEqual(kills);
-      // Kill a worker while it waits, idle, on the empty channel; let its replacement start
-      // and wait too; then put one task. The dead worker's place among the channel's waiters
-      // must have been purged, or that task's wake-up could go to the dead and nobody run it.
-      const channel = await ex.submit<Handle>('taskChannel');
-      await untilBlocked(channel, 2, 'get');
-      const [victim, survivor] = round % 2 === 0 ? workersOf(ex) : [...workersOf(ex)].reverse();
+      // Kill a worker while it sleeps, idle; let its replacement start and sleep too; then put
+      // one task. The task's wake-up must reach a living worker, not the dead one.
+      const control = new Int32Array(await ex.submit<SharedArrayBuffer>('controlBlock'));
+      const asleep = () => Atomics.load(control, 0) === SLEEPING && Atomics.load(control, 1) === SLEEPING;
+      await waitUntil(asleep, 10_000, 'both workers asleep');
+      const [victim] = round % 2 === 0 ? workersOf(ex) : [...workersOf(ex)].reverse();
       await victim!.terminate();
-      // The dead worker's wait is purged and its replacement waits beside the survivor.
-      await waitUntil(() => workersOf(ex).length === 2 && !workersOf(ex).includes(victim!), 10_000, 'a replacement worker');
-      const replacement = workersOf(ex).find((w) => w !== survivor)!;
-      await untilWaiters(channel, [survivor!, replacement].map((w) => sabsyncIdOf(w.threadId)), 'get');
+      await waitUntil(() => workersOf(ex).length === 2 && !workersOf(ex).includes(victim!) && asleep(), 10_000, 'a replacement worker asleep');
       const one = ex.submit<number>('add', round, 2);
       await settledWithin([one], 5_000);
       expect(await one).toBe(round + 2);

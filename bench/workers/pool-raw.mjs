@@ -1,4 +1,5 @@
-// The raw baseline: a worker that answers every postMessage with x + 1.
+// The raw baseline: a worker that answers every postMessage with the task's result.
 import { parentPort } from 'node:worker_threads';
+import { inc, fib } from './pool-tasks.mjs';
 
-parentPort.on('message', ({ id, x }) => parentPort.postMessage({ id, value: x + 1 }));
+parentPort.on('message', ({ id, fn, x }) => parentPort.postMessage({ id, value: fn === 'fib' ? fib(x) : inc(x) }));

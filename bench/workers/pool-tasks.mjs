@@ -1,4 +1,5 @@
-// Task module shared by our Executor and piscina in bench/pool.bench.mjs.
+// Task module shared by our Executor, piscina and tinypool in bench/pool.bench.mjs (the other
+// pools' worker files import it too).
 export function inc(x) {
   return x + 1;
 }
@@ -7,7 +8,7 @@ export function fib(n) {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
-// piscina calls the default export with the task object.
+// piscina, tinypool and poolifier call one function with the task object.
 export default function piscinaTask({ fn, x }) {
   return fn === 'fib' ? fib(x) : x + 1;
 }

@@ -10,9 +10,10 @@
  * half-done operation). It never blocks its thread doing so: a waiter-list lock another thread
  * holds is waited for with async parks, so further exits are handled meanwhile (the holder may
  * be another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
- * CURRENT word (slots.ts), resets it to IDLE, lets the engine settle what the worker left, and
- * starts a replacement unless the pool is stopping. Replacements with an initializer get their
- * copy of the initArgs on the init Queue before they start.
+ * CURRENT word (slots.ts), resets it to IDLE, takes back the WATCHER token if the dead worker
+ * held it, lets the engine settle what the worker left, and starts a replacement unless the pool
+ * is stopping. Replacements with an initializer get their copy of the initArgs on the init Queue
+ * before they start.
  *
  * A worker that cannot start breaks the pool instead of being replaced, or a task module that
  * throws or exits at import would be restarted forever at full speed: a worker that posts an
@@ -234,6 +235,7 @@ export class Crew {
     await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](running.id)));
     const current = this.#slots.current(w);
     this.#slots.setCurrent(w, IDLE);
+    this.#slots.unwatch(w);
     const starting = current === STARTING || current === QUIT;
     if (starting && running.error !== undefined) this.#failed(running.error);
     else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);

@@ -9,12 +9,20 @@
  *                               initializer), TAKING (-1: taking an item,      worker, IDLE after
  *                               or holding one it has not claimed yet),        its exit); worker w
  *                               BUSY (1: running a task it claimed),           (the rest)
+ *                               SLEEPING (-5: idle, asleep on WAKE after
+ *                               its last look found the channel empty),
  *                               RETIRED (-2: left on purpose), QUIT (-4:
  *                               called process.exit while STARTING), IDLE
  *                               (0: no worker)
  *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
  *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
  *                               CLAIMER: worker index + 1 while RUNNING        (its claim)
+ *   workers+count  WATCHER      the idle worker watching the empty task     a worker (CAS 0 -> w+1
+ *                               channel (worker.ts): worker index + 1, or      and back); the owner
+ *                               0 when none is                                 (w+1 -> 0 when w dies)
+ *   workers+count  WAKE         a counter that idle workers who are not     whoever puts tasks on
+ *     + 1                       watching sleep on; bumped (and notified)       the channel (`wakeIdle`)
+ *                               when queued tasks need another taker
  *
  * A task slot holds one task (or one chunk of a `map`) from the moment the owner puts it on the
  * task channel until its result comes back or it is cancelled; then the slot is free again and
@@ -28,8 +36,23 @@
  *     one task it was running with no window in which the claim is made but not recorded;
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
  *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
- * Nobody sleeps on these words, so there is no wake-up to lose: results travel on the result
- * Queue and deaths are reported by the worker's `exit` event.
+ * Nobody sleeps on STATE, so there is no wake-up to lose: results travel on the result Queue
+ * and deaths are reported by the worker's `exit` event.
+ *
+ * WATCHER lets one idle worker at a time spin on the empty task channel; the others sleep on
+ * WAKE (worker.ts says why). Nobody sleeps on WATCHER: a worker that dies while watching only
+ * leaves the token taken until the owner clears it at its exit (crew.ts), meanwhile idle
+ * workers sleep without watching — slower, never stuck.
+ *
+ * No queued task is left without a taker (the rule `needsTaker` applies after every put):
+ * whoever puts tasks on the channel wakes a WAKE sleeper unless a watcher holds the token and
+ * the channel holds only what it put. A watcher gives the token back before its last look at
+ * the channel, and a sleeper reads WAKE before its last look; all of these are sequentially
+ * consistent, so either the putter sees no watcher (and wakes a sleeper), or the watcher's last
+ * look sees the task, or the sleeper's WAKE has moved by the time it parks (it does not sleep).
+ * A look that sees an item it cannot take yet (its SharedArrayBuffers have not arrived on that
+ * thread) waits for it on the channel instead (worker.ts). A wake-up handed to a worker as it
+ * died is lost with it, so the owner wakes every sleeper after each worker's exit (engine.ts).
  *
  * STARTING and QUIT tell a worker that cannot start from one that was killed while starting:
  * a worker's own `process.exit` (in the task module at import, say) runs its `exit` listener,
@@ -37,12 +60,15 @@
  * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
+import { park, runAsync, wake, type Steps } from '../primitives/futex.js';
+
 export const IDLE = 0;
 export const TAKING = -1;
 export const BUSY = 1;
 export const RETIRED = -2;
 export const STARTING = -3;
 export const QUIT = -4;
+export const SLEEPING = -5;
 
 export const PENDING = 0;
 export const RUNNING = 1;
@@ -62,6 +88,10 @@ function word(gen: number, st: number): number {
   return (gen << 2) | st;
 }
 
+function* sleepSteps(i32: Int32Array, index: number, seen: number): Steps<void> {
+  yield park(i32, index, seen, Infinity);
+}
+
 /** The shared words of one pool. */
 export class Slots {
   readonly i32: Int32Array;
@@ -74,7 +104,7 @@ export class Slots {
   constructor(workers: number, count: number, buffer?: SharedArrayBuffer) {
     this.workers = workers;
     this.count = count;
-    this.i32 = new Int32Array(buffer ?? new SharedArrayBuffer((workers + count) * 4));
+    this.i32 = new Int32Array(buffer ?? new SharedArrayBuffer((workers + count + 2) * 4));
     this.#gens = new Uint16Array(buffer === undefined ? count : 0);
     this.#free = buffer === undefined ? Array.from({ length: count }, (_, s) => count - 1 - s) : [];
   }
@@ -141,5 +171,39 @@ export class Slots {
   /** Set worker `w`'s CURRENT word. */
   setCurrent(w: number, value: number): void {
     Atomics.store(this.i32, w, value);
+  }
+
+  /** Take the WATCHER token for worker `w` if nobody holds it (worker). */
+  watch(w: number): boolean {
+    return Atomics.compareExchange(this.i32, this.workers + this.count, 0, w + 1) === 0;
+  }
+
+  /** Give the WATCHER token back if worker `w` holds it (the worker, or the owner when `w` died). */
+  unwatch(w: number): void {
+    Atomics.compareExchange(this.i32, this.workers + this.count, w + 1, 0);
+  }
+
+  /**
+   * After tasks were put on a channel now holding `queued` items: whether a sleeping worker
+   * must be woken to take them (no watcher, or more items than the watcher will take).
+   */
+  needsTaker(queued: number): boolean {
+    return queued > 1 || Atomics.load(this.i32, this.workers + this.count) === 0;
+  }
+
+  /** The WAKE counter, read by a worker before its last look at the channel. */
+  wakeCount(): number {
+    return Atomics.load(this.i32, this.workers + this.count + 1);
+  }
+
+  /** Wake up to `count` workers sleeping on WAKE. */
+  wakeIdle(count = 1): void {
+    Atomics.add(this.i32, this.workers + this.count + 1, 1);
+    wake(this.i32, this.workers + this.count + 1, count);
+  }
+
+  /** Sleep until WAKE moves from `seen` (worker; keeps its event loop running meanwhile). */
+  sleep(seen: number): Promise<void> {
+    return runAsync(sleepSteps(this.i32, this.workers + this.count + 1, seen));
   }
 }

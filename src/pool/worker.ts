@@ -16,16 +16,21 @@
  *   3. run it and put `[slot, gen, ok, value]` on the result Queue.
  *
  * How an idle worker waits (measured: bench/pool.bench.mjs and the numbers below, 2 vCPUs).
- * It takes the next task with `getNowait()` while there is one. When the channel is empty it
- * watches it for `SPIN_US` (a plain load of the queue's count, no lock), because in a
- * request/response rhythm the next task comes right after the owner has read this result; only
- * then does it `await getAsync()` — a wait on `Atomics.waitAsync` that leaves the event loop
- * running. A blocking `get()` would freeze the worker's timers, I/O callbacks and promise jobs
- * that a task module left running (an interval it started, a fire-and-forget write) until the
- * next task arrives. Sequential round trip, median: getAsync alone ≈ 120 µs, blocking get()
- * ≈ 110 µs (so blocking buys nothing), spin 200 µs then getAsync ≈ 30 µs (raw postMessage:
- * ≈ 57 µs). While tasks keep coming the loop also yields to the event loop every `YIELD_MS`,
- * so a busy worker's timers still fire.
+ * It takes the next task with `getNowait()` while there is one. When the channel is empty, one
+ * idle worker at a time — the one that takes the WATCHER token (slots.ts) — watches it for
+ * `SPIN_US` (a plain load of the queue's count, no lock), because in a request/response rhythm
+ * the next task comes right after the owner has read this result. The others sleep at once:
+ * on a 2-core machine the owner needs a core too, and a second spinner (or a sleeper woken by
+ * every put only to find the task taken) took it from the owner for whole scheduler slices
+ * (sequential round trip p99 ≈ 0.6–2.5 ms). The watcher stops early when its result stays
+ * unread for OWNER_GONE_US: the owner is then not running, maybe for want of the very core the
+ * watcher holds. A sleeping worker (CURRENT = SLEEPING) waits on the WAKE word with
+ * `Atomics.waitAsync`, which leaves its event loop running: a blocking wait would freeze the
+ * timers, I/O callbacks and promise jobs that a task module left running (an interval it
+ * started, a fire-and-forget write) until the next task arrives. Whoever puts tasks wakes a
+ * sleeper when no watcher will take them (slots.ts: no task is left without a taker). While
+ * tasks keep coming the loop also yields to the event loop every `YIELD_MS`, so a busy
+ * worker's timers still fire.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Empty, ShutDown } from '../primitives/errors.js';
@@ -34,16 +39,24 @@ import { Queue } from '../queue/queue.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
-import { BUSY, QUIT, RETIRED, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
+import { BUSY, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
 /**
- * How long an idle worker watches the empty channel before it parks (µs). Long enough to cover
+ * How long the watcher watches the empty channel before it sleeps (µs). Long enough to cover
  * the owner's turn between reading a result and sending the next task; short enough that idle
  * workers give the cores back at once when there is no work.
  */
 const SPIN_US = 200;
+/**
+ * How long a watcher lets results wait unread before it stops watching (µs). A result the owner
+ * does not read within that time means the owner is not running — on a machine with more busy
+ * threads than cores, this watcher may be holding the core it needs — so the watcher sleeps
+ * and gives the core back. Measured: without this, a busy machine turns the sequential round
+ * trip into "owner woken only once the watch ends" (≈ 250–450 µs each, for runs of rounds).
+ */
+const OWNER_GONE_US = 30;
 
 const start = workerData as WorkerStart;
 const slots = new Slots(start.workers, start.slots, start.control);
@@ -80,10 +93,13 @@ async function load(): Promise<Record<string, unknown>> {
 
 const NONE = Symbol('none');
 
-/** Take a task if one is queued: the item, undefined once shut down, NONE if empty. */
-function takeNow(): TaskItem | undefined | typeof NONE {
-  // A plain load first: an Empty thrown (and its stack captured) per idle check costs more.
-  if (tasks.empty()) return NONE; // (a shut-down channel is reported by getAsync)
+/**
+ * Take a task if one is queued: the item, undefined once shut down, NONE if empty. `look`
+ * skips the lock when the channel looks empty (an Empty thrown per idle check costs more); a
+ * sleeper's last look takes it, since only getNowait reports a shut-down channel.
+ */
+function takeNow(look = true): TaskItem | undefined | typeof NONE {
+  if (look && tasks.empty()) return NONE;
   try {
     return tasks.getNowait();
   } catch (error) {
@@ -94,20 +110,48 @@ function takeNow(): TaskItem | undefined | typeof NONE {
 }
 
 /**
- * Take the next task: at once if there is one (no Promise, no microtask), else watch the empty
- * channel for SPIN_US, else wait without blocking the event loop. Undefined once shut down.
+ * Take a task at once if there is one (no Promise, no microtask); else, if no other worker is
+ * watching, watch the empty channel for SPIN_US and take what comes. NONE if nothing came.
  */
-function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
+function takeSoon(): TaskItem | undefined | typeof NONE {
   const now = takeNow();
-  if (now !== NONE) return now;
-  const end = performance.now() + SPIN_US / 1000;
-  while (tasks.empty() && performance.now() < end);
-  const again = takeNow();
-  if (again !== NONE) return again;
-  return tasks.getAsync().catch((error: unknown) => {
-    if (error instanceof ShutDown) return undefined;
-    throw error;
-  });
+  if (now !== NONE || !slots.watch(me)) return now;
+  const from = performance.now();
+  for (let now = from; tasks.empty() && now < from + SPIN_US / 1000; now = performance.now()) {
+    if (now > from + OWNER_GONE_US / 1000 && !results.empty()) break;
+  }
+  slots.unwatch(me); // before the last look (slots.ts: no task is left without a taker)
+  return takeNow();
+}
+
+/** Take the next task: soon (takeSoon), else sleep on WAKE until one comes. Undefined once shut down. */
+function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
+  const soon = takeSoon();
+  return soon !== NONE ? soon : sleep();
+}
+
+/**
+ * Sleep on WAKE without blocking the event loop until a task (or the shutdown) comes. A channel
+ * that holds an item getNowait refused (its SharedArrayBuffers or primitives have not arrived
+ * on this thread yet: they come by message) is waited on with getAsync, which waits for them.
+ */
+async function sleep(): Promise<TaskItem | undefined> {
+  for (;;) {
+    const seen = slots.wakeCount(); // before the last look (slots.ts)
+    if (!tasks.empty()) return tasks.getAsync().catch(shutDown);
+    const now = takeNow(false);
+    if (now !== NONE) return now;
+    slots.setCurrent(me, SLEEPING); // holds no task: the look found none
+    await slots.sleep(seen);
+    slots.setCurrent(me, TAKING);
+    const soon = takeSoon();
+    if (soon !== NONE) return soon;
+  }
+}
+
+function shutDown(error: unknown): undefined {
+  if (error instanceof ShutDown) return undefined;
+  throw error;
 }
 
 /** Send task `fn`'s result (synchronously while the result channel has room); a value that cannot cross becomes the task's error. */
@@ -155,7 +199,10 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       if (sent !== undefined) await sent;
       if (++ran === start.maxTasksPerChild) {
         // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
-        if (i + TASK_FIELDS < batch.length) await tasks.putAsync(batch.slice(i + TASK_FIELDS));
+        if (i + TASK_FIELDS < batch.length) {
+          await tasks.putAsync(batch.slice(i + TASK_FIELDS));
+          slots.wakeIdle();
+        }
         return RETIRED;
       }
       if (performance.now() - lastYield > YIELD_MS) {

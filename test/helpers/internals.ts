@@ -25,6 +25,7 @@ export { Kind, tagOf } from '../../dist/primitives/memory.js';
 export { fifo } from '../../dist/queue/order.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
 export { isDead, livenessTable, markDead } from '../../dist/primitives/liveness.js';
+export { SLEEPING } from '../../dist/pool/slots.js';
 
 /** The Symbol a built module exports as `name`. */
 function symbolOf(module: object, name: string): symbol {
