@@ -4,8 +4,9 @@
  * Shared memory cannot hold a reference to another buffer, so the buffer travels on a side
  * channel: one process-wide `BroadcastChannel` (name `sabsync:buffers`), which reaches every
  * thread that has opened it, and which a thread blocked in `get()` reads synchronously with
- * `receiveMessageOnPort`. Every buffer gets a global id (`<sabsync thread id>.<counter>` of the
- * thread that first sent it); the item in shared memory carries only ids.
+ * `receiveMessageOnPort`. Every buffer gets a global id (`<sabsync thread id>.<random tag>.<counter>`
+ * of the thread that first sent it; the tag because Deno gives every Web Worker the same thread
+ * id); the item in shared memory carries only ids.
  *
  *   - Send: a thread posts `{ id, sab }` the first time it sends a buffer, never again while
  *     the buffer stays in its table of known buffers (a Lock sent in every task costs one post).
@@ -35,12 +36,19 @@
  *
  * The channel is `unref()`ed: it never keeps a process or worker alive.
  *
+ * Deno: `receiveMessageOnPort` refuses a BroadcastChannel (found once, when the channel opens),
+ * so there posts are filed only by `onmessage`, when the thread's event loop runs: draining is a
+ * no-op, `getAsync` (whose naps are event-loop turns) fetches as above, and a synchronous get
+ * that misses a buffer throws `ERR_CANNOT_BLOCK` naming `getAsync` at once (waiting could never
+ * help: it blocks the loop), leaving the item queued; `getNowait` throws `Empty` as everywhere.
+ * A Deno thread that never returns to its event loop lets posts pile up in its end of the channel.
+ *
  * Cost (bench/queue.bench.mjs, "codec" group): an item holding a Lock costs ≈ 6–8 µs more per
  * put + get than the same item without (the handle is rebuilt and revived on every get); the
  * buffer itself is posted once per thread, not once per item.
  */
 import { misuse } from '../primitives/errors.js';
-import { park, remaining, type Steps } from '../primitives/futex.js';
+import { park, parkingAsync, remaining, type Steps } from '../primitives/futex.js';
 import { threadId } from '../primitives/thread.js';
 
 /** Distinct buffers a thread remembers (least recently used are forgotten first). */
@@ -65,7 +73,15 @@ const wt = (globalThis as { process?: { getBuiltinModule?(id: string): unknown }
 const known = new Map<string, SharedArrayBuffer>();
 const ids = new WeakMap<SharedArrayBuffer, string>();
 let counter = 0;
+/**
+ * The first part of the ids this thread gives: its sabsync id and a random tag drawn once, since
+ * the sabsync id alone is not unique in every runtime (in Deno every Web Worker reports
+ * `worker_threads.threadId` 0).
+ */
+const origin = `${threadId}.${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
 let channel: Port | undefined;
+/** Whether `receiveMessageOnPort` reads this thread's channel (false in Deno: see the header). */
+let pullable = false;
 
 function remember(id: string, sab: SharedArrayBuffer): void {
   known.delete(id);
@@ -93,6 +109,12 @@ export function openChannel(): void {
   channel = new wt.BroadcastChannel('sabsync:buffers');
   channel.onmessage = (e) => onMessage(e.data);
   channel.unref?.();
+  try {
+    pull();
+    pullable = true;
+  } catch {
+    // Deno: "The "port" argument must be a MessagePort instance". Posts are filed by onmessage.
+  }
 }
 
 function unsupported(): never {
@@ -107,7 +129,7 @@ export function idOf(sab: SharedArrayBuffer): string {
   openChannel();
   if (channel === undefined) unsupported();
   let id = ids.get(sab);
-  if (id === undefined) id = `${threadId}.${++counter}`;
+  if (id === undefined) id = `${origin}.${++counter}`;
   const posted = known.get(id) === sab;
   remember(id, sab);
   if (!posted) channel.postMessage({ id, sab });
@@ -183,10 +205,15 @@ export function bufferOf(id: string): SharedArrayBuffer {
   return sab;
 }
 
-function drain(): void {
+function pull(): void {
   for (let m = wt!.receiveMessageOnPort(channel!); m !== undefined; m = wt!.receiveMessageOnPort(channel!)) {
     onMessage(m.message);
   }
+}
+
+/** File what the channel holds now, where it can be read synchronously. */
+function drain(): void {
+  if (pullable) pull();
 }
 
 /** Gets between two drains of the channel by `tidy`. */
@@ -219,6 +246,12 @@ export function* fetchSteps(needed: readonly string[], deadline: number): Steps<
     const giveUp = performance.now() + FETCH_TIMEOUT;
     while (missing.length > 0) {
       if (remaining(deadline) === 0) return false;
+      if (!pullable && !parkingAsync()) {
+        throw misuse(
+          'ERR_CANNOT_BLOCK',
+          `shared buffer ${missing[0]} of this item has not reached this thread, and in this runtime a buffer arrives only while the thread's event loop runs, which a synchronous get() blocks: use getAsync() instead (the item stays queued)`,
+        );
+      }
       if (remaining(giveUp) === 0) {
         throw misuse(
           'ERR_UNSERIALIZABLE',

@@ -265,7 +265,9 @@ export class Queue<T = unknown> {
   /**
    * Remove and return the item at the front of the queue, blocking while it is empty until
    * `timeout` ms pass. Throws `Empty` on timeout (nothing is removed), `ShutDown` once the
-   * queue is shut down and empty. Python: `Queue.get(block, timeout)`.
+   * queue is shut down and empty; in Deno, `ERR_CANNOT_BLOCK` for an item whose shared buffers
+   * have not reached this thread yet (buffers.ts: only `getAsync` can wait for them; the item
+   * stays queued). Python: `Queue.get(block, timeout)`.
    */
   get(timeout?: number): T {
     const t = checkTimeout(timeout);
