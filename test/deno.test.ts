@@ -63,6 +63,10 @@ describe.skipIf(!present)('in Deno', () => {
     expect(await result('executor.mjs')).toEqual({ settled: 1000, sum: 332_833_500 });
   });
 
+  it("a Web Worker is not the main thread's RLock owner (Deno reports threadId 0 in every Web Worker)", async () => {
+    expect(await result('owners.mjs')).toEqual({ acquired: false, releaseCode: 'ERR_NOT_OWNER' });
+  });
+
   it('a Lock and a SharedArrayBuffer in an item arrive live in a module Worker through getAsync; a sync get that needs an unreceived buffer says to use getAsync and leaves the item queued', async () => {
     expect(await result('shared.mjs')).toEqual({
       released: true,

@@ -5,7 +5,8 @@
  *
  * In Node it is `worker_threads.threadId + 1` (the main thread's threadId is 0), so the owner of
  * a pool can compute a worker's id from `worker.threadId` with `sabsyncIdOf`. Elsewhere (Web
- * Workers) it is a random id, drawn once per thread.
+ * Workers, including Deno's, which all report threadId 0) it is a random id, drawn once per
+ * thread.
  */
 
 interface NodeProcess {
@@ -17,10 +18,18 @@ export function sabsyncIdOf(nodeThreadId: number): number {
   return nodeThreadId + 1;
 }
 
+/** Whether this thread is a Web Worker (a module or classic `Worker`, not a Node worker thread). */
+function inWebWorker(): boolean {
+  const scope = (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope;
+  return typeof scope === 'function' && globalThis instanceof scope;
+}
+
 function ownId(): number {
   const proc = (globalThis as { process?: NodeProcess }).process;
   const wt = proc?.getBuiltinModule?.('node:worker_threads') as { threadId?: number } | undefined;
-  if (typeof wt?.threadId === 'number') return sabsyncIdOf(wt.threadId);
+  // Deno's Web Workers all report the main thread's threadId (0): only a Web Worker that does
+  // not claim to be the main thread keeps Node's id.
+  if (typeof wt?.threadId === 'number' && !(wt.threadId === 0 && inWebWorker())) return sabsyncIdOf(wt.threadId);
   return 1 + Math.floor(Math.random() * (2 ** 30 - 2));
 }
 
