@@ -170,6 +170,15 @@ describe('Executor options and lifecycle', () => {
     expect(rs.map(([, init]) => init)).toEqual(['hello', 'hello']);
   });
 
+  it('initArgs of any size reach every worker (4 workers × a 1.5 MiB string: more than the default 1 MiB queue)', async () => {
+    const big = 'x'.repeat(1.5 * 2 ** 20);
+    const ex = executor({ maxWorkers: 4, initializer: 'init', initArgs: [big] });
+    const arrived = new Int32Array(new SharedArrayBuffer(4));
+    const rs = await Promise.all([0, 1, 2, 3].map(() => ex.submit<[number, number]>('meetInit', arrived, 4, true)));
+    expect(new Set(rs.map(([thread]) => thread)).size).toBe(4);
+    expect(rs.map(([, length]) => length)).toEqual([big.length, big.length, big.length, big.length]);
+  });
+
   it('shutdown() waits for every task; submit afterwards throws PoolClosedError', async () => {
     const ex = executor();
     const fs = [ex.submit('sleep', 50, 'a'), ex.submit('sleep', 50, 'b'), ex.submit('add', 1, 1)];

@@ -40,7 +40,9 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { rangeError, typeError } from '../primitives/errors.js';
 import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
-import { Queue, recoverQueue } from '../queue/queue.js';
+import { encode } from '../queue/codec.js';
+import { DEFAULT_BYTES, Queue, recoverQueue } from '../queue/queue.js';
+import { CHUNK, chunksFor } from '../queue/store.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
 import { IDLE, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.js';
 
@@ -150,6 +152,17 @@ export function crewSettings(module: unknown, workers: unknown, options: EngineO
   return { facade, module: href, size, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
 }
 
+/**
+ * Byte capacity of the init Queue: room for one copy of the initArgs per worker and one more (a
+ * replacement's copy), however large they are; none without an initializer. Encoding them here
+ * also makes initArgs that cannot cross fail at the constructor (ERR_UNSERIALIZABLE).
+ */
+function initBytes(settings: CrewSettings): number {
+  if (settings.initializer === undefined) return 1;
+  const copy = chunksFor(encode(settings.initArgs).length) * CHUNK;
+  return Math.max(DEFAULT_BYTES, copy * (settings.size + 1));
+}
+
 /** The workers of one pool. */
 export class Crew {
   readonly #settings: CrewSettings;
@@ -171,8 +184,7 @@ export class Crew {
     this.#tasks = tasks;
     this.#results = results;
     this.#events = events;
-    // Without an initializer nothing is ever put on the init Queue: give it no room.
-    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2, bytes: settings.initializer === undefined ? 1 : undefined });
+    this.#init = new Queue<unknown[]>(0, { maxWaiters: 2, bytes: initBytes(settings) });
     this.#workers = new Array(settings.size).fill(undefined);
     // One copy of the initArgs per worker, put before any worker exists (so no blocking put can
     // meet a dead holder); ERR_UNSERIALIZABLE here, at the call. Replacements get theirs in #onExit.
