@@ -4,42 +4,24 @@
  * its own name. Deno's `receiveMessageOnPort` refuses a BroadcastChannel, so there a queue's
  * shared buffers arrive only through the side channel's `onmessage` (src/queue/buffers.ts).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runChild, type ChildRun } from './helpers/node-child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const deno = fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
 const present = existsSync(deno);
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run fixture `name` under Deno; killed (and rejected) if it has not exited within `timeout` ms. */
-function runDeno(name: string, timeout = 15_000): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(deno, ['run', '--allow-all', '--no-prompt', `test/fixtures/deno/${name}`], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`deno run ${name} did not exit within ${timeout} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeout);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** Run fixture `name` under Deno; rejected if it has not exited within `timeout` ms. */
+async function runDeno(name: string, timeout = 15_000): Promise<ChildRun> {
+  const run = await runChild(deno, ['run', '--allow-all', '--no-prompt', `test/fixtures/deno/${name}`], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout,
   });
+  if (run.timedOut) throw new Error(`deno run ${name} did not exit within ${timeout} ms\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return run;
 }
 
 /** The JSON line a fixture printed, once it exited with 0 (else its stderr in the failure). */

@@ -8,30 +8,13 @@
  * It runs in a child process with an outside timeout: an owner that freezes cannot time itself
  * out, so the test watches the process from outside and fails when it does not exit in time.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { runNode } from './helpers/node-child.js';
 
-const SCRIPT = fileURLToPath(new URL('./fixtures/pair-kills.mjs', import.meta.url));
-
-/** Run the script for `ms` ms of kills; resolves with its exit code, signal and output. */
-function run(ms: number, timeout: number): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SCRIPT, String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out, err });
-    });
-  });
-}
+const SCRIPT = new URL('./fixtures/pair-kills.mjs', import.meta.url);
 
 test('pair kills under load: the owner never freezes, no task is lost', async () => {
-  const { code, signal, out, err } = await run(8_000, 30_000);
+  const { code, signal, stdout: out, stderr: err } = await runNode(SCRIPT, ['8000'], { timeout: 30_000 });
   expect(signal, `the owner froze (killed after 30 s); stderr: ${err}`).toBeNull();
   expect(code, `stderr: ${err}`).toBe(0);
   type Totals = Record<'tasks' | 'completed' | 'crashed' | 'other' | 'lost' | 'kills' | 'worstGap' | 'tokensLost', number>;

@@ -7,12 +7,13 @@
  * ships, with the package.json a registry would serve) and unpacked into
  * `<app>/node_modules/sabsync`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { runChild, type ChildRun } from './node-child.js';
 
 /** The repository's root (the package). */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,33 +46,14 @@ export function makeApp(prefix = 'sabsync-app-'): App {
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Run `node ...args` in `cwd` and resolve with how it exited. A child still running after
  * `timeout` ms is killed and the promise rejects (with what it printed so far).
  */
-export function runNode(args: string[], cwd: string, timeout = 20_000): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node ${args.join(' ')} did not exit within ${timeout} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeout);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+export async function runNode(args: string[], cwd: string, timeout = 20_000): Promise<ChildRun> {
+  const run = await runChild(process.execPath, args, { cwd, timeout });
+  if (run.timedOut) throw new Error(`node ${args.join(' ')} did not exit within ${timeout} ms\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return run;
 }
 
 /**

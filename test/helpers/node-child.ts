@@ -1,5 +1,5 @@
 /**
- * Test helper: run a Node script in a child process and watch it end by itself, with an outside
+ * Test helper: run a Node script (or any program) in a child process and watch it end by itself, with an outside
  * timeout so that a process that never exits fails the test instead of hanging it.
  */
 import { spawn } from 'node:child_process';
@@ -17,11 +17,14 @@ export interface ChildRun {
   readonly ms: number;
 }
 
-/** Run `node script ...args`; resolves when it exits, or after `timeout` ms with it killed. */
-export function runNode(script: string | URL, args: string[] = [], opts: { timeout?: number; cwd?: string; nodeArgs?: string[] } = {}): Promise<ChildRun> {
-  const path = script instanceof URL ? fileURLToPath(script) : script;
+/** Run `command ...args`; resolves when it exits, or after `timeout` ms with it killed. */
+export function runChild(
+  command: string,
+  args: string[],
+  opts: { timeout?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ChildRun> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -38,4 +41,10 @@ export function runNode(script: string | URL, args: string[] = [], opts: { timeo
       resolve({ code, signal, timedOut, stdout, stderr, ms: performance.now() - t0 });
     });
   });
+}
+
+/** Run `node script ...args`; resolves when it exits, or after `timeout` ms with it killed. */
+export function runNode(script: string | URL, args: string[] = [], opts: { timeout?: number; cwd?: string; nodeArgs?: string[] } = {}): Promise<ChildRun> {
+  const path = script instanceof URL ? fileURLToPath(script) : script;
+  return runChild(process.execPath, [...(opts.nodeArgs ?? []), path, ...args], opts);
 }
