@@ -17,6 +17,12 @@ import { expectElapsed, start, timed, waitUntil } from './helpers/workers.js';
 const FILE = 'recovery.mjs';
 const ctlOf = () => new Int32Array(new SharedArrayBuffer(8));
 const ready = (ctl: Int32Array, n = 1) => () => Atomics.load(ctl, 0) >= n;
+/** Whether this thread can take `cond`'s lock at once (it gives it straight back). */
+function lockIsFree(cond: Condition): boolean {
+  if (!cond.acquire(0)) return false;
+  cond.release();
+  return true;
+}
 
 describe('a pending async acquire does not swallow the wake-up a blocked thread needs', () => {
   test.each([
@@ -80,6 +86,9 @@ describe('repair after a thread dies', () => {
     const dead = start(FILE, 'waitOn', { handle: cond.handle, timeout: 60_000 });
     const deadId = sabsyncIdOf(dead.worker.threadId);
     await untilWaiters(cond, [deadId]);
+    // Its node reads WAITING before it lets go of the Condition's lock (condition.ts): kill it
+    // only once the lock is free, or the live waiter below could never acquire it.
+    await waitUntil(() => lockIsFree(cond), 10_000, 'the waiter to release the lock');
     await dead.worker.terminate();
     const live = start<boolean>(FILE, 'waitOn', { handle: cond.handle, timeout: 10_000 });
     await untilWaiters(cond, [deadId, sabsyncIdOf(live.worker.threadId)]);
