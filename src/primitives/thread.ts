@@ -8,10 +8,7 @@
  * Workers, including Deno's, which all report threadId 0) it is a random id, drawn once per
  * thread.
  */
-
-interface NodeProcess {
-  getBuiltinModule?(id: string): unknown;
-}
+import { builtin } from '../runtime/node.js';
 
 /** The sabsync id of the Node thread whose `threadId` is `nodeThreadId`. */
 export function sabsyncIdOf(nodeThreadId: number): number {
@@ -25,8 +22,7 @@ function inWebWorker(): boolean {
 }
 
 function ownId(): number {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { threadId?: number } | undefined;
+  const wt = builtin<{ threadId?: number }>('node:worker_threads');
   // Deno's Web Workers all report the main thread's threadId (0): only a Web Worker that does
   // not claim to be the main thread keeps Node's id.
   if (typeof wt?.threadId === 'number' && !(wt.threadId === 0 && inWebWorker())) return sabsyncIdOf(wt.threadId);

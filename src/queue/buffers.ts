@@ -50,6 +50,7 @@
 import { misuse } from '../primitives/errors.js';
 import { park, parkingAsync, remaining, type Steps } from '../primitives/futex.js';
 import { threadId } from '../primitives/thread.js';
+import { builtin } from '../runtime/node.js';
 
 /** Distinct buffers a thread remembers (least recently used are forgotten first). */
 export const MAX_KNOWN = 1024;
@@ -66,9 +67,7 @@ interface WorkerThreads {
   receiveMessageOnPort(port: Port): { message: unknown } | undefined;
 }
 
-const wt = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.(
-  'node:worker_threads',
-) as WorkerThreads | undefined;
+const wt = builtin<WorkerThreads>('node:worker_threads');
 
 const known = new Map<string, SharedArrayBuffer>();
 const ids = new WeakMap<SharedArrayBuffer, string>();

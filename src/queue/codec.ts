@@ -49,6 +49,7 @@
  */
 import { misuse } from '../primitives/errors.js';
 import { hasShared, isShared, share, unserializable, unshare } from './share.js';
+import { builtin } from '../runtime/node.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -75,9 +76,7 @@ interface V8 {
   Serializer: new () => { writeHeader(): void; writeValue(value: unknown): void; releaseBuffer(): Uint8Array };
   Deserializer: new (bytes: Uint8Array) => { readHeader(): void; readValue(): unknown };
 }
-const v8 = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:v8') as
-  | V8
-  | undefined;
+const v8 = builtin<V8>('node:v8');
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
