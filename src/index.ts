@@ -26,3 +26,8 @@ export { Future } from './pool/future.js';
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type CompletedFuture } from './pool/waiting.js';
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';
+export { Value, type ValueOptions } from './shared/value.js';
+export { SharedArray, type SharedArrayOptions } from './shared/array.js';
+export { SharedDict, type SharedDictOptions } from './shared/dict.js';
+export { SharedList, type SharedListOptions } from './shared/list.js';
+export type { Typecode, ElementOf, TypedArrayOf } from './shared/typecodes.js';

@@ -104,7 +104,8 @@ export type MisuseCode =
   | 'ERR_TOO_LARGE'
   | 'ERR_UNSERIALIZABLE'
   | 'ERR_CANNOT_BLOCK'
-  | 'ERR_TOO_MANY_WAITERS';
+  | 'ERR_TOO_MANY_WAITERS'
+  | 'ERR_FULL_STORAGE';
 
 /** Every `code` a sabsync error carries (see the README's error table). */
 export type ErrorCode =

@@ -33,6 +33,10 @@ import type { Lock } from './lock.js';
 import type { RLock } from './rlock.js';
 import type { BoundedSemaphore, Semaphore } from './semaphore.js';
 import type { LifoQueue, PriorityQueue, Queue } from '../queue/queue.js';
+import type { SharedArray } from '../shared/array.js';
+import type { SharedDict } from '../shared/dict.js';
+import type { SharedList } from '../shared/list.js';
+import type { Value } from '../shared/value.js';
 import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
@@ -47,6 +51,10 @@ export const Kind = {
   Queue: 8,
   LifoQueue: 9,
   PriorityQueue: 10,
+  Value: 20,
+  SharedArray: 21,
+  SharedDict: 22,
+  SharedList: 23,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -62,6 +70,10 @@ export interface KindTypes {
   Queue: Queue;
   LifoQueue: LifoQueue;
   PriorityQueue: PriorityQueue;
+  Value: Value;
+  SharedArray: SharedArray;
+  SharedDict: SharedDict;
+  SharedList: SharedList;
 }
 
 /** Kinds whose classes extend one another: a handle of the family is typed by the family. */

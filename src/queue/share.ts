@@ -95,7 +95,10 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
   const o = v as object;
   if (memo.has(o)) return memo.get(o);
   let out: unknown;
-  if (o instanceof SharedArrayBuffer) {
+  if (isPrimitive(o)) {
+    // First: a primitive may itself be a typed array over shared memory (a SharedArray).
+    out = { [MARK]: { h: share((o as { handle: unknown }).handle, ids, memo) } };
+  } else if (o instanceof SharedArrayBuffer) {
     const b = idOf(o);
     ids.add(b);
     out = { [MARK]: { b } };
@@ -115,8 +118,6 @@ export function share(v: unknown, ids: Set<string>, memo: Map<object, unknown>):
     memo.set(o, s);
     for (const x of o) s.add(share(x, ids, memo));
     return s;
-  } else if (isPrimitive(o)) {
-    out = { [MARK]: { h: share((o as { handle: unknown }).handle, ids, memo) } };
   } else if (Array.isArray(o) || isObjectLike(o)) {
     // Arrays keep their holes and extra properties; class instances become the plain objects
     // structured clone makes of them (so the buffers inside them are shared too).
