@@ -127,6 +127,17 @@ export function full(what: string, message: string): Error {
   return misuse('ERR_FULL_STORAGE', `${what}: ${message}`);
 }
 
+/**
+ * A test's hook, called after each logged store with the operation's store count so far: a
+ * worker that stops there (and is terminated) dies in the middle of a write.
+ */
+let afterStore: ((stores: number) => void) | undefined;
+
+/** Set (or clear) the hook called after each logged store (tests only; not in index.ts). */
+export function setAfterStore(hook: ((stores: number) => void) | undefined): void {
+  afterStore = hook;
+}
+
 /** The storage engine over one container's memory (every call: lock held). */
 export class Storage {
   readonly w: Int32Array;
@@ -160,6 +171,7 @@ export class Storage {
     w[LOG + 2 * n + 1] = w[word]!;
     w[UNDO] = n + 1;
     w[word] = value;
+    if (afterStore !== undefined) afterStore(n + 1);
   }
 
   /** End the operation: its stores stay. */

@@ -88,3 +88,4 @@ export interface TaskControl {
 export function setControl(f: Future<unknown>, control: TaskControl | undefined): void {
   callHook(f, SET_CONTROL, control);
 }
+export { setAfterStore } from '../../dist/shared/storage.js';
