@@ -44,7 +44,7 @@ import {
 
 /** Options of `new SharedDict(options)`. */
 export interface SharedDictOptions extends PlacementOptions {
-  /** Bytes of entry storage (default 1 MiB; the dict takes about 2.7 × that in all). */
+  /** Bytes of entry storage (default 1 MiB; the dict takes about 2.3–2.7 × that in all). */
   bytes?: number;
 }
 
