@@ -7,13 +7,13 @@
  * Memory: storage.ts draws it (header, undo log, RLock, two indexes, two arenas). The index is
  * an open-addressed hash table over the keys' FNV-1a hashes, linear probing, at most 3/4 of
  * its slots in use (keys + TOMBS); SLOTS = the power of two ≥ bytes / 24, so a dict holds at
- * most 3/4 × SLOTS keys, and B bytes of entries (an entry: 12 bytes + 2 per key character +
+ * most 3/4 × SLOTS keys, and B bytes of entries (an entry: 16 bytes + 2 per key character +
  * the encoded value, rounded up to 8; a number value encodes in 16 bytes).
  *
  * Every method is one operation under the dict's RLock (`transact`): atomic with respect to
  * every other method in every thread, and crash safe (storage.ts). A delete leaves a TOMB only
  * where a probe chain continues past it (the next slot is not EMPTY), else EMPTY; compaction
- * rehashes and drops every TOMB. Values are encoded before the lock is taken and, for `get`
+ * rehashes and drops every TOMB. Keys are listed in insertion order (storage.ts, `order`). Values are encoded before the lock is taken and, for `get`
  * and the iterators, decoded after it is released; `update` decodes and runs its function with
  * the lock held, which is what makes it a read-modify-write. The lock is re-entrant: the
  * function of an `update`, or code inside `hold()`, may call the dict's methods.
@@ -284,14 +284,17 @@ export class SharedDict<V = unknown> {
     const i = this.#find(key, hash);
     const old = i < 0 ? -1 : this.#entry(i);
     const room = st.room(size, old < 0 ? 0 : st.sizeAt(old));
+    // The key's insertion number: kept when its value is replaced.
+    let order = -1;
     if (room === 'full') throw full('SharedDict', `no room for ${size} more bytes (${st.live} of ${st.bytes} in use; options.bytes)`);
     if (old < 0 && st.count + 1 > maxKeys) throw full('SharedDict', `it holds ${st.count} keys, the most for its bytes (${st.bytes})`);
     if (old >= 0) {
       if (room === 'now') {
-        st.set(st.base + i, st.write(hash, key, data));
+        st.set(st.base + i, st.write(hash, st.orderAt(old), key, data));
         st.release(old);
         return;
       }
+      order = st.orderAt(old);
       this.#remove(i);
     }
     if (room === 'compact' || st.count + st.tombs + 1 > maxKeys) {
@@ -300,19 +303,20 @@ export class SharedDict<V = unknown> {
     }
     const slot = this.#free;
     if (st.w[st.base + slot] === TOMB) st.setTombs(st.tombs - 1);
-    st.set(st.base + slot, st.write(hash, key, data));
+    st.set(st.base + slot, st.write(hash, order < 0 ? st.nextOrder() : order, key, data));
     st.setCount(st.count + 1);
   }
 
-  /** Map every live entry (slot order). */
+  /** Map every live entry, in insertion order. */
   #walk<T>(f: (e: number) => T): T[] {
     const st = this.#st;
-    const out: T[] = [];
+    const found: number[] = [];
     for (let j = 0; j < st.slots; j++) {
       const s = st.w[st.base + j]!;
-      if (s >= 2) out.push(f(st.entry(s)));
+      if (s >= 2) found.push(st.entry(s));
     }
-    return out;
+    found.sort((a, b) => st.orderAt(a) - st.orderAt(b));
+    return found.map(f);
   }
 }
 

@@ -6,7 +6,7 @@
  *
  * Memory: storage.ts draws it (header, undo log, RLock, two indexes, two arenas). The index is
  * the elements in order: slot i names element i's entry, slots 0..COUNT-1 are used; SLOTS =
- * bytes / 16, the most entries B bytes can hold (an entry: 12 bytes + the encoded element,
+ * bytes / 16, the most entries B bytes can hold (an entry: 16 bytes + the encoded element,
  * rounded up to 8; a number encodes in 16 bytes, so takes 32).
  *
  * Every method is one operation under the list's RLock (`transact`): atomic with respect to
@@ -105,7 +105,7 @@ export class SharedList<T = unknown> {
       const room = st.room(size);
       if (room === 'full' || st.count >= st.slots) throw this.#full(size);
       if (room === 'compact') st.compact(false);
-      st.set(st.base + st.count, st.write(0, '', data));
+      st.set(st.base + st.count, st.write(0, 0, '', data));
       st.setCount(st.count + 1);
     });
   }
@@ -138,7 +138,7 @@ export class SharedList<T = unknown> {
       if (room === 'now') {
         // Written before the old one is let go: its release may hand its bytes back to the
         // bump allocator, which must not overwrite an entry a slot still names (storage.ts).
-        st.set(st.base + i, st.write(0, '', data));
+        st.set(st.base + i, st.write(0, 0, '', data));
         st.release(old);
         return;
       }
@@ -146,7 +146,7 @@ export class SharedList<T = unknown> {
       st.set(st.base + i, EMPTY);
       st.release(old);
       st.compact(false);
-      st.set(st.base + i, st.write(0, '', data));
+      st.set(st.base + i, st.write(0, 0, '', data));
     });
   }
 

@@ -15,7 +15,8 @@
  *   7                 USED    bytes handed out in the live arena          writers
  *   8                 LIVE    bytes of the entries the live index reaches writers
  *   9                 UNDO    pairs in the undo log; 0 = nothing pending  writers
- *   10..15            —       padding
+ *   10                ORDER   dict: keys inserted so far (wraps at 2^32)  set, update
+ *   11..15            —       padding
  *   16..16+2*LOG_PAIRS        undo log: (word index, old value) pairs
  *   bytes LOCK_AT     LOCK    the container's RLock (rlock.ts, 16 bytes)
  *   then              index 0, index 1: S words each
@@ -26,7 +27,12 @@
  * an open-addressed hash table (linear probing, at most 3/4 of S slots used, TOMBS counted);
  * the list's index is its elements in order, slots 0..COUNT-1. An entry, 8-byte aligned:
  *
- *   u32 hash | u32 key length in UTF-16 units (k) | u32 value length (n) | k units | n bytes
+ *   u32 hash | u32 order | u32 key length in UTF-16 units (k) | u32 value length (n) |
+ *   k units | n bytes
+ *
+ * `order` (dict only) is the key's insertion number, from the ORDER counter, kept when its
+ * value is replaced: `keys()` and `entries()` sort by it, so a dict lists its keys in
+ * insertion order, as Python's dict and JavaScript's Map do.
  *
  * Space: a new entry goes at USED (a bump allocator); a replaced, deleted or popped entry is
  * just no longer reached (LIVE goes down). When the bump space runs out but the live entries
@@ -67,6 +73,7 @@ const TOMBS = 6;
 const USED = 7;
 const LIVE = 8;
 const UNDO = 9;
+const ORDER = 10;
 const LOG = 16;
 /** Most words one operation changes: a set that compacts first logs under 16. */
 const LOG_PAIRS = 24;
@@ -77,7 +84,7 @@ const INDEXES_AT = LOCK_AT + RLock.byteLength;
 export const EMPTY = 0;
 export const TOMB = 1;
 /** Bytes of an entry before its key. */
-const HEAD = 12;
+const HEAD = 16;
 
 /** Largest `bytes` a container takes (each of its two arenas). */
 export const MAX_BYTES = 1 << 28;
@@ -240,13 +247,25 @@ export class Storage {
     return this.w[e >> 2]!;
   }
 
+  /** The insertion number of the entry at `e` (dict). */
+  orderAt(e: number): number {
+    return this.w[(e >> 2) + 1]! >>> 0;
+  }
+
+  /** The next insertion number (logged: a dict's new key takes it). */
+  nextOrder(): number {
+    const n = (this.w[ORDER]! + 1) | 0;
+    this.set(ORDER, n);
+    return n >>> 0;
+  }
+
   /** Bytes the entry at `e` takes. */
   sizeAt(e: number): number {
-    return entrySize(this.w[(e >> 2) + 1]!, this.w[(e >> 2) + 2]!);
+    return entrySize(this.w[(e >> 2) + 2]!, this.w[(e >> 2) + 3]!);
   }
 
   keyEquals(e: number, key: string): boolean {
-    const n = this.w[(e >> 2) + 1]!;
+    const n = this.w[(e >> 2) + 2]!;
     if (n !== key.length) return false;
     const u16 = this.#u16;
     const at = (e + HEAD) >> 1;
@@ -255,7 +274,7 @@ export class Storage {
   }
 
   keyAt(e: number): string {
-    const n = this.w[(e >> 2) + 1]!;
+    const n = this.w[(e >> 2) + 2]!;
     const at = (e + HEAD) >> 1;
     let s = '';
     for (let i = 0; i < n; i += 4096) s += String.fromCharCode(...this.#u16.subarray(at + i, at + Math.min(n, i + 4096)));
@@ -264,8 +283,8 @@ export class Storage {
 
   /** A copy of the entry's encoded value, in unshared memory. */
   valueAt(e: number): Uint8Array {
-    const at = e + HEAD + 2 * this.w[(e >> 2) + 1]!;
-    return this.#u8.slice(at, at + this.w[(e >> 2) + 2]!);
+    const at = e + HEAD + 2 * this.w[(e >> 2) + 2]!;
+    return this.#u8.slice(at, at + this.w[(e >> 2) + 3]!);
   }
 
   // --- space ---------------------------------------------------------------------------------
@@ -284,14 +303,15 @@ export class Storage {
    * Write an entry at USED (unreached until a slot names it; `room` said 'now') and account
    * for it; returns the slot value that names it.
    */
-  write(hash: number, key: string, data: Uint8Array): number {
+  write(hash: number, order: number, key: string, data: Uint8Array): number {
     const w = this.w;
     const off = w[USED]!;
     const e = this.#arenas + w[ARENA]! * this.bytes + off;
     const size = entrySize(key.length, data.length);
     w[e >> 2] = hash;
-    w[(e >> 2) + 1] = key.length;
-    w[(e >> 2) + 2] = data.length;
+    w[(e >> 2) + 1] = order;
+    w[(e >> 2) + 2] = key.length;
+    w[(e >> 2) + 3] = data.length;
     const u16 = this.#u16;
     const at = (e + HEAD) >> 1;
     for (let i = 0; i < key.length; i++) u16[at + i] = key.charCodeAt(i);
