@@ -59,7 +59,7 @@
  * a dead holder's stores precede its death mark (liveness.ts), which the taker reads first.
  */
 import { misuse } from '../primitives/errors.js';
-import { runSync } from '../primitives/futex.js';
+import { assertCanBlock, runSync } from '../primitives/futex.js';
 import { RLock } from '../primitives/rlock.js';
 import { fetchSteps, knows } from '../queue/buffers.js';
 import { decode, fallible, sharedIds } from '../queue/codec.js';
@@ -396,11 +396,17 @@ export function checkBytes(bytes: unknown, what: string, rangeError: (m: string)
 
 /**
  * Run `body` as one operation: take the container's lock (waiting as long as it takes; a
- * dead holder's is taken over), roll back what a dead writer left (`begin`), run, commit — or
+ * dead holder's is taken over; `ERR_CANNOT_BLOCK` naming `holdAsync` where it would have to
+ * wait and this thread may not block), roll back what a dead writer left (`begin`), run, commit — or
  * roll back if `body` throws, so a call that throws changes nothing — and let the lock go.
  */
 export function transact<T>(lock: RLock, st: Storage, body: () => T): T {
-  lock.acquire();
+  if (!lock.acquire(0)) {
+    // Where this thread may not block (a browser main thread), the way in is an awaited
+    // `holdAsync()`: inside it the lock is this thread's, and no method waits.
+    assertCanBlock('holdAsync');
+    lock.acquire();
+  }
   try {
     st.begin();
     const r = body();
