@@ -164,7 +164,7 @@ export class SharedList<T = unknown> {
       const n = st.count;
       if (i < n - 1) {
         const from = st.base;
-        const to = st.otherIndex();
+        const to = st.otherIndex(false);
         const w = st.w;
         w.copyWithin(to, from, from + i);
         w.copyWithin(to + i, from + i + 1, from + n);

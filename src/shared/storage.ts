@@ -224,10 +224,13 @@ export class Storage {
     return this.#indexWord(this.w[INDEX]!);
   }
 
-  /** Word index of slot 0 of the other index, cleared: fill it, then `flipIndex`. */
-  otherIndex(): number {
+  /**
+   * Word index of slot 0 of the other index, to fill and then `flipIndex`; cleared unless
+   * `clear` is false (a list that writes slots 0..COUNT-1 itself: nothing reads past COUNT).
+   */
+  otherIndex(clear = true): number {
     const other = this.#indexWord(1 - this.w[INDEX]!);
-    this.w.fill(EMPTY, other, other + this.slots);
+    if (clear) this.w.fill(EMPTY, other, other + this.slots);
     return other;
   }
 
