@@ -12,6 +12,7 @@ export {
   TimeoutError,
   WorkerCrashedError,
   PoolClosedError,
+  EOFError,
   type ErrorCode,
 } from './primitives/errors.js';
 export { revive, type Handle, type KindName, type PlacementOptions } from './primitives/memory.js';
@@ -26,3 +27,4 @@ export { Future } from './pool/future.js';
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type CompletedFuture } from './pool/waiting.js';
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';
+export { Thread, Process, currentThread, cpuCount, type ThreadOptions, type ThreadInfo } from './threads/thread.js';
