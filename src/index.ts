@@ -28,3 +28,4 @@ export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, typ
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';
 export { Thread, Process, currentThread, cpuCount, type ThreadOptions, type ThreadInfo } from './threads/thread.js';
+export { Pipe, Connection, type PipeOptions } from './threads/pipe.js';

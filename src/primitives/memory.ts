@@ -33,6 +33,7 @@ import type { Lock } from './lock.js';
 import type { RLock } from './rlock.js';
 import type { BoundedSemaphore, Semaphore } from './semaphore.js';
 import type { LifoQueue, PriorityQueue, Queue } from '../queue/queue.js';
+import type { Connection } from '../threads/pipe.js';
 import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
@@ -47,6 +48,7 @@ export const Kind = {
   Queue: 8,
   LifoQueue: 9,
   PriorityQueue: 10,
+  Connection: 20,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -62,6 +64,7 @@ export interface KindTypes {
   Queue: Queue;
   LifoQueue: LifoQueue;
   PriorityQueue: PriorityQueue;
+  Connection: Connection;
 }
 
 /** Kinds whose classes extend one another: a handle of the family is typed by the family. */

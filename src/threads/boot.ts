@@ -10,6 +10,9 @@
  * its event loop has nothing left to do (a timer the target left running keeps the thread alive,
  * as a Python thread lives until its `run()` returns).
  */
+// Every kind registered (memory.ts) before the arguments are decoded: they may hold any
+// primitive, whatever the target's module imports.
+import '../index.js';
 import { typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { threadId } from '../primitives/thread.js';

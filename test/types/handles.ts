@@ -3,6 +3,7 @@ import {
   Barrier,
   BoundedSemaphore,
   Condition,
+  Connection,
   Event,
   LifoQueue,
   Lock,
@@ -79,7 +80,7 @@ const r4 = revive(JSON.parse('{}'));
 expectType<Equal<typeof r4, unknown>>();
 const h: Handle = lock.handle;
 const r5 = revive(h);
-expectType<Equal<typeof r5, Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue>>();
+expectType<Equal<typeof r5, Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue | Connection>>();
 
 // A handle's kind, as a type.
 export function kindOf(handle: Handle): KindName {
