@@ -100,7 +100,7 @@ export class Connection {
   readonly #in: Queue<unknown> | undefined;
   readonly #out: Queue<unknown> | undefined;
 
-  /** @internal Ends come from `Pipe()` and `Connection.from(handle)`. */
+  /** Not for users: ends come from `Pipe()` and `Connection.from(handle)` (the token is private to this module). */
   constructor(token: typeof constructing, end: End, plan?: Plan, carried?: unknown) {
     if (token !== constructing) throw typeError('new Connection(): make a pipe with Pipe(), or attach to an end with Connection.from(handle)');
     let made: (Queue<unknown> | undefined)[] | undefined;
