@@ -27,5 +27,6 @@ export { Future } from './pool/future.js';
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type CompletedFuture } from './pool/waiting.js';
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';
-export { Thread, Process, currentThread, cpuCount, type ThreadOptions, type ThreadInfo } from './threads/thread.js';
+export { Thread, Process, type ThreadOptions } from './threads/thread.js';
+export { currentThread, cpuCount, type ThreadInfo } from './threads/current.js';
 export { Pipe, Connection, type PipeOptions } from './threads/pipe.js';

@@ -166,11 +166,30 @@ describe('Thread: what crosses, and what a dead thread leaves', () => {
     expect(t.exitCode).toBe(7);
   });
 
+  test('a lock held by a Thread that was terminated is taken over by a blocked acquire', () => {
+    const lock = new Lock();
+    const ctl = new SharedArrayBuffer(4);
+    const t = started('holdAndSpin', [lock, ctl]);
+    expect(Atomics.wait(new Int32Array(ctl), 0, 0, JOIN_MS)).not.toBe('timed-out');
+    expect(lock.acquire(0)).toBe(false);
+    t.terminate();
+    expect(lock.acquire(JOIN_MS)).toBe(true);
+    lock.release();
+    expect(t.join(JOIN_MS)).toBe(true);
+  });
+
   test('arguments that cannot cross: start() throws ERR_UNSERIALIZABLE and the thread stays unstarted', () => {
     const t = new Thread(MODULE, 'add', { args: [() => 1] });
     expect(() => t.start()).toThrow(expect.objectContaining({ code: 'ERR_UNSERIALIZABLE' }) as Error);
     expect(t.isAlive()).toBe(false);
     expect(() => t.join(0)).toThrow(expect.objectContaining({ code: 'ERR_NOT_STARTED' }) as Error);
+  });
+
+  test('a Thread starts a Thread of its own (daemon by inheritance from a daemon creator)', () => {
+    const t = started('nested', [20, 22], { daemon: true, name: 'outer' });
+    expect(t.join(JOIN_MS)).toBe(true);
+    expect(t.error).toBeUndefined();
+    expect(t.result).toEqual([42, true, 'outer']);
   });
 
   test('a Queue argument arrives live', () => {

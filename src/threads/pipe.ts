@@ -20,7 +20,7 @@
  *   10...    the Queues (queue.ts, store.ts draw them)
  *
  * An end's state is the shared CLOSED bit, so closing any copy of an end closes it in every
- * thread. `close()` sets its bit, then shuts down both Queues of the pipe (Python 3.13's
+ * thread. `close()` shuts down both Queues of the pipe, then sets its bit (Python 3.13's
  * `shutdown`, queue.ts): the other end's `recv` takes what is left, then gets `ShutDown`, which
  * is `EOFError`; the other end's `send` gets `ShutDown` at once, which is `ERR_BROKEN_PIPE`. A
  * call on a closed end throws `ERR_CLOSED` (checked first, and again when a Queue reports
@@ -36,6 +36,10 @@
  *
  * Happens-before: a `send` happens before the `recv` that returns its item (the Queue's), and
  * a `close` before the `EOFError` it causes.
+ *
+ * Crash safety: the only locks are the Queues' (taken over from a dead holder: queue.ts). A
+ * thread that dies parked in `poll` leaves POLLERS one too high, which costs senders a needless
+ * notify, never a lost wake-up.
  */
 import { EOFError, misuse, rangeError, ShutDown, TimeoutError, typeError } from '../primitives/errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from '../primitives/futex.js';
@@ -51,6 +55,8 @@ const BYTES = 8;
 const HEADER_BYTES = 40;
 
 const DUPLEX = 1;
+/** Longest wait for a closing end's CLOSED bit after its shutdowns (a few µs apart, unless it died). */
+const CLOSER_MS = 5;
 const MAX_BYTES = 1 << 30;
 
 /** Options of `Pipe(duplex, options)`. */
@@ -240,10 +246,12 @@ export class Connection {
    * nothing. Python: `Connection.close()`.
    */
   close(): void {
-    const bit = 1 << this.#end;
-    if ((Atomics.or(this.#i32, CLOSED, bit) & bit) !== 0) return;
+    if (this.closed) return;
+    // The Queues first, the bit last: a thread that dies between the two has still given the
+    // other end its EOFError (a ShutDown that this end's copies, unmarked, also read as EOF).
     this.#in?.shutdown();
     this.#out?.shutdown();
+    Atomics.or(this.#i32, CLOSED, 1 << this.#end);
     for (const e of [0, 1]) {
       Atomics.add(this.#i32, SENT + e, 1);
       wake(this.#i32, SENT + e);
@@ -266,7 +274,18 @@ export class Connection {
     if ((e as { code?: unknown }).code === (receiving ? 'ERR_EMPTY' : 'ERR_FULL')) {
       return new TimeoutError(receiving ? 'nothing was received before the timeout' : 'the pipe stayed full until the timeout');
     }
+    if (e instanceof ShutDown) this.#closerDone();
     return shutDown(e, this.closed, receiving);
+  }
+
+  /**
+   * A Queue is shut down, so some end is closing: wait (briefly, spinning) for its CLOSED bit,
+   * which `close()` sets right after the shutdowns, to tell which end it is. A bit that never
+   * comes (the closer died in between) reads as the other end's close.
+   */
+  #closerDone(): void {
+    const until = performance.now() + CLOSER_MS;
+    while (Atomics.load(this.#i32, CLOSED) === 0 && performance.now() < until);
   }
 
   /** After a send: bump the other end's SENT word, and wake its pollers if there are any. */

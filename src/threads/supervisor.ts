@@ -74,8 +74,8 @@ async function ended(data: ThreadStart, key: number, code: number, error: unknow
   const control = new Int32Array(data.control);
   const id = Atomics.load(control, IDENT);
   if (id !== 0) markDead(id);
-  const mailbox = Queue.from<unknown>(data.mailbox as Handle<'Queue'>);
   try {
+    const mailbox = Queue.from<unknown>(data.mailbox as Handle<'Queue'>);
     if (id !== 0) await mailbox[recoverQueue](id);
     if (error !== undefined) {
       printError(exceptionText(data.name, error));

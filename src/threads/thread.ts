@@ -17,25 +17,23 @@
  *
  * Keeping the process alive (Python's daemon flag): the creator refs its supervisor while one
  * of its non-daemon Threads runs (the Thread workers are the supervisor's children), and unrefs
- * it when the supervisor reports the last one ended. A daemon Thread keeps nothing alive: when
- * the creator's event loop is done, the process exits and the daemon threads with it.
+ * it when the supervisor reports the last one ended (supervision.ts). A daemon Thread keeps
+ * nothing alive: when the creator's event loop is done, the process exits and the daemon
+ * threads with it.
  *
  * `args` cross like Pool task arguments (they are a queue item): primitives, queues and shared
  * buffers arrive live. So do the result and error.
  */
 import { misuse, typeError } from '../primitives/errors.js';
-import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from '../primitives/futex.js';
-import { livenessTable } from '../primitives/liveness.js';
+import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import type { Handle } from '../primitives/memory.js';
-import { threadId } from '../primitives/thread.js';
 import { encode } from '../queue/codec.js';
 import { Queue } from '../queue/queue.js';
 import { CHUNK, chunksFor } from '../queue/store.js';
 import { builtin } from '../runtime/node.js';
-import { cpuCount as cores, isMainThread, startWorker, thisThreadDaemon, thisThreadName, type RuntimeWorker } from '../runtime/worker.js';
-import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type FromSupervisor, type Outcome, type ToSupervisor } from './words.js';
-
-const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
+import { thisThreadDaemon } from '../runtime/worker.js';
+import { supervise, terminate } from './supervision.js';
+import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
 /**
  * Byte capacity of a Thread's mailbox beyond its arguments: the largest result (or error) that
@@ -65,48 +63,6 @@ export interface ThreadOptions {
   /** Node's `resourceLimits` for the worker (a thread over its heap limit dies: out of memory). */
   resourceLimits?: Record<string, number>;
 }
-
-// ---------------------------------------------------------------------------------------------
-// The supervisor of this thread's Threads
-
-let supervisor: RuntimeWorker | undefined;
-/** Threads started and not yet reported ended: key → whether it keeps the process alive. */
-const unended = new Map<number, { keepsAlive: boolean; control: Int32Array }>();
-let keepingAlive = 0;
-let lastKey = 0;
-
-function supervisorWorker(): RuntimeWorker {
-  if (supervisor === undefined) {
-    const worker = startWorker(SUPERVISOR_URL, {
-      data: { live: livenessTable() },
-      onMessage: (m) => settled((m as FromSupervisor).ended),
-      onExit: () => {
-        // Never, while this thread lives, unless the supervisor itself was killed: its Thread
-        // workers died with it. Say so to every joiner.
-        supervisor = undefined;
-        for (const [key, { control }] of unended) {
-          Atomics.store(control, STATE, ENDED);
-          wake(control, STATE);
-          settled(key);
-        }
-      },
-    });
-    // Unref'd after its listeners are added (a 'message' listener refs it again): only
-    // non-daemon Threads keep the process alive.
-    worker.unref();
-    supervisor = worker;
-  }
-  return supervisor;
-}
-
-function settled(key: number): void {
-  const entry = unended.get(key);
-  if (entry === undefined) return;
-  unended.delete(key);
-  if (entry.keepsAlive && --keepingAlive === 0) supervisor?.unref();
-}
-
-// ---------------------------------------------------------------------------------------------
 
 let counter = 0;
 
@@ -220,17 +176,9 @@ export class Thread {
     const mailbox = new Queue<unknown>(0, { bytes: Math.max(RESULT_BYTES, argBytes), maxWaiters: 2 });
     mailbox.putNowait(this.#args);
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-    const worker = supervisorWorker();
     Atomics.store(control, STATE, STARTING);
-    this.#control = control;
-    this.#mailbox = mailbox;
-    this.#key = ++lastKey;
-    const keepsAlive = !this.#daemon;
-    unended.set(this.#key, { keepsAlive, control });
-    if (keepsAlive && keepingAlive++ === 0) worker.ref();
-    const spawn: ToSupervisor = {
-      spawn: {
-        key: this.#key,
+    this.#key = supervise(
+      {
         module: this.#module,
         target: this.#target,
         name: this.#name,
@@ -239,8 +187,11 @@ export class Thread {
         mailbox: mailbox.handle as Handle<'Queue'>,
         resourceLimits: this.#resourceLimits,
       },
-    };
-    worker.postMessage(spawn);
+      control,
+      !this.#daemon,
+    );
+    this.#control = control;
+    this.#mailbox = mailbox;
     if (canBlock()) runSync(this.#whileState(STARTING, deadlineAfter(START_WAIT_MS)), 'start');
   }
 
@@ -299,7 +250,7 @@ export class Thread {
    */
   terminate(): void {
     const control = this.#started('terminate');
-    if (Atomics.load(control, STATE) !== ENDED) supervisor?.postMessage({ terminate: this.#key } satisfies ToSupervisor);
+    if (Atomics.load(control, STATE) !== ENDED) terminate(this.#key);
   }
 
   #started(method: string): Int32Array {
@@ -362,24 +313,3 @@ export class Thread {
 
 /** Python's `multiprocessing.Process`: the same class as `Thread` (JavaScript has no fork). */
 export { Thread as Process };
-
-/** What `currentThread()` tells about the calling thread. */
-export interface ThreadInfo {
-  /** 'MainThread', a Thread's name, a pool worker's name, else `Dummy-<ident>`. */
-  readonly name: string;
-  /** The thread's sabsync id (a Thread's `ident`). */
-  readonly ident: number;
-  /** Whether this is the program's main thread. */
-  readonly isMain: boolean;
-}
-
-/** Describe the calling thread. Python: `threading.current_thread()`. */
-export function currentThread(): ThreadInfo {
-  const isMain = isMainThread();
-  return { name: thisThreadName() ?? (isMain ? 'MainThread' : `Dummy-${threadId}`), ident: threadId, isMain };
-}
-
-/** How many threads can run at once: the usable cores. Python: `os.cpu_count()` / `multiprocessing.cpu_count()`. */
-export function cpuCount(): number {
-  return cores();
-}
