@@ -245,6 +245,26 @@ describe('many messages, exactly once, in order', () => {
   });
 });
 
+describe('placement', () => {
+  test('Pipe(duplex, { buffer, byteOffset }) lives in the given memory, within Connection.byteLength', () => {
+    for (const duplex of [true, false]) {
+      const size = Connection.byteLength(duplex, { bytes: 4096 });
+      expect(size).toBeGreaterThan(2 * 4096 * (duplex ? 1 : 0.5));
+      const buffer = new SharedArrayBuffer(64 + size + 64);
+      new Uint8Array(buffer).fill(0xee);
+      const [a, b] = Pipe(duplex, { bytes: 4096, buffer, byteOffset: 64 });
+      expect(a.handle.buffer).toBe(buffer);
+      b.send({ hello: duplex });
+      expect(a.recv(0)).toEqual({ hello: duplex });
+      const bytes = new Uint8Array(buffer);
+      expect(bytes.subarray(0, 64).every((x) => x === 0xee)).toBe(true);
+      expect(bytes.subarray(64 + size).every((x) => x === 0xee)).toBe(true);
+    }
+    expect(() => Pipe(true, { buffer: new SharedArrayBuffer(64), byteOffset: 0 })).toThrow(RangeError);
+    expect(() => Pipe(true, { buffer: new SharedArrayBuffer(Connection.byteLength() + 8), byteOffset: 4 })).toThrow(RangeError);
+  });
+});
+
 describe('bad inputs: an error with nothing changed', () => {
   test('Pipe arguments', () => {
     expect(() => Pipe('yes' as unknown as boolean)).toThrow(TypeError);

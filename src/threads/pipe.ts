@@ -43,7 +43,7 @@
  */
 import { EOFError, misuse, rangeError, ShutDown, TimeoutError, typeError } from '../primitives/errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from '../primitives/futex.js';
-import { adopt, attach, handleOf, open, registerKind, type Handle, type Region } from '../primitives/memory.js';
+import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { DEFAULT_BYTES, Queue } from '../queue/queue.js';
 
 const FLAGS = 1;
@@ -59,8 +59,8 @@ const DUPLEX = 1;
 const CLOSER_MS = 5;
 const MAX_BYTES = 1 << 30;
 
-/** Options of `Pipe(duplex, options)`. */
-export interface PipeOptions {
+/** Options of `Pipe(duplex, options)`; `buffer` / `byteOffset` place the pipe (`Connection.byteLength`). */
+export interface PipeOptions extends PlacementOptions {
   /** Byte capacity of each direction (default 1 MiB): the largest encoded item, and how much may wait unread. */
   bytes?: number;
 }
@@ -71,15 +71,21 @@ type End = 0 | 1;
 const constructing = Symbol('Connection');
 
 interface Plan {
+  readonly placement: PlacementOptions;
   readonly duplex: boolean;
   readonly bytes: number;
   readonly queueBytes: number;
   readonly byteLength: number;
 }
 
-function planOf(duplex: boolean, bytes: number): Plan {
+function planOf(duplex: unknown, options: PipeOptions, placement: PlacementOptions = {}): Plan {
+  if (typeof duplex !== 'boolean') throw typeError(`Pipe(duplex): duplex must be a boolean, got ${typeof duplex}`);
+  if (typeof options !== 'object' || options === null) throw typeError('Pipe options must be an object');
+  const bytes = options.bytes ?? DEFAULT_BYTES;
+  if (typeof bytes !== 'number') throw typeError(`Pipe options.bytes must be a number, got ${typeof bytes}`);
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_BYTES) throw rangeError(`Pipe options.bytes must be an integer from 1 to ${MAX_BYTES}, got ${bytes}`);
   const queueBytes = (Queue.byteLength(0, { bytes }) + 7) & ~7;
-  return { duplex, bytes, queueBytes, byteLength: HEADER_BYTES + queueBytes * (duplex ? 2 : 1) };
+  return { placement, duplex, bytes, queueBytes, byteLength: HEADER_BYTES + queueBytes * (duplex ? 2 : 1) };
 }
 
 /** The end of a closed pipe sending or receiving: which error to throw for a Queue's ShutDown. */
@@ -110,8 +116,11 @@ export class Connection {
   constructor(token: typeof constructing, end: End, plan?: Plan, carried?: unknown) {
     if (token !== constructing) throw typeError('new Connection(): make a pipe with Pipe(), or attach to an end with Connection.from(handle)');
     let made: (Queue<unknown> | undefined)[] | undefined;
-    const region = open(this, 'Connection', plan?.byteLength ?? 0, undefined, (i32) => {
+    const region = open(this, 'Connection', plan?.byteLength ?? 0, plan?.placement, (i32) => {
       const p = plan!;
+      // Memory the caller placed the pipe in may hold anything, and a Queue's constructor sets
+      // only some of its words (a fresh SharedArrayBuffer is zero already: not touched again).
+      if (p.placement.buffer !== undefined) i32.fill(0);
       i32[FLAGS] = p.duplex ? DUPLEX : 0;
       i32[AT] = HEADER_BYTES; // to a: from b
       i32[AT + 1] = p.duplex ? HEADER_BYTES + p.queueBytes : 0;
@@ -134,6 +143,11 @@ export class Connection {
     this.#i32 = i32;
     this.#in = made[end];
     this.#out = made[1 - end];
+  }
+
+  /** Bytes a pipe of these parameters occupies (for `Pipe(duplex, { buffer, byteOffset })`). */
+  static byteLength(duplex = true, options: { bytes?: number } = {}): number {
+    return planOf(duplex, options).byteLength;
   }
 
   /** Attach to the end of a pipe a handle describes (from any thread). */
@@ -321,16 +335,13 @@ export class Connection {
 
 /**
  * Make a pipe: two connected ends `[a, b]`. Duplex (default): each end sends and receives.
- * `duplex` false: `a` only receives, `b` only sends. Throws `TypeError` / `RangeError` for bad
- * arguments. Python: `multiprocessing.Pipe(duplex=True)`.
+ * `duplex` false: `a` only receives, `b` only sends. `options.bytes`: each direction's capacity;
+ * `options.buffer` / `byteOffset`: where to place it (`Connection.byteLength(duplex, { bytes })`
+ * bytes). Throws `TypeError` / `RangeError` for bad arguments. Python: `multiprocessing.Pipe(duplex=True)`.
  */
 export function Pipe(duplex = true, options: PipeOptions = {}): [Connection, Connection] {
-  if (typeof duplex !== 'boolean') throw typeError(`Pipe(duplex): duplex must be a boolean, got ${typeof duplex}`);
-  if (typeof options !== 'object' || options === null) throw typeError('Pipe options must be an object');
-  const bytes = options.bytes ?? DEFAULT_BYTES;
-  if (typeof bytes !== 'number') throw typeError(`Pipe options.bytes must be a number, got ${typeof bytes}`);
-  if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_BYTES) throw rangeError(`Pipe options.bytes must be an integer from 1 to ${MAX_BYTES}, got ${bytes}`);
-  const a = new Connection(constructing, 0, planOf(duplex, bytes));
+  const plan = planOf(duplex, options, options);
+  const a = new Connection(constructing, 0, plan);
   const b = Connection.from({ ...a.handle, end: 1 } as Handle<'Connection'>);
   return [a, b];
 }
