@@ -18,12 +18,13 @@
  *   4. tells the creator (`{ ended: key }`), which stops counting it as keeping the process
  *      alive.
  *
- * Cost (measured on the 2-core VM of FACTS.md, loaded by other runs: `start()` to the target's
- * first line, median of 15, three runs): 73 / 93 / 118 ms through the supervisor against
- * 75 / 103 / 115 ms for a worker started directly that loads the same modules and takes its
- * arguments from a Queue the same way. The hop (a message and a nested `new Worker`) is lost in
- * the noise of a worker's start-up and module loading; `start()` itself returns in 2–6 ms once
- * the supervisor is up. The supervisor's own start-up is paid once, by the first `start()`.
+ * Cost (bench/threads.bench.mjs, 2-core VM, under the machine lock: `start()` to the target's
+ * first line, median of 15): ≈ 74 ms through the supervisor against ≈ 83 ms for a worker
+ * started directly that loads the same modules and takes its arguments from a Queue the same
+ * way (by hand on the loaded machine, three runs: 73 / 93 / 118 against 75 / 103 / 115 ms). The
+ * hop (a message and a nested `new Worker`) is lost in the noise of a worker's start-up and
+ * module loading; `start()` itself returns in ≈ 1.5–5 ms once the supervisor is up, whose own
+ * start-up is paid once, by the first `start()`.
  *
  * Lifetime: it lives as long as its creator (a worker's children die with it, and so do the
  * Thread workers, which are the supervisor's children). The creator refs it while one of its
