@@ -230,6 +230,21 @@ describe('many messages, exactly once, in order', () => {
     expect(joined(t)).toBe(N);
   });
 
+  test('3 Threads send 10k each on copies of one end: every message once, each sender in order', () => {
+    const N = 10_000;
+    const [r, w] = Pipe(false, { bytes: 16 * 1024 });
+    const threads = [0, 1, 2].map((tag) => started('sendTagged', [w, tag, N]));
+    const next = [0, 0, 0];
+    for (let k = 0; k < 3 * N; k++) {
+      const [tag, i] = r.recv(JOIN_MS) as [number, number];
+      if (i !== next[tag]) throw new Error(`sender ${tag}: expected ${next[tag]}, got ${i}`);
+      next[tag]!++;
+    }
+    expect(next).toEqual([N, N, N]);
+    for (const t of threads) expect(joined(t)).toBe(N);
+    expect(r.poll()).toBe(false);
+  });
+
   test('the order check fails on a stream that skips or repeats (the harness can fail)', () => {
     const [a, b] = Pipe();
     for (const v of [0, 1, 1, 3]) a.send(v);
