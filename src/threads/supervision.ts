@@ -7,9 +7,9 @@
  * process) alive; an unref'd one lets the process exit and take daemon threads with it.
  */
 import { wake } from '../primitives/futex.js';
-import { livenessTable } from '../primitives/liveness.js';
+import { livenessTable, markDead } from '../primitives/liveness.js';
 import { startWorker, type RuntimeWorker } from '../runtime/worker.js';
-import { ENDED, STATE, type FromSupervisor, type ToSupervisor } from './words.js';
+import { ENDED, IDENT, STATE, type FromSupervisor, type ToSupervisor } from './words.js';
 
 const SUPERVISOR_URL = new URL('./supervisor.js', import.meta.url);
 
@@ -26,9 +26,11 @@ function supervisorWorker(): RuntimeWorker {
       onMessage: (m) => settled((m as FromSupervisor).ended),
       onExit: () => {
         // Never, while this thread lives, unless the supervisor itself was killed: its Thread
-        // workers died with it. Say so to every joiner.
+        // workers died with it. Mark them dead (their locks are taken over) and wake every joiner.
         supervisor = undefined;
         for (const [key, { control }] of unended) {
+          const id = Atomics.load(control, IDENT);
+          if (id !== 0) markDead(id);
           Atomics.store(control, STATE, ENDED);
           wake(control, STATE);
           settled(key);
