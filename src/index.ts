@@ -12,6 +12,7 @@ export {
   TimeoutError,
   WorkerCrashedError,
   PoolClosedError,
+  EOFError,
   type ErrorCode,
 } from './primitives/errors.js';
 export { revive, type Handle, type KindName, type PlacementOptions } from './primitives/memory.js';
@@ -31,3 +32,6 @@ export { SharedArray, type SharedArrayOptions } from './shared/array.js';
 export { SharedDict, type SharedDictOptions } from './shared/dict.js';
 export { SharedList, type SharedListOptions } from './shared/list.js';
 export type { Typecode, ElementOf, TypedArrayOf } from './shared/typecodes.js';
+export { Thread, Process, type ThreadOptions } from './threads/thread.js';
+export { currentThread, cpuCount, type ThreadInfo } from './threads/current.js';
+export { Pipe, Connection, type PipeOptions } from './threads/pipe.js';

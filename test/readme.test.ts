@@ -142,6 +142,7 @@ describe('README.md', () => {
     BoundedSemaphore: () => new sabsync.BoundedSemaphore(3),
     Event: () => new sabsync.Event(),
     Barrier: () => new sabsync.Barrier(4),
+    Thread: () => new sabsync.Thread(new URL('./fixtures/threads.mjs', import.meta.url)),
   };
   for (const b of synopses) {
     it(`the synopsis at line ${b.line} names only members that exist`, () => {

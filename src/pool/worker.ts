@@ -36,6 +36,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
+import { nameThisThread } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
@@ -63,6 +64,8 @@ const slots = new Slots(start.workers, start.slots, start.control);
 const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const me = start.index;
+// currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
+nameThisThread(`${start.facade}Worker-${me + 1}`);
 
 process.on('exit', () => {
   if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);

@@ -105,7 +105,12 @@ export type MisuseCode =
   | 'ERR_UNSERIALIZABLE'
   | 'ERR_CANNOT_BLOCK'
   | 'ERR_TOO_MANY_WAITERS'
-  | 'ERR_FULL_STORAGE';
+  | 'ERR_FULL_STORAGE'
+  | 'ERR_ALREADY_STARTED'
+  | 'ERR_NOT_STARTED'
+  | 'ERR_CLOSED'
+  | 'ERR_BROKEN_PIPE'
+  | 'ERR_ONE_WAY';
 
 /** Every `code` a sabsync error carries (see the README's error table). */
 export type ErrorCode =
@@ -120,7 +125,8 @@ export type ErrorCode =
   | 'ERR_POOL_CLOSED'
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_OUT_OF_RANGE'
-  | 'ERR_MODULE_NOT_FOUND';
+  | 'ERR_MODULE_NOT_FOUND'
+  | 'ERR_EOF';
 
 /** Create a misuse error (`ERR_NOT_LOCKED`, `ERR_NOT_OWNER`, ...). */
 export function misuse(code: MisuseCode, message: string, options?: ErrorOptions): SabsyncError {
@@ -135,4 +141,16 @@ export function typeError(message: string): TypeError & { code: 'ERR_INVALID_ARG
 /** Create a `RangeError` with code `ERR_OUT_OF_RANGE`. */
 export function rangeError(message: string): RangeError & { code: 'ERR_OUT_OF_RANGE' } {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' as const });
+}
+
+/**
+ * `Connection.recv` found the other end closed and everything it sent received.
+ * Python: `EOFError` from `Connection.recv()`.
+ */
+export class EOFError extends SabsyncError {
+  override name = 'EOFError';
+  declare readonly code: 'ERR_EOF';
+  constructor(message = 'the other end of the pipe is closed and everything it sent was received') {
+    super('ERR_EOF', message);
+  }
 }

@@ -37,6 +37,7 @@ import type { SharedArray } from '../shared/array.js';
 import type { SharedDict } from '../shared/dict.js';
 import type { SharedList } from '../shared/list.js';
 import type { Value } from '../shared/value.js';
+import type { Connection } from '../threads/pipe.js';
 import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
@@ -55,6 +56,7 @@ export const Kind = {
   SharedArray: 21,
   SharedDict: 22,
   SharedList: 23,
+  Connection: 15,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -74,6 +76,7 @@ export interface KindTypes {
   SharedArray: SharedArray;
   SharedDict: SharedDict;
   SharedList: SharedList;
+  Connection: Connection;
 }
 
 /** Kinds whose classes extend one another: a handle of the family is typed by the family. */

@@ -3,6 +3,7 @@ import {
   Barrier,
   BoundedSemaphore,
   Condition,
+  Connection,
   Event,
   LifoQueue,
   Lock,
@@ -84,7 +85,10 @@ expectType<Equal<typeof r4, unknown>>();
 const h: Handle = lock.handle;
 const r5 = revive(h);
 expectType<
-  Equal<typeof r5, Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue | Value | SharedArray | SharedDict | SharedList>
+  Equal<
+    typeof r5,
+    Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue | Value | SharedArray | SharedDict | SharedList | Connection
+  >
 >();
 
 // A handle's kind, as a type.

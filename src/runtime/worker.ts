@@ -1,0 +1,205 @@
+/**
+ * The runtime seam for threads: start a worker and learn that it exited, the start data a
+ * worker reads, the calling thread's name, whether it is the main thread, how many cores there
+ * are, and a synchronous line on stderr. Node's `worker_threads` where the runtime has it
+ * (Node, Deno, Bun), a module `Worker` elsewhere (a browser). Nothing here imports a `node:`
+ * module statically (node.ts looks built-ins up at run time).
+ *
+ * What differs, and what this seam promises:
+ *
+ *   fact                  Node worker_threads                  Web Worker
+ *   --------------------  -----------------------------------  ---------------------------------
+ *   start data            `workerData`, synchronous            the first message, awaited
+ *   exit learned          `exit` event with the exit code,     `error` event (code 1), or our
+ *                         however the worker ended (return,    own `terminate()` (code 1); a
+ *                         process.exit, terminate, OOM)        worker that closes itself is
+ *                                                              not seen
+ *   keeps the parent up   while ref'd (`ref()` / `unref()`)    always (no ref counting)
+ *   thread id             `threadId`, known at once            unknown outside the worker (-1)
+ *
+ * The exit is learned on the event loop of the thread that started the worker: a thread that
+ * blocks (Atomics.wait) learns nothing meanwhile. That is why Thread workers are started by a
+ * supervisor thread that never blocks (threads/supervisor.ts).
+ */
+import { builtin } from './node.js';
+
+/** What a started worker offers its starter. */
+export interface RuntimeWorker {
+  /** Node's thread id of the worker, or -1 where the runtime does not tell (a Web Worker). */
+  readonly threadId: number;
+  postMessage(message: unknown): void;
+  /** Stop the worker; its exit is reported to `onExit` as any other. */
+  terminate(): void;
+  /** Let the worker keep (ref) or not keep (unref) the starting thread alive (Node only). */
+  ref(): void;
+  unref(): void;
+}
+
+/** Options of `startWorker`. */
+export interface StartOptions {
+  /** Structured-cloneable data the worker reads with `startData()`. */
+  data: unknown;
+  /** A name for debuggers (Node's `name`, a Web Worker's `name`). */
+  name?: string | undefined;
+  /** Node's `resourceLimits` (ignored elsewhere). */
+  resourceLimits?: Record<string, number> | undefined;
+  onMessage?: ((message: unknown) => void) | undefined;
+  /** Called once, when the worker has ended: its exit code and the error that ended it, if any. */
+  onExit(code: number, error: unknown): void;
+}
+
+interface NodeWorker {
+  readonly threadId: number;
+  postMessage(m: unknown): void;
+  terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
+  on(event: string, listener: (...args: never[]) => void): void;
+}
+
+interface WorkerThreads {
+  Worker: new (url: URL, options: Record<string, unknown>) => NodeWorker;
+  isMainThread: boolean;
+  workerData: unknown;
+  parentPort: { postMessage(m: unknown): void; on(e: 'message', f: (m: unknown) => void): void } | null;
+}
+
+const wt = builtin<WorkerThreads>('node:worker_threads');
+
+interface WebWorker {
+  postMessage(m: unknown): void;
+  terminate(): void;
+  addEventListener(event: string, listener: (e: { data?: unknown; error?: unknown; message?: string }) => void): void;
+}
+type WebWorkerClass = new (url: URL, options: { type: 'module'; name?: string }) => WebWorker;
+
+/** Message type of the start data sent to a Web Worker (the first message it gets). */
+const START = 'sabsync:start';
+
+/** Start the module at `url` in a new worker thread. */
+export function startWorker(url: URL, options: StartOptions): RuntimeWorker {
+  if (wt !== undefined) {
+    const worker = new wt.Worker(url, { workerData: options.data, name: options.name, resourceLimits: options.resourceLimits });
+    let error: unknown;
+    if (options.onMessage !== undefined) worker.on('message', options.onMessage as (m: never) => void);
+    worker.on('error', (e: never) => (error ??= e));
+    worker.on('exit', (code: never) => options.onExit(code, error));
+    return {
+      threadId: worker.threadId,
+      postMessage: (m) => worker.postMessage(m),
+      terminate: () => void worker.terminate(),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+    };
+  }
+  const Web = (globalThis as { Worker?: WebWorkerClass }).Worker;
+  if (Web === undefined) throw new Error('this runtime has no worker threads');
+  const worker = new Web(url, { type: 'module', name: options.name });
+  let ended = false;
+  const end = (code: number, error: unknown) => {
+    if (ended) return;
+    ended = true;
+    options.onExit(code, error);
+  };
+  worker.addEventListener('message', (e) => options.onMessage?.(e.data));
+  worker.addEventListener('error', (e) => {
+    worker.terminate();
+    end(1, e.error ?? new Error(e.message ?? 'the worker failed'));
+  });
+  worker.postMessage({ type: START, data: options.data });
+  return {
+    threadId: -1,
+    postMessage: (m) => worker.postMessage(m),
+    terminate: () => {
+      worker.terminate();
+      end(1, undefined);
+    },
+    ref: () => {},
+    unref: () => {},
+  };
+}
+
+/** In a worker: the data its starter gave (`StartOptions.data`). */
+export function startData(): Promise<unknown> {
+  if (wt !== undefined) return Promise.resolve(wt.workerData);
+  const scope = globalThis as unknown as { addEventListener(e: 'message', f: (e: { data: unknown }) => void, o: { once: boolean }): void };
+  return new Promise((resolve) => {
+    const listen = (): void =>
+      scope.addEventListener(
+        'message',
+        (e) => {
+          const m = e.data as { type?: unknown; data?: unknown } | null;
+          if (m?.type === START) resolve(m.data);
+          else listen();
+        },
+        { once: true },
+      );
+    listen();
+  });
+}
+
+/** In a worker: send `message` to the thread that started it. */
+export function postToParent(message: unknown): void {
+  if (wt !== undefined) wt.parentPort?.postMessage(message);
+  else (globalThis as unknown as { postMessage(m: unknown): void }).postMessage(message);
+}
+
+/** In a worker: call `listener` with every message from the thread that started it. */
+export function onParentMessage(listener: (message: unknown) => void): void {
+  if (wt !== undefined) wt.parentPort?.on('message', listener);
+  else (globalThis as unknown as { addEventListener(e: 'message', f: (e: { data: unknown }) => void): void }).addEventListener('message', (e) => listener(e.data));
+}
+
+/** Whether the calling thread is the program's main thread (not a worker of any kind). */
+export function isMainThread(): boolean {
+  if (wt !== undefined) {
+    // Deno's Web Workers report isMainThread true: a worker scope says otherwise.
+    const scope = (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope;
+    return wt.isMainThread && !(typeof scope === 'function' && globalThis instanceof scope);
+  }
+  const scope = (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope;
+  return !(typeof scope === 'function' && globalThis instanceof scope);
+}
+
+/** Usable cores: `os.availableParallelism()`, `navigator.hardwareConcurrency`, else 1. */
+export function cpuCount(): number {
+  const os = builtin<{ availableParallelism?(): number; cpus(): unknown[] }>('node:os');
+  const n = os !== undefined ? (os.availableParallelism?.() ?? os.cpus().length) : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n >= 1 ? n : 1;
+}
+
+/** Write `text` to stderr at once (synchronously where the runtime allows: it may die next). */
+export function printError(text: string): void {
+  const fs = builtin<{ writeSync(fd: number, s: string): number }>('node:fs');
+  if (fs !== undefined) {
+    try {
+      fs.writeSync(2, text.endsWith('\n') ? text : `${text}\n`);
+      return;
+    } catch {
+      // stderr closed or not a file descriptor here: fall back to the console
+    }
+  }
+  console.error(text);
+}
+
+let currentName: string | undefined;
+let currentDaemon = false;
+
+/**
+ * Name this thread for `currentThread()` (a Thread's bootstrap, a pool worker's), and say
+ * whether it is a daemon (the default of the Threads it starts).
+ */
+export function nameThisThread(name: string, daemon = false): void {
+  currentName = name;
+  currentDaemon = daemon;
+}
+
+/** The name given by `nameThisThread`, if any. */
+export function thisThreadName(): string | undefined {
+  return currentName;
+}
+
+/** Whether this thread was named a daemon by `nameThisThread`. */
+export function thisThreadDaemon(): boolean {
+  return currentDaemon;
+}

@@ -1,0 +1,72 @@
+/**
+ * A Thread's worker: take the arguments from the mailbox, import the module, run the target,
+ * put its outcome on the mailbox (words.ts). Started by the supervisor (supervisor.ts);
+ * compiled to dist/threads/boot.js.
+ *
+ * An error the target throws (or rejects with) is printed to stderr at once, with the thread's
+ * name — synchronously, since the thread may be killed next — and delivered as its error
+ * (Python's `threading.excepthook`). A value that cannot cross back (a function, a result larger
+ * than the mailbox) becomes that error instead. The worker then ends as any worker does: when
+ * its event loop has nothing left to do (a timer the target left running keeps the thread alive,
+ * as a Python thread lives until its `run()` returns).
+ */
+// Every kind registered (memory.ts) before the arguments are decoded: they may hold any
+// primitive, whatever the target's module imports.
+import '../index.js';
+import { typeError } from '../primitives/errors.js';
+import type { Handle } from '../primitives/memory.js';
+import { threadId } from '../primitives/thread.js';
+import { Queue } from '../queue/queue.js';
+import { nameThisThread, printError, startData } from '../runtime/worker.js';
+import { exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREW, type Outcome, type ThreadStart } from './words.js';
+
+/** How long the bootstrap waits for shared buffers its arguments refer to (queue.ts, buffers.ts). */
+const ARGS_MS = 10_000;
+
+const start = (await startData()) as ThreadStart;
+nameThisThread(start.name, start.daemon);
+const control = new Int32Array(start.control);
+// Where the supervisor cannot know the id (a Web Worker), the thread tells it.
+Atomics.compareExchange(control, IDENT, 0, threadId);
+const mailbox = Queue.from<unknown>(start.mailbox as Handle<'Queue'>);
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+async function run(): Promise<Outcome> {
+  try {
+    const args = (await mailbox.getAsync(ARGS_MS)) as unknown[];
+    const mod = (await import(start.module)) as Record<string, unknown>;
+    const fn = mod[start.target];
+    if (typeof fn !== 'function') {
+      const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+      throw typeError(`Thread: ${start.module} has no function export '${start.target}' (it has: ${names.join(', ') || 'none'})`);
+    }
+    let value = (fn as (...a: unknown[]) => unknown)(...args);
+    if (isThenable(value)) value = await value;
+    return [RETURNED, value];
+  } catch (error) {
+    printError(exceptionText(start.name, error));
+    return [THREW, error, propsOf(error)];
+  }
+}
+
+/** Put the outcome; one that cannot cross becomes the error saying why. */
+function deliver(outcome: Outcome): void {
+  try {
+    mailbox.putNowait(outcome);
+  } catch (why) {
+    const what = outcome[0] === RETURNED ? 'its result' : 'its error';
+    const error = Object.assign(new Error(`thread ${start.name}: ${what} cannot be sent back: ${(why as Error).message}`, { cause: why }), {
+      code: (why as { code?: unknown }).code,
+    });
+    if (outcome[0] === RETURNED) printError(exceptionText(start.name, error));
+    mailbox.putNowait([THREW, error, propsOf(error)]);
+    Atomics.store(control, OUTCOME, THREW);
+    return;
+  }
+  Atomics.store(control, OUTCOME, outcome[0]);
+}
+
+deliver(await run());

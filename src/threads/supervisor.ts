@@ -1,0 +1,95 @@
+/**
+ * The supervisor: one worker per thread that creates Threads (started by thread.ts at the first
+ * `start()`), which starts every Thread worker of that thread and watches it end. Compiled to
+ * dist/threads/supervisor.js.
+ *
+ * Why a thread of its own. A Thread's creator learns that a worker exited on its event loop
+ * (the `exit` event) — but a creator blocked in `join()` runs no event loop, and a thread that
+ * died by `process.exit`, `terminate()` or out of memory ran none of its own code on the way
+ * out. So the creator cannot be the one who learns of the death, and the dead thread cannot
+ * say it. The supervisor never blocks (it only waits with the async twins), so it always sees
+ * the exit. On each exit, in this order:
+ *   1. marks the thread dead in the liveness table (liveness.ts; the creator's table, adopted
+ *      first thing below), so any thread that meets a lock the dead one held takes it over;
+ *   2. recovers the mailbox Queue (the thread may have died inside a put) and, for a death
+ *      with an error and no outcome (out of memory, an uncaught error after the target), prints
+ *      it with the thread's name and delivers it as the thread's error;
+ *   3. stores EXIT_CODE, then STATE = ENDED, and wakes every joiner (words.ts);
+ *   4. tells the creator (`{ ended: key }`), which stops counting it as keeping the process
+ *      alive.
+ *
+ * Cost (bench/threads.bench.mjs, 2-core VM, under the machine lock: `start()` to the target's
+ * first line, median of 15): ≈ 74 ms through the supervisor against ≈ 83 ms for a worker
+ * started directly that loads the same modules and takes its arguments from a Queue the same
+ * way (by hand on the loaded machine, three runs: 73 / 93 / 118 against 75 / 103 / 115 ms). The
+ * hop (a message and a nested `new Worker`) is lost in the noise of a worker's start-up and
+ * module loading; `start()` itself returns in ≈ 1.5–5 ms once the supervisor is up, whose own
+ * start-up is paid once, by the first `start()`.
+ *
+ * Lifetime: it lives as long as its creator (a worker's children die with it, and so do the
+ * Thread workers, which are the supervisor's children). The creator refs it while one of its
+ * non-daemon Threads runs, and unrefs it otherwise (thread.ts).
+ */
+import { wake } from '../primitives/futex.js';
+import { adoptTable, markDead } from '../primitives/liveness.js';
+import type { Handle } from '../primitives/memory.js';
+import { sabsyncIdOf } from '../primitives/thread.js';
+import { Queue, recoverQueue } from '../queue/queue.js';
+import { onParentMessage, postToParent, printError, startData, startWorker, type RuntimeWorker } from '../runtime/worker.js';
+import { ENDED, EXIT_CODE, exceptionText, IDENT, NONE, OUTCOME, propsOf, RUNNING, STARTING, STATE, THREW, type FromSupervisor, type ThreadStart, type ToSupervisor } from './words.js';
+
+const BOOT_URL = new URL('./boot.js', import.meta.url);
+
+/** How long the supervisor waits to deliver a death's error (the mailbox has room: args were taken). */
+const DELIVER_MS = 5_000;
+
+const start = (await startData()) as { live: SharedArrayBuffer };
+// Before anything else could create a table of this thread's own: marks go in the creator's.
+adoptTable(start.live);
+
+const running = new Map<number, RuntimeWorker>();
+
+onParentMessage((m) => {
+  const message = m as ToSupervisor;
+  if ('spawn' in message) spawn(message.spawn);
+  else running.get(message.terminate)?.terminate();
+});
+
+function spawn(request: ThreadStart & { key: number; resourceLimits: Record<string, number> | undefined }): void {
+  const { key, resourceLimits, ...data } = request;
+  const control = new Int32Array(data.control);
+  let worker: RuntimeWorker;
+  try {
+    worker = startWorker(BOOT_URL, { data, name: data.name, resourceLimits, onExit: (code, error) => void ended(data, key, code, error) });
+  } catch (error) {
+    void ended(data, key, 1, error);
+    return;
+  }
+  running.set(key, worker);
+  if (worker.threadId >= 0) Atomics.store(control, IDENT, sabsyncIdOf(worker.threadId));
+  if (Atomics.compareExchange(control, STATE, STARTING, RUNNING) === STARTING) wake(control, STATE);
+}
+
+async function ended(data: ThreadStart, key: number, code: number, error: unknown): Promise<void> {
+  running.delete(key);
+  const control = new Int32Array(data.control);
+  const id = Atomics.load(control, IDENT);
+  if (id !== 0) markDead(id);
+  try {
+    const mailbox = Queue.from<unknown>(data.mailbox as Handle<'Queue'>);
+    if (id !== 0) await mailbox[recoverQueue](id);
+    if (error !== undefined) {
+      printError(exceptionText(data.name, error));
+      if (Atomics.load(control, OUTCOME) === NONE) {
+        await mailbox.putAsync([THREW, error, propsOf(error)], DELIVER_MS);
+        Atomics.store(control, OUTCOME, THREW);
+      }
+    }
+  } catch (e) {
+    printError(`sabsync: could not deliver the end of thread ${data.name}: ${String(e)}`);
+  }
+  Atomics.store(control, EXIT_CODE, code);
+  Atomics.store(control, STATE, ENDED);
+  wake(control, STATE);
+  postToParent({ ended: key } satisfies FromSupervisor);
+}

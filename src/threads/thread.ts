@@ -1,0 +1,315 @@
+/**
+ * Thread (= Process): Python's `threading.Thread` / `multiprocessing.Process` on worker
+ * threads. `new Thread(moduleUrl, 'target', { args })` runs the module's export `target` with
+ * `args` in a new worker once `start()` is called; `join()` waits for it to end.
+ *
+ * Who does what (words.ts draws the shared words):
+ *   - the creating thread makes a control block and a mailbox Queue holding the arguments, and
+ *     asks its supervisor (supervisor.ts: one worker per creating thread, started at the first
+ *     `start()`) for a worker; `start()` returns once the worker exists;
+ *   - the thread (boot.ts) takes the arguments, runs the target and puts its outcome;
+ *   - the supervisor sees the worker exit — however it ended: return, throw, `process.exit`,
+ *     `terminate()`, out of memory — marks it dead in the liveness table, and stores ENDED;
+ *   - `join()` sleeps on STATE until ENDED. It needs nothing from its own event loop, which is
+ *     why a blocking join never hangs on a thread that died.
+ * The outcome is read from the mailbox once, at the first join (or `result` / `error`) that
+ * finds the thread ended.
+ *
+ * Keeping the process alive (Python's daemon flag): the creator refs its supervisor while one
+ * of its non-daemon Threads runs (the Thread workers are the supervisor's children), and unrefs
+ * it when the supervisor reports the last one ended (supervision.ts). A daemon Thread keeps
+ * nothing alive: when the creator's event loop is done, the process exits and the daemon
+ * threads with it.
+ *
+ * `args` cross like Pool task arguments (they are a queue item): primitives, queues and shared
+ * buffers arrive live. So do the result and error.
+ */
+import { misuse, typeError } from '../primitives/errors.js';
+import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import type { Handle } from '../primitives/memory.js';
+import { encode } from '../queue/codec.js';
+import { Queue } from '../queue/queue.js';
+import { CHUNK, chunksFor } from '../queue/store.js';
+import { builtin } from '../runtime/node.js';
+import { thisThreadDaemon } from '../runtime/worker.js';
+import { supervise, terminate } from './supervision.js';
+import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
+
+/**
+ * Byte capacity of a Thread's mailbox beyond its arguments: the largest result (or error) that
+ * can come back, encoded. Larger results become the thread's error (`ERR_TOO_LARGE`): large data
+ * crosses in a SharedArrayBuffer, shared, not copied. As the pool's result channel.
+ */
+const RESULT_BYTES = 1 << 20;
+
+/**
+ * How long `start()` waits for the supervisor to create the worker (its own start-up included,
+ * ≈ 30 ms at the first start). Only a broken installation (the supervisor's file missing) could
+ * take longer; start() then returns with `ident` unknown and `join()` waits on.
+ */
+const START_WAIT_MS = 30_000;
+
+/** How long reading an ended thread's outcome waits for shared buffers it refers to. */
+const OUTCOME_MS = 5_000;
+
+/** Options of `new Thread(module, target, options)`. */
+export interface ThreadOptions {
+  /** Arguments of the target (any queue item; primitives, queues and shared buffers arrive live). */
+  args?: unknown[];
+  /** The thread's name (default `Thread-N`, N counting from 1 in the creating thread). */
+  name?: string;
+  /** Whether the thread does not keep the process alive (default: the creating thread's flag, false on the main thread). */
+  daemon?: boolean;
+  /** Node's `resourceLimits` for the worker (a thread over its heap limit dies: out of memory). */
+  resourceLimits?: Record<string, number>;
+}
+
+let counter = 0;
+
+function moduleHref(module: unknown): string {
+  let href: string;
+  if (module instanceof URL) href = module.href;
+  else if (typeof module === 'string' && module !== '') href = module;
+  else throw typeError('Thread(module): module must be a URL or a URL string (new URL(\'./tasks.js\', import.meta.url))');
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    const path = builtin<{ isAbsolute(p: string): boolean }>('node:path');
+    const toUrl = builtin<{ pathToFileURL(p: string): URL }>('node:url');
+    if (path?.isAbsolute(href) && toUrl !== undefined) url = toUrl.pathToFileURL(href);
+    else throw typeError(`Thread(module): '${href}' is not an absolute URL (build one with new URL('./tasks.js', import.meta.url))`);
+  }
+  const fs = builtin<{ existsSync(p: URL): boolean }>('node:fs');
+  if (url.protocol === 'file:' && fs !== undefined && !fs.existsSync(url)) {
+    throw Object.assign(new Error(`Thread(module): cannot find module ${url.href}`), { code: 'ERR_MODULE_NOT_FOUND' });
+  }
+  return url.href;
+}
+
+function checkName(name: unknown, what: string): string {
+  if (typeof name !== 'string') throw typeError(`${what} must be a string, got ${typeof name}`);
+  return name;
+}
+
+function checkDaemon(daemon: unknown, what: string): boolean {
+  if (typeof daemon !== 'boolean') throw typeError(`${what} must be a boolean, got ${typeof daemon}`);
+  return daemon;
+}
+
+/**
+ * A thread of control running one export of a module in a worker thread.
+ * Python: `threading.Thread(target=..., args=..., name=..., daemon=...)`; also
+ * `multiprocessing.Process` (`Process` is this class).
+ */
+export class Thread {
+  readonly #module: string;
+  readonly #target: string;
+  readonly #args: unknown[];
+  readonly #resourceLimits: Record<string, number> | undefined;
+  #name: string;
+  #daemon: boolean;
+  #control: Int32Array | undefined;
+  #mailbox: Queue<unknown> | undefined;
+  #key = 0;
+  #outcome: Outcome | null | undefined;
+
+  /**
+   * Describe a thread that will run export `target` of the module at `module` (an absolute
+   * URL) with `options.args`. Nothing runs until `start()`. Throws `TypeError` for a bad
+   * argument, `ERR_MODULE_NOT_FOUND` for a `file:` module that does not exist.
+   */
+  constructor(module: URL | string, target = 'default', options: ThreadOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw typeError('Thread options must be an object');
+    this.#module = moduleHref(module);
+    if (typeof target !== 'string' || target === '') throw typeError('Thread(module, target): target must be the name of an export of the module');
+    this.#target = target;
+    const { args = [], name, daemon, resourceLimits } = options;
+    if (!Array.isArray(args)) throw typeError('Thread options.args must be an array');
+    if (resourceLimits !== undefined && (typeof resourceLimits !== 'object' || resourceLimits === null)) {
+      throw typeError('Thread options.resourceLimits must be an object');
+    }
+    this.#args = args;
+    this.#resourceLimits = resourceLimits;
+    this.#daemon = daemon === undefined ? thisThreadDaemon() : checkDaemon(daemon, 'Thread options.daemon');
+    this.#name = name === undefined ? `Thread-${++counter}` : checkName(name, 'Thread options.name');
+  }
+
+  /** The thread's name (only for identification; several threads may share one). */
+  get name(): string {
+    return this.#name;
+  }
+
+  set name(name: string) {
+    this.#name = checkName(name, 'Thread.name');
+  }
+
+  /**
+   * Whether this thread leaves the process free to exit while it runs. Settable before
+   * `start()` only (`ERR_ALREADY_STARTED`).
+   */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+
+  set daemon(daemon: boolean) {
+    const d = checkDaemon(daemon, 'Thread.daemon');
+    if (this.#control !== undefined) throw misuse('ERR_ALREADY_STARTED', `cannot set the daemon flag of ${this.#name}: it was started`);
+    this.#daemon = d;
+  }
+
+  /** The thread's id (its `currentThread().ident`) once started; undefined before. */
+  get ident(): number | undefined {
+    const id = this.#control === undefined ? 0 : Atomics.load(this.#control, IDENT);
+    return id === 0 ? undefined : id;
+  }
+
+  /**
+   * Start the thread: run the target with the arguments in a new worker. Returns once the
+   * worker exists (blocking briefly, where the thread may block; the first start also starts
+   * the supervisor). Throws `ERR_ALREADY_STARTED` if called twice, `ERR_UNSERIALIZABLE` for
+   * arguments that cannot cross threads (the thread is then not started).
+   */
+  start(): void {
+    if (this.#control !== undefined) throw misuse('ERR_ALREADY_STARTED', `${this.#name} was already started (a thread can be started once)`);
+    const argBytes = chunksFor(encode(this.#args).length) * CHUNK;
+    const mailbox = new Queue<unknown>(0, { bytes: Math.max(RESULT_BYTES, argBytes), maxWaiters: 2 });
+    mailbox.putNowait(this.#args);
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+    Atomics.store(control, STATE, STARTING);
+    this.#key = supervise(
+      {
+        module: this.#module,
+        target: this.#target,
+        name: this.#name,
+        daemon: this.#daemon,
+        control: control.buffer as SharedArrayBuffer,
+        mailbox: mailbox.handle as Handle<'Queue'>,
+        resourceLimits: this.#resourceLimits,
+      },
+      control,
+      !this.#daemon,
+    );
+    this.#control = control;
+    this.#mailbox = mailbox;
+    if (canBlock()) runSync(this.#whileState(STARTING, deadlineAfter(START_WAIT_MS)), 'start');
+  }
+
+  /**
+   * Wait until the thread has ended, however it ends (return, throw, `process.exit`,
+   * `terminate()`, out of memory), or `timeout` ms pass. Returns true if it has ended.
+   * Throws `ERR_NOT_STARTED` before `start()`. Python: `Thread.join(timeout)` (which returns
+   * None: check `is_alive()`).
+   */
+  join(timeout?: number): boolean {
+    const deadline = deadlineAfter(checkTimeout(timeout));
+    const control = this.#started('join');
+    if (Atomics.load(control, STATE) !== ENDED) runSync(this.#whileState(RUNNING, deadline), 'joinAsync');
+    return this.#ended(true);
+  }
+
+  /** Async twin of `join`. */
+  async joinAsync(timeout?: number): Promise<boolean> {
+    const deadline = deadlineAfter(checkTimeout(timeout));
+    const control = this.#started('joinAsync');
+    if (Atomics.load(control, STATE) !== ENDED) await runAsync(this.#whileState(RUNNING, deadline));
+    if (Atomics.load(control, STATE) === ENDED && this.#outcome === undefined) await this.#readOutcomeAsync();
+    return this.#ended(false);
+  }
+
+  /** Whether the thread was started and has not ended. Python: `Thread.is_alive()`. */
+  isAlive(): boolean {
+    return this.#control !== undefined && Atomics.load(this.#control, STATE) !== ENDED;
+  }
+
+  /** What the target returned (or its Promise resolved to), once the thread has ended; else undefined. */
+  get result(): unknown {
+    const o = this.#settledOutcome();
+    return o?.[0] === RETURNED ? o[1] : undefined;
+  }
+
+  /** What the target threw (or its Promise rejected with), or the error that killed the thread (out of memory); else undefined. */
+  get error(): unknown {
+    const o = this.#settledOutcome();
+    return o !== undefined && o !== null && o[0] !== RETURNED ? o[1] : undefined;
+  }
+
+  /**
+   * The worker's exit code once the thread has ended (0 after a normal end, what it passed to
+   * `process.exit`, 1 after `terminate()`), else undefined. Python: `Process.exitcode`.
+   */
+  get exitCode(): number | undefined {
+    if (this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return undefined;
+    return Atomics.load(this.#control, EXIT_CODE);
+  }
+
+  /**
+   * Stop the thread at once, wherever it is (its `finally` blocks do not run; locks it held are
+   * taken over by the next thread that wants them). `join()` then returns. Does nothing once it
+   * has ended; `ERR_NOT_STARTED` before `start()`. Python: `Process.terminate()`.
+   */
+  terminate(): void {
+    const control = this.#started('terminate');
+    if (Atomics.load(control, STATE) !== ENDED) terminate(this.#key);
+  }
+
+  #started(method: string): Int32Array {
+    if (this.#control === undefined) throw misuse('ERR_NOT_STARTED', `cannot ${method} ${this.#name}: it was not started`);
+    return this.#control;
+  }
+
+  /** Sleep while STATE is at most `state`, until `deadline`. */
+  *#whileState(state: number, deadline: number): Steps<void> {
+    const control = this.#control!;
+    for (;;) {
+      const s = Atomics.load(control, STATE);
+      if (s > state || remaining(deadline) === 0) return;
+      // Parks only while STATE still holds the value just read: the supervisor's store of the
+      // next state, made before its wake, fails the park instead of being missed.
+      yield park(control, STATE, s, deadline);
+    }
+  }
+
+  /** Whether the thread has ended (reading its outcome, synchronously if `sync`). */
+  #ended(sync: boolean): boolean {
+    if (Atomics.load(this.#control!, STATE) !== ENDED) return false;
+    if (sync) this.#settledOutcome();
+    return true;
+  }
+
+  /** The outcome once ended: an Outcome, null for none; undefined while running. */
+  #settledOutcome(): Outcome | null | undefined {
+    if (this.#outcome !== undefined || this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return this.#outcome;
+    if (Atomics.load(this.#control, OUTCOME) === NONE) return (this.#outcome = null);
+    try {
+      return this.#keep(canBlock() ? this.#mailbox!.get(OUTCOME_MS) : this.#mailbox!.getNowait());
+    } catch {
+      return undefined; // its shared buffers have not come yet: try again later
+    }
+  }
+
+  async #readOutcomeAsync(): Promise<void> {
+    if (Atomics.load(this.#control!, OUTCOME) === NONE) {
+      this.#outcome = null;
+      return;
+    }
+    try {
+      this.#keep(await this.#mailbox!.getAsync(OUTCOME_MS));
+    } catch {
+      // as in #settledOutcome
+    }
+  }
+
+  #keep(item: unknown): Outcome {
+    const outcome = item as Outcome;
+    const [, value, props] = outcome;
+    if (props !== undefined && typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(props)) if (!(k in value)) (value as Record<string, unknown>)[k] = v;
+    }
+    this.#outcome = outcome;
+    return outcome;
+  }
+}
+
+/** Python's `multiprocessing.Process`: the same class as `Thread` (JavaScript has no fork). */
+export { Thread as Process };
