@@ -4,7 +4,7 @@
  * `X.from` / `revive` refuse a handle of the wrong kind, a foreign buffer or junk.
  */
 import { describe, expect, test } from 'vitest';
-import { Condition, Lock, RLock, revive } from 'sabsync';
+import { Barrier, Condition, Connection, Event, Lock, Pipe, Queue, RLock, Semaphore, revive } from 'sabsync';
 import { start, unchecked, waitUntil } from './helpers/workers.js';
 
 const SENTINEL = 0xa5;
@@ -26,6 +26,8 @@ function touchedOutside(buffer: SharedArrayBuffer, byteLength: number): number[]
   });
   return touched;
 }
+
+type Placement = { buffer: SharedArrayBuffer; byteOffset: number };
 
 const untouched = (buffer: SharedArrayBuffer) => new Uint8Array(buffer).every((b) => b === SENTINEL);
 
@@ -92,6 +94,48 @@ describe('placement in caller-owned memory', () => {
     cond.release();
     expect((await Promise.all(waiters.map((w) => w.result))).map((r) => r.result)).toEqual([true, true, true]);
     expect(touchedOutside(buffer, byteLength)).toEqual([]);
+  });
+
+  // Each row: the bytes the primitive takes, and a use of a fresh one placed at `p`.
+  const rows: [string, () => number, (p: Placement) => void][] = [
+    ['Queue', () => Queue.byteLength(4), (p) => {
+      const q = new Queue<number>(4, p);
+      q.put(1, 0);
+      expect(q.get(0)).toBe(1);
+      q.taskDone();
+      expect(q.qsize()).toBe(0);
+    }],
+    ['Condition', () => Condition.byteLength(), (p) => {
+      const c = new Condition(undefined, p);
+      expect(c.acquire(0)).toBe(true);
+      expect(c.wait(1)).toBe(false);
+      c.release();
+    }],
+    ['Event', () => Event.byteLength, (p) => {
+      const e = new Event(p);
+      expect(e.isSet()).toBe(false);
+      expect(e.wait(1)).toBe(false);
+    }],
+    ['Semaphore', () => Semaphore.byteLength, (p) => {
+      const s = new Semaphore(2, p);
+      expect([s.acquire(0), s.acquire(0), s.acquire(0)]).toEqual([true, true, false]);
+    }],
+    ['Barrier', () => Barrier.byteLength(1), (p) => {
+      const b = new Barrier(1, p);
+      expect(b.wait(1_000)).toBe(0);
+      expect(b.broken).toBe(false);
+    }],
+    ['Pipe', () => Connection.byteLength(), (p) => {
+      const [a, b] = Pipe(true, p);
+      a.send('x');
+      expect(b.recv(0)).toBe('x');
+      expect(a.poll(0)).toBe(false);
+    }],
+  ];
+  test.each(rows)('%s placed in memory full of old bytes starts as a fresh one', (_, size, use) => {
+    const buffer = paddedBuffer(size());
+    use({ buffer, byteOffset: PAD });
+    expect(touchedOutside(buffer, size())).toEqual([]);
   });
 
   test('primitives side by side in one buffer stay independent', () => {

@@ -187,7 +187,11 @@ function allocate(kind: KindName, byteLength: number, options: PlacementOptions 
   }
   const buffer = given ?? new SharedArrayBuffer(byteLength);
   const byteOffset = checkOffset(buffer, options?.byteOffset ?? 0, byteLength, `${kind} options`);
-  return { buffer, byteOffset, i32: new Int32Array(buffer, byteOffset, byteLength >> 2) };
+  const i32 = new Int32Array(buffer, byteOffset, byteLength >> 2);
+  // Caller-owned memory may hold anything; every init() may assume zeroed words, as in a fresh
+  // buffer. Nobody else can see the region before stampTag() publishes it.
+  if (given !== undefined) i32.fill(0);
+  return { buffer, byteOffset, i32 };
 }
 
 /** Publish an initialised region: write its tag word last. */

@@ -118,9 +118,6 @@ export class Connection {
     let made: (Queue<unknown> | undefined)[] | undefined;
     const region = open(this, 'Connection', plan?.byteLength ?? 0, plan?.placement, (i32) => {
       const p = plan!;
-      // Memory the caller placed the pipe in may hold anything, and a Queue's constructor sets
-      // only some of its words (a fresh SharedArrayBuffer is zero already: not touched again).
-      if (p.placement.buffer !== undefined) i32.fill(0);
       i32[FLAGS] = p.duplex ? DUPLEX : 0;
       i32[AT] = HEADER_BYTES; // to a: from b
       i32[AT + 1] = p.duplex ? HEADER_BYTES + p.queueBytes : 0;
