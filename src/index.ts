@@ -26,3 +26,10 @@ export { Future } from './pool/future.js';
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type CompletedFuture } from './pool/waiting.js';
 export { Pool, AsyncResult, type PoolOptions, type AsyncCallbacks } from './pool/pool.js';
 export { Executor, type ExecutorOptions } from './pool/executor.js';
+// Pool and Executor: what pool users ask for (per-task options, abort, progress, stats, typed tasks).
+export { AbortError } from './primitives/errors.js';
+export { currentTask, type TaskContext } from './pool/current.js';
+export type { TaskOptions } from './pool/options.js';
+export type { ApplyAsyncOptions } from './pool/pool.js';
+export type { PoolStats, LatencySummary } from './pool/stats.js';
+export type { AnyModule, TaskName, TaskArgs, TaskResult } from './pool/typed.js';

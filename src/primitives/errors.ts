@@ -119,7 +119,8 @@ export type ErrorCode =
   | 'ERR_POOL_CLOSED'
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_OUT_OF_RANGE'
-  | 'ERR_MODULE_NOT_FOUND';
+  | 'ERR_MODULE_NOT_FOUND'
+  | 'ERR_ABORTED';
 
 /** Create a misuse error (`ERR_NOT_LOCKED`, `ERR_NOT_OWNER`, ...). */
 export function misuse(code: MisuseCode, message: string, options?: ErrorOptions): SabsyncError {
@@ -134,4 +135,13 @@ export function typeError(message: string): TypeError & { code: 'ERR_INVALID_ARG
 /** Create a `RangeError` with code `ERR_OUT_OF_RANGE`. */
 export function rangeError(message: string): RangeError & { code: 'ERR_OUT_OF_RANGE' } {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' as const });
+}
+
+/** A running pool task was aborted (`future.abort()`, or the caller's AbortSignal). */
+export class AbortError extends SabsyncError {
+  override name = 'AbortError';
+  declare readonly code: 'ERR_ABORTED';
+  constructor(message = 'the task was aborted') {
+    super('ERR_ABORTED', message);
+  }
 }
