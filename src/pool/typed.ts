@@ -15,8 +15,11 @@ type AnyFn = (...args: never[]) => unknown;
 /** Whether `M` is a real module type (its keys are known), not `AnyModule`. */
 export type IsTyped<M> = string extends keyof M ? false : true;
 
-/** The names a task may have: the function exports of `M` (any string when untyped). */
-export type TaskName<M> = IsTyped<M> extends true ? { [K in keyof M]-?: M[K] extends AnyFn ? K : never }[keyof M] & string : string;
+/**
+ * The names a task may have: the function exports of `M`. None when untyped, so that the
+ * typed overloads never match there and the loose ones (`submit<R>(fn: string, ...)`) do.
+ */
+export type TaskName<M> = IsTyped<M> extends true ? { [K in keyof M]-?: M[K] extends AnyFn ? K : never }[keyof M] & string : never;
 
 /** The parameters of export `K` of `M` (`unknown[]` when untyped). */
 export type TaskArgs<M, K> = IsTyped<M> extends true ? (K extends keyof M ? (M[K] extends (...args: infer A extends unknown[]) => unknown ? A : never) : never) : unknown[];
