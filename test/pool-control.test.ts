@@ -394,3 +394,40 @@ describe('dynamic size', () => {
     expect(counts.every((c) => c === 1)).toBe(true);
   });
 });
+
+describe('crashes in the middle of it', () => {
+  it('workers killed while reporting progress (inside the result channel, often): only their tasks fail; the others and the channel go on', async () => {
+    const ex = executor({ maxWorkers: 2 });
+    for (let round = 0; round < 6; round++) {
+      const s = started();
+      const seen = [0, 0];
+      const [a, b] = [0, 1].map((k) => ex.submit('progressUntilAborted', s.word).onProgress(() => seen[k]!++));
+      await s.running(2);
+      await waitUntil(() => seen[0]! > 50 && seen[1]! > 50, 10_000, 'progress from both tasks');
+      const victim = workersOf(ex)[round % 2]!;
+      await victim.terminate();
+      const [crashed] = await Promise.race([a!, b!].map((f) => f.exception().then(() => [f] as const))); // (a Future is a thenable)
+      expect(await crashed.exception()).toBeInstanceOf(WorkerCrashedError);
+      const survivor = crashed === a ? b! : a!;
+      const before = seen[survivor === a ? 0 : 1]!;
+      await waitUntil(() => seen[survivor === a ? 0 : 1]! > before + 50, 10_000, 'progress after the kill');
+      survivor.abort();
+      expect(await survivor.exception()).toBeInstanceOf(AbortError);
+      expect(await ex.submit('add', round, 1)).toBe(round + 1);
+    }
+    expect(ex.stats()).toMatchObject({ crashed: 6, cancelled: 6, busy: 0, queued: 0 });
+  }, 40_000);
+
+  it('a worker killed while its task ignores an abort: the future rejects with the abort reason', async () => {
+    const ex = executor({ maxWorkers: 1 });
+    const s = started();
+    const f = ex.submit('spinForever', s.word);
+    await s.running();
+    const reason = new Error('stop now');
+    f.abort(reason);
+    await workersOf(ex)[0]!.terminate();
+    expect(await f.exception()).toBe(reason);
+    expect(await ex.submit('add', 1, 1)).toBe(2);
+    expect(ex.stats()).toMatchObject({ cancelled: 1, crashed: 0, completed: 1 });
+  });
+});

@@ -28,6 +28,13 @@
  * RESPAWN_MAX_MS), so a module that kills every worker it starts costs almost no CPU while
  * tasks still get their chance to run.
  *
+ * Workers on demand: the crew starts minWorkers workers at once and more when the engine wants
+ * them (`grow`), up to the pool's size, each at a free index (CURRENT[w], the claimer field). An
+ * index stays reserved from a worker's exit until its replacement starts (or none will), so no
+ * new worker takes it while the engine still judges the dead one's tasks by it. LIVE (slots.ts)
+ * counts the workers, so that idle ones leave only while more than minWorkers stay; one that
+ * left (CURRENT = LEFT) is not replaced unless the engine wants a worker for new work.
+ *
  * Lifetime: an idle pool must not keep Node alive, so every worker is unref'd — after its
  * listeners are added, because adding a 'message' listener refs a worker's port again. Pending
  * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd

@@ -34,6 +34,26 @@
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
  * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
  * unclaimed tasks back on the task Queue first.
+ *
+ * Abort and timeout. `Future.abort()` (or the caller's `signal`) cancels a task not started
+ * (the STATE CAS); for a running one `#stopTask` records the reason and writes the slot's ABORT
+ * word (slots.ts), which the task reads as `currentTask().aborted` and its signal. The task
+ * settles with the reason however it ends — a value, an error, or its worker's death. A task
+ * with a `timeout` has an owner timer: while the task is not running it looks again later;
+ * once STARTED (stamped by the claimer) is `timeout` ms old it stops the task with TIMED_OUT
+ * and a TimeoutError, and TIMEOUT_GRACE_MS later terminates the worker still running it (the
+ * crew replaces it like any dead worker; the task settles with its TimeoutError).
+ *
+ * Progress. A progress item `[slot, gen, 2, value]` shares the result channel (so it comes
+ * before its task's result); reading it clears the slot's PROGRESS word, letting the task send
+ * the next one (current.ts: latest value wins).
+ *
+ * Workers on demand. After each put the crew starts workers up to `#wanted()` = the tasks in
+ * shared memory, within minWorkers..maxWorkers; idle workers above minWorkers leave by
+ * themselves (worker.ts, LIVE in slots.ts) and a worker that left is replaced only if work came.
+ * stats() counts settled tasks by outcome (an aborted one as cancelled, a timed-out one as
+ * failed) and records wait time (submit to STARTED) and run time (STARTED to settle) in
+ * fixed-size histograms (stats.ts): a few integer operations per task.
  */
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';

@@ -13,6 +13,11 @@
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
  * and after it settles, the Future alone decides. Everything else — results, callbacks, the
  * Promises of `result()` / `exception()` — happens on the owning thread.
+ *
+ * `abort(reason)` (a JavaScript extension) is `cancel()` for a task not started; for a running
+ * one it asks the engine to stop it (TaskControl.abort) and the future stays running until the
+ * task has stopped, then rejects with the reason. `onProgress` callbacks run on the owning
+ * thread for each progress value the engine hands over (the latest wins).
  */
 import { AbortError, CancelledError, TimeoutError, typeError } from '../primitives/errors.js';
 import { checkTimeout } from '../primitives/futex.js';

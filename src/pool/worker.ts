@@ -13,7 +13,13 @@
  *      task was cancelled or is a copy another worker already claimed: skip it. CURRENT stays
  *      TAKING while later tasks of the item are unclaimed (so the owner re-queues them if this
  *      worker dies) and becomes BUSY for the item's last task;
- *   3. run it and put `[slot, gen, ok, value]` on the result Queue.
+ *   3. stamp STARTED[slot], open the task's scope (current.ts: `currentTask()`, its abort word,
+ *      its progress), run it, close the scope (sending the latest progress value first) and put
+ *      `[slot, gen, ok, value]` on the result Queue.
+ *
+ * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
+ * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
+ * look at the channel (a task seen there keeps it).
  *
  * How an idle worker waits (measured: bench/pool.bench.mjs and the numbers below, 2 vCPUs).
  * It takes the next task with `getNowait()` while there is one. When the channel is empty, one
