@@ -431,3 +431,32 @@ describe('crashes in the middle of it', () => {
     expect(ex.stats()).toMatchObject({ cancelled: 1, crashed: 0, completed: 1 });
   });
 });
+
+describe('one signal shared by many tasks', () => {
+  it('aborting it cancels the queued ones and aborts the running ones; no listener per task (no MaxListeners warning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const ex = executor({ maxWorkers: 2 });
+      const s = started();
+      const controller = new AbortController();
+      const running = [0, 1].map(() => ex.run('spinUntilAborted', [s.word], { signal: controller.signal }));
+      await s.running(2);
+      const queued = Array.from({ length: 30 }, (_, i) => ex.run('add', [i, 1], { signal: controller.signal }));
+      const done = Array.from({ length: 30 }, (_, i) => ex.run('add', [i, 2], { signal: new AbortController().signal }));
+      controller.abort();
+      for (const f of running) expect(await f.exception()).toMatchObject({ name: 'AbortError' });
+      for (const f of queued) expect(f.cancelled()).toBe(true);
+      expect(await Promise.all(done)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+      // A signal used again after its tasks settled: the pool listens afresh.
+      const again = new AbortController();
+      for (let i = 0; i < 3; i++) expect(await ex.run('add', [i, 0], { signal: again.signal })).toBe(i);
+      expect(ex.stats()).toMatchObject({ cancelled: 32, completed: 33 });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

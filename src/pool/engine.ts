@@ -207,6 +207,9 @@ export class Engine {
   #watchMisses = 0;
   #unpaidWaits = 0;
   #nextId = 1;
+  /** The unsettled tasks of each caller's signal, and how to stop listening to it. */
+  readonly #signals = new Map<AbortSignal, Set<Task>>();
+  readonly #unlisteners = new Map<AbortSignal, () => void>();
   // stats()
   #completed = 0;
   #failed = 0;
@@ -320,11 +323,7 @@ export class Engine {
     }
     this.#backlog.push(task);
     this.#waiting++;
-    if (signal !== undefined) {
-      const onAbort = () => future.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      task.unlisten = () => signal.removeEventListener('abort', onAbort);
-    }
+    if (signal !== undefined) this.#listen(task, signal);
     if (task.timeout !== undefined) this.#armTimeout(task, task.timeout);
     this.#feed();
     return future;
@@ -332,6 +331,36 @@ export class Engine {
 
   // -------------------------------------------------------------------------------------------
   // Abort and timeout
+
+  /**
+   * Abort `task` when `signal` fires. One listener per signal, however many tasks share it (a
+   * listener per task would cost one each, and Node warns past 10 on one signal); it goes once
+   * the last of them settles.
+   */
+  #listen(task: Task, signal: AbortSignal): void {
+    let tasks = this.#signals.get(signal);
+    if (tasks === undefined) {
+      const shared = (tasks = new Set());
+      const onAbort = () => {
+        this.#signals.delete(signal);
+        this.#unlisteners.delete(signal);
+        for (const t of [...shared]) t.future.abort(signal.reason);
+      };
+      this.#signals.set(signal, tasks);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#unlisteners.set(signal, () => signal.removeEventListener('abort', onAbort));
+    }
+    const shared = tasks;
+    shared.add(task);
+    task.unlisten = () => {
+      shared.delete(task);
+      if (shared.size === 0 && this.#signals.get(signal) === shared) {
+        this.#signals.delete(signal);
+        this.#unlisteners.get(signal)?.();
+        this.#unlisteners.delete(signal);
+      }
+    };
+  }
 
   /**
    * Ask a running task to stop (`kind` ABORTED or TIMED_OUT): its ABORT word is written, so its
