@@ -16,7 +16,8 @@
  *                               (0: no worker)
  *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
  *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
- *                               CLAIMER: worker index + 1 while RUNNING        (its claim)
+ *                               CLAIMER: worker index + 1 while RUNNING        (its claim, and
+ *                               and its result is not sent yet (then 0)        `finished`)
  *   workers+count  WATCHER      the idle worker watching the empty task     a worker (CAS 0 -> w+1
  *                               channel (worker.ts): worker index + 1, or      and back); the owner
  *                               0 when none is                                 (w+1 -> 0 when w dies)
@@ -53,7 +54,10 @@
  *     won; the claimer's index is in the same word, so when worker w dies the owner finds the
  *     one task it was running with no window in which the claim is made but not recorded;
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
- *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
+ *     no worker has claimed, and a claimed task can never be cancelled or claimed twice;
+ *   - once its result is on the result channel, the claimer clears CLAIMER with
+ *     CAS(w+1|GEN|RUNNING -> GEN|RUNNING): a dead or timed-out worker is charged only with a
+ *     task whose result it has not sent (the result was put first, so it is never lost).
  * Nobody sleeps on STATE, so there is no wake-up to lose: results travel on the result Queue
  * and deaths are reported by the worker's `exit` event.
  *
@@ -197,6 +201,17 @@ export class Slots {
     const pending = word(gen, PENDING);
     const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
     return Atomics.compareExchange(this.i32, this.workers + slot, pending, running) === pending;
+  }
+
+  /**
+   * Worker `w` has put the result of slot `slot`'s GEN `gen` task on the result channel: clear
+   * the CLAIMER (RUNNING stays until the owner reads the result). From then on the task is no
+   * longer charged to `w`: a timeout does not terminate `w` for it, and if `w` dies the owner
+   * finds the result on the channel instead of failing the task (worker).
+   */
+  finished(slot: number, gen: number, w: number): void {
+    const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
+    Atomics.compareExchange(this.i32, this.workers + slot, running, word(gen, RUNNING));
   }
 
   /** Cancel slot `slot`'s GEN `gen` task if unclaimed: PENDING -> CANCELLED (owner). */

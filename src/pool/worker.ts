@@ -230,6 +230,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       idleSince = performance.now();
       const sent = send(slot, gen, fn, outcome[0], outcome[1]);
       if (sent !== undefined) await sent;
+      slots.finished(slot, gen, me);
       if (++ran === start.maxTasksPerChild) {
         // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
         if (i + TASK_FIELDS < batch.length) {
