@@ -37,8 +37,8 @@ export interface TaskContext {
   progress(value: unknown): void;
 }
 
-/** Sends a progress item for the scope's task; false if the channel is full now. */
-export type ProgressSender = (value: unknown) => boolean;
+/** Sends a progress item for slot `slot`'s GEN `gen` task; false if the channel is full now. */
+export type ProgressSender = (slot: number, gen: number, value: unknown) => boolean;
 
 const SCOPE = Symbol.for('sabsync.currentTask');
 
@@ -99,7 +99,7 @@ export class TaskScope implements TaskContext {
     if (!marked && !force) return;
     let sent: boolean;
     try {
-      sent = this.#send(this.#latest);
+      sent = this.#send(this.#slot, this.#gen, this.#latest);
     } catch (error) {
       // A value that cannot cross: dropped, and thrown to the task.
       this.#unsent = false;

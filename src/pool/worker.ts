@@ -221,7 +221,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       slots.started[slot] = clock();
       if (i + TASK_FIELDS === batch.length) slots.setCurrent(me, BUSY);
       const fn = batch[i + 2] as string;
-      const scope = new TaskScope(slots, slot, gen, batch[i + 5] as number, (value) => sendProgress(slot, gen, value));
+      const scope = new TaskScope(slots, slot, gen, batch[i + 5] as number, sendProgress);
       enterTask(scope);
       let outcome = run(mod, fn, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
       if (outcome instanceof Promise) outcome = await outcome;
