@@ -1,7 +1,7 @@
 // Typed tasks: `Executor<typeof import('./tasks.js')>` / `Pool<...>` accept only the module's
 // function exports, with their parameter and (awaited) result types; untyped pools stay loose.
 // Also the types of the per-task options, currentTask(), progress and stats().
-import { currentTask, Executor, Pool, type Future, type PoolStats, type TaskContext } from 'sabsync';
+import { AbortError, currentTask, Executor, Pool, type ErrorCode, type Future, type PoolStats, type TaskContext } from 'sabsync';
 import { expectType, type Equal } from './expect.js';
 
 type Tasks = typeof import('./task-module.js');
@@ -100,4 +100,11 @@ export function futuresAndStats(ex: Executor, pool: Pool): void {
   void n;
   // @ts-expect-error onProgress takes a function
   f.onProgress(1);
+}
+
+export function abortError(): void {
+  const e = new AbortError();
+  expectType<Equal<typeof e.code, 'ERR_ABORTED'>>();
+  const code: ErrorCode = 'ERR_ABORTED';
+  void code;
 }
