@@ -460,3 +460,63 @@ describe('one signal shared by many tasks', () => {
     }
   });
 });
+
+describe('stress: aborts, timeouts, progress and idle retirement at random, 3 workers', () => {
+  it('every future settles once, each marked task ran at most once (exactly once if it completed), and stats() adds up', async () => {
+    const N = 400;
+    const ex = executor({ maxWorkers: 3, idleTimeout: 5 });
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    const futures: Future<unknown>[] = [];
+    const kinds: string[] = [];
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < N; i++) {
+      const r = random();
+      let f: Future<unknown>;
+      if (r < 0.4) {
+        f = ex.submit('mark', counts, i);
+        kinds.push('mark');
+      } else if (r < 0.6) {
+        f = ex.submit('mark', counts, i);
+        const at = random() * 5;
+        setTimeout(() => f.abort(), at);
+        kinds.push('mark-abort');
+      } else if (r < 0.75) {
+        f = ex.run('spinUntilAborted', [], { timeout: 1 + random() * 5 });
+        kinds.push('timeout');
+      } else if (r < 0.9) {
+        f = ex.submit('countTo', 2_000).onProgress(() => {});
+        const at = random() * 5;
+        setTimeout(() => f.abort(), at);
+        kinds.push('progress-abort');
+      } else {
+        f = ex.submit('nap', 1);
+        kinds.push('nap');
+      }
+      futures.push(f);
+      if (i % 25 === 0) await new Promise((r) => setTimeout(r, random() * 15)); // let workers idle out
+    }
+    const outcomes = await Promise.race([
+      Promise.all(futures.map((f) => f.then(() => 'ok', (e: unknown) => (e as { name?: string }).name ?? 'error'))),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('futures did not settle within 30 s')), 30_000)),
+    ]);
+    for (let i = 0; i < N; i++) {
+      const kind = kinds[i]!;
+      if (kind.startsWith('mark')) {
+        expect(counts[i]!, `task ${i} ran ${counts[i]} times`).toBeLessThanOrEqual(1);
+        if (outcomes[i] === 'ok') expect(counts[i]).toBe(1);
+        if (futures[i]!.cancelled()) expect(counts[i]).toBe(0);
+      }
+      if (kind === 'timeout') expect(outcomes[i]).toBe('TimeoutError');
+      if (kind === 'mark') expect(outcomes[i]).toBe('ok');
+      expect(['ok', 'AbortError', 'CancelledError', 'TimeoutError']).toContain(outcomes[i]);
+    }
+    const st = ex.stats();
+    expect(st.completed + st.failed + st.cancelled + st.crashed).toBe(N);
+    expect(st.completed).toBe(outcomes.filter((o) => o === 'ok').length);
+    expect(st.failed).toBe(outcomes.filter((o) => o === 'TimeoutError').length);
+    expect(st.cancelled).toBe(outcomes.filter((o) => o === 'AbortError' || o === 'CancelledError').length);
+    expect(st).toMatchObject({ crashed: 0, busy: 0, queued: 0 });
+    expect(st.workers).toBeLessThanOrEqual(3);
+  }, 45_000);
+});
