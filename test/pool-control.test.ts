@@ -382,6 +382,20 @@ describe('dynamic size', () => {
     expect(fixed.stats().workers).toBe(2);
   });
 
+  it('workers started on demand, and again after leaving, run the initializer with their copy of initArgs', async () => {
+    const ex = executor({ maxWorkers: 2, idleTimeout: 20, initializer: 'setUp', initArgs: ['ready'] });
+    const s = started();
+    const { g, open: release } = gate();
+    const held = [1, 2].map((v) => ex.submit('gated', s.word, g, v));
+    await s.running(2);
+    expect(await Promise.all([ex.submit('getInit'), ex.submit('getInit')].map((f) => (release(), f)))).toEqual(['ready', 'ready']);
+    await Promise.all(held);
+    for (let round = 0; round < 3; round++) {
+      await waitUntil(() => workersOf(ex).length === 0, 10_000, 'the workers to leave');
+      expect(await ex.submit('getInit')).toBe('ready');
+    }
+  });
+
   it('tasks keep flowing while idle workers leave and come back (every result exactly once)', async () => {
     const ex = executor({ maxWorkers: 3, idleTimeout: 1 });
     const counts = new Int32Array(new SharedArrayBuffer(4 * 300));
