@@ -35,3 +35,10 @@ export type { Typecode, ElementOf, TypedArrayOf } from './shared/typecodes.js';
 export { Thread, Process, type ThreadOptions } from './threads/thread.js';
 export { currentThread, cpuCount, type ThreadInfo } from './threads/current.js';
 export { Pipe, Connection, type PipeOptions } from './threads/pipe.js';
+// Pool and Executor: what pool users ask for (per-task options, abort, progress, stats, typed tasks).
+export { AbortError } from './primitives/errors.js';
+export { currentTask, type TaskContext } from './pool/current.js';
+export type { TaskOptions } from './pool/options.js';
+export type { ApplyAsyncOptions } from './pool/pool.js';
+export type { PoolStats, LatencySummary } from './pool/stats.js';
+export type { AnyModule, TaskName, TaskArgs, TaskResult } from './pool/typed.js';

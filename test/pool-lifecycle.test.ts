@@ -28,6 +28,10 @@ describe('an idle pool does not keep Node alive; pending work does', () => {
     ['recycled', '[ 2, 4, 6 ]\n'], // maxTasksPerChild replacements, with an initializer
     ['pending-await', 'slow\n'], // only a running task is left: Node waits for it
     ['pending-callback', 'slow\n'], // same, observed through a done callback, nothing awaited
+    ['left-idle', '3\n4\n'], // workers that left after idleTimeout, and those started again
+    ['timed-out', 'ERR_TIMEOUT\n'], // a worker terminated for a timeout, and its replacement
+    ['aborted', 'AbortError\n'], // a running task aborted through the caller's signal
+    ['pending-progress', '5\n'], // a task reporting progress, nothing awaited
   ];
   for (const [name, output] of cases) {
     it(`${name}: the script prints what it must and exits by itself`, async () => {

@@ -9,7 +9,8 @@ import { waitUntil } from './helpers/workers.js';
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
 const open: Executor[] = [];
 function executor(maxWorkers: number): Executor {
-  const ex = new Executor(tasks, { maxWorkers });
+  // Every worker started at once and kept (an Executor starts them on demand by default).
+  const ex = new Executor(tasks, { maxWorkers, minWorkers: maxWorkers });
   open.push(ex);
   return ex;
 }

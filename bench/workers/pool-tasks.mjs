@@ -12,3 +12,11 @@ export function fib(n) {
 export default function piscinaTask({ fn, x }) {
   return fn === 'fib' ? fib(x) : x + 1;
 }
+
+// The cost of progress (bench/pool.bench.mjs, sabsync only): report once, then return.
+import { currentTask } from 'sabsync';
+
+export function incProgress(x) {
+  currentTask().progress(x);
+  return x + 1;
+}

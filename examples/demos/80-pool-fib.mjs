@@ -16,7 +16,7 @@ async function timedMap(workers) {
     await pool.map('fib', Array(workers * 4).fill(22), 1);
     const t0 = performance.now();
     const results = await pool.map('fib', NS, 1);
-    return { results, ms: performance.now() - t0 };
+    return { results, ms: performance.now() - t0, stats: pool.stats() };
   } finally {
     await pool.terminate(); // (`await using pool = ...` where the runtime has it)
   }
@@ -33,4 +33,17 @@ export async function main() {
   console.log(`  same results (fib(33) = ${all.results[7]}), speed-up ×${(one.ms / all.ms).toFixed(2)} on ${cores} cores`);
   console.log('Each worker takes its next n from the shared task Queue itself, so no worker waits for');
   console.log('the main thread between tasks; on a machine busy with other work the speed-up is lower.');
+  printStats(`pool.stats() after the ${cores}-worker run (warm-up included)`, all.stats);
+}
+
+/** pool.stats() as a small table: the counters, then run and wait time in ms. */
+function printStats(caption, s) {
+  console.log(`\n${caption}:`);
+  console.log(`  workers ${s.workers}  busy ${s.busy}  queued ${s.queued}  completed ${s.completed}  failed ${s.failed}  cancelled ${s.cancelled}  crashed ${s.crashed}  utilization ${(s.utilization * 100).toFixed(0)}%`);
+  const cols = ['count', 'mean', 'p50', 'p90', 'p99', 'max'];
+  const cell = (v, c) => (c === 'count' ? String(v) : v.toFixed(1)).padStart(8);
+  console.log(`  ${'ms'.padEnd(9)}${cols.map((c) => c.padStart(8)).join('')}`);
+  for (const [name, t] of [['run time', s.runTime], ['wait time', s.waitTime]]) {
+    console.log(`  ${name.padEnd(9)}${cols.map((c) => cell(t[c], c)).join('')}`);
+  }
 }

@@ -28,6 +28,13 @@
  * RESPAWN_MAX_MS), so a module that kills every worker it starts costs almost no CPU while
  * tasks still get their chance to run.
  *
+ * Workers on demand: the crew starts minWorkers workers at once and more when the engine wants
+ * them (`grow`), up to the pool's size, each at a free index (CURRENT[w], the claimer field). An
+ * index stays reserved from a worker's exit until its replacement starts (or none will), so no
+ * new worker takes it while the engine still judges the dead one's tasks by it. LIVE (slots.ts)
+ * counts the workers, so that idle ones leave only while more than minWorkers stay; one that
+ * left (CURRENT = LEFT) is not replaced unless the engine wants a worker for new work.
+ *
  * Lifetime: an idle pool must not keep Node alive, so every worker is unref'd — after its
  * listeners are added, because adding a 'message' listener refs a worker's port again. Pending
  * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd
@@ -44,7 +51,7 @@ import { encode } from '../queue/codec.js';
 import { DEFAULT_BYTES, Queue, recoverQueue } from '../queue/queue.js';
 import { CHUNK, chunksFor } from '../queue/store.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
-import { IDLE, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.js';
+import { IDLE, LEFT, MAX_WORKERS, QUIT, RETIRED, STARTING, type Slots } from './slots.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -60,8 +67,13 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 const RESPAWN_DELAY_MS = 50;
 const RESPAWN_MAX_MS = 5000;
 
+/** How long a worker above `minWorkers` stays idle before it leaves, by default (ms). */
+export const IDLE_TIMEOUT_MS = 10_000;
+
 /** Options shared by both facades (the worker count is named by each facade). */
 export interface EngineOptions {
+  minWorkers?: number | undefined;
+  idleTimeout?: number | undefined;
   initializer?: string | undefined;
   initArgs?: unknown[] | undefined;
   maxTasksPerChild?: number | undefined;
@@ -81,6 +93,8 @@ export interface WorkerStart {
   init: unknown;
   initializer: string | undefined;
   maxTasksPerChild: number;
+  minWorkers: number;
+  idleTimeout: number;
 }
 
 /** What the crew tells its engine. */
@@ -98,6 +112,8 @@ export interface CrewEvents {
   settled(): number;
   /** Whether to start a replacement for a worker that exited. */
   replace(): boolean;
+  /** How many workers the pool should have now (started on demand up to it). */
+  wanted(): number;
 }
 
 interface Running {
@@ -132,6 +148,8 @@ export interface CrewSettings {
   readonly facade: string;
   readonly module: string;
   readonly size: number;
+  readonly minWorkers: number;
+  readonly idleTimeout: number;
   readonly initializer: string | undefined;
   readonly initArgs: unknown[];
   readonly maxTasksPerChild: number;
@@ -144,12 +162,17 @@ export function crewSettings(module: unknown, workers: unknown, options: EngineO
   const href = moduleHref(module, facade);
   const size = checkCount(workers, `${facade} options.${workersOption}`, availableParallelism(), MAX_WORKERS);
   const maxTasksPerChild = checkCount(options.maxTasksPerChild, `${facade} options.maxTasksPerChild`, 0);
+  // Pool keeps all its workers by default (Python's processes=N), Executor starts them on demand.
+  const minWorkers = options.minWorkers === 0 ? 0 : checkCount(options.minWorkers, `${facade} options.minWorkers`, facade === 'Pool' ? size : 0, size);
+  const { idleTimeout = IDLE_TIMEOUT_MS } = options;
+  if (typeof idleTimeout !== 'number') throw typeError(`${facade} options.idleTimeout must be a number of milliseconds, got ${typeof idleTimeout}`);
+  if (!(idleTimeout >= 0)) throw rangeError(`${facade} options.idleTimeout must be >= 0 milliseconds (or Infinity), got ${idleTimeout}`);
   const { initializer, initArgs = [] } = options;
   if (initializer !== undefined && (typeof initializer !== 'string' || initializer === '')) {
     throw typeError(`${facade} options.initializer must be the name of an export of the task module`);
   }
   if (!Array.isArray(initArgs)) throw typeError(`${facade} options.initArgs must be an array`);
-  return { facade, module: href, size, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
+  return { facade, module: href, size, minWorkers, idleTimeout, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
 }
 
 /**
@@ -173,6 +196,11 @@ export class Crew {
   readonly #events: CrewEvents;
   readonly #workers: (Running | undefined)[];
   #exitWaiters: (() => void)[] = [];
+  /** Indexes reserved for a worker being started on demand (its initArgs copy on the way). */
+  readonly #reserved = new Set<number>();
+  /** Worker-milliseconds lived by exited workers, and the live ones' start times (utilization). */
+  #pastWorkerMs = 0;
+  readonly #born: number[];
   /** Deaths outside any task in a row, and the settled count at the last one (respawn policy). */
   #idleDeaths = 0;
   #settledAtIdleDeath = -1;
@@ -186,10 +214,58 @@ export class Crew {
     this.#events = events;
     this.#init = new Queue<unknown[]>(0, { maxWaiters: 2, bytes: initBytes(settings) });
     this.#workers = new Array(settings.size).fill(undefined);
-    // One copy of the initArgs per worker, put before any worker exists (so no blocking put can
-    // meet a dead holder); ERR_UNSERIALIZABLE here, at the call. Replacements get theirs in #onExit.
-    if (settings.initializer !== undefined) for (let w = 0; w < settings.size; w++) this.#init.putNowait(settings.initArgs);
-    for (let w = 0; w < settings.size; w++) this.#spawn(w);
+    this.#born = new Array(settings.size).fill(0);
+    // Encoded once here, so initArgs that cannot cross fail at the call (ERR_UNSERIALIZABLE).
+    if (settings.initializer !== undefined) this.#init.putNowait(settings.initArgs);
+    // One copy of the initArgs per first worker, put before any worker exists (so no blocking
+    // put can meet a dead holder). Later ones get theirs in #grow and #onExit.
+    const first = settings.minWorkers;
+    if (settings.initializer !== undefined) for (let w = 1; w < first; w++) this.#init.putNowait(settings.initArgs);
+    if (first === 0 && settings.initializer !== undefined) this.#init.getNowait(); // only the check
+    for (let w = 0; w < first; w++) this.#spawn(w);
+  }
+
+  /** The fewest workers kept alive while idle. */
+  get minWorkers(): number {
+    return this.#settings.minWorkers;
+  }
+
+  /** Workers alive or starting. */
+  get alive(): number {
+    let n = this.#reserved.size;
+    for (const r of this.#workers) if (r !== undefined) n++;
+    return n;
+  }
+
+  /** Worker-milliseconds lived so far, by every worker of the pool. */
+  workerMs(): number {
+    let ms = this.#pastWorkerMs;
+    const now = performance.now();
+    for (let w = 0; w < this.#workers.length; w++) if (this.#workers[w] !== undefined) ms += now - this.#born[w]!;
+    return ms;
+  }
+
+  /** Start workers until `wanted` are alive or starting (workers on demand). */
+  grow(wanted: number): void {
+    for (let n = this.alive; n < wanted; n++) {
+      const w = this.#workers.findIndex((r, i) => r === undefined && !this.#reserved.has(i));
+      if (w < 0) return;
+      if (this.#settings.initializer === undefined) {
+        this.#spawn(w);
+        continue;
+      }
+      // The init Queue is only ever used with its async twins here (a dead worker may hold it).
+      this.#reserved.add(w);
+      void this.#init.putAsync(this.#settings.initArgs).then(() => {
+        this.#reserved.delete(w);
+        if (this.#events.replace()) this.#spawn(w);
+      });
+    }
+  }
+
+  /** Terminate worker `w` (a task that overran its timeout); it is replaced like any dead worker. */
+  kill(w: number): void {
+    void this.#workers[w]?.worker.terminate();
   }
 
   /** The live `Worker` objects. */
@@ -224,11 +300,15 @@ export class Crew {
       init: this.#init.handle,
       initializer: s.initializer,
       maxTasksPerChild: s.maxTasksPerChild,
+      minWorkers: s.minWorkers,
+      idleTimeout: s.idleTimeout,
     };
     this.#slots.setCurrent(w, STARTING);
     const worker = new Worker(WORKER_URL, { workerData, resourceLimits: s.resourceLimits });
     const running: Running = { worker, id: sabsyncIdOf(worker.threadId) };
     this.#workers[w] = running;
+    this.#born[w] = performance.now();
+    this.#slots.addLive(1);
     worker.on('message', (m: { ready?: string[]; initError?: ErrorDescription }) => {
       if (m.ready !== undefined) this.#events.ready(m.ready);
       if (m.initError !== undefined) this.#failed(rebuildError(m.initError));
@@ -240,12 +320,17 @@ export class Crew {
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
     this.#workers[w] = undefined;
+    // Index w stays reserved until its replacement starts (or none will): a worker started on
+    // demand meanwhile must not take it while the engine still judges the dead one's tasks by it.
+    this.#reserved.add(w);
+    this.#pastWorkerMs += performance.now() - this.#born[w]!;
     // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).
     markDead(running.id);
     // Never blocks: a lock another thread holds is waited for on this event loop, which goes on
     // handling exits — the holder may be another dead worker, recorded when its exit comes.
     await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](running.id)));
     const current = this.#slots.current(w);
+    if (current !== LEFT) this.#slots.addLive(-1); // one that left took itself out of LIVE
     this.#slots.setCurrent(w, IDLE);
     this.#slots.unwatch(w);
     const starting = current === STARTING || current === QUIT;
@@ -254,13 +339,17 @@ export class Crew {
     const wasRunning = await this.#events.exited(w, current, running.error, code);
     // terminate() exits with code 1, or 0 while the worker is still starting (no QUIT mark).
     const killed = running.error === undefined && (code === 1 || current === STARTING);
-    const delay = wasRunning || killed || current === RETIRED ? 0 : this.#idleDeathDelay();
-    if (this.#events.replace()) {
+    const delay = wasRunning || killed || current === RETIRED || current === LEFT ? 0 : this.#idleDeathDelay();
+    if (current !== LEFT && this.#events.replace()) {
       // Unref'd: pending tasks keep Node alive (engine.ts), an idle pool must not.
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
       if (this.#settings.initializer !== undefined) await this.#init.putAsync(this.#settings.initArgs);
+      this.#reserved.delete(w);
       if (this.#events.replace()) this.#spawn(w);
     }
+    this.#reserved.delete(w);
+    // One that left idle is replaced only if work came meanwhile (its wake-up may be lost).
+    if (current === LEFT) this.grow(this.#events.wanted());
     if (this.#workers.every((r) => r === undefined)) for (const resolve of this.#exitWaiters.splice(0)) resolve();
   }
 

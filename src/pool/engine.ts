@@ -34,14 +34,36 @@
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
  * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
  * unclaimed tasks back on the task Queue first.
+ *
+ * Abort and timeout. `Future.abort()` (or the caller's `signal`) cancels a task not started
+ * (the STATE CAS); for a running one `#stopTask` records the reason and writes the slot's ABORT
+ * word (slots.ts), which the task reads as `currentTask().aborted` and its signal. The task
+ * settles with the reason however it ends — a value, an error, or its worker's death. A task
+ * with a `timeout` has an owner timer: while the task is not running it looks again later;
+ * once STARTED (stamped by the claimer) is `timeout` ms old it stops the task with TIMED_OUT
+ * and a TimeoutError, and TIMEOUT_GRACE_MS later terminates the worker still running it (the
+ * crew replaces it like any dead worker; the task settles with its TimeoutError).
+ *
+ * Progress. A progress item `[slot, gen, 2, value]` shares the result channel (so it comes
+ * before its task's result); reading it clears the slot's PROGRESS word, letting the task send
+ * the next one (current.ts: latest value wins).
+ *
+ * Workers on demand. After each put the crew starts workers up to `#wanted()` = the tasks in
+ * shared memory, within minWorkers..maxWorkers; idle workers above minWorkers leave by
+ * themselves (worker.ts, LIVE in slots.ts) and a worker that left is replaced only if work came.
+ * stats() counts settled tasks by outcome (an aborted one as cancelled, a timed-out one as
+ * failed) and records wait time (submit to STARTED) and run time (STARTED to settle) in
+ * fixed-size histograms (stats.ts): a few integer operations per task.
  */
 import type { Worker } from 'node:worker_threads';
-import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
+import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
-import { Future, setControl, setException, setResult, type TaskControl } from './future.js';
+import { Future, setControl, setException, setProgress, setResult, type TaskControl } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
-import { PENDING, TAKING, Slots } from './slots.js';
+import { ABORTED, PENDING, RUNNING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
+import type { TaskOptions } from './options.js';
+import { Histogram, type PoolStats } from './stats.js';
 
 /**
  * Task slots: how many tasks (or map chunks) may be in shared memory at once, queued or
@@ -95,21 +117,43 @@ export type TaskItem = unknown[];
  */
 const MAX_BATCH = 32;
 
-/** The item a worker puts on the result Queue (the owner also puts 0 there to wake its pump). */
-export type ResultItem = [slot: number, gen: number, ok: 0 | 1, value: unknown] | 0;
+/**
+ * The item a worker puts on the result Queue: a result (`ok` 1) or an error (0), or a progress
+ * value (2: current.ts) of a running task. The owner also puts 0 there to wake its pump.
+ */
+export type ResultItem = [slot: number, gen: number, ok: 0 | 1 | 2, value: unknown] | 0;
+
+/**
+ * How long a task that overran its `timeout` may go on after its signal fired before its
+ * worker is terminated and replaced (API.md: 1 s).
+ */
+export const TIMEOUT_GRACE_MS = 1000;
+
+/** How often a task with a `timeout` that has not started yet is looked at again (ms, at least). */
+const TIMEOUT_POLL_MS = 5;
 
 /** One submitted task; also its Future's control while it is bound to a slot (no closures per task). */
 class Task implements TaskControl {
   readonly future: Future<unknown>;
   slot = -1;
   gen = 0;
+  /** When it was submitted (slots.ts `clock`). */
+  readonly submitted = clock();
+  /** ABORTED or TIMED_OUT once asked to stop while running; `reason` is what its future rejects with. */
+  stop = 0;
+  reason: unknown;
+  /** Per-task options' upkeep: the timeout's timer, the signal's listener. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  unlisten: (() => void) | undefined;
 
   constructor(
-    engine: Engine,
+    readonly engine: Engine,
     readonly slots: Slots,
     readonly fn: string,
     readonly args: unknown[],
     readonly chunk: 0 | 1,
+    readonly id: number,
+    readonly timeout: number | undefined,
   ) {
     this.future = new Future(() => engine[dropCancelled](this));
   }
@@ -121,10 +165,16 @@ class Task implements TaskControl {
   running(): boolean {
     return this.slots.claimer(this.slot, this.gen) >= 0;
   }
+
+  abort(reason: unknown): void {
+    this.engine[stopTask](this, ABORTED, reason);
+  }
 }
 
 /** `Future.cancel()` won for a task: the engine forgets it. */
 const dropCancelled = Symbol('dropCancelled');
+/** A running task is asked to stop (abort, timeout). */
+const stopTask = Symbol('stopTask');
 
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
@@ -156,6 +206,17 @@ export class Engine {
   /** The owner's watches in a row that saw no result come, and waits since they stopped paying. */
   #watchMisses = 0;
   #unpaidWaits = 0;
+  #nextId = 1;
+  /** The unsettled tasks of each caller's signal, and how to stop listening to it. */
+  readonly #signals = new Map<AbortSignal, Set<Task>>();
+  readonly #unlisteners = new Map<AbortSignal, () => void>();
+  // stats()
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #crashed = 0;
+  readonly #runTime = new Histogram();
+  readonly #waitTime = new Histogram();
 
   constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
     const settings = crewSettings(module, workers, options, facade, workersOption);
@@ -172,12 +233,56 @@ export class Engine {
       exited: (w, current, error, code) => this.#onExit(w, current, error, code),
       settled: () => this.#settledCount,
       replace: () => !this.#stopping && this.#broken === undefined,
+      wanted: () => this.#wanted(),
     });
   }
 
-  /** The number of workers. */
+  /** The most workers. */
   get size(): number {
     return this.#size;
+  }
+
+  /** The fewest workers kept alive while idle. */
+  get minWorkers(): number {
+    return this.#crew.minWorkers;
+  }
+
+  /** Workers the pool should have now: enough for the tasks in shared memory, within min..max. */
+  #wanted(): number {
+    if (this.#stopping || this.#broken !== undefined) return 0;
+    return Math.min(this.#size, Math.max(this.#crew.minWorkers, this.#slots.count - this.#slots.available));
+  }
+
+  /** The pool's statistics now (stats.ts). */
+  stats(): PoolStats {
+    let busy = 0;
+    let queued = this.#waiting;
+    let runningMs = 0;
+    const now = clock();
+    for (const task of this.#bound) {
+      if (task === undefined) continue;
+      const st = this.#slots.stateOf(task.slot, task.gen);
+      if (st === PENDING) queued++;
+      else if (st === RUNNING) {
+        busy++;
+        const started = this.#slots.started[task.slot]!;
+        if (started === started) runningMs += Math.max(0, now - started);
+      }
+    }
+    const workerMs = this.#crew.workerMs();
+    const utilization = workerMs > 0 ? Math.min(1, (this.#runTime.sum + runningMs) / workerMs) : 0;
+    return {
+      workers: this.#crew.alive,
+      busy,
+      queued,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      crashed: this.#crashed,
+      runTime: this.#runTime.summary(),
+      waitTime: this.#waitTime.summary(),
+      utilization,
+    };
   }
 
   /** Whether `close()` / `terminate()` was called. */
@@ -200,19 +305,103 @@ export class Engine {
    * whose results come back as one array). Returns its Future. Throws `PoolClosedError` after
    * close; argument problems (unknown export, uncloneable arguments) reject the Future.
    */
-  submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0): Future<R> {
+  submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0, options?: TaskOptions): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, this.#slots, fn, args, chunk);
+    const task = new Task(this, this.#slots, fn, args, chunk, this.#nextId++, options?.timeout);
     const future = task.future as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
-    if (refusal !== undefined) future[setException](refusal);
-    else {
-      this.#backlog.push(task);
-      this.#waiting++;
-      this.#feed();
+    if (refusal !== undefined) {
+      this.#failed++;
+      future[setException](refusal);
+      return future;
     }
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      future.cancel(); // as cancel(): the task never reaches the backlog
+      return future;
+    }
+    this.#backlog.push(task);
+    this.#waiting++;
+    if (signal !== undefined) this.#listen(task, signal);
+    if (task.timeout !== undefined) this.#armTimeout(task, task.timeout);
+    this.#feed();
     return future;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Abort and timeout
+
+  /**
+   * Abort `task` when `signal` fires. One listener per signal, however many tasks share it (a
+   * listener per task would cost one each, and Node warns past 10 on one signal); it goes once
+   * the last of them settles.
+   */
+  #listen(task: Task, signal: AbortSignal): void {
+    let tasks = this.#signals.get(signal);
+    if (tasks === undefined) {
+      const shared = (tasks = new Set());
+      const onAbort = () => {
+        this.#signals.delete(signal);
+        this.#unlisteners.delete(signal);
+        for (const t of [...shared]) t.future.abort(signal.reason);
+      };
+      this.#signals.set(signal, tasks);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#unlisteners.set(signal, () => signal.removeEventListener('abort', onAbort));
+    }
+    const shared = tasks;
+    shared.add(task);
+    task.unlisten = () => {
+      shared.delete(task);
+      if (shared.size === 0 && this.#signals.get(signal) === shared) {
+        this.#signals.delete(signal);
+        this.#unlisteners.get(signal)?.();
+        this.#unlisteners.delete(signal);
+      }
+    };
+  }
+
+  /**
+   * Ask a running task to stop (`kind` ABORTED or TIMED_OUT): its ABORT word is written, so its
+   * signal fires and `aborted` reads true; its future rejects with `reason` once it stops. The
+   * first request wins. A task no worker has started is cancelled by the Future before this.
+   */
+  [stopTask](task: Task, kind: number, reason: unknown): void {
+    if (task.slot < 0 || task.future.done() || task.stop !== 0) return;
+    task.stop = kind;
+    task.reason = reason;
+    this.#slots.abort(task.slot, task.gen, kind);
+  }
+
+  /** Look at `task`'s running time in `ms`; time it out once it ran longer than its timeout. */
+  #armTimeout(task: Task, ms: number): void {
+    task.timer = setTimeout(() => this.#checkTimeout(task), ms);
+    task.timer.unref?.();
+  }
+
+  #checkTimeout(task: Task): void {
+    task.timer = undefined;
+    if (task.future.done() || task.stop !== 0) return;
+    const timeout = task.timeout!;
+    const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
+    if (claimer < 0) {
+      // Not started yet (or its result is on its way): look again later.
+      if (task.slot < 0 || this.#slots.stateOf(task.slot, task.gen) === PENDING) this.#armTimeout(task, Math.max(TIMEOUT_POLL_MS, timeout));
+      return;
+    }
+    const started = this.#slots.started[task.slot]!;
+    const ran = started === started ? clock() - started : 0;
+    if (ran < timeout) return this.#armTimeout(task, timeout - ran);
+    this[stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task.fn}' ran longer than its timeout of ${timeout} ms`));
+    // A task that ignores its signal has its worker terminated after the grace period.
+    const { slot, gen } = task;
+    task.timer = setTimeout(() => {
+      task.timer = undefined;
+      const w = this.#slots.claimer(slot, gen);
+      if (w >= 0 && !task.future.done()) this.#crew.kill(w);
+    }, TIMEOUT_GRACE_MS);
+    task.timer.unref?.();
   }
 
   /** Throw `PoolClosedError` if the pool accepts no more tasks. */
@@ -321,10 +510,11 @@ export class Engine {
    */
   async #put(batch: Task[]): Promise<boolean> {
     const item: unknown[] = [];
-    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk);
+    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk, t.id);
     try {
       await this.#tasks.putAsync(item, 0);
       if (this.#slots.needsTaker(this.#tasks.qsize())) this.#slots.wakeIdle();
+      this.#crew.grow(this.#wanted());
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_FULL') {
@@ -404,25 +594,57 @@ export class Engine {
   #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
     const task = this.#bound[slot];
     if (task === undefined || task.gen !== gen) return; // a copy of a task settled already
+    if (ok === 2) {
+      this.#slots.progressRead(slot);
+      task.future[setProgress](value);
+      return;
+    }
     this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
   }
 
-  /** Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. */
+  /**
+   * Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. A task
+   * asked to stop (abort, timeout) settles with its stop reason, whatever it returned.
+   */
   #settle(task: Task, ok: 0 | 1, value: unknown): void {
     this.#settledCount++;
+    if (task.stop !== 0) {
+      ok = 0;
+      value = task.reason;
+    }
     if (task.slot >= 0) {
+      const started = this.#slots.started[task.slot]!;
+      if (started === started) {
+        this.#waitTime.record(started - task.submitted);
+        this.#runTime.record(clock() - started);
+      }
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
       task.slot = -1;
     }
+    this.#forget(task);
+    if (ok) this.#completed++;
+    else if (task.stop === ABORTED) this.#cancelled++;
+    else if (value instanceof WorkerCrashedError) this.#crashed++;
+    else this.#failed++;
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
     this.#feed();
     this.#settleIdle();
   }
 
+  /** Drop a settled task's timer and signal listener. */
+  #forget(task: Task): void {
+    if (task.timer !== undefined) clearTimeout(task.timer);
+    task.timer = undefined;
+    task.unlisten?.();
+    task.unlisten = undefined;
+  }
+
   /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
   [dropCancelled](task: Task): void {
+    this.#cancelled++;
+    this.#forget(task);
     if (task.slot >= 0) {
       this.#bound[task.slot] = undefined;
       this.#slots.release(task.slot, task.gen);
@@ -455,7 +677,11 @@ export class Engine {
     if (this.#broken !== undefined) return;
     this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${why})`, { cause });
     this.#stopping = true;
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future[setException](this.#broken);
+    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
+      const task = this.#backlog[i]!;
+      this.#forget(task);
+      if (task.future[setException](this.#broken)) this.#crashed++;
+    }
     this.#backlog = [];
     this.#backlogHead = 0;
     this.#waiting = 0;

@@ -13,8 +13,13 @@
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
  * and after it settles, the Future alone decides. Everything else — results, callbacks, the
  * Promises of `result()` / `exception()` — happens on the owning thread.
+ *
+ * `abort(reason)` (a JavaScript extension) is `cancel()` for a task not started; for a running
+ * one it asks the engine to stop it (TaskControl.abort) and the future stays running until the
+ * task has stopped, then rejects with the reason. `onProgress` callbacks run on the owning
+ * thread for each progress value the engine hands over (the latest wins).
  */
-import { CancelledError, TimeoutError, typeError } from '../primitives/errors.js';
+import { AbortError, CancelledError, TimeoutError, typeError } from '../primitives/errors.js';
 import { checkTimeout } from '../primitives/futex.js';
 
 /** How a Future reaches its task's shared STATE word (set by the engine). */
@@ -23,6 +28,8 @@ export interface TaskControl {
   cancel(): boolean;
   /** Whether a worker is running the task now. */
   running(): boolean;
+  /** Ask the running task to stop; its future later rejects with `reason`. */
+  abort(reason: unknown): void;
 }
 
 /** @internal Settle a Future with a value. */
@@ -37,6 +44,8 @@ export const onDone = Symbol('sabsync.onDone');
 export const failed = Symbol('sabsync.failed');
 /** @internal The outcome of a done Future, read synchronously: `{ ok, value }` (value: result or error). */
 export const peek = Symbol('sabsync.peek');
+/** @internal A progress value came from the task. */
+export const setProgress = Symbol('sabsync.setProgress');
 
 type Outcome = 'pending' | 'finished' | 'cancelled';
 
@@ -54,6 +63,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   // Created on first use: most futures never get a callback or a listener.
   #callbacks: ((f: Future<R>) => void)[] | undefined;
   #listeners: Set<() => void> | undefined;
+  #progress: ((value: unknown) => void)[] | undefined;
   /** What `then` builds on: one Promise settled directly by #finish (not a `result()` call). */
   #promise: Promise<R> | undefined;
   #settle: [resolve: (value: R) => void, reject: (error: unknown) => void] | undefined;
@@ -78,6 +88,29 @@ export class Future<R = unknown> implements PromiseLike<R> {
     onCancel?.();
     this.#finish();
     return true;
+  }
+
+  /**
+   * Stop the task: one not started is cancelled as by `cancel()`; a running one is asked to
+   * stop (its `currentTask().signal` fires, `aborted` turns true), and the future rejects with
+   * `reason` (default: an `AbortError`, code `ERR_ABORTED`) once the task has stopped. Does
+   * nothing to a future that is done. JavaScript extension.
+   */
+  abort(reason?: unknown): void {
+    if (this.#outcome !== 'pending' || this.cancel()) return;
+    this.#control?.abort(reason === undefined ? new AbortError() : reason);
+  }
+
+  /**
+   * Call `cb(value)` on the owning thread with each progress value the running task reports
+   * (`currentTask().progress(value)`). When the owner is slower than the task, values in
+   * between are skipped: the latest one wins. A callback that throws is reported and does not
+   * stop the others. JavaScript extension.
+   */
+  onProgress(cb: (value: unknown) => void): this {
+    if (typeof cb !== 'function') throw typeError('onProgress(cb): cb must be a function');
+    if (this.#outcome === 'pending') (this.#progress ??= []).push(cb);
+    return this;
   }
 
   /** Whether the future was cancelled. Python: `Future.cancelled()`. */
@@ -187,6 +220,18 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   /** @internal */
+  [setProgress](value: unknown): void {
+    if (this.#progress === undefined || this.#outcome !== 'pending') return;
+    for (const cb of this.#progress) {
+      try {
+        cb(value);
+      } catch (error) {
+        console.error('sabsync: exception calling a Future progress callback:', error);
+      }
+    }
+  }
+
+  /** @internal */
   [failed](): boolean {
     return this.#failed;
   }
@@ -198,6 +243,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
     const listeners = this.#listeners;
     this.#callbacks = undefined;
     this.#listeners = undefined;
+    this.#progress = undefined;
     const settle = this.#settle;
     this.#settle = undefined;
     if (settle !== undefined) {

@@ -4,9 +4,12 @@
  */
 import { SabsyncError, typeError } from '../primitives/errors.js';
 import { Engine, poolWorkers } from './engine.js';
+import { checkTaskOptions, type TaskOptions } from './options.js';
 import type { Worker } from 'node:worker_threads';
 import { Future, peek, setException, setResult } from './future.js';
 import { checkChunksize, defaultChunksize, iterate, mapAll, readAll, type Input } from './mapping.js';
+import type { PoolStats } from './stats.js';
+import type { AnyModule, TaskArgs, TaskItem, TaskName, TaskResult, UntypedName } from './typed.js';
 import { wait } from './waiting.js';
 
 /**
@@ -22,8 +25,12 @@ export interface ResourceLimits {
 
 /** Options of `new Pool(module, options)`. */
 export interface PoolOptions {
-  /** Worker threads (default: `os.availableParallelism()`). Python: `processes`. */
+  /** Most worker threads (default: `os.availableParallelism()`). Python: `processes`. */
   workers?: number;
+  /** Workers kept while idle (default: `workers`); the others start on demand and exit after `idleTimeout`. */
+  minWorkers?: number;
+  /** Ms a worker above `minWorkers` stays idle before it exits (default 10,000). */
+  idleTimeout?: number;
   /** Name of an export of the task module to run once in every worker before its first task. */
   initializer?: string;
   /** Arguments of the initializer; they cross like task arguments (primitives arrive live). */
@@ -39,6 +46,9 @@ export interface AsyncCallbacks<R> {
   callback?: (value: R) => void;
   errorCallback?: (error: unknown) => void;
 }
+
+/** Options of `applyAsync`: its callbacks and the per-task options (`signal`, `timeout`). */
+export interface ApplyAsyncOptions<R> extends AsyncCallbacks<R>, TaskOptions {}
 
 /** The pending result of an `...Async` call. Python: `multiprocessing.pool.AsyncResult`. */
 export class AsyncResult<R> {
@@ -97,6 +107,11 @@ function futureOf<R>(promise: Promise<R>): Future<R> {
   return f;
 }
 
+function checkCallbacks(callback: unknown, errorCallback: unknown): void {
+  if (callback !== undefined && typeof callback !== 'function') throw typeError('callback must be a function');
+  if (errorCallback !== undefined && typeof errorCallback !== 'function') throw typeError('errorCallback must be a function');
+}
+
 function argsArray(args: unknown, method: string): unknown[] {
   if (args === undefined) return [];
   if (!Array.isArray(args)) throw typeError(`${method}(fn, args): args must be an array`);
@@ -105,9 +120,10 @@ function argsArray(args: unknown, method: string): unknown[] {
 
 /**
  * A pool of worker threads running the named exports of one task module.
- * Python: `multiprocessing.Pool`.
+ * `Pool<typeof import('./tasks.js')>` checks task names, arguments and results against the
+ * module's types. Python: `multiprocessing.Pool`.
  */
-export class Pool {
+export class Pool<M = AnyModule> {
   readonly #engine: Engine;
 
   /**
@@ -124,57 +140,104 @@ export class Pool {
     return this.#engine[poolWorkers];
   }
 
-  /** The number of workers. */
+  /** The most workers. */
   get workers(): number {
     return this.#engine.size;
   }
 
-  /** Run `fn(...args)` in a worker and resolve with its result. Python: `Pool.apply`. */
-  async apply<R = unknown>(fn: string, args?: unknown[]): Promise<R> {
-    return this.#engine.submit<R>(fn, argsArray(args, 'apply')).result();
+  /** The workers kept while idle. */
+  get minWorkers(): number {
+    return this.#engine.minWorkers;
   }
 
-  /** Start `fn(...args)` in a worker; returns its AsyncResult. Python: `Pool.apply_async`. */
-  applyAsync<R = unknown>(fn: string, args?: unknown[], callbacks?: AsyncCallbacks<R>): AsyncResult<R> {
-    return new AsyncResult(this.#engine.submit<R>(fn, argsArray(args, 'applyAsync')), callbacks);
+  /** Counters and latencies of the tasks so far, and the workers now. JavaScript extension. */
+  stats(): PoolStats {
+    return this.#engine.stats();
+  }
+
+  /**
+   * Run `fn(...args)` in a worker and resolve with its result. Per-task options: `signal` and
+   * `timeout`, as `Executor.run`. Python: `Pool.apply`.
+   */
+  apply<K extends TaskName<M>>(fn: K, args?: TaskArgs<M, K>, options?: TaskOptions): Promise<TaskResult<M, K>>;
+  apply<R = unknown>(fn: UntypedName<M>, args?: unknown[], options?: TaskOptions): Promise<R>;
+  // `any` here only: the overloads above are the typed surface.
+  async apply(fn: string, args?: unknown[], options?: TaskOptions): Promise<any> {
+    const checked = checkTaskOptions(options, 'apply(fn, args, options)');
+    return this.#engine.submit(fn, argsArray(args, 'apply'), 0, checked).result();
+  }
+
+  /**
+   * Start `fn(...args)` in a worker; returns its AsyncResult. `options`: `callback`,
+   * `errorCallback`, and the per-task `signal` and `timeout`. Python: `Pool.apply_async`.
+   */
+  applyAsync<K extends TaskName<M>>(fn: K, args?: TaskArgs<M, K>, options?: ApplyAsyncOptions<TaskResult<M, K>>): AsyncResult<TaskResult<M, K>>;
+  applyAsync<R = unknown>(fn: UntypedName<M>, args?: unknown[], options?: ApplyAsyncOptions<R>): AsyncResult<R>;
+  // `any` here only: the overloads above are the typed surface.
+  applyAsync(fn: string, args?: unknown[], options?: ApplyAsyncOptions<any>): AsyncResult<any> {
+    const list = argsArray(args, 'applyAsync');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) throw typeError('applyAsync(fn, args, options): options must be an object');
+    const { callback, errorCallback, signal, timeout } = options ?? {};
+    checkCallbacks(callback, errorCallback);
+    const checked = checkTaskOptions({ signal, timeout }, 'applyAsync(fn, args, options)');
+    return new AsyncResult(this.#engine.submit(fn, list, 0, checked), { callback, errorCallback });
   }
 
   /**
    * Call `fn(item)` for every item, `chunksize` calls per task (default: about four tasks per
    * worker), and resolve with the results in order. Python: `Pool.map`.
    */
-  map<R = unknown>(fn: string, iterable: Input<unknown>, chunksize?: number): Promise<R[]> {
-    return this.#mapAll<R>(fn, iterable, chunksize, false, 'map');
+  map<K extends TaskName<M>>(fn: K, iterable: Input<TaskItem<M, K>>, chunksize?: number): Promise<TaskResult<M, K>[]>;
+  map<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown>, chunksize?: number): Promise<R[]>;
+  map(fn: string, iterable: Input<unknown>, chunksize?: number): Promise<unknown[]> {
+    return this.#mapAll(fn, iterable, chunksize, false, 'map');
   }
 
   /** `map` returning an AsyncResult of the whole list. Python: `Pool.map_async`. */
-  mapAsync<R = unknown>(fn: string, iterable: Input<unknown>, chunksize?: number, callbacks?: AsyncCallbacks<R[]>): AsyncResult<R[]> {
-    return new AsyncResult(futureOf(this.#mapAll<R>(fn, iterable, chunksize, false, 'mapAsync')), callbacks);
+  mapAsync<K extends TaskName<M>>(fn: K, iterable: Input<TaskItem<M, K>>, chunksize?: number, callbacks?: AsyncCallbacks<TaskResult<M, K>[]>): AsyncResult<TaskResult<M, K>[]>;
+  mapAsync<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown>, chunksize?: number, callbacks?: AsyncCallbacks<R[]>): AsyncResult<R[]>;
+  // `any` here only: the overloads above are the typed surface.
+  mapAsync(fn: string, iterable: Input<unknown>, chunksize?: number, callbacks?: AsyncCallbacks<any[]>): AsyncResult<any[]> {
+    checkCallbacks(callbacks?.callback, callbacks?.errorCallback);
+    return new AsyncResult(futureOf(this.#mapAll(fn, iterable, chunksize, false, 'mapAsync')), callbacks);
   }
 
   /** Like `map`, but each item is the array of arguments of one call. Python: `Pool.starmap`. */
-  starmap<R = unknown>(fn: string, iterable: Input<unknown[]>, chunksize?: number): Promise<R[]> {
-    return this.#mapAll<R>(fn, iterable, chunksize, true, 'starmap');
+  starmap<K extends TaskName<M>>(fn: K, iterable: Input<TaskArgs<M, K>>, chunksize?: number): Promise<TaskResult<M, K>[]>;
+  starmap<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown[]>, chunksize?: number): Promise<R[]>;
+  // `any` here only: the overloads above are the typed surface.
+  starmap(fn: string, iterable: Input<any>, chunksize?: number): Promise<unknown[]> {
+    return this.#mapAll(fn, iterable, chunksize, true, 'starmap');
   }
 
   /** `starmap` returning an AsyncResult. Python: `Pool.starmap_async`. */
-  starmapAsync<R = unknown>(fn: string, iterable: Input<unknown[]>, chunksize?: number, callbacks?: AsyncCallbacks<R[]>): AsyncResult<R[]> {
-    return new AsyncResult(futureOf(this.#mapAll<R>(fn, iterable, chunksize, true, 'starmapAsync')), callbacks);
+  starmapAsync<K extends TaskName<M>>(fn: K, iterable: Input<TaskArgs<M, K>>, chunksize?: number, callbacks?: AsyncCallbacks<TaskResult<M, K>[]>): AsyncResult<TaskResult<M, K>[]>;
+  starmapAsync<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown[]>, chunksize?: number, callbacks?: AsyncCallbacks<R[]>): AsyncResult<R[]>;
+  // `any` here only: the overloads above are the typed surface.
+  starmapAsync(fn: string, iterable: Input<any>, chunksize?: number, callbacks?: AsyncCallbacks<any[]>): AsyncResult<any[]> {
+    checkCallbacks(callbacks?.callback, callbacks?.errorCallback);
+    return new AsyncResult(futureOf(this.#mapAll(fn, iterable, chunksize, true, 'starmapAsync')), callbacks);
   }
 
   /**
    * Call `fn(item)` for every item, lazily: yields results in input order, reading the input
    * only as fast as results are consumed. Python: `Pool.imap`.
    */
-  imap<R = unknown>(fn: string, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<R, void, undefined> {
+  imap<K extends TaskName<M>>(fn: K, iterable: Input<TaskItem<M, K>>, chunksize?: number): AsyncGenerator<TaskResult<M, K>, void, undefined>;
+  imap<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<R, void, undefined>;
+  // `any` here only: the overloads above are the typed surface.
+  imap(fn: string, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<any, void, undefined> {
     this.#check();
-    return iterate<R>(this.#engine, fn, iterable, { method: 'imap', chunksize: checkChunksize(chunksize, 1), ordered: true, star: false });
+    return iterate(this.#engine, fn, iterable, { method: 'imap', chunksize: checkChunksize(chunksize, 1), ordered: true, star: false });
   }
 
   /** Like `imap`, but yields results as they finish. Python: `Pool.imap_unordered`. */
-  imapUnordered<R = unknown>(fn: string, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<R, void, undefined> {
+  imapUnordered<K extends TaskName<M>>(fn: K, iterable: Input<TaskItem<M, K>>, chunksize?: number): AsyncGenerator<TaskResult<M, K>, void, undefined>;
+  imapUnordered<R = unknown>(fn: UntypedName<M>, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<R, void, undefined>;
+  // `any` here only: the overloads above are the typed surface.
+  imapUnordered(fn: string, iterable: Input<unknown>, chunksize?: number): AsyncGenerator<any, void, undefined> {
     this.#check();
-    return iterate<R>(this.#engine, fn, iterable, { method: 'imapUnordered', chunksize: checkChunksize(chunksize, 1), ordered: false, star: false });
+    return iterate(this.#engine, fn, iterable, { method: 'imapUnordered', chunksize: checkChunksize(chunksize, 1), ordered: false, star: false });
   }
 
   /** Accept no more tasks; the workers leave once the submitted ones are done. Python: `Pool.close`. */

@@ -16,13 +16,32 @@
  *                               (0: no worker)
  *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
  *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
- *                               CLAIMER: worker index + 1 while RUNNING        (its claim)
+ *                               CLAIMER: worker index + 1 while RUNNING        (its claim, and
+ *                               and its result is not sent yet (then 0)        `finished`)
  *   workers+count  WATCHER      the idle worker watching the empty task     a worker (CAS 0 -> w+1
  *                               channel (worker.ts): worker index + 1, or      and back); the owner
  *                               0 when none is                                 (w+1 -> 0 when w dies)
  *   workers+count  WAKE         a counter that idle workers who are not     whoever puts tasks on
  *     + 1                       watching sleep on; bumped (and notified)       the channel (`wakeIdle`)
  *                               when queued tasks need another taker
+ *   workers+count  LIVE         workers started and not retiring: the owner the owner (+1 at a
+ *     + 2                       counts them, an idle worker leaves only        start, -1 at an exit
+ *                               by a CAS that keeps LIVE >= minWorkers         it did not agree to);
+ *                                                                              an idle worker (CAS
+ *                                                                              n -> n-1 to leave)
+ *   ABORT[s]       ABORT[s]     GEN << 2 | KIND once slot s's GEN task was  the owner (store, then
+ *   (after LIVE)                asked to stop: KIND ABORTED (1) or TIMED_OUT   notify: the task's
+ *                               (2); stale GENs mean nothing                   signal may wait on it)
+ *   PROGRESS[s]    PROGRESS[s]  1 while a progress item of slot s's task is  the worker running the
+ *   (after ABORT)               on the result channel unread, else 0: so at    task (0 -> 1 as it
+ *                               most one waits there per task (latest value    puts one); the owner
+ *                               wins, the worker keeps newer ones meanwhile)   (1 -> 0 as it reads
+ *                                                                              it, 0 at bind)
+ * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
+ * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
+ * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
+ * its readers are the owner after the task's result (the result Queue's lock orders it) and
+ * the owner's timeout check, which treats NaN — claimed, not yet stamped — as "just started".
  *
  * A task slot holds one task (or one chunk of a `map`) from the moment the owner puts it on the
  * task channel until its result comes back or it is cancelled; then the slot is free again and
@@ -35,7 +54,10 @@
  *     won; the claimer's index is in the same word, so when worker w dies the owner finds the
  *     one task it was running with no window in which the claim is made but not recorded;
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
- *     no worker has claimed, and a claimed task can never be cancelled or claimed twice.
+ *     no worker has claimed, and a claimed task can never be cancelled or claimed twice;
+ *   - once its result is on the result channel, the claimer clears CLAIMER with
+ *     CAS(w+1|GEN|RUNNING -> GEN|RUNNING): a dead or timed-out worker is charged only with a
+ *     task whose result it has not sent (the result was put first, so it is never lost).
  * Nobody sleeps on STATE, so there is no wake-up to lose: results travel on the result Queue
  * and deaths are reported by the worker's `exit` event.
  *
@@ -60,7 +82,7 @@
  * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
-import { park, runAsync, wake, type Steps } from '../primitives/futex.js';
+import { park, runAsync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
 
 export const IDLE = 0;
 export const TAKING = -1;
@@ -69,14 +91,20 @@ export const RETIRED = -2;
 export const STARTING = -3;
 export const QUIT = -4;
 export const SLEEPING = -5;
+/** CURRENT of a worker that left after `idleTimeout` idle (not replaced). */
+export const LEFT = -6;
+
+/** KIND of an ABORT word. */
+export const ABORTED = 1;
+export const TIMED_OUT = 2;
 
 export const PENDING = 0;
 export const RUNNING = 1;
 export const DONE = 2;
 export const CANCELLED = 3;
 
-/** Entries per task in a task-channel item (`slot, gen, fn, args, chunk`; engine.ts). */
-export const TASK_FIELDS = 5;
+/** Entries per task in a task-channel item (`slot, gen, fn, args, chunk, id`; engine.ts). */
+export const TASK_FIELDS = 6;
 
 /** Most workers one pool may have: CLAIMER has 13 bits. */
 export const MAX_WORKERS = (1 << 13) - 1;
@@ -88,8 +116,13 @@ function word(gen: number, st: number): number {
   return (gen << 2) | st;
 }
 
-function* sleepSteps(i32: Int32Array, index: number, seen: number): Steps<void> {
-  yield park(i32, index, seen, Infinity);
+function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: number): Steps<ParkResult> {
+  return yield park(i32, index, seen, deadline);
+}
+
+/** The clock STARTED uses: ms, the same on every thread. */
+export function clock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** The shared words of one pool. */
@@ -97,14 +130,25 @@ export class Slots {
   readonly i32: Int32Array;
   readonly workers: number;
   readonly count: number;
+  /** STARTED[s] (see the table). */
+  readonly started: Float64Array;
   readonly #gens: Uint16Array;
   readonly #free: number[];
+  readonly #live: number;
+  readonly #abort: number;
+  readonly #progress: number;
 
   /** Create the control block (owner), or attach to `buffer` (worker). */
   constructor(workers: number, count: number, buffer?: SharedArrayBuffer) {
     this.workers = workers;
     this.count = count;
-    this.i32 = new Int32Array(buffer ?? new SharedArrayBuffer((workers + count + 2) * 4));
+    this.#live = workers + count + 2;
+    this.#abort = this.#live + 1;
+    this.#progress = this.#abort + count;
+    const words = (this.#progress + count + 1) & ~1; // STARTED starts 8-aligned
+    const sab = buffer ?? new SharedArrayBuffer(words * 4 + count * 8);
+    this.i32 = new Int32Array(sab, 0, words);
+    this.started = new Float64Array(sab, words * 4, count);
     this.#gens = new Uint16Array(buffer === undefined ? count : 0);
     this.#free = buffer === undefined ? Array.from({ length: count }, (_, s) => count - 1 - s) : [];
   }
@@ -123,6 +167,8 @@ export class Slots {
     const slot = this.#free.pop()!;
     const gen = (this.#gens[slot]! + 1) & GEN_MASK;
     this.#gens[slot] = gen;
+    this.started[slot] = NaN;
+    Atomics.store(this.i32, this.#progress + slot, 0);
     Atomics.store(this.i32, this.workers + slot, word(gen, PENDING));
     return slot;
   }
@@ -155,6 +201,17 @@ export class Slots {
     const pending = word(gen, PENDING);
     const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
     return Atomics.compareExchange(this.i32, this.workers + slot, pending, running) === pending;
+  }
+
+  /**
+   * Worker `w` has put the result of slot `slot`'s GEN `gen` task on the result channel: clear
+   * the CLAIMER (RUNNING stays until the owner reads the result). From then on the task is no
+   * longer charged to `w`: a timeout does not terminate `w` for it, and if `w` dies the owner
+   * finds the result on the channel instead of failing the task (worker).
+   */
+  finished(slot: number, gen: number, w: number): void {
+    const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
+    Atomics.compareExchange(this.i32, this.workers + slot, running, word(gen, RUNNING));
   }
 
   /** Cancel slot `slot`'s GEN `gen` task if unclaimed: PENDING -> CANCELLED (owner). */
@@ -202,8 +259,65 @@ export class Slots {
     wake(this.i32, this.workers + this.count + 1, count);
   }
 
-  /** Sleep until WAKE moves from `seen` (worker; keeps its event loop running meanwhile). */
-  sleep(seen: number): Promise<void> {
-    return runAsync(sleepSteps(this.i32, this.workers + this.count + 1, seen));
+  /**
+   * Sleep until WAKE moves from `seen` or `deadline` (performance.now() ms) passes (worker;
+   * keeps its event loop running meanwhile). Resolves 'timed-out' for the deadline.
+   */
+  sleep(seen: number, deadline = Infinity): Promise<ParkResult> {
+    return runAsync(sleepSteps(this.i32, this.workers + this.count + 1, seen, deadline));
+  }
+
+  /** Count a worker started (owner, +1) or gone without leaving on its own (owner, -1). */
+  addLive(n: number): void {
+    Atomics.add(this.i32, this.#live, n);
+  }
+
+  /** Workers counted in LIVE. */
+  live(): number {
+    return Atomics.load(this.i32, this.#live);
+  }
+
+  /** Leave LIVE if more than `min` workers would stay (an idle worker about to exit); whether it did. */
+  leave(min: number): boolean {
+    for (;;) {
+      const n = Atomics.load(this.i32, this.#live);
+      if (n <= min) return false;
+      if (Atomics.compareExchange(this.i32, this.#live, n, n - 1) === n) return true;
+    }
+  }
+
+  /** Ask slot `slot`'s GEN `gen` task to stop (owner): KIND ABORTED or TIMED_OUT; a first KIND stays. */
+  abort(slot: number, gen: number, kind: number): void {
+    const i = this.#abort + slot;
+    const old = Atomics.load(this.i32, i);
+    if (old >>> 2 === gen && (old & 3) !== 0) return;
+    Atomics.store(this.i32, i, word(gen, kind));
+    wake(this.i32, i);
+  }
+
+  /** The KIND slot `slot`'s GEN `gen` task was asked to stop with, or 0. */
+  abortKind(slot: number, gen: number): number {
+    const w = Atomics.load(this.i32, this.#abort + slot);
+    return w >>> 2 === gen ? w & 3 : 0;
+  }
+
+  /** Index of ABORT[slot] in `i32` (a task's signal waits on it). */
+  abortIndex(slot: number): number {
+    return this.#abort + slot;
+  }
+
+  /** Mark a progress item of slot `slot` unread (worker); false if one already is. */
+  progressSent(slot: number): boolean {
+    return Atomics.compareExchange(this.i32, this.#progress + slot, 0, 1) === 0;
+  }
+
+  /** The owner read slot `slot`'s progress item: the task may send the next. */
+  progressRead(slot: number): void {
+    Atomics.store(this.i32, this.#progress + slot, 0);
+  }
+
+  /** Whether slot `slot` has a progress item unread (worker). */
+  progressPending(slot: number): boolean {
+    return Atomics.load(this.i32, this.#progress + slot) !== 0;
   }
 }

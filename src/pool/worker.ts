@@ -13,7 +13,13 @@
  *      task was cancelled or is a copy another worker already claimed: skip it. CURRENT stays
  *      TAKING while later tasks of the item are unclaimed (so the owner re-queues them if this
  *      worker dies) and becomes BUSY for the item's last task;
- *   3. run it and put `[slot, gen, ok, value]` on the result Queue.
+ *   3. stamp STARTED[slot], open the task's scope (current.ts: `currentTask()`, its abort word,
+ *      its progress), run it, close the scope (sending the latest progress value first) and put
+ *      `[slot, gen, ok, value]` on the result Queue.
+ *
+ * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
+ * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
+ * look at the channel (a task seen there keeps it).
  *
  * How an idle worker waits (measured: bench/pool.bench.mjs and the numbers below, 2 vCPUs).
  * It takes the next task with `getNowait()` while there is one. When the channel is empty, one
@@ -39,8 +45,9 @@ import { Queue } from '../queue/queue.js';
 import { nameThisThread } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
+import { enterTask, TaskScope } from './current.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
-import { BUSY, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
+import { BUSY, clock, LEFT, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -95,6 +102,10 @@ async function load(): Promise<Record<string, unknown>> {
 }
 
 const NONE = Symbol('none');
+/** What `take` returns when this worker was idle for `idleTimeout` and may leave. */
+const LEAVE = Symbol('leave');
+/** When this worker last finished a task (or started): its idle time counts from here. */
+let idleSince = performance.now();
 
 /**
  * Take a task if one is queued: the item, undefined once shut down, NONE if empty. `look`
@@ -127,8 +138,11 @@ function takeSoon(): TaskItem | undefined | typeof NONE {
   return takeNow();
 }
 
-/** Take the next task: soon (takeSoon), else sleep on WAKE until one comes. Undefined once shut down. */
-function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
+/**
+ * Take the next task: soon (takeSoon), else sleep on WAKE until one comes. Undefined once shut
+ * down, LEAVE once idle for idleTimeout with more than minWorkers workers alive.
+ */
+function take(): TaskItem | undefined | typeof LEAVE | Promise<TaskItem | undefined | typeof LEAVE> {
   const soon = takeSoon();
   return soon !== NONE ? soon : sleep();
 }
@@ -138,15 +152,27 @@ function take(): TaskItem | undefined | Promise<TaskItem | undefined> {
  * that holds an item getNowait refused (its SharedArrayBuffers or primitives have not arrived
  * on this thread yet: they come by message) is waited on with getAsync, which waits for them.
  */
-async function sleep(): Promise<TaskItem | undefined> {
+async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
+  // Workers that can never leave (minWorkers = workers) sleep without a deadline.
+  let deadline = start.minWorkers >= start.workers ? Infinity : idleSince + start.idleTimeout;
   for (;;) {
     const seen = slots.wakeCount(); // before the last look (slots.ts)
     if (!tasks.empty()) return tasks.getAsync().catch(shutDown);
     const now = takeNow(false);
     if (now !== NONE) return now;
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
-    await slots.sleep(seen);
+    const slept = await slots.sleep(seen, deadline);
     slots.setCurrent(me, TAKING);
+    // Idle for idleTimeout: leave if more than minWorkers stay. A task put after the look
+    // above and before the exit is seen by the look below (then stay), or by the owner, which
+    // wakes the living and starts a worker for it when this one's exit comes (engine.ts).
+    if (slept === 'timed-out') {
+      if (slots.leave(start.minWorkers)) {
+        if (tasks.empty()) return LEAVE;
+        slots.addLive(1);
+      }
+      deadline = performance.now() + start.idleTimeout;
+    }
     const soon = takeSoon();
     if (soon !== NONE) return soon;
   }
@@ -187,6 +213,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     let next = take();
     if (next instanceof Promise) next = await next;
     if (next === undefined) return RETIRED;
+    if (next === LEAVE) return LEFT;
     const batch = next;
     // CURRENT stays TAKING while tasks of this batch are still unclaimed: if this worker dies,
     // the owner then puts every unclaimed task on the channel again.
@@ -194,12 +221,19 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       const slot = batch[i] as number;
       const gen = batch[i + 1] as number;
       if (!slots.claim(slot, gen, me)) continue;
+      slots.started[slot] = clock();
       if (i + TASK_FIELDS === batch.length) slots.setCurrent(me, BUSY);
       const fn = batch[i + 2] as string;
+      const scope = new TaskScope(slots, slot, gen, batch[i + 5] as number, sendProgress);
+      enterTask(scope);
       let outcome = run(mod, fn, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
       if (outcome instanceof Promise) outcome = await outcome;
+      scope.end();
+      enterTask(undefined);
+      idleSince = performance.now();
       const sent = send(slot, gen, fn, outcome[0], outcome[1]);
       if (sent !== undefined) await sent;
+      slots.finished(slot, gen, me);
       if (++ran === start.maxTasksPerChild) {
         // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
         if (i + TASK_FIELDS < batch.length) {
@@ -213,6 +247,17 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
         lastYield = performance.now();
       }
     }
+  }
+}
+
+/** Put a progress item `[slot, gen, 2, value]` on the result channel; false if it is full. */
+function sendProgress(slot: number, gen: number, value: unknown): boolean {
+  try {
+    results.putNowait([slot, gen, 2, value]);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_FULL') return false;
+    throw error;
   }
 }
 

@@ -126,7 +126,8 @@ export type ErrorCode =
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_MODULE_NOT_FOUND'
-  | 'ERR_EOF';
+  | 'ERR_EOF'
+  | 'ERR_ABORTED';
 
 /** Create a misuse error (`ERR_NOT_LOCKED`, `ERR_NOT_OWNER`, ...). */
 export function misuse(code: MisuseCode, message: string, options?: ErrorOptions): SabsyncError {
@@ -152,5 +153,14 @@ export class EOFError extends SabsyncError {
   declare readonly code: 'ERR_EOF';
   constructor(message = 'the other end of the pipe is closed and everything it sent was received') {
     super('ERR_EOF', message);
+  }
+}
+
+/** A running pool task was aborted (`future.abort()`, or the caller's AbortSignal). */
+export class AbortError extends SabsyncError {
+  override name = 'AbortError';
+  declare readonly code: 'ERR_ABORTED';
+  constructor(message = 'the task was aborted') {
+    super('ERR_ABORTED', message);
   }
 }
