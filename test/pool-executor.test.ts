@@ -7,8 +7,15 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  Barrier,
+  Condition,
+  Event,
   Lock,
+  Pipe,
   PoolClosedError,
+  Semaphore,
+  SharedDict,
+  Value,
   TimeoutError,
   asCompleted,
   wait,
@@ -128,6 +135,15 @@ describe('Executor.submit and Future', () => {
     await Promise.all(fs);
     expect(counter[0]).toBe(16_000);
     expect(lock.locked()).toBe(false);
+  });
+
+  it('every kind arrives live in a task module that imports nothing of sabsync', async () => {
+    const ex = new Executor(new URL('./fixtures/bare-tasks.mjs', import.meta.url), { maxWorkers: 1 });
+    open.push(ex);
+    const args = [new Semaphore(1), new Event(), new Barrier(2), new Condition(), new Value('i', 1), new SharedDict(), Pipe()[0]];
+    // A worker that cannot decode them never answers: result(ms) turns that into a TimeoutError.
+    const kinds = await ex.submit<string[]>('kindsOf', ...args).result(10_000);
+    expect(kinds).toEqual(args.map((a) => a.handle.type));
   });
 
   it('bad input: unknown export, uncloneable arguments, non-string fn', async () => {

@@ -39,6 +39,9 @@
  * worker's timers still fire.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+// Every kind registered before the first task is decoded: a task's arguments may hold any
+// primitive, whatever the task module imports (one that imports nothing of sabsync too).
+import '../index.js';
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
