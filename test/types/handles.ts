@@ -10,6 +10,10 @@ import {
   Queue,
   RLock,
   Semaphore,
+  Once,
+  ReaderWriterLock,
+  SimpleQueue,
+  WaitGroup,
   revive,
   type Handle,
   type KindName,
@@ -79,7 +83,12 @@ const r4 = revive(JSON.parse('{}'));
 expectType<Equal<typeof r4, unknown>>();
 const h: Handle = lock.handle;
 const r5 = revive(h);
-expectType<Equal<typeof r5, Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue>>();
+expectType<
+  Equal<
+    typeof r5,
+    Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue | ReaderWriterLock | WaitGroup | Once | SimpleQueue
+  >
+>();
 
 // A handle's kind, as a type.
 export function kindOf(handle: Handle): KindName {
