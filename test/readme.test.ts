@@ -142,6 +142,11 @@ describe('README.md', () => {
     BoundedSemaphore: () => new sabsync.BoundedSemaphore(3),
     Event: () => new sabsync.Event(),
     Barrier: () => new sabsync.Barrier(4),
+    ReaderWriterLock: () => new sabsync.ReaderWriterLock(),
+    WaitGroup: () => new sabsync.WaitGroup(),
+    Once: () => new sabsync.Once(),
+    JoinableQueue: () => new sabsync.JoinableQueue(),
+    SimpleQueue: () => new sabsync.SimpleQueue(),
   };
   for (const b of synopses) {
     it(`the synopsis at line ${b.line} names only members that exist`, () => {
