@@ -77,7 +77,7 @@ describe('ReaderWriterLock: nobody starves', () => {
 });
 
 describe('WaitGroup never releases early', () => {
-  const ROUNDS = 400;
+  const ROUNDS = 200;
   const DOERS = 4;
   const WAITERS = 2;
 
@@ -101,7 +101,7 @@ describe('WaitGroup never releases early', () => {
 });
 
 describe('Once runs once across 8 threads', () => {
-  const ROUNDS = 300;
+  const ROUNDS = 200;
   const THREADS = 8;
 
   async function rounds(broken: boolean, async = false) {

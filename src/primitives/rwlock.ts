@@ -149,7 +149,7 @@ export class ReaderWriterLock {
 
   /** Async twin of `acquireRead`. */
   async acquireReadAsync(timeout?: number): Promise<boolean> {
-    return runAsync(this.#steps(false, deadlineAfter(checkTimeout(timeout))));
+    return this.#acquireAsync(false, timeout);
   }
 
   /**
@@ -163,7 +163,7 @@ export class ReaderWriterLock {
 
   /** Async twin of `acquireWrite`. */
   async acquireWriteAsync(timeout?: number): Promise<boolean> {
-    return runAsync(this.#steps(true, deadlineAfter(checkTimeout(timeout))));
+    return this.#acquireAsync(true, timeout);
   }
 
   /**
@@ -175,10 +175,10 @@ export class ReaderWriterLock {
     this.#lockBriefly('releaseRead');
     try {
       const k = this.#slot(false);
-      if (k < 0 || Atomics.load(i32, at(k, READS)) === 0) {
+      if (k < 0 || i32[at(k, READS)] === 0) {
         throw misuse('ERR_NOT_OWNER', 'releaseRead(): this thread holds no read of the ReaderWriterLock');
       }
-      if (Atomics.sub(i32, at(k, READS), 1) === 1 && Atomics.sub(i32, READERS, 1) === 1) this.#changed();
+      if (--i32[at(k, READS)] === 0 && --i32[READERS] === 0) this.#changed();
     } finally {
       raw.unlock(i32, LOCK);
     }
@@ -192,11 +192,11 @@ export class ReaderWriterLock {
     const i32 = this.#i32;
     this.#lockBriefly('releaseWrite');
     try {
-      if (Atomics.load(i32, WRITER) !== me) {
+      if (i32[WRITER] !== me) {
         throw misuse('ERR_NOT_OWNER', 'releaseWrite(): the ReaderWriterLock is not held to write by this thread');
       }
-      Atomics.store(i32, WRITER, 0);
-      if (Atomics.load(i32, READ_WAITERS) > 0) Atomics.store(i32, READ_TURN, 1);
+      i32[WRITER] = 0;
+      if (i32[READ_WAITERS] > 0) i32[READ_TURN] = 1;
       this.#changed();
     } finally {
       raw.unlock(i32, LOCK);
@@ -241,9 +241,53 @@ export class ReaderWriterLock {
 
   #acquire(write: boolean, timeout: number | undefined): boolean {
     const t = checkTimeout(timeout);
+    const now = this.#tryTake(write);
+    if (now !== undefined && (now || t === 0)) return now;
     const steps = this.#steps(write, deadlineAfter(t));
     // A try waits only for LOCK, held for a few instructions: no ERR_CANNOT_BLOCK for it.
     return t === 0 ? runBriefly(steps, write ? 'acquireWrite' : 'acquireRead') : runSync(steps, write ? 'acquireWriteAsync' : 'acquireReadAsync');
+  }
+
+  async #acquireAsync(write: boolean, timeout: number | undefined): Promise<boolean> {
+    const t = checkTimeout(timeout);
+    const now = this.#tryTake(write);
+    if (now !== undefined && (now || t === 0)) return now;
+    return runAsync(this.#steps(write, deadlineAfter(t)));
+  }
+
+  /**
+   * The fast path, a plain call: take LOCK if it is free (one CAS) and the read or write if the
+   * policy allows it now. True: taken; false: refused now; undefined: LOCK was busy.
+   */
+  #tryTake(write: boolean): boolean | undefined {
+    const i32 = this.#i32;
+    if (!raw.tryLock(i32, LOCK)) return undefined;
+    try {
+      return this.#grant(write, -1, false);
+    } finally {
+      raw.unlock(i32, LOCK);
+    }
+  }
+
+  /**
+   * Take the read or the write if the policy allows it now (LOCK held), withdrawing the waiting
+   * request of slot `k` if `waiting`; false, nothing changed, if not.
+   */
+  #grant(write: boolean, k: number, waiting: boolean): boolean {
+    const i32 = this.#i32;
+    // A dead thread's trace may be what blocks us: forget dead threads first.
+    if (i32[PURGED] !== deaths()) this.#purge();
+    if (write) {
+      if (!this.#mayWrite()) return false;
+      if (waiting) this.#unwait(k, true);
+      i32[WRITER] = me;
+      return true;
+    }
+    const mine = this.#slot(true);
+    if (!this.#mayRead(mine)) return false;
+    if (waiting) this.#unwait(k, false);
+    if (i32[at(mine, READS)]++ === 0) i32[READERS]++;
+    return true;
   }
 
   #lockBriefly(method: string): void {
@@ -258,22 +302,15 @@ export class ReaderWriterLock {
     let waiting = false;
     try {
       for (let sleeps = 0; ; ) {
-        // A dead thread's trace may be what blocks us: forget dead threads first.
-        if (Atomics.load(i32, PURGED) !== deaths()) this.#purge();
-        if (write ? this.#mayWrite() : this.#mayRead((k = this.#slot(true)))) {
-          if (waiting) this.#unwait(k, write);
-          if (write) Atomics.store(i32, WRITER, me);
-          else if (Atomics.add(i32, at(k, READS), 1) === 0) Atomics.add(i32, READERS, 1);
-          return true;
-        }
+        if (this.#grant(write, k, waiting)) return true;
         if (remaining(deadline) === 0) {
           if (waiting) this.#unwait(k, write);
           return false;
         }
         if (!waiting) {
           if (k < 0) k = this.#slot(true);
-          Atomics.add(i32, at(k, write ? WWAIT : RWAIT), 1);
-          Atomics.add(i32, write ? WRITE_WAITERS : READ_WAITERS, 1);
+          i32[at(k, write ? WWAIT : RWAIT)]++;
+          i32[write ? WRITE_WAITERS : READ_WAITERS]++;
           waiting = true;
         }
         // Sleep while SEQ is still the value read under LOCK: every change that may let us in
@@ -295,29 +332,29 @@ export class ReaderWriterLock {
    */
   #mayRead(k: number): boolean {
     const i32 = this.#i32;
-    if (Atomics.load(i32, at(k, READS)) > 0) return true;
-    const writer = Atomics.load(i32, WRITER);
+    if (i32[at(k, READS)] > 0) return true;
+    const writer = i32[WRITER];
     if (writer !== 0) return writer === me;
-    return Atomics.load(i32, READ_TURN) !== 0 || Atomics.load(i32, WRITE_WAITERS) === Atomics.load(i32, at(k, WWAIT));
+    return i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)];
   }
 
   /** Whether the calling thread may take the write now (LOCK held); see `#mayRead`. */
   #mayWrite(): boolean {
     const i32 = this.#i32;
-    if (Atomics.load(i32, WRITER) !== 0 || Atomics.load(i32, READERS) !== 0) return false;
-    if (Atomics.load(i32, READ_TURN) === 0) return true;
+    if (i32[WRITER] !== 0 || i32[READERS] !== 0) return false;
+    if (i32[READ_TURN] === 0) return true;
     const k = this.#slot(false);
-    return k >= 0 && Atomics.load(i32, READ_WAITERS) === Atomics.load(i32, at(k, RWAIT));
+    return k >= 0 && i32[READ_WAITERS] === i32[at(k, RWAIT)];
   }
 
   /** Withdraw one waiting request of slot `k` (LOCK held). */
   #unwait(k: number, write: boolean): void {
     const i32 = this.#i32;
-    Atomics.sub(i32, at(k, write ? WWAIT : RWAIT), 1);
-    const left = Atomics.sub(i32, write ? WRITE_WAITERS : READ_WAITERS, 1) - 1;
+    i32[at(k, write ? WWAIT : RWAIT)]--;
+    const left = --i32[write ? WRITE_WAITERS : READ_WAITERS];
     if (left === 0 && write) this.#changed(); // the last waiting writer stopped holding readers back
-    if (left === 0 && !write && Atomics.load(i32, READ_TURN) !== 0) {
-      Atomics.store(i32, READ_TURN, 0);
+    if (left === 0 && !write && i32[READ_TURN] !== 0) {
+      i32[READ_TURN] = 0;
       this.#changed(); // writers may go once the readers have left
     }
   }
@@ -328,61 +365,87 @@ export class ReaderWriterLock {
    */
   #slot(claim: boolean): number {
     const i32 = this.#i32;
-    if (Atomics.load(i32, at(this.#hint, OWNER)) === me) return this.#hint;
+    if (i32[at(this.#hint, OWNER)] === me) return this.#hint;
     for (let k = 0; k < SLOTS; k++) {
-      if (Atomics.load(i32, at(k, OWNER)) === me) return (this.#hint = k);
+      if (i32[at(k, OWNER)] === me) return (this.#hint = k);
     }
     if (!claim) return -1;
     for (let k = 0; k < SLOTS; k++) {
-      if (Atomics.load(i32, at(k, READS)) === 0 && Atomics.load(i32, at(k, RWAIT)) === 0 && Atomics.load(i32, at(k, WWAIT)) === 0) {
-        Atomics.store(i32, at(k, OWNER), me);
+      if (i32[at(k, READS)] === 0 && i32[at(k, RWAIT)] === 0 && i32[at(k, WWAIT)] === 0) {
+        i32[at(k, OWNER)] = me;
         return (this.#hint = k);
       }
     }
     throw misuse('ERR_TOO_MANY_WAITERS', `ReaderWriterLock: more than ${SLOTS} threads hold or wait for it at once`);
   }
 
-  /** Bump SEQ and wake every sleeper, if a request waits (LOCK held). */
+  /**
+   * Bump SEQ and wake every sleeper, if a request waits (LOCK held). None waiting, none can be
+   * between its count and its read of SEQ (both happen under LOCK, which we hold): skip it.
+   */
   #changed(): void {
     const i32 = this.#i32;
-    Atomics.add(i32, SEQ, 1);
-    if (Atomics.load(i32, READ_WAITERS) + Atomics.load(i32, WRITE_WAITERS) > 0) wake(i32, SEQ);
-  }
-
-  /**
-   * Forget every dead thread (LOCK held): drop its slot, free the write it held, recount the
-   * summaries from the slots, and wake the sleepers to look again.
-   */
-  #purge(): void {
-    const i32 = this.#i32;
-    // Read before the scan: a death marked during it moves deaths() past this value again.
-    Atomics.store(i32, PURGED, deaths());
-    const writer = Atomics.load(i32, WRITER);
-    if (writer !== 0 && isDead(writer)) Atomics.store(i32, WRITER, 0);
-    let readers = 0;
-    let readWaiters = 0;
-    let writeWaiters = 0;
-    for (let k = 0; k < SLOTS; k++) {
-      const owner = Atomics.load(i32, at(k, OWNER));
-      if (owner === 0) continue;
-      if (isDead(owner)) {
-        for (let f = 0; f < SLOT_WORDS; f++) Atomics.store(i32, at(k, f), 0);
-        continue;
-      }
-      if (Atomics.load(i32, at(k, READS)) > 0) readers++;
-      readWaiters += Atomics.load(i32, at(k, RWAIT));
-      writeWaiters += Atomics.load(i32, at(k, WWAIT));
-    }
-    Atomics.store(i32, READERS, readers);
-    Atomics.store(i32, READ_WAITERS, readWaiters);
-    Atomics.store(i32, WRITE_WAITERS, writeWaiters);
-    if (readWaiters === 0) Atomics.store(i32, READ_TURN, 0);
+    if (i32[READ_WAITERS] + i32[WRITE_WAITERS] === 0) return;
     Atomics.add(i32, SEQ, 1);
     wake(i32, SEQ);
   }
 
-  /** After LOCK was taken over from a dead thread: its half-done edit is dropped with it. */
-  readonly #repair: raw.Repair = () => this.#purge();
+  /**
+   * Forget every dead thread (LOCK held): drop its slot, free the write it held, recount the
+   * summaries from the slots and, if anything changed, wake the sleepers to look again. (Only
+   * then: threads that know different liveness tables see different deaths() and may purge in
+   * turn; a purge that finds nothing wakes nobody.)
+   */
+  #purge(): void {
+    const i32 = this.#i32;
+    // Read before the scan: a death marked during it moves deaths() past this value again.
+    i32[PURGED] = deaths();
+    let changed = false;
+    const writer = i32[WRITER];
+    if (writer !== 0 && isDead(writer)) {
+      i32[WRITER] = 0;
+      changed = true;
+    }
+    let readers = 0;
+    let readWaiters = 0;
+    let writeWaiters = 0;
+    for (let k = 0; k < SLOTS; k++) {
+      const owner = i32[at(k, OWNER)];
+      if (owner === 0) continue;
+      if (isDead(owner)) {
+        for (let f = 0; f < SLOT_WORDS; f++) i32[at(k, f)] = 0;
+        continue;
+      }
+      if (i32[at(k, READS)] > 0) readers++;
+      readWaiters += i32[at(k, RWAIT)];
+      writeWaiters += i32[at(k, WWAIT)];
+    }
+    changed = this.#recount(READERS, readers) || changed;
+    changed = this.#recount(READ_WAITERS, readWaiters) || changed;
+    changed = this.#recount(WRITE_WAITERS, writeWaiters) || changed;
+    if (readWaiters === 0) changed = this.#recount(READ_TURN, 0) || changed;
+    if (changed) {
+      Atomics.add(i32, SEQ, 1);
+      wake(i32, SEQ);
+    }
+  }
+
+  /** Set summary word `index` to `value` (LOCK held); whether it differed. */
+  #recount(index: number, value: number): boolean {
+    if (this.#i32[index] === value) return false;
+    this.#i32[index] = value;
+    return true;
+  }
+
+  /**
+   * After LOCK was taken over from a dead thread: its half-done edit is dropped with it, and the
+   * sleepers are woken in any case (it may have died between a change and its wake-up).
+   */
+  readonly #repair: raw.Repair = () => {
+    this.#purge();
+    Atomics.add(this.#i32, SEQ, 1);
+    wake(this.#i32, SEQ);
+  };
 }
 
 registerKind('ReaderWriterLock', (h) => ReaderWriterLock.from(h));
