@@ -24,7 +24,10 @@
  *
  * Every word but TAG changes only under LOCK, held for a few instructions; so the state is one
  * record edited by one thread at a time, and the summary words (READERS, ...) always equal what
- * the slots say. A thread keeps its slot while it is idle (the next read finds it at once); a
+ * the slots say. Under LOCK the words are read and written plainly: the sequentially consistent
+ * operations on LOCK that hand it from one thread to the next order those accesses (as RLock's
+ * COUNT). SEQ, on which waiters park, changes with `Atomics.add`; the snapshot getters and the
+ * tests' blocked.ts read WRITER, READERS and the waiter counts with `Atomics.load`. A thread keeps its slot while it is idle (the next read finds it at once); a
  * thread that needs a slot and finds none free takes an idle one (all counts 0) of another.
  *
  * Policy (the knob is READ_TURN). A read enters when there is no writer and no writer waits —
@@ -58,9 +61,10 @@
  * Limits. At most SLOTS (128) threads may hold or wait for reads, or wait to write, at once; one
  * more gets `ERR_TOO_MANY_WAITERS` (nothing changed). What a dead writer was changing may be
  * half changed: the lock is freed, not repaired. Cost: every acquire and release takes LOCK
- * (one CAS and one exchange when nobody contends), so a read costs about what a Lock's
- * acquire and release cost; readers gain from running in parallel when their sections are
- * longer than that.
+ * (one CAS and one exchange when nobody contends) and does its work as a plain call (the step
+ * generator is built only to wait): a read and its release cost ≈ 0.2 µs against a Lock's ≈ 0.08
+ * (measured on a busy 2-core machine), so readers gain from running in parallel when their
+ * sections are longer than that.
  */
 import { misuse, TimeoutError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
