@@ -31,7 +31,7 @@
  * `callAsync` is running one) would wait for itself forever: it throws `ERR_CANNOT_BLOCK` instead.
  */
 import { misuse, typeError } from './errors.js';
-import { assertCanBlock, park, runAsync, runSync, wake, type Steps } from './futex.js';
+import { park, runAsync, runSync, wake, type Steps } from './futex.js';
 import { isDead, sliceEnd } from './liveness.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { threadId } from './thread.js';
@@ -127,7 +127,6 @@ export class Once {
       if (Atomics.load(i32, STATE) === me) {
         throw misuse('ERR_CANNOT_BLOCK', 'call(): this thread is running this Once\'s fn; waiting for it here would never end');
       }
-      assertCanBlock('callAsync');
       mine = runSync(turnSteps(i32), 'callAsync');
     }
     if (!mine) return;
