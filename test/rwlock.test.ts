@@ -102,6 +102,25 @@ describe('many readers or one writer', () => {
     rw.releaseRead();
   });
 
+  test('a writer that gives up waiting lets the readers it held back in', async () => {
+    const rw = new ReaderWriterLock();
+    const first = await holder(rw);
+    const writer = asker(rw, true, 300);
+    await untilBlocked(rw, 1);
+    const reader = asker(rw, false);
+    await untilBlocked(rw, 2);
+    // The writer's timeout passes while the first reader still reads: the second gets in.
+    await waitUntil(reader.holds, 10_000, 'the held-back reader to get its read');
+    const [wrote, ms] = await writer.result;
+    expect(wrote).toBe(false);
+    expectElapsed(ms, 300);
+    expect(rw.readers).toBe(2);
+    expect((await reader.letGo())[0]).toBe(true);
+    await first.letGo();
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
+  });
+
   test('readers that waited while a writer held the lock go before the next writer', async () => {
     const rw = new ReaderWriterLock();
     const first = await holder(rw, true);

@@ -281,6 +281,8 @@ export class ReaderWriterLock {
     const i32 = this.#i32;
     // A dead thread's trace may be what blocks us: forget dead threads first.
     if (i32[PURGED] !== deaths()) this.#purge();
+    // A granted request's withdrawal wakes nobody: whoever it could let in is now held back by
+    // what this call takes, until its release (which wakes them).
     if (write) {
       if (!this.#mayWrite()) return false;
       if (waiting) this.#unwait(k, true);
@@ -308,7 +310,7 @@ export class ReaderWriterLock {
       for (let sleeps = 0; ; ) {
         if (this.#grant(write, k, waiting)) return true;
         if (remaining(deadline) === 0) {
-          if (waiting) this.#unwait(k, write);
+          if (waiting && this.#unwait(k, write)) this.#changed();
           return false;
         }
         if (!waiting) {
@@ -351,16 +353,18 @@ export class ReaderWriterLock {
     return k >= 0 && i32[READ_WAITERS] === i32[at(k, RWAIT)];
   }
 
-  /** Withdraw one waiting request of slot `k` (LOCK held). */
-  #unwait(k: number, write: boolean): void {
+  /**
+   * Withdraw one waiting request of slot `k` (LOCK held); whether that may let others in (the
+   * last waiting writer held readers back; the last waiting reader ended READ_TURN).
+   */
+  #unwait(k: number, write: boolean): boolean {
     const i32 = this.#i32;
     i32[at(k, write ? WWAIT : RWAIT)]--;
-    const left = --i32[write ? WRITE_WAITERS : READ_WAITERS];
-    if (left === 0 && write) this.#changed(); // the last waiting writer stopped holding readers back
-    if (left === 0 && !write && i32[READ_TURN] !== 0) {
-      i32[READ_TURN] = 0;
-      this.#changed(); // writers may go once the readers have left
-    }
+    if (--i32[write ? WRITE_WAITERS : READ_WAITERS] !== 0) return false;
+    if (write) return true;
+    if (i32[READ_TURN] === 0) return false;
+    i32[READ_TURN] = 0;
+    return true;
   }
 
   /**
