@@ -22,13 +22,16 @@
  *   12 + 4k           RWAIT  its read requests now waiting                LOCK holders
  *   13 + 4k           WWAIT  its write requests now waiting               LOCK holders
  *
- * Every word but TAG changes only under LOCK, held for a few instructions; so the state is one
- * record edited by one thread at a time, and the summary words (READERS, ...) always equal what
- * the slots say. Under LOCK the words are read and written plainly: the sequentially consistent
- * operations on LOCK that hand it from one thread to the next order those accesses (as RLock's
- * COUNT). SEQ, on which waiters park, changes with `Atomics.add`; the snapshot getters and the
- * tests' blocked.ts read WRITER, READERS and the waiter counts with `Atomics.load`. A thread keeps its slot while it is idle (the next read finds it at once); a
- * thread that needs a slot and finds none free takes an idle one (all counts 0) of another.
+ * The word indices, the slot table (find, claim) and the purge live in rwtable.ts; the policy
+ * and the waiting here. Every word but TAG changes only under LOCK, held for a few
+ * instructions; so the state is one record edited by one thread at a time, and the summary
+ * words (READERS, ...) always equal what the slots say. Under LOCK the words are read and
+ * written plainly: the sequentially consistent operations on LOCK that hand it from one thread
+ * to the next order those accesses (as RLock's COUNT). SEQ, on which waiters park, changes with
+ * `Atomics.add`; the snapshot getters and the tests' blocked.ts read WRITER, READERS and the
+ * waiter counts with `Atomics.load`. A thread keeps its slot while it is idle (its next read
+ * finds it at once); a thread that needs a slot and finds none free takes an idle one (all
+ * counts 0) of another.
  *
  * Policy (the knob is READ_TURN). A read enters when there is no writer and no writer waits —
  * so a waiting writer stops new readers and writers never starve. A writer enters when nobody
@@ -68,33 +71,30 @@
  */
 import { misuse, TimeoutError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
-import { deaths, isDead, sliceEnd } from './liveness.js';
+import { deaths, sliceEnd } from './liveness.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
+import {
+  at,
+  BYTES,
+  claimSlot,
+  findSlot,
+  LOCK,
+  purge,
+  PURGED,
+  READ_TURN,
+  READ_WAITERS,
+  READERS,
+  READS,
+  RWAIT,
+  SEQ,
+  WRITE_WAITERS,
+  WRITER,
+  WWAIT,
+} from './rwtable.js';
 import { threadId } from './thread.js';
 
-const LOCK = 1;
-const SEQ = 2;
-const WRITER = 3;
-const READERS = 4;
-const READ_WAITERS = 5;
-const WRITE_WAITERS = 6;
-const READ_TURN = 7;
-const PURGED = 8;
-const SLOTS_AT = 10;
-/** How many threads may hold or wait for the lock at once (a writer holding needs no slot). */
-const SLOTS = 128;
-const SLOT_WORDS = 4;
-const OWNER = 0;
-const READS = 1;
-const RWAIT = 2;
-const WWAIT = 3;
-const BYTES = (SLOTS_AT + SLOTS * SLOT_WORDS) * 4;
-
 const me = threadId;
-
-/** Word `field` of slot `k`. */
-const at = (k: number, field: number) => SLOTS_AT + k * SLOT_WORDS + field;
 
 /** Many readers or one writer, shared between threads; writers do not starve. */
 export class ReaderWriterLock {
@@ -372,19 +372,10 @@ export class ReaderWriterLock {
    * idle slot becomes its own, or `ERR_TOO_MANY_WAITERS` (nothing changed) if there is none.
    */
   #slot(claim: boolean): number {
-    const i32 = this.#i32;
-    if (i32[at(this.#hint, OWNER)] === me) return this.#hint;
-    for (let k = 0; k < SLOTS; k++) {
-      if (i32[at(k, OWNER)] === me) return (this.#hint = k);
-    }
-    if (!claim) return -1;
-    for (let k = 0; k < SLOTS; k++) {
-      if (i32[at(k, READS)] === 0 && i32[at(k, RWAIT)] === 0 && i32[at(k, WWAIT)] === 0) {
-        i32[at(k, OWNER)] = me;
-        return (this.#hint = k);
-      }
-    }
-    throw misuse('ERR_TOO_MANY_WAITERS', `ReaderWriterLock: more than ${SLOTS} threads hold or wait for it at once`);
+    let k = findSlot(this.#i32, this.#hint);
+    if (k < 0 && claim) k = claimSlot(this.#i32);
+    if (k >= 0) this.#hint = k;
+    return k;
   }
 
   /**
@@ -399,50 +390,14 @@ export class ReaderWriterLock {
   }
 
   /**
-   * Forget every dead thread (LOCK held): drop its slot, free the write it held, recount the
-   * summaries from the slots and, if anything changed, wake the sleepers to look again. (Only
-   * then: threads that know different liveness tables see different deaths() and may purge in
-   * turn; a purge that finds nothing wakes nobody.)
+   * Forget every dead thread (LOCK held: rwtable.ts `purge`) and, if that changed anything, wake
+   * the sleepers to look again. (Only then: threads that know different liveness tables see
+   * different deaths() and may purge in turn; a purge that finds nothing wakes nobody.)
    */
   #purge(): void {
-    const i32 = this.#i32;
-    // Read before the scan: a death marked during it moves deaths() past this value again.
-    i32[PURGED] = deaths();
-    let changed = false;
-    const writer = i32[WRITER];
-    if (writer !== 0 && isDead(writer)) {
-      i32[WRITER] = 0;
-      changed = true;
-    }
-    let readers = 0;
-    let readWaiters = 0;
-    let writeWaiters = 0;
-    for (let k = 0; k < SLOTS; k++) {
-      const owner = i32[at(k, OWNER)];
-      if (owner === 0) continue;
-      if (isDead(owner)) {
-        for (let f = 0; f < SLOT_WORDS; f++) i32[at(k, f)] = 0;
-        continue;
-      }
-      if (i32[at(k, READS)] > 0) readers++;
-      readWaiters += i32[at(k, RWAIT)];
-      writeWaiters += i32[at(k, WWAIT)];
-    }
-    changed = this.#recount(READERS, readers) || changed;
-    changed = this.#recount(READ_WAITERS, readWaiters) || changed;
-    changed = this.#recount(WRITE_WAITERS, writeWaiters) || changed;
-    if (readWaiters === 0) changed = this.#recount(READ_TURN, 0) || changed;
-    if (changed) {
-      Atomics.add(i32, SEQ, 1);
-      wake(i32, SEQ);
-    }
-  }
-
-  /** Set summary word `index` to `value` (LOCK held); whether it differed. */
-  #recount(index: number, value: number): boolean {
-    if (this.#i32[index] === value) return false;
-    this.#i32[index] = value;
-    return true;
+    if (!purge(this.#i32)) return;
+    Atomics.add(this.#i32, SEQ, 1);
+    wake(this.#i32, SEQ);
   }
 
   /**
