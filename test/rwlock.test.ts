@@ -420,7 +420,7 @@ describe('inputs, sharing, placement, limits', () => {
 
   test('a 129th thread needing a slot gets ERR_TOO_MANY_WAITERS, nothing changed (white-box: 128 slots held)', () => {
     const rw = new ReaderWriterLock();
-    // rwlock.ts: READERS is word 4, slots from word 10, 4 words each (OWNER, READS, RWAIT, WWAIT).
+    // rwtable.ts: READERS is word 4, slots from word 10, 4 words each (OWNER, READS, RWAIT, WWAIT).
     const words = new Int32Array(rw.handle.buffer, rw.handle.byteOffset, ReaderWriterLock.byteLength / 4);
     for (let k = 0; k < 128; k++) {
       words[10 + 4 * k] = 900_000 + k; // ids of no thread: alive as far as anyone knows
