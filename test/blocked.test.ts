@@ -6,10 +6,10 @@
  * not hold the kind it names (a layout that moved) fails loudly.
  */
 import { describe, expect, test } from 'vitest';
-import { Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, RLock, Semaphore } from 'sabsync';
+import { Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, Once, PriorityQueue, Queue, ReaderWriterLock, RLock, Semaphore, WaitGroup } from 'sabsync';
 import { blocked, untilBlocked, untilWaiters, waitersOf } from './helpers/blocked.js';
 import { sabsyncIdOf } from './helpers/internals.js';
-import { start, type Running } from './helpers/workers.js';
+import { start, waitUntil, type Running } from './helpers/workers.js';
 
 describe('locks: the CONTENDED bit of the lock word', () => {
   test.each([
@@ -123,6 +123,44 @@ describe('queues: the three Conditions store.ts places, and the queue Lock', () 
     for (let i = 0; i < 3; i++) q.taskDone();
     await Promise.all([joiner.result, putter.result]);
     expect([blocked(q, 'put'), blocked(q, 'join')]).toEqual([0, 0]);
+  });
+});
+
+describe('ReaderWriterLock: waiting read and write requests; WaitGroup and Once: SLEEPERS', () => {
+  test('ReaderWriterLock', async () => {
+    const rw = new ReaderWriterLock();
+    expect(blocked(rw)).toBe(0);
+    expect(rw.acquireWrite(0)).toBe(true);
+    const take = (write: boolean) => start<[boolean, number]>('rwlock.mjs', 'tryTake', { handle: rw.handle, write, timeout: 10_000 });
+    const takers = [take(false), take(false), take(true)];
+    await untilBlocked(rw, 3);
+    expect(blocked(rw)).toBe(3);
+    rw.releaseWrite();
+    for (const t of takers) expect((await t.result)[0]).toBe(true);
+    expect(blocked(rw)).toBe(0);
+  });
+
+  test('WaitGroup and Once', async () => {
+    const wg = new WaitGroup();
+    wg.add();
+    expect(blocked(wg)).toBe(0);
+    const waiters = [0, 1].map(() => start<[boolean, number]>('rwlock.mjs', 'waitOn', { handle: wg.handle, timeout: 10_000 }));
+    await untilBlocked(wg, 2);
+    wg.done();
+    for (const w of waiters) expect((await w.result)[0]).toBe(true);
+    expect(blocked(wg)).toBe(0);
+
+    const once = new Once();
+    const ctl = new Int32Array(new SharedArrayBuffer(16));
+    const runner = start('rwlock.mjs', 'runOnceUntil', { handle: once.handle, ctl: ctl.buffer });
+    await waitUntil(() => Atomics.load(ctl, 0) === 1, 10_000, 'the first fn to run'); // HELD (fixtures/rwlock.mjs)
+    expect(blocked(once)).toBe(0);
+    const callers = [0, 1].map(() => start('rwlock.mjs', 'callOnce', { handle: once.handle, ctl: new SharedArrayBuffer(16) }));
+    await untilBlocked(once, 2);
+    Atomics.store(ctl, 1, 1);
+    Atomics.notify(ctl, 1);
+    await Promise.all([runner.result, ...callers.map((c) => c.result)]);
+    expect(blocked(once)).toBe(0);
   });
 });
 

@@ -49,6 +49,17 @@ describe.skipIf(!present)('in Deno', () => {
     expect(await result('owners.mjs')).toEqual({ acquired: false, releaseCode: 'ERR_NOT_OWNER' });
   });
 
+  it("a ReaderWriterLock's reads belong to threads between Web Workers too; WaitGroup and Once across them", async () => {
+    expect(await result('rwlock.mjs')).toEqual({
+      releaseCodes: ['ERR_NOT_OWNER', 'ERR_NOT_OWNER'],
+      read: true,
+      writeWhileRead: false,
+      wrote: true,
+      waited: true,
+      free: true,
+    });
+  });
+
   it('a Lock and a SharedArrayBuffer in an item arrive live in a module Worker through getAsync; a sync get that needs an unreceived buffer says to use getAsync and leaves the item queued', async () => {
     expect(await result('shared.mjs')).toEqual({
       released: true,

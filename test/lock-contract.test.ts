@@ -1,12 +1,13 @@
 /**
  * The lock contract, one suite parameterised by a factory and bound once per type it applies to
- * (Lock, RLock, Condition used as a lock — over its default RLock and over a Lock), then what
- * is specific to Lock and to RLock, and the keep-alive of a pending acquireAsync.
+ * (Lock, RLock, Condition used as a lock — over its default RLock and over a Lock — and a
+ * ReaderWriterLock's write side), then what is specific to Lock and to RLock, and the
+ * keep-alive of a pending acquireAsync. (test/rwlock.test.ts has the ReaderWriterLock's own.)
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Condition, Lock, RLock, TimeoutError, type Handle } from 'sabsync';
+import { Condition, Lock, ReaderWriterLock, RLock, TimeoutError, type Handle } from 'sabsync';
 import { blocked, untilBlocked } from './helpers/blocked.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
@@ -22,7 +23,7 @@ interface LockLike {
 interface Subject {
   name: string;
   /** The class name fixtures attach with (`X.from`) and that `revive` must return. */
-  kind: 'Lock' | 'RLock' | 'Condition';
+  kind: 'Lock' | 'RLock' | 'Condition' | 'ReaderWriterLock';
   make(): LockLike;
   /** Whether any thread holds it. */
   locked(x: LockLike): boolean;
@@ -30,11 +31,30 @@ interface Subject {
 
 const lockedOf = (x: unknown) => (x as { locked(): boolean }).locked();
 
+/** A ReaderWriterLock's write side as a lock (test/fixtures/locks.mjs attaches the same way). */
+function writeSide(rw: ReaderWriterLock): LockLike & { rw: ReaderWriterLock } {
+  return {
+    rw,
+    acquire: (timeout) => rw.acquireWrite(timeout),
+    acquireAsync: (timeout) => rw.acquireWriteAsync(timeout),
+    release: () => rw.releaseWrite(),
+    hold: (timeout) => rw.write(timeout),
+    holdAsync: (timeout) => rw.writeAsync(timeout),
+    handle: rw.handle,
+  };
+}
+
 const subjects: Subject[] = [
   { name: 'Lock', kind: 'Lock', make: () => new Lock(), locked: lockedOf },
   { name: 'RLock', kind: 'RLock', make: () => new RLock(), locked: lockedOf },
   { name: 'Condition (default RLock)', kind: 'Condition', make: () => new Condition(), locked: (c) => lockedOf((c as Condition).lock) },
   { name: 'Condition over a Lock', kind: 'Condition', make: () => new Condition(new Lock()), locked: (c) => lockedOf((c as Condition).lock) },
+  {
+    name: 'ReaderWriterLock (write side)',
+    kind: 'ReaderWriterLock',
+    make: () => writeSide(new ReaderWriterLock()),
+    locked: (x) => (x as ReturnType<typeof writeSide>).rw.locked(),
+  },
 ];
 
 // Words of the control buffer shared with the fixtures (see test/fixtures/locks.mjs).

@@ -143,6 +143,11 @@ describe('README.md', () => {
     Event: () => new sabsync.Event(),
     Barrier: () => new sabsync.Barrier(4),
     Thread: () => new sabsync.Thread(new URL('./fixtures/threads.mjs', import.meta.url)),
+    ReaderWriterLock: () => new sabsync.ReaderWriterLock(),
+    WaitGroup: () => new sabsync.WaitGroup(),
+    Once: () => new sabsync.Once(),
+    JoinableQueue: () => new sabsync.JoinableQueue(),
+    SimpleQueue: () => new sabsync.SimpleQueue(),
   };
   for (const b of synopses) {
     it(`the synopsis at line ${b.line} names only members that exist`, () => {

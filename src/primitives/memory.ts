@@ -32,12 +32,16 @@ import type { Event } from './event.js';
 import type { Lock } from './lock.js';
 import type { RLock } from './rlock.js';
 import type { BoundedSemaphore, Semaphore } from './semaphore.js';
+import type { ReaderWriterLock } from './rwlock.js';
+import type { WaitGroup } from './waitgroup.js';
+import type { Once } from './once.js';
 import type { LifoQueue, PriorityQueue, Queue } from '../queue/queue.js';
 import type { SharedArray } from '../shared/array.js';
 import type { SharedDict } from '../shared/dict.js';
 import type { SharedList } from '../shared/list.js';
 import type { Value } from '../shared/value.js';
 import type { Connection } from '../threads/pipe.js';
+import type { SimpleQueue } from '../queue/python.js';
 import { adoptTable, livenessTable } from './liveness.js';
 
 /** Kinds of shared object, and the number stored in their tag word. */
@@ -57,6 +61,11 @@ export const Kind = {
   SharedDict: 22,
   SharedList: 23,
   Connection: 15,
+  ReaderWriterLock: 11,
+  WaitGroup: 12,
+  Once: 13,
+  /** No tag of its own: a SimpleQueue's memory is a Queue's (queue/python.ts). */
+  SimpleQueue: 14,
 } as const;
 export type KindName = keyof typeof Kind;
 
@@ -77,6 +86,10 @@ export interface KindTypes {
   SharedDict: SharedDict;
   SharedList: SharedList;
   Connection: Connection;
+  ReaderWriterLock: ReaderWriterLock;
+  WaitGroup: WaitGroup;
+  Once: Once;
+  SimpleQueue: SimpleQueue;
 }
 
 /** Kinds whose classes extend one another: a handle of the family is typed by the family. */
@@ -150,7 +163,7 @@ const guards = new Map<KindName, object>();
  * an inspect hook, once, so that `console.log(lock)` still prints `Lock {}`, and the shared
  * object a `toJSON`, so that `JSON.stringify(lock)` still gives `{}`.
  */
-function guardClone(owner: object, kind: KindName): void {
+export function guardClone(owner: object, kind: KindName): void {
   let guard = guards.get(kind);
   if (guard === undefined) {
     const message = `a ${kind} cannot be sent itself (it would arrive as {}): send ${variableOf(kind)}.handle and attach with ${kind}.from(handle) or revive(handle)`;

@@ -20,6 +20,11 @@
  *                                   +1 sync, +2^16 async             acquire
  *   Event                wait       SLEEPERS (2) (event.ts)          threads in the slow path of wait
  *   Barrier              wait       COUNT (3) (barrier.ts)           threads inside wait()
+ *   ReaderWriterLock     acquire    READ_WAITERS (5) + WRITE_WAITERS  read and write requests
+ *                                   (6) (rwlock.ts)                  waiting (counted under its
+ *                                                                    LOCK, before SEQ is read)
+ *   WaitGroup, Once      wait       SLEEPERS (2) (waitgroup.ts,      threads in the slow path of
+ *                                   once.ts)                         wait / call
  *   Queue, Lifo, Prio    get / put  WAITERS of the NOT_EMPTY /       threads waiting to get / put /
  *                        / join     NOT_FULL / ALL_DONE Condition    join (store.ts places them)
  *                        acquire    the queue's Lock's STATE         as for a Lock
@@ -64,6 +69,9 @@ const SLEEPERS = 2;
 const ASYNC_SLEEPER = 1 << 16;
 // barrier.ts
 const BARRIER_COUNT = 3;
+// rwlock.ts
+const RW_READ_WAITERS = 5;
+const RW_WRITE_WAITERS = 6;
 
 const DEFAULT_PLACE: Record<string, Place> = {
   Lock: 'acquire',
@@ -76,9 +84,14 @@ const DEFAULT_PLACE: Record<string, Place> = {
   Queue: 'get',
   LifoQueue: 'get',
   PriorityQueue: 'get',
+  ReaderWriterLock: 'acquire',
+  WaitGroup: 'wait',
+  Once: 'wait',
 };
 
-const isQueue = (kind: string) => KINDS[kind]! >= KINDS.Queue!;
+const isQueue = (kind: string) => kind === 'Queue' || kind === 'LifoQueue' || kind === 'PriorityQueue';
+/** Kinds whose count at 'acquire' is a true count (not a lock word's 0 or 1). */
+const counts = (kind: string) => isSemaphore(kind) || kind === 'ReaderWriterLock';
 const isSemaphore = (kind: string) => kind === 'Semaphore' || kind === 'BoundedSemaphore';
 
 function handleOf(x: Shared): HandleLike {
@@ -146,7 +159,12 @@ export function blocked(x: Shared, place?: Place): number {
       return lockSleepers(lock.buffer, lock.byteOffset, kindOf(lock));
     }
     if (isQueue(kind)) return lockSleepers(h.buffer, queuePart(h, kind, at), 'Lock');
+    if (kind === 'ReaderWriterLock') {
+      const words = wordsAt(h.buffer, h.byteOffset, kind);
+      return Atomics.load(words, RW_READ_WAITERS) + Atomics.load(words, RW_WRITE_WAITERS);
+    }
   }
+  if (at === 'wait' && (kind === 'WaitGroup' || kind === 'Once')) return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), SLEEPERS);
   if (at === 'wait' && kind === 'Event') return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), SLEEPERS);
   if (at === 'wait' && kind === 'Barrier') return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), BARRIER_COUNT);
   return Atomics.load(conditionWords(h, kind, at), COND_WAITERS);
@@ -191,7 +209,7 @@ export async function untilBlocked(x: Shared, n = 1, place?: Place, timeout = 10
   const h = handleOf(x);
   const kind = kindOf(h);
   const at = place ?? DEFAULT_PLACE[kind]!;
-  if (n > 1 && at === 'acquire' && !isSemaphore(kind)) throw new RangeError(`a lock word cannot count ${n} sleepers: wait for 1`);
+  if (n > 1 && at === 'acquire' && !counts(kind)) throw new RangeError(`a lock word cannot count ${n} sleepers: wait for 1`);
   await waitUntil(() => blocked(h, at) >= n, timeout, `${n} thread(s) blocked at '${at}' of a ${kind}`);
 }
 

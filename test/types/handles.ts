@@ -15,6 +15,10 @@ import {
   SharedDict,
   SharedList,
   Value,
+  Once,
+  ReaderWriterLock,
+  SimpleQueue,
+  WaitGroup,
   revive,
   type Handle,
   type KindName,
@@ -87,7 +91,25 @@ const r5 = revive(h);
 expectType<
   Equal<
     typeof r5,
-    Lock | RLock | Condition | Semaphore | BoundedSemaphore | Event | Barrier | Queue | LifoQueue | PriorityQueue | Value | SharedArray | SharedDict | SharedList | Connection
+    | Lock
+    | RLock
+    | Condition
+    | Semaphore
+    | BoundedSemaphore
+    | Event
+    | Barrier
+    | Queue
+    | LifoQueue
+    | PriorityQueue
+    | ReaderWriterLock
+    | WaitGroup
+    | Once
+    | SimpleQueue
+    | Connection
+    | Value
+    | SharedArray
+    | SharedDict
+    | SharedList
   >
 >();
 
