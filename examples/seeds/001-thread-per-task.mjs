@@ -29,6 +29,7 @@ export async function main() {
     pool.push(p);
   }
   for (const p of pool) p.join();
-  // SharedDict keys are strings; Python's were ints. Print them as ints, in the dict's order.
-  print(pyDict(returnDict.entries().map(([k, v]) => [Number(k), v])));
+  // SharedDict keys are strings; Python's were ints. Print them as ints, sorted for reading
+  // (Python's dict printed them in the order the threads stored them).
+  print(pyDict(returnDict.entries().map(([k, v]) => [Number(k), v]).sort(([a], [b]) => a - b)));
 }

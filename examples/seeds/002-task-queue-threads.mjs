@@ -45,7 +45,7 @@ export async function main() {
   await taskQueue.joinAsync(); // every item taken and done (Python skipped this: see above)
   needRun.clear(); // need_run = False
   for (const t of tList) await t.joinAsync();
-  const entries = returnDict.entries().map(([k, v]) => [Number(k), v]);
+  const entries = returnDict.entries().map(([k, v]) => [Number(k), v]).sort(([a], [b]) => a - b);
   print(pyDict(entries));
   print(`${entries.length} of 20 tasks done`);
 }

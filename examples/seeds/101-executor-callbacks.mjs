@@ -11,7 +11,9 @@
 // `<worker name> running...` where Python printed its process id (the same pid for every task of
 // the thread pool, four pids for the process pool); ours prints four names, as the process pool.
 import { currentThread, Executor } from 'sabsync';
-import { print, secs, sleep, stopwatch } from './lib.mjs';
+import { print, secs, sleep, stopwatch, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'Executor(4): tasks of 1..4 s with a 1 s done-callback each, about 5 s in all';
 
@@ -22,9 +24,6 @@ export function task(i) {
   return 100;
 }
 
-/** Nothing: submitted once per worker first, so the timing below is of the tasks, not of starting threads. */
-export function ready() {}
-
 /** The done-callback: "parse" the result for one second. It runs on the main thread. */
 function parse(future) {
   sleep(1);
@@ -33,7 +32,7 @@ function parse(future) {
 
 export async function main() {
   const pool = new Executor(new URL(import.meta.url), { maxWorkers: 4 });
-  await Promise.all([1, 2, 3, 4].map(() => pool.submit('ready')));
+  await warmUp(pool, 4); // all four workers running: the clock times the tasks, not thread starts
   const elapsed = stopwatch();
   for (let i = 1; i < 5; i++) {
     const future = pool.submit('task', i); // returns a Future at once

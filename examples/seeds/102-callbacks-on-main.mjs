@@ -9,7 +9,9 @@
 // about 6 when each worker parses its own result (5 + 1, all four in parallel). (The lesson
 // submits task(i) to a task() that takes no argument, which would fail; ours takes none.)
 import { currentThread, Executor } from 'sabsync';
-import { print, secs, sleep, stopwatch } from './lib.mjs';
+import { print, secs, sleep, stopwatch, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'Executor(4): four 5 s tasks, callbacks on the main thread (9 s) vs. parsing in the workers (6 s)';
 
@@ -24,8 +26,6 @@ export function taskThenParse() {
   return parse(task());
 }
 
-export function ready() {}
-
 function parse(result) {
   sleep(1);
   return result;
@@ -33,7 +33,7 @@ function parse(result) {
 
 async function run(fn, withCallback) {
   const pool = new Executor(new URL(import.meta.url), { maxWorkers: 4 });
-  await Promise.all([1, 2, 3, 4].map(() => pool.submit('ready')));
+  await warmUp(pool, 4);
   const elapsed = stopwatch();
   for (let i = 1; i < 5; i++) {
     const future = pool.submit(fn);

@@ -8,7 +8,9 @@
 // thread, in the order the tasks finish: the shorter first. Python's pool.wait() is
 // shutdown({ wait: true }).
 import { Executor } from 'sabsync';
-import { print, sleep } from './lib.mjs';
+import { print, sleep, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'threadpool makeRequests/putRequest/callback → Executor.submit + addDoneCallback';
 
@@ -20,6 +22,7 @@ export function work(n) {
 
 export async function main() {
   const pool = new Executor(new URL(import.meta.url), { maxWorkers: 4 });
+  await warmUp(pool, 4); // all four workers running, so the shortest task does finish first
   const args = [4, 3, 2, 1];
   for (const n of args) {
     const request = pool.submit('work', n); // makeRequests + putRequest, for one argument

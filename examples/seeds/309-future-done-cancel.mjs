@@ -14,7 +14,9 @@
 //   its owner's event loop, so a main thread frozen in a sleep would still see done() false.
 //   It waits half a second longer than the task, as the result has to reach it too.
 import { Executor } from 'sabsync';
-import { print, sleep, sleepAsync } from './lib.mjs';
+import { print, sleep, sleepAsync, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'Future: done(), cancel() of a running task, result()';
 
@@ -23,8 +25,6 @@ export function getHtml(times) {
   print(`get page ${times} success`);
   return times;
 }
-
-export function ready() {}
 
 /** Resolve once check() is true (polled every millisecond), or throw after `ms`. */
 export async function until(check, ms = 5_000) {
@@ -36,7 +36,7 @@ export async function until(check, ms = 5_000) {
 export async function main() {
   const executor = new Executor(new URL(import.meta.url), { maxWorkers: 2 });
   try {
-    await Promise.all([executor.submit('ready'), executor.submit('ready')]);
+    await warmUp(executor, 2);
     const task1 = executor.submit('getHtml', 3); // submit returns at once
     const task2 = executor.submit('getHtml', 2);
     print(task1.done() ? 'True' : 'False'); // not finished yet

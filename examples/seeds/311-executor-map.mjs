@@ -5,7 +5,9 @@
 // success, get 4 page. Ours prints the same. (The lesson's snippet uses `urls` from the one
 // before; here it is [3, 2, 4] again.)
 import { Executor } from 'sabsync';
-import { print, sleep } from './lib.mjs';
+import { print, sleep, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'Executor.map: results in argument order (3, 2, 4)';
 
@@ -18,6 +20,7 @@ export function getHtml(times) {
 export async function main() {
   const executor = new Executor(new URL(import.meta.url), { maxWorkers: 2 });
   try {
+    await warmUp(executor, 2); // both workers running, as a Python pool's threads are at once
     for await (const data of executor.map('getHtml', [3, 2, 4])) {
       print(`get ${data} page`);
     }

@@ -5,7 +5,9 @@
 // pool, get page 3 success and get page 4 success. Ours prints the same; the waiting at the end
 // is our shutdown({ wait: true }).
 import { Executor, FIRST_COMPLETED, wait } from 'sabsync';
-import { print, sleep } from './lib.mjs';
+import { print, sleep, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'wait(FIRST_COMPLETED): go on after the first task, the others finish later';
 
@@ -18,6 +20,7 @@ export function getHtml(times) {
 export async function main() {
   const executor = new Executor(new URL(import.meta.url), { maxWorkers: 2 });
   try {
+    await warmUp(executor, 2); // both workers running, as a Python pool's threads are at once
     const allTask = [3, 2, 4].map((url) => executor.submit('getHtml', url));
     await wait(allTask, { returnWhen: FIRST_COMPLETED });
     print('main');

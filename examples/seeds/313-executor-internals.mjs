@@ -10,8 +10,8 @@
 // Executor the same happens in shared memory). Functions cannot cross threads either, so a work
 // item names an export of this module. It runs three get_html tasks as in 5.2.1 and prints
 // which worker ran each, then an exception that comes back as a rejected future.
-import { currentThread, Queue, Thread } from 'sabsync';
-import { print, sleep } from './lib.mjs';
+import { Barrier, currentThread, Queue, Thread } from 'sabsync';
+import { print, ready, sleep } from './lib.mjs';
 
 export const title = 'an executor in miniature: submit, _WorkItem, _adjust_thread_count, _worker';
 
@@ -27,7 +27,7 @@ export function fail(message) {
   throw new Error(message);
 }
 
-const TASKS = { getHtml, fail };
+const TASKS = { getHtml, fail, ready };
 
 /** The worker thread's loop: Python's _worker(executor_reference, work_queue). */
 export function _worker(workQueue, outcomes) {
@@ -99,6 +99,9 @@ class MiniExecutor {
 
 export async function main() {
   const executor = new MiniExecutor(2);
+  // Two tasks that wait for each other: both workers are running before the clock matters.
+  const both = new Barrier(2);
+  await Promise.all([executor.submit('ready', both), executor.submit('ready', both)]);
   const futures = [3, 2, 4].map((t) => executor.submit('getHtml', t));
   for (const f of futures) f.then((data) => print(`get ${data} page`));
   await Promise.all(futures);

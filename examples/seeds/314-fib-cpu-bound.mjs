@@ -11,7 +11,9 @@
 // bounded by the cores the machine can spare (two here, and busy): printed, not promised.
 // (n from 25 to 34 keeps the lesson short; fib(39) alone would take half a second.)
 import { asCompleted, Executor } from 'sabsync';
-import { print } from './lib.mjs';
+import { print, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'fib(25..34): one worker (a GIL-bound thread pool) vs. three in parallel';
 
@@ -19,14 +21,10 @@ export function fib(n) {
   return n <= 2 ? 1 : fib(n - 1) + fib(n - 2);
 }
 
-export function ready() {
-  return fib(20); // start the worker and warm up fib
-}
-
 async function run(workers) {
   const executor = new Executor(new URL(import.meta.url), { maxWorkers: workers });
   try {
-    await Promise.all(Array.from({ length: workers }, () => executor.submit('ready')));
+    await warmUp(executor, workers);
     const start = performance.now();
     const allTask = [];
     for (let num = 25; num < 35; num++) allTask.push(executor.submit('fib', num));

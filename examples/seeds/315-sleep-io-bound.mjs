@@ -7,7 +7,9 @@
 // What JavaScript adds: waiting needs no thread at all. One thread that starts thirty timers
 // and awaits them all waits half a second in total: the event loop waits for all at once.
 import { asCompleted, Executor } from 'sabsync';
-import { print, secs, sleep, sleepAsync, stopwatch } from './lib.mjs';
+import { print, secs, sleep, sleepAsync, stopwatch, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'thirty sleeps: three at a time on an Executor (≈ 5) vs. thirty timers on one thread (≈ 0.5)';
 
@@ -16,12 +18,10 @@ export function randomSleep(n) {
   return n;
 }
 
-export function ready() {}
-
 export async function main() {
   const executor = new Executor(new URL(import.meta.url), { maxWorkers: 3 });
   try {
-    await Promise.all([1, 2, 3].map(() => executor.submit('ready')));
+    await warmUp(executor, 3);
     const elapsed = stopwatch();
     const allTask = Array.from({ length: 30 }, () => executor.submit('randomSleep', 0.5));
     const results = [];

@@ -5,7 +5,9 @@
 // `5 sleep success` for imap_unordered (the order they finish in); each task also printed
 // `sub_progress success` when it finished. Ours prints the same, with Pool(cpuCount()).
 import { cpuCount, Pool } from 'sabsync';
-import { print, sleep } from './lib.mjs';
+import { print, sleep, warmUp } from './lib.mjs';
+
+export { ready } from './lib.mjs';
 
 export const title = 'Pool.imap (argument order: 1, 5, 3) and imapUnordered (finishing order: 1, 3, 5)';
 
@@ -18,6 +20,7 @@ export function getHtml(n) {
 export async function main() {
   const pool = new Pool(new URL(import.meta.url), { workers: cpuCount() });
   try {
+    await warmUp(pool, cpuCount()); // every worker running, so finishing order follows the sleeps
     print('imap:');
     for await (const result of pool.imap('getHtml', [1, 5, 3])) {
       print(`${result} sleep success`);

@@ -4,6 +4,7 @@
 // forty lessons together run in well under half a minute. The proportions stay the same, so an
 // elapsed time printed in "seconds" (elapsed() below) reads like the lesson's.
 import { writeSync } from 'node:fs';
+import { Barrier } from 'sabsync';
 
 /** One second of the lessons' Python, in milliseconds here. */
 export const SECOND = 100;
@@ -63,4 +64,24 @@ export function pyRepr(x) {
   if (x === null || x === undefined) return 'None';
   if (typeof x === 'boolean') return x ? 'True' : 'False';
   return String(x);
+}
+
+/**
+ * A pool task that returns once `workers` workers each run one: submitted once per worker by
+ * warmUp, it holds every worker until all have started. (A lesson re-exports it: a task must be
+ * an export of the pool's module.)
+ */
+export function ready(everyone) {
+  everyone.wait(30_000);
+}
+
+/**
+ * Start every worker of an Executor or Pool before the lesson's clock starts. A Python pool
+ * thread starts in microseconds; a JavaScript worker takes tens of milliseconds (more on a busy
+ * machine), which would shift the lessons' timings and the order their tasks finish in.
+ */
+export async function warmUp(pool, workers) {
+  const everyone = new Barrier(workers);
+  const jobs = Array.from({ length: workers }, () => ('submit' in pool ? pool.submit('ready', everyone) : pool.apply('ready', [everyone])));
+  await Promise.all(jobs);
 }
