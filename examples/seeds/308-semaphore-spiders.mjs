@@ -3,8 +3,9 @@
 // for 2 s, prints `got html text success` and releases. So at most three fetch at once.
 //
 // Python printed `got html text success` twenty times, three at a time every 2 s. Ours prints
-// the same (each spider's 2 s is half a second here, to keep the lesson short), then how many spiders
-// were ever fetching at the same moment, counted in shared memory: 3. Note that the spider
+// the same (each spider's 2 s is half a second here, to keep the lesson short), then the most
+// spiders ever fetching at the same moment, counted in shared memory: 3 (fewer only when the
+// machine is too busy to start a spider before the previous ones finish). Note that the spider
 // releases a permit the producer acquired: a Semaphore, like Python's, is not owned by a thread.
 // Threads started by a thread end with it in JavaScript (Python's outlive it), so the producer
 // joins its spiders before it returns.
@@ -46,5 +47,5 @@ export async function main() {
   const producer = new Thread(new URL(import.meta.url), 'urlProducer', { args: [sem, gauge] });
   producer.start();
   await producer.joinAsync();
-  print(`at most ${gauge[MOST]} spiders fetched at the same time`);
+  print(`spiders fetching at the same time, at most: ${gauge[MOST]} (the Semaphore allows 3)`);
 }
