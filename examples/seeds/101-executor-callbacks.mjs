@@ -2,8 +2,9 @@
 // and 4 seconds on a pool of four, each with a done-callback `parse` that takes one more second;
 // shutdown(wait=True), then print the time taken.
 //
-// Python printed `time: 5.03` for both ThreadPoolExecutor and ProcessPoolExecutor: the tasks run
-// side by side, so the longest (4 s) ends last and its callback adds 1 s. A thread pool runs the
+// Python printed `time: 5.03` (shown for the process pool; the lesson's rule gives the same for
+// the thread pool): the tasks run side by side, so the longest (4 s) ends last and its callback
+// adds 1 s. A thread pool runs the
 // callbacks in its worker threads, a process pool in the main process — here that makes no
 // difference, since no two tasks finish at the same time. Ours prints about the same: the
 // Executor is both (its workers are threads that run in parallel), and like a process pool it
