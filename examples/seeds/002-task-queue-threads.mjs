@@ -3,7 +3,7 @@
 // dict. The main thread puts 0..19, sets need_run = False, joins the threads, prints the dict.
 // "The queue has its own lock: no need for ours."
 //
-// Python printed {0: 0, 1: 1, 4: 4, ... 19: 361} (order may vary) — usually all twenty: under the
+// Python printed {0: 0, 1: 1, 2: 4, ... 19: 361} (order may vary) — usually all twenty: under the
 // GIL the threads, all waiting in get(), take the items before the main thread gets round to
 // need_run = False. That is luck, not a rule: a thread that sees need_run False while items
 // are still queued leaves them there. With JavaScript threads, which start slowly and run in

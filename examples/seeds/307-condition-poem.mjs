@@ -3,6 +3,9 @@
 // holds the Condition (`with self.cond:`), says its line, notify()s the other and wait()s for
 // it. The markers A–G print where each thread is. "The start order matters": XiaoAi must be
 // waiting before TianMao's first notify(), or that notify wakes nobody and both wait for ever.
+// (The lesson first tries it with a plain Lock, commented out: acquire/release keeps the two
+// from speaking at once but cannot make them take turns. Waiting for the other's turn needs
+// wait() and notify().)
 //
 // Python printed:
 //   A, B, C, D, 天猫精灵 : 小爱同学, E, 小爱 : 在, F, G, 天猫精灵 : 我们来对古诗吧, 小爱 : 好啊,
