@@ -128,6 +128,11 @@ it('every seed lesson has key lines here, and every key-line entry has its lesso
   expect(lessons.map((l) => l.name).sort()).toEqual(Object.keys(KEY_LINES).sort());
 });
 
+it('no seed lesson shares its name with a demo (npm run demo -- <name> would run both)', () => {
+  const demos = readdirSync(new URL('../examples/demos/', import.meta.url)).map((file) => file.replace(/^\d+-/, '').replace(/\.mjs$/, ''));
+  expect(lessons.map((l) => l.name).filter((name) => demos.includes(name) || name === 'seeds')).toEqual([]);
+});
+
 describe('seed lessons', () => {
   for (const { file, name } of lessons) {
     const missing = missingNames(file);
