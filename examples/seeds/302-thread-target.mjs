@@ -5,7 +5,7 @@
 //
 // Python printed the four started/end lines and `last time: 4.00...`. Ours prints the same, the
 // time about 4. Starting a JavaScript worker thread takes tens of milliseconds (a Python thread,
-// microseconds; more on a busy machine) and one of the lesson's seconds is 0.1 s here, so the
+// microseconds; more on a busy machine) and one of the lesson's seconds is 50 ms here, so the
 // clock starts once both threads are running: they and the main thread meet at a Barrier.
 // setDaemon(True) is `daemon: true` in the options, or `t.daemon = true` before start().
 import { Barrier, Thread } from 'sabsync';

@@ -3,8 +3,7 @@
 // for 2 s, prints `got html text success` and releases. So at most three fetch at once.
 //
 // Python printed `got html text success` twenty times, three at a time every 2 s. Ours prints
-// the same (each spider's 2 s is half a second here, to keep the lesson short), then the most
-// spiders ever fetching at the same moment, counted in shared memory: 3 (fewer only when the
+// the same, then the most spiders ever fetching at the same moment, counted in shared memory: 3 (fewer only when the
 // machine is too busy to start a spider before the previous ones finish). Note that the spider
 // releases a permit the producer acquired: a Semaphore, like Python's, is not owned by a thread.
 // Threads started by a thread end with it in JavaScript (Python's outlive it), so the producer
@@ -23,7 +22,7 @@ export function htmlSpider(url, sem, gauge) {
   for (let most = Atomics.load(gauge, MOST); now > most; most = Atomics.load(gauge, MOST)) {
     if (Atomics.compareExchange(gauge, MOST, most, now) === most) break;
   }
-  sleep(0.5);
+  sleep(2);
   print('got html text success');
   Atomics.sub(gauge, NOW, 1);
   sem.release(); // one more may go

@@ -3,7 +3,7 @@
 // installs SIGINT and SIGTERM handlers that set the event, then join()s the thread.
 //
 // Python printed `something` every 10 s until Ctrl-C (or kill), then ended. Ours prints
-// `something` every second (0.1 s here) and sends itself a SIGINT after the third, so the lesson
+// `something` every second (50 ms here) and sends itself a SIGINT after the third, so the lesson
 // ends by itself; press Ctrl-C sooner to stop it sooner. In Node, too, only the main thread gets
 // signals, and a handler runs on its event loop — so the main thread must not block: it waits
 // with joinAsync(). A blocking join() there would freeze the event loop, and the handler, and

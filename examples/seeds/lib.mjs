@@ -1,13 +1,13 @@
 // What the seed lessons share: Python's time.sleep, print and time.time, for JavaScript threads.
 //
-// The lessons' Python sleeps for whole seconds; here one of those seconds is SECOND ms, so the
-// forty lessons together run in well under half a minute. The proportions stay the same, so an
+// The lessons' Python sleeps for whole seconds; here one of those seconds is SECOND ms (a
+// twentieth), so the forty lessons together run in well under half a minute. The proportions stay the same, so an
 // elapsed time printed in "seconds" (elapsed() below) reads like the lesson's.
 import { writeSync } from 'node:fs';
 import { Barrier } from 'sabsync';
 
 /** One second of the lessons' Python, in milliseconds here. */
-export const SECOND = 100;
+export const SECOND = 50;
 
 // A word nobody ever changes or notifies: waiting on it is a pure, blocking sleep.
 const nap = new Int32Array(new SharedArrayBuffer(4));
