@@ -47,7 +47,7 @@ const KEY_LINES: Record<string, Expect> = {
   'callbacks-on-main': {
     lines: [[/ running\.\.\.$/, 8], /^time: \d+\.\d\d +\(callbacks on the main thread/, /^time: \d+\.\d\d +\(each worker parses/],
   },
-  'thread-start-join': { lines: ['crunch-1 returned 29999994', 'crunch-2 returned 29999994', /^two threads at once: \d+ ms/] },
+  'thread-start-join': { lines: ['crunch-1 returned 59999997', 'crunch-2 returned 59999997', /^two threads at once: \d+ ms/] },
   'threadpool-requests': {
     lines: ['callback: work(1) = 1', 'callback: work(2) = 4', 'callback: work(3) = 9', 'callback: work(4) = 16'],
     ordered: [/^callback: /, 'all requests done'],
