@@ -1,5 +1,7 @@
 // Run the demos in examples/demos/, in file-name order: `npm run demo`, or one or more of
-// them by name: `npm run demo -- race rlock`.
+// them by name: `npm run demo -- race rlock`. The seed lessons in examples/seeds/ (the Python
+// tutorials' examples, retold) run with `npm run demo -- seeds`, or one by name:
+// `npm run demo -- gil-race`.
 //
 // A demo is a file `NN-name.mjs` exporting `title` (a string) and `async function main()`.
 // A demo that throws (or does not finish within DEMO_TIMEOUT_MS) is reported, the others
@@ -10,27 +12,32 @@ import { basename } from 'node:path';
 /** A demo that runs longer than this has hung: report it and move on. */
 const DEMO_TIMEOUT_MS = 60_000;
 
-const dir = new URL('./demos/', import.meta.url);
-const demos = readdirSync(dir)
-  .filter((file) => /^\d+-.+\.mjs$/.test(file))
-  .sort()
-  .map((file) => ({ file, name: basename(file, '.mjs').replace(/^\d+-/, '') }));
+const list = (folder) => {
+  const dir = new URL(`./${folder}/`, import.meta.url);
+  return readdirSync(dir)
+    .filter((file) => /^\d+-.+\.mjs$/.test(file))
+    .sort()
+    .map((file) => ({ file, dir, folder, name: basename(file, '.mjs').replace(/^\d+-/, '') }));
+};
+const demos = [...list('demos'), ...list('seeds')];
 
 const wanted = process.argv.slice(2);
-const unknown = wanted.filter((arg) => !demos.some((d) => arg === d.name || arg === basename(d.file, '.mjs')));
+const picks = (d, arg) => arg === d.name || arg === basename(d.file, '.mjs') || arg === d.folder;
+const unknown = wanted.filter((arg) => !demos.some((d) => picks(d, arg)));
 if (unknown.length > 0) {
   console.error(`unknown demo: ${unknown.join(', ')}`);
-  console.error(`available: ${demos.map((d) => d.name).join(', ')}`);
+  console.error(`available: seeds, ${demos.map((d) => d.name).join(', ')}`);
   process.exit(1);
 }
-const chosen = wanted.length === 0 ? demos : demos.filter((d) => wanted.includes(d.name) || wanted.includes(basename(d.file, '.mjs')));
+// No names: the demos (the seed lessons only when asked for).
+const chosen = wanted.length === 0 ? demos.filter((d) => d.folder === 'demos') : demos.filter((d) => wanted.some((arg) => picks(d, arg)));
 
 const failed = [];
 const started = performance.now();
 for (const [i, demo] of chosen.entries()) {
   const t0 = performance.now();
   try {
-    const { title, main } = await import(new URL(demo.file, dir).href);
+    const { title, main } = await import(new URL(demo.file, demo.dir).href);
     if (typeof main !== 'function') throw new TypeError(`${demo.file} does not export an async function main()`);
     console.log(`\n=== ${i + 1}/${chosen.length}  ${demo.name}: ${title ?? ''}\n`);
     await withTimeout(main(), DEMO_TIMEOUT_MS, demo.name);
