@@ -31,7 +31,7 @@
  *
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
- * decoding may fail (node:v8, shared buffers) is decoded before its get is committed, under
+ * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, under
  * the lock, so that a get that throws leaves the queue exactly as it was (`#take`).
  *
  * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
@@ -486,7 +486,7 @@ export class Queue<T = unknown> {
    * Remove the next item (lock held, an item stored) — only if it can be decoded, so that a
    * get that fails leaves the queue exactly as it was. Most items decode without fail: the
    * removal is committed and the item decoded once the lock is released (`#landed`). A
-   * fallible one (codec.ts: node:v8, shared buffers) is decoded here, before the commit: if
+   * fallible one (codec.ts: deep nesting, shared buffers) is decoded here, before the commit: if
    * that throws, the removal is rolled back (as it would be if this thread died now: store.ts,
    * "Crash safety") and the error thrown. If it needs buffers this thread has not received,
    * the removal is rolled back and `Missing` returned: fetch them, then start over.
