@@ -32,7 +32,9 @@
  * tasks keep coming the loop also yields to the event loop every `YIELD_MS`, so a busy
  * worker's timers still fire.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { builtin } from '../runtime/node.js';
+// Node's worker_threads, looked up at run time (runtime/node.ts): no static node: import.
+const { parentPort, workerData } = builtin<typeof import('node:worker_threads')>('node:worker_threads') ?? ({} as Partial<typeof import('node:worker_threads')>);
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
