@@ -94,6 +94,10 @@ describe.skipIf(!present && !ci)('in Chromium (a cross-origin-isolated page and 
     expect(pageErrors).toEqual([]);
   });
 
+  it('constructing a Pool or an Executor (whose workers are Node worker threads, for now) says what the runtime lacks', async () => {
+    expect(await call('poolHere')).toEqual({ executor: 'ERR_UNSUPPORTED_RUNTIME: names what it lacks', pool: 'ERR_UNSUPPORTED_RUNTIME: names what it lacks' });
+  });
+
   it('a Lock race between two module workers ends exact', async () => {
     expect(await call('lockRace', 100_000)).toEqual({ count: 200_000, locked: false });
   });

@@ -40,12 +40,23 @@ type WorkerThreads = typeof import('node:worker_threads');
 type Worker = import('node:worker_threads').Worker;
 type ResourceLimits = import('node:worker_threads').ResourceLimits;
 const nodeOnly = (id: string): never => {
-  throw new Error(`sabsync Pool: this runtime has no ${id}, which the pool's workers need`);
+  const message = `sabsync Pool: this runtime has no ${id}, which the pool's workers need`;
+  throw Object.assign(new Error(message), { code: 'ERR_UNSUPPORTED_RUNTIME' });
 };
-const { existsSync } = builtin<typeof import('node:fs')>('node:fs') ?? { existsSync: () => nodeOnly('node:fs') };
-const { availableParallelism } = builtin<typeof import('node:os')>('node:os') ?? { availableParallelism: () => nodeOnly('node:os') };
-const { fileURLToPath, pathToFileURL } = builtin<typeof import('node:url')>('node:url') ?? { fileURLToPath: () => nodeOnly('node:url'), pathToFileURL: () => nodeOnly('node:url') };
-const Worker: WorkerThreads['Worker'] = builtin<WorkerThreads>('node:worker_threads')?.Worker ?? (class { constructor() { nodeOnly('node:worker_threads'); } } as never);
+const fs = builtin<typeof import('node:fs')>('node:fs');
+const os = builtin<typeof import('node:os')>('node:os');
+const url = builtin<typeof import('node:url')>('node:url');
+const existsSync = fs?.existsSync ?? (() => nodeOnly('node:fs'));
+const availableParallelism = os?.availableParallelism ?? (() => nodeOnly('node:os'));
+const fileURLToPath = url?.fileURLToPath ?? (() => nodeOnly('node:url'));
+const pathToFileURL = url?.pathToFileURL ?? (() => nodeOnly('node:url'));
+const Worker: WorkerThreads['Worker'] =
+  builtin<WorkerThreads>('node:worker_threads')?.Worker ??
+  (class {
+    constructor() {
+      nodeOnly('node:worker_threads');
+    }
+  } as never);
 import { rangeError, typeError } from '../primitives/errors.js';
 import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';

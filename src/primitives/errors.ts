@@ -119,7 +119,8 @@ export type ErrorCode =
   | 'ERR_POOL_CLOSED'
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_OUT_OF_RANGE'
-  | 'ERR_MODULE_NOT_FOUND';
+  | 'ERR_MODULE_NOT_FOUND'
+  | 'ERR_UNSUPPORTED_RUNTIME';
 
 /** Create a misuse error (`ERR_NOT_LOCKED`, `ERR_NOT_OWNER`, ...). */
 export function misuse(code: MisuseCode, message: string, options?: ErrorOptions): SabsyncError {
