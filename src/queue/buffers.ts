@@ -43,6 +43,9 @@
  * that misses a buffer throws `ERR_CANNOT_BLOCK` naming `getAsync` at once (waiting could never
  * help: it blocks the loop), leaving the item queued; `getNowait` throws `Empty` as everywhere.
  * A Deno thread that never returns to its event loop lets posts pile up in its end of the channel.
+ * Chromium delivers a post holding a SharedArrayBuffer as `null` (ignored here): there a buffer
+ * reaches another thread only with a queue's handle (`Carried`), and a fetch of any other times
+ * out (test/browser.test.ts marks this gap).
  *
  * Cost (bench/queue.bench.mjs, "codec" group): an item holding a Lock costs ≈ 6–8 µs more per
  * put + get than the same item without (the handle is rebuilt and revived on every get); the
@@ -91,6 +94,9 @@ function remember(id: string, sab: SharedArrayBuffer): void {
 }
 
 function onMessage(data: unknown): void {
+  // Anything else on the channel (another program's post, a message the platform could not
+  // deserialize) is ignored.
+  if (typeof data !== 'object' || data === null) return;
   const m = data as { id?: unknown; sab?: unknown; need?: unknown };
   if (typeof m.id === 'string' && m.sab instanceof SharedArrayBuffer) {
     if (!known.has(m.id)) remember(m.id, m.sab);
