@@ -1,12 +1,16 @@
 // Queue throughput: one producer worker → one consumer worker, for numbers, small objects and
 // 64 KiB typed arrays, against MessagePort.postMessage carrying the same items (the baseline)
 // and, for numbers, a bare single-producer/single-consumer ring on Atomics (the floor); then
-// 2 producers × 2 consumers; then the codec's cost per item on one thread (put + get).
+// 2 producers × 2 consumers; then the codec's cost per item on one thread (put + get), and the
+// codec alone (encode + decode) against node:v8's serializer and structuredClone (the clone
+// postMessage makes).
 // Each worker row is the median of 3 runs with fresh workers (1 run under --quick).
 //
 // This file is also the worker script: a worker runs the role given in its workerData.
 import { MessageChannel, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Deserializer, Serializer } from 'node:v8';
 import { Lock, Queue } from 'sabsync';
+import { decode, encode } from '../dist/queue/codec.js';
 
 export const title = 'Queue: items/s between worker threads, vs postMessage and a bare Atomics ring';
 
@@ -209,6 +213,26 @@ function roundTrip(item, n) {
   return ((performance.now() - t0) * 1e6) / n;
 }
 
+/** Nanoseconds per call of `f` (after a warm-up of a tenth as many). */
+function timePer(f, n) {
+  for (let i = 0; i < n / 10; i++) f();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) f();
+  return ((performance.now() - t0) * 1e6) / n;
+}
+
+/** Encode + decode of `item` by the queue's codec (the bytes copied out, as a get does). */
+const codecTrip = (item) => () => decode(encode(item).slice());
+/** The same with node:v8's Serializer and Deserializer (what the codec used before 0.2). */
+const v8Trip = (item) => () => {
+  const s = new Serializer();
+  s.writeHeader();
+  s.writeValue(item);
+  const d = new Deserializer(s.releaseBuffer());
+  d.readHeader();
+  return d.readValue();
+};
+
 const row = (group, name, value, unit, baseline) => ({ group, name, value, unit, ...(baseline ? { baseline: true } : {}) });
 
 export async function run({ quick = false } = {}) {
@@ -242,7 +266,15 @@ export async function run({ quick = false } = {}) {
   rows.push(row(g, 'number', roundTrip(1.5, n), 'ns/op'));
   rows.push(row(g, 'string, 32 chars', roundTrip(NAME, n), 'ns/op'));
   rows.push(row(g, 'small object (compact path)', roundTrip(obj, n), 'ns/op', true));
-  rows.push(row(g, 'same + a Date (node:v8 path)', roundTrip({ ...obj, at: new Date(0) }, n), 'ns/op'));
+  rows.push(row(g, 'same + a Date', roundTrip({ ...obj, at: new Date(0) }, n), 'ns/op'));
   rows.push(row(g, 'same + a Lock (side channel, posted once)', roundTrip({ ...obj, lock: new Lock() }, n), 'ns/op'));
+
+  const rich = { ...obj, at: new Date(0), seen: new Map([['a', 1n << 70n], ['b', new Set([1, 2])]]), error: new RangeError('boom'), re: /a+b/g };
+  for (const [what, item] of [['small object', obj], ['rich item (Date, Map, Set, BigInt, RangeError, RegExp)', rich]]) {
+    g = `codec alone: encode + decode of a ${what}, one thread`;
+    rows.push(row(g, "structuredClone (postMessage's clone)", timePer(() => structuredClone(item), n), 'ns/op', true));
+    rows.push(row(g, 'sabsync codec (pack.ts)', timePer(codecTrip(item), n), 'ns/op'));
+    rows.push(row(g, 'node:v8 Serializer + Deserializer', timePer(v8Trip(item), n), 'ns/op'));
+  }
   return rows;
 }

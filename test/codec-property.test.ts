@@ -1,7 +1,8 @@
 // Property tests of the queue's codec (fast-check): any structured-cloneable value — getters
 // that re-enter a queue, keys that look like the codec's markers, nesting deeper than the
 // compact packer goes, extra array properties, holes, Map/Set/Date/BigInt/RegExp/errors/typed
-// arrays/shared buffers, cycles and shared references — comes out of a queue as what
+// arrays/shared buffers, cycles and shared references, errors with their cause and stack,
+// every view class, resizable buffers — comes out of a queue as what
 // `structuredClone` gives (same shape, same sharing, shared memory still shared), or the put
 // throws a coded error and the queue is unchanged.
 import fc from 'fast-check';
@@ -39,11 +40,22 @@ const leaf = fc.oneof(
   fc.bigInt(),
   fc.date({ noInvalidDate: false }),
   fc.constantFrom('a+b', '[é-ü]\\d', '^x$').chain((s) => fc.constantFrom('g', 'iu', 'y', '').map((f) => new RegExp(s, f))),
-  fc.tuple(fc.constantFrom(Error, RangeError, TypeError), fc.string({ maxLength: 10 })).map(([E, m]) => new E(m)),
+  fc
+    .tuple(fc.constantFrom<ErrorConstructor[]>(Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError), fc.string({ maxLength: 10 }))
+    .map(([E, m]) => new E(m)),
+  fc.string({ maxLength: 6 }).map((m) => new AggregateError([1], m)),
+  // Errors with a cause (any leaf), a name of their own, a stack of their own, no message.
+  fc.tuple(fc.string({ maxLength: 6 }), fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.constant(new RangeError('inner')))).map(([m, cause]) => new TypeError(m, { cause })),
+  fc.constantFrom('RangeError', 'Custom', '').map((name) => Object.assign(new Error('named'), { name })),
+  fc.string({ maxLength: 20 }).map((stack) => Object.assign(new SyntaxError('s'), { stack })),
+  fc.constant(null).map(() => new URIError()),
   fc.uint8Array({ maxLength: 8 }),
   fc.float64Array({ maxLength: 3 }),
   fc.bigInt64Array({ maxLength: 2 }),
   fc.uint8Array({ minLength: 2, maxLength: 8 }).map((a) => new Uint8Array(a.buffer, 1)),
+  fc.uint8Array({ minLength: 8, maxLength: 16 }).map((a) => new DataView(a.buffer, 2, 4)),
+  fc.constantFrom(Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, BigUint64Array).map((V) => new V(new ArrayBuffer(16), 8, 1)),
+  fc.nat(8).map((n) => new ArrayBuffer(n, { maxByteLength: 16 })),
   fc.uint8Array({ maxLength: 8 }).map((a) => a.buffer),
   fc.nat(16).map((n) => new SharedArrayBuffer(n)),
   fc.nat(3).map((n) => new Int32Array(new SharedArrayBuffer(16), 4, n)),
@@ -157,6 +169,7 @@ function differs(got: unknown, want: unknown, at: string, seen: Map<object, unkn
   if (Object.getPrototypeOf(got) !== Object.getPrototypeOf(want)) return `${at}: got a ${got.constructor?.name}, want a ${want.constructor?.name}`;
   if (want instanceof SharedArrayBuffer) return sharesMemory(got as SharedArrayBuffer, want) ? undefined : `${at}: shared memory not shared`;
   if (want instanceof ArrayBuffer) {
+    if ((got as ArrayBuffer).resizable !== want.resizable || (got as ArrayBuffer).maxByteLength !== want.maxByteLength) return `${at}: other resizability`;
     const g = new Uint8Array(got as ArrayBuffer);
     const w = new Uint8Array(want);
     return g.length === w.length && g.every((x, i) => x === w[i]) ? undefined : `${at}: other bytes`;
@@ -173,7 +186,9 @@ function differs(got: unknown, want: unknown, at: string, seen: Map<object, unkn
   if (want instanceof RegExp) return String(got) === String(want) ? undefined : `${at}: other RegExp`;
   if (want instanceof Error) {
     const g = got as Error;
-    return g.name === want.name && g.message === want.message ? undefined : `${at}: other error`;
+    if (g.name !== want.name || g.message !== want.message || g.stack !== want.stack) return `${at}: other error`;
+    if (Object.hasOwn(g, 'message') !== Object.hasOwn(want, 'message') || Object.hasOwn(g, 'cause') !== Object.hasOwn(want, 'cause')) return `${at}: other error fields`;
+    return Object.hasOwn(want, 'cause') ? differs(g.cause, want.cause, `${at}.cause`, seen) : undefined;
   }
   if (want instanceof Map || want instanceof Set) {
     const g = [...(got as Map<unknown, unknown>)];

@@ -40,7 +40,7 @@ describe('codec: a getter that puts during encoding (re-entrancy)', () => {
     expect(other.get(0)).toEqual({ z: [1, 2, 3], long });
   });
 
-  it('on the node:v8 and shared paths too, and nested twice', () => {
+  it('on the Date and shared paths too, and nested twice', () => {
     const q = new Queue();
     const other = new Queue();
     const lock = new Lock();

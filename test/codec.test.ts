@@ -2,6 +2,7 @@
 // stays shared; primitives arrive live; what structured clone refuses is ERR_UNSERIALIZABLE.
 import { describe, expect, it } from 'vitest';
 import { Condition, Lock, Queue, RLock } from 'sabsync';
+import { runNode } from './helpers/node-child.js';
 import { start } from './helpers/workers.js';
 
 const F = 'queue.mjs';
@@ -152,5 +153,13 @@ describe('codec: what cannot cross threads', () => {
     }
     expect(q.qsize()).toBe(1);
     expect(q.get()).toBe('before');
+  });
+});
+
+describe('codec: no node:v8', () => {
+  it('with node:v8 hidden from the package, Map, Set, Date, BigInt, RegExp, errors, boxed values, views, holes and cycles still cross a queue', async () => {
+    const run = await runNode(new URL('./fixtures/no-v8.mjs', import.meta.url), [], { timeout: 15_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ same: Array(8).fill(true), asked: 0 });
   });
 });

@@ -4,39 +4,13 @@
  * its own name. Deno's `receiveMessageOnPort` refuses a BroadcastChannel, so there a queue's
  * shared buffers arrive only through the side channel's `onmessage` (src/queue/buffers.ts).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runChild, type ChildRun } from './helpers/node-child.js';
+import { DENO, resultUnder, runs } from './helpers/runtimes.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const deno = fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
-const present = existsSync(deno);
+/** The JSON line fixture `name` printed under Deno. */
+const result = (name: string): Promise<unknown> => resultUnder(DENO, `test/fixtures/deno/${name}`);
 
-/** Run fixture `name` under Deno; rejected if it has not exited within `timeout` ms. */
-async function runDeno(name: string, timeout = 15_000): Promise<ChildRun> {
-  const run = await runChild(deno, ['run', '--allow-all', '--no-prompt', `test/fixtures/deno/${name}`], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
-    timeout,
-  });
-  if (run.timedOut) throw new Error(`deno run ${name} did not exit within ${timeout} ms\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  return run;
-}
-
-/** The JSON line a fixture printed, once it exited with 0 (else its stderr in the failure). */
-async function result(name: string): Promise<unknown> {
-  const exit = await runDeno(name);
-  expect(exit.stderr).toBe('');
-  expect(exit.code).toBe(0);
-  return JSON.parse(exit.stdout);
-}
-
-if (!present) {
-  console.warn(`test/deno.test.ts skipped: no Deno binary at ${deno} (npm ci installs it with the 'deno' dev dependency)`);
-}
-
-describe.skipIf(!present)('in Deno', () => {
+describe.runIf(runs(DENO, 'test/deno.test.ts'))('in Deno', () => {
   it('a Queue carries 1,000 items through getAsync and get on one thread (past the periodic tidy of the side channel)', async () => {
     expect(await result('queue.mjs')).toEqual({ sum: 499_500, empty: true });
   });

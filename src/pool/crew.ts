@@ -40,10 +40,30 @@
  * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd
  * timer while it is pending), and `exited()` refs the workers while someone waits for them.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { builtin } from '../runtime/node.js';
+// Node's built-ins, looked up at run time (runtime/node.ts) so that the package's entry loads
+// where there are none (a browser); only starting a pool there fails, naming what it lacks.
+type WorkerThreads = typeof import('node:worker_threads');
+type Worker = import('node:worker_threads').Worker;
+type ResourceLimits = import('node:worker_threads').ResourceLimits;
+const nodeOnly = (id: string): never => {
+  const message = `sabsync Pool: this runtime has no ${id}, which the pool's workers need`;
+  throw Object.assign(new Error(message), { code: 'ERR_UNSUPPORTED_RUNTIME' });
+};
+const fs = builtin<typeof import('node:fs')>('node:fs');
+const os = builtin<typeof import('node:os')>('node:os');
+const url = builtin<typeof import('node:url')>('node:url');
+const existsSync = fs?.existsSync ?? (() => nodeOnly('node:fs'));
+const availableParallelism = os?.availableParallelism ?? (() => nodeOnly('node:os'));
+const fileURLToPath = url?.fileURLToPath ?? (() => nodeOnly('node:url'));
+const pathToFileURL = url?.pathToFileURL ?? (() => nodeOnly('node:url'));
+const Worker: WorkerThreads['Worker'] =
+  builtin<WorkerThreads>('node:worker_threads')?.Worker ??
+  (class {
+    constructor() {
+      nodeOnly('node:worker_threads');
+    }
+  } as never);
 import { rangeError, typeError } from '../primitives/errors.js';
 import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';

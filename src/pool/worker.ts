@@ -38,10 +38,10 @@
  * tasks keep coming the loop also yields to the event loop every `YIELD_MS`, so a busy
  * worker's timers still fire.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 // Every kind registered before the first task is decoded: a task's arguments may hold any
 // primitive, whatever the task module imports (one that imports nothing of sabsync too).
 import '../index.js';
+import { builtin } from '../runtime/node.js';
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
@@ -51,6 +51,9 @@ import type { ResultItem, TaskItem } from './engine.js';
 import { enterTask, TaskScope } from './current.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
 import { BUSY, clock, LEFT, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
+
+// Node's worker_threads, looked up at run time (runtime/node.ts): no static node: import.
+const { parentPort, workerData } = builtin<typeof import('node:worker_threads')>('node:worker_threads') ?? ({} as Partial<typeof import('node:worker_threads')>);
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;

@@ -127,7 +127,8 @@ export type ErrorCode =
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_MODULE_NOT_FOUND'
   | 'ERR_EOF'
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  | 'ERR_UNSUPPORTED_RUNTIME';
 
 /** Create a misuse error (`ERR_NOT_LOCKED`, `ERR_NOT_OWNER`, ...). */
 export function misuse(code: MisuseCode, message: string, options?: ErrorOptions): SabsyncError {

@@ -11,6 +11,13 @@
  *   - `runBriefly` for sync methods with no async twin whose waits are brief (a lock held for a
  *                  few instructions): `runSync` where the thread may block, else busy-waits.
  *
+ * "Cannot block here" (a browser main thread) is an error only for a call that would really
+ * wait. `runSync` checks it up front, for callers whose fast path has already shown that a wait
+ * is needed. `runSyncMarked` checks it where the algorithm itself says a real wait begins
+ * (`waitBegins()`, with nothing changed yet): until then it runs where blocking is forbidden
+ * too, busy-waiting at its brief parks, so a queue's `getNowait()` on a non-empty queue or a
+ * `put` with room works on a browser main thread.
+ *
  * So a primitive's sync method and its async twin share one algorithm, and deadline math,
  * spinning, the keep-alive and the "cannot block here" check live here only.
  *
@@ -103,14 +110,13 @@ export function canBlock(): boolean {
   return blockingAllowed;
 }
 
+function cannotBlock(asyncName: string): Error {
+  return misuse('ERR_CANNOT_BLOCK', `this thread may not block in Atomics.wait (a browser main thread?): use ${asyncName}() instead`);
+}
+
 /** Throw `ERR_CANNOT_BLOCK` naming `asyncName` when this thread may not block. */
 export function assertCanBlock(asyncName: string): void {
-  if (!canBlock()) {
-    throw misuse(
-      'ERR_CANNOT_BLOCK',
-      `this thread may not block in Atomics.wait (a browser main thread?): use ${asyncName}() instead`,
-    );
-  }
+  if (!canBlock()) throw cannotBlock(asyncName);
 }
 
 // Both parks report 'timed-out' once the deadline has passed, even if the word has moved: every
@@ -137,19 +143,34 @@ function parkSync(p: Park): ParkResult {
 // sleeper must know when an async sleeper is among them and then wake them all (rawlock.ts,
 // semaphore.ts ask `parkingAsync()` as they go to sleep).
 let drivingAsync = false;
+/** The async twin to name when the step now running reaches `waitBegins()` where it may not block. */
+let mayNotWait: string | undefined;
 
 /** Whether the step now running will be parked by the async runner (`Atomics.waitAsync`). */
 export function parkingAsync(): boolean {
   return drivingAsync;
 }
 
-function step<T>(steps: Steps<T>, result: ParkResult | undefined, async: boolean): IteratorResult<Park, T> {
+/**
+ * Called by an algorithm driven by `runSyncMarked` where it is about to wait for another thread
+ * (not for a lock held a few instructions), its shared state untouched so far: throws
+ * `ERR_CANNOT_BLOCK` if this is a synchronous call on a thread that may not block. The
+ * algorithm's own `finally` then undoes what it holds (a lock), so the call changes nothing.
+ */
+export function waitBegins(): void {
+  if (mayNotWait !== undefined) throw cannotBlock(mayNotWait);
+}
+
+function step<T>(steps: Steps<T>, result: ParkResult | undefined, async: boolean, noWait?: string): IteratorResult<Park, T> {
   const outer = drivingAsync;
+  const outerNoWait = mayNotWait;
   drivingAsync = async;
+  mayNotWait = noWait;
   try {
     return result === undefined ? steps.next() : steps.next(result);
   } finally {
     drivingAsync = outer;
+    mayNotWait = outerNoWait;
   }
 }
 
@@ -162,6 +183,26 @@ export function runSync<T>(steps: Steps<T>, asyncName: string): T {
 }
 
 /**
+ * Drive `steps` to completion, blocking the thread at each park, for an algorithm that marks
+ * where its real waits begin (`waitBegins()`). Where the thread may not block, its parks
+ * busy-wait (they are brief: locks held for a few instructions) and `waitBegins()` throws
+ * `ERR_CANNOT_BLOCK` naming `asyncName`: only a call that would really wait fails there.
+ */
+export function runSyncMarked<T>(steps: Steps<T>, asyncName: string): T {
+  if (canBlock()) return runSync(steps, asyncName);
+  let r = step(steps, undefined, false, asyncName);
+  while (!r.done) r = step(steps, spinPark(r.value), false, asyncName);
+  return r.value;
+}
+
+/** Busy-wait out a park: while the word holds `expected` and the deadline has not passed. */
+function spinPark(p: Park): ParkResult {
+  const { i32, index, expected, deadline } = p;
+  while (Atomics.load(i32, index) === expected && remaining(deadline) > 0);
+  return Atomics.load(i32, index) === expected ? 'timed-out' : 'not-equal';
+}
+
+/**
  * Drive `steps` for a method with no async twin whose waits are only ever brief (taking a lock
  * held for a few instructions): blocking where the thread may block, busy-waiting where it
  * may not (a browser main thread). Never throws `ERR_CANNOT_BLOCK`.
@@ -169,11 +210,7 @@ export function runSync<T>(steps: Steps<T>, asyncName: string): T {
 export function runBriefly<T>(steps: Steps<T>, method: string): T {
   if (canBlock()) return runSync(steps, method);
   let r = step(steps, undefined, false);
-  while (!r.done) {
-    const { i32, index, expected, deadline } = r.value;
-    while (Atomics.load(i32, index) === expected && remaining(deadline) > 0);
-    r = step(steps, Atomics.load(i32, index) === expected ? 'timed-out' : 'not-equal', false);
-  }
+  while (!r.done) r = step(steps, spinPark(r.value), false);
   return r.value;
 }
 

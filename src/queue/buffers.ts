@@ -37,11 +37,15 @@
  * The channel is `unref()`ed: it never keeps a process or worker alive.
  *
  * Deno: `receiveMessageOnPort` refuses a BroadcastChannel (found once, when the channel opens),
- * so there posts are filed only by `onmessage`, when the thread's event loop runs: draining is a
+ * and a browser has no `receiveMessageOnPort` (its own `BroadcastChannel` is used), so there
+ * posts are filed only by `onmessage`, when the thread's event loop runs: draining is a
  * no-op, `getAsync` (whose naps are event-loop turns) fetches as above, and a synchronous get
  * that misses a buffer throws `ERR_CANNOT_BLOCK` naming `getAsync` at once (waiting could never
  * help: it blocks the loop), leaving the item queued; `getNowait` throws `Empty` as everywhere.
  * A Deno thread that never returns to its event loop lets posts pile up in its end of the channel.
+ * Chromium delivers a post holding a SharedArrayBuffer as `null` (ignored here): there a buffer
+ * reaches another thread only with a queue's handle (`Carried`), and a fetch of any other times
+ * out (test/browser.test.ts marks this gap).
  *
  * Cost (bench/queue.bench.mjs, "codec" group): an item holding a Lock costs ≈ 6–8 µs more per
  * put + get than the same item without (the handle is rebuilt and revived on every get); the
@@ -90,6 +94,9 @@ function remember(id: string, sab: SharedArrayBuffer): void {
 }
 
 function onMessage(data: unknown): void {
+  // Anything else on the channel (another program's post, a message the platform could not
+  // deserialize) is ignored.
+  if (typeof data !== 'object' || data === null) return;
   const m = data as { id?: unknown; sab?: unknown; need?: unknown };
   if (typeof m.id === 'string' && m.sab instanceof SharedArrayBuffer) {
     if (!known.has(m.id)) remember(m.id, m.sab);
@@ -104,10 +111,15 @@ function onMessage(data: unknown): void {
  * or attached, so that a thread hears about buffers from then on.
  */
 export function openChannel(): void {
-  if (channel !== undefined || wt === undefined) return;
-  channel = new wt.BroadcastChannel('sabsync:buffers');
+  if (channel !== undefined) return;
+  // Node's own BroadcastChannel where there is one (its ports can be read synchronously), else
+  // the platform's (browsers: posts are filed only by onmessage, as in Deno).
+  const Channel = wt?.BroadcastChannel ?? (globalThis as unknown as { BroadcastChannel?: new (name: string) => Port }).BroadcastChannel;
+  if (Channel === undefined) return;
+  channel = new Channel('sabsync:buffers');
   channel.onmessage = (e) => onMessage(e.data);
   channel.unref?.();
+  if (wt === undefined) return;
   try {
     pull();
     pullable = true;
@@ -117,10 +129,7 @@ export function openChannel(): void {
 }
 
 function unsupported(): never {
-  throw misuse(
-    'ERR_UNSERIALIZABLE',
-    'a SharedArrayBuffer can cross a queue only where node:worker_threads is available',
-  );
+  throw misuse('ERR_UNSERIALIZABLE', 'a SharedArrayBuffer can cross a queue only where BroadcastChannel is available');
 }
 
 /** The global id of `sab`, posting the buffer on the side channel if this thread has not yet. */

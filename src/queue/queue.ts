@@ -31,7 +31,7 @@
  *
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
- * decoding may fail (node:v8, shared buffers) is decoded before its get is committed, under
+ * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, under
  * the lock, so that a get that throws leaves the queue exactly as it was (`#take`).
  *
  * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
@@ -41,7 +41,7 @@
  */
 import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, type Steps } from '../primitives/futex.js';
+import { checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { acquireRestore, repairOnTakeOver } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
@@ -236,16 +236,16 @@ export class Queue<T = unknown> {
    * Put `item` at the end of the queue, blocking while the queue is full (`maxsize` items, or
    * not enough free bytes) until `timeout` ms pass. Throws `Full` on timeout (`timeout` 0: at
    * once), `ShutDown` if the queue is or becomes shut down, `ERR_TOO_LARGE` (at once) if the
-   * item can never fit, `ERR_UNSERIALIZABLE` if it cannot cross threads; the queue is then
-   * unchanged. Python: `Queue.put(item, block, timeout)`.
+   * item can never fit, `ERR_UNSERIALIZABLE` if it cannot cross threads; on a thread that may
+   * not block (a browser main thread), `ERR_CANNOT_BLOCK` only if it would have to wait for
+   * room. The queue is then unchanged. Python: `Queue.put(item, block, timeout)`.
    */
   put(item: T, timeout?: number): void {
     const t = checkTimeout(timeout);
     const priority = this.#priority(item);
     const data = this.#encode(item);
-    assertCanBlock('putAsync');
     if (this.#tryPut(data, priority)) return;
-    runSync(this.#putSteps(data, priority, deadlineOf(t), true), 'putAsync');
+    runSyncMarked(this.#putSteps(data, priority, deadlineOf(t), true), 'putAsync');
   }
 
   /** Async twin of `put`. */
@@ -267,13 +267,13 @@ export class Queue<T = unknown> {
    * `timeout` ms pass. Throws `Empty` on timeout (nothing is removed), `ShutDown` once the
    * queue is shut down and empty; in Deno, `ERR_CANNOT_BLOCK` for an item whose shared buffers
    * have not reached this thread yet (buffers.ts: only `getAsync` can wait for them; the item
-   * stays queued). Python: `Queue.get(block, timeout)`.
+   * stays queued); on a thread that may not block (a browser main thread), `ERR_CANNOT_BLOCK`
+   * only if it would have to wait for an item. Python: `Queue.get(block, timeout)`.
    */
   get(timeout?: number): T {
     const t = checkTimeout(timeout);
-    assertCanBlock('getAsync');
     const got = this.#tryGet();
-    if (got === undefined) return runSync(this.#getSteps(deadlineOf(t), true), 'getAsync');
+    if (got === undefined) return runSyncMarked(this.#getSteps(deadlineOf(t), true), 'getAsync');
     return this.#landed(got);
   }
 
@@ -326,7 +326,7 @@ export class Queue<T = unknown> {
    * `shutdown(true)`). Python: `Queue.join()`.
    */
   join(): void {
-    runSync(this.#joinSteps(), 'joinAsync');
+    runSyncMarked(this.#joinSteps(), 'joinAsync');
   }
 
   /** Async twin of `join`. */
@@ -486,7 +486,7 @@ export class Queue<T = unknown> {
    * Remove the next item (lock held, an item stored) — only if it can be decoded, so that a
    * get that fails leaves the queue exactly as it was. Most items decode without fail: the
    * removal is committed and the item decoded once the lock is released (`#landed`). A
-   * fallible one (codec.ts: node:v8, shared buffers) is decoded here, before the commit: if
+   * fallible one (codec.ts: deep nesting, shared buffers) is decoded here, before the commit: if
    * that throws, the removal is rolled back (as it would be if this thread died now: store.ts,
    * "Crash safety") and the error thrown. If it needs buffers this thread has not received,
    * the removal is rolled back and `Missing` returned: fetch them, then start over.
@@ -568,6 +568,7 @@ export class Queue<T = unknown> {
       if (store.w[SHUTDOWN]) throw new ShutDown();
       while (!fits()) {
         if (remaining(deadline) === 0) throw new Full();
+        waitBegins();
         held = yield* this.#await(this.#notFull, fits, deadline, spin);
         spin = false;
         if (!held) throw new Full();
@@ -602,6 +603,7 @@ export class Queue<T = unknown> {
       if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
       while (store.count === 0) {
         if (remaining(deadline) === 0) throw new Empty();
+        waitBegins();
         held = yield* this.#await(this.#notEmpty, some, deadline, spin);
         spin = false;
         if (!held) throw new Empty();
@@ -618,7 +620,10 @@ export class Queue<T = unknown> {
   *#joinSteps(): Steps<void> {
     yield* this.#lockSteps(Infinity);
     try {
-      while (this.#store.w[UNFINISHED]! > 0) yield* this.#allDone[waitSteps](Infinity);
+      while (this.#store.w[UNFINISHED]! > 0) {
+        waitBegins();
+        yield* this.#allDone[waitSteps](Infinity);
+      }
     } finally {
       this.#lock.release();
     }
