@@ -134,9 +134,10 @@ describe('abort', () => {
     const counts = new Int32Array(new SharedArrayBuffer(4));
     const f = ex.run('mark', [counts, 0], { signal: AbortSignal.abort() });
     expect(f.cancelled()).toBe(true);
+    expect(ex.stats()).toMatchObject({ queued: 0, cancelled: 1 });
     expect(await ex.submit('add', 1, 1)).toBe(2);
     expect(counts[0]).toBe(0);
-    expect(ex.stats()).toMatchObject({ cancelled: 1, completed: 1 });
+    expect(ex.stats()).toMatchObject({ queued: 0, cancelled: 1, completed: 1 });
   });
 
   it('a running synchronous loop sees `aborted` through shared memory; the future rejects with AbortError', async () => {

@@ -316,13 +316,13 @@ export class Engine {
       future[setException](refusal);
       return future;
     }
-    const signal = options?.signal;
-    if (signal?.aborted) {
-      future.cancel(); // as cancel(): the task never reaches the backlog
-      return future;
-    }
     this.#backlog.push(task);
     this.#waiting++;
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      future.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
+      return future;
+    }
     if (signal !== undefined) this.#listen(task, signal);
     if (task.timeout !== undefined) this.#armTimeout(task, task.timeout);
     this.#feed();
