@@ -12,6 +12,7 @@ import {
   Event,
   Lock,
   Pipe,
+  Pool,
   PoolClosedError,
   Semaphore,
   SharedDict,
@@ -169,6 +170,13 @@ describe('Executor options and lifecycle', () => {
     }
     expect(() => new Executor(tasks, { maxWorkers: '2' as unknown as number })).toThrow(TypeError);
     expect(() => new Executor(tasks, { maxTasksPerChild: 0 })).toThrow(/maxTasksPerChild/);
+    // An option it does not know (a Pool's `workers`, a misspelling) is refused, not ignored.
+    expect(() => new Executor(tasks, { workers: 3 } as never)).toThrow(/no option 'workers'.*options\.maxWorkers/);
+    expect(() => new Pool(tasks, { maxWorkers: 3 } as never)).toThrow(/no option 'maxWorkers'.*options\.workers/);
+    expect(() => new Executor(tasks, { idleTimeOut: 5 } as never)).toThrow(TypeError);
+    // minWorkers may be 0 (the Executor's default), never above the worker count.
+    expect(() => new Executor(tasks, { maxWorkers: 2, minWorkers: -1 })).toThrow(/from 0 to 2/);
+    expect(() => new Executor(tasks, { maxWorkers: 2, minWorkers: 3 })).toThrow(/from 0 to 2/);
     expect(() => new Executor(new URL('./fixtures/pool-missing.mjs', import.meta.url))).toThrow(
       expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }),
     );

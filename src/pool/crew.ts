@@ -142,13 +142,28 @@ interface Running {
   error?: unknown;
 }
 
-function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw typeError(`${option} must be a positive integer, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw rangeError(`${option} must be an integer from 1 to ${max}, got ${value}`);
+  if (typeof value !== 'number') throw typeError(`${option} must be an integer, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw rangeError(`${option} must be an integer from ${min} to ${max}, got ${value}`);
   }
   return value;
+}
+
+/** Options both facades take, beside their worker count (`workers` / `maxWorkers`). */
+const COMMON_OPTIONS = ['minWorkers', 'idleTimeout', 'initializer', 'initArgs', 'maxTasksPerChild', 'resourceLimits'];
+
+/**
+ * Refuse an option the facade does not know: a misspelt or swapped name (`workers` given to an
+ * Executor, `maxWorkers` to a Pool) would otherwise be ignored without a word.
+ */
+function checkKnown(options: object, facade: string, workersOption: string): void {
+  for (const key of Object.keys(options)) {
+    if (key === workersOption || COMMON_OPTIONS.includes(key)) continue;
+    const hint = key === 'workers' || key === 'maxWorkers' ? ` (the ${facade}'s worker count is options.${workersOption})` : '';
+    throw typeError(`${facade} has no option '${key}'${hint}`);
+  }
 }
 
 /** Resolve the task module given to a facade to a URL string, checking a file exists. */
@@ -179,11 +194,12 @@ export interface CrewSettings {
 /** Check a facade's module, worker count and options (TypeError / RangeError / ERR_MODULE_NOT_FOUND). */
 export function crewSettings(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string): CrewSettings {
   if (typeof options !== 'object' || options === null) throw typeError(`${facade} options must be an object`);
+  checkKnown(options, facade, workersOption);
   const href = moduleHref(module, facade);
   const size = checkCount(workers, `${facade} options.${workersOption}`, availableParallelism(), MAX_WORKERS);
   const maxTasksPerChild = checkCount(options.maxTasksPerChild, `${facade} options.maxTasksPerChild`, 0);
   // Pool keeps all its workers by default (Python's processes=N), Executor starts them on demand.
-  const minWorkers = options.minWorkers === 0 ? 0 : checkCount(options.minWorkers, `${facade} options.minWorkers`, facade === 'Pool' ? size : 0, size);
+  const minWorkers = checkCount(options.minWorkers, `${facade} options.minWorkers`, facade === 'Pool' ? size : 0, size, 0);
   const { idleTimeout = IDLE_TIMEOUT_MS } = options;
   if (typeof idleTimeout !== 'number') throw typeError(`${facade} options.idleTimeout must be a number of milliseconds, got ${typeof idleTimeout}`);
   if (!(idleTimeout >= 0)) throw rangeError(`${facade} options.idleTimeout must be >= 0 milliseconds (or Infinity), got ${idleTimeout}`);
