@@ -5,6 +5,7 @@
  * read-then-write loses), every appended item exactly once, live travel, and containers whose
  * writer was terminated in the middle of a write.
  */
+import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { Barrier, Executor, Lock, Queue, revive, SharedArray, SharedDict, SharedList, Value, type Typecode } from 'sabsync';
 import { markDead, sabsyncIdOf, setAfterStore } from './helpers/internals.js';
@@ -500,6 +501,20 @@ describe('SharedList', () => {
 });
 
 // -------------------------------------------------------------------------------------------------
+test('console.log shows the contents (util.inspect), not an empty object', () => {
+  const d = new SharedDict();
+  d.set('a', 1);
+  d.set('b', { x: [1, 2] });
+  const l = new SharedList();
+  l.append('x');
+  l.append(new Map([[1, 2]]));
+  expect(inspect(d)).toBe("SharedDict { 'a' => 1, 'b' => { x: [ 1, 2 ] } }");
+  expect(inspect(new SharedDict())).toBe('SharedDict {}');
+  expect(inspect(l)).toBe("SharedList [ 'x', Map(1) { 1 => 2 } ]");
+  expect(inspect(new Value('i', 5))).toBe("Value('i', 5)");
+  expect(inspect(new Value('q', 5n))).toBe("Value('q', 5n)");
+});
+
 describe('many threads', () => {
   test('SharedDict: 4 workers × 10,000 update(k, n => n + 1) over 3 keys: exact totals', async () => {
     const d = new SharedDict<number>();

@@ -207,6 +207,11 @@ export class SharedDict<V = unknown> {
     return this.entries()[Symbol.iterator]();
   }
 
+  /** How Node's `console.log` / `util.inspect` shows it: its entries, as a Map's. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return `SharedDict ${inspect(new Map(this.entries()), options).replace(/^Map\(\d+\) /, '')}`;
+  }
+
   /**
    * Take the dict's lock for a sequence of calls and return a guard for `using`: no other
    * thread's method runs on this dict until it is disposed. `TimeoutError` if not had within

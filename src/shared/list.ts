@@ -197,6 +197,11 @@ export class SharedList<T = unknown> {
     return this.toArray()[Symbol.iterator]();
   }
 
+  /** How Node's `console.log` / `util.inspect` shows it: its elements, as an array's. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return `SharedList ${inspect(this.toArray(), options)}`;
+  }
+
   /**
    * Take the list's lock for a sequence of calls and return a guard for `using`: no other
    * thread's method runs on this list until it is disposed. `TimeoutError` if not had within

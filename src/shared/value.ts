@@ -112,6 +112,11 @@ export class Value<C extends Typecode = Typecode> {
     return this.#info.code as C;
   }
 
+  /** How Node's `console.log` / `util.inspect` shows it: `Value('i', 5)`. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return `Value('${this.typecode}', ${inspect(this.value, options)})`;
+  }
+
   /**
    * The number, read atomically. Setting it stores atomically, wrapped as the typecode's typed
    * array wraps it; `TypeError` (nothing stored) for a value of the wrong type.
