@@ -44,6 +44,7 @@ export class SimpleQueue<T = unknown> {
    */
   constructor(options?: SimpleQueueOptions) {
     guardClone(this, 'SimpleQueue');
+    if (typeof options === 'number') throw typeError('new SimpleQueue(): a SimpleQueue is unbounded and takes no maxsize (Python: queue.SimpleQueue()); use a Queue for a bound');
     this.#queue = SimpleQueue.#attaching ?? new Queue<T>(0, options);
     SimpleQueue.#attaching = undefined;
   }
