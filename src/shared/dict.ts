@@ -20,10 +20,9 @@
  */
 import { typeError } from '../primitives/errors.js';
 import { hold, holdAsync } from '../primitives/lockable.js';
-import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from '../primitives/memory.js';
+import { adopt, attach, handleOf, registerKind, type Handle, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { rangeError } from '../primitives/errors.js';
 import { RLock } from '../primitives/rlock.js';
-import { openChannel } from '../queue/buffers.js';
 import { encode } from '../queue/codec.js';
 import {
   checkBytes,
@@ -32,10 +31,9 @@ import {
   entrySize,
   full,
   hashOf,
-  initWords,
   layoutOf,
   layoutOfWords,
-  LOCK_AT,
+  openContainer,
   Storage,
   TOMB,
   transact,
@@ -81,15 +79,10 @@ export class SharedDict<V = unknown> {
    * or at `{ buffer, byteOffset }`. `TypeError` / `RangeError` for a bad option.
    */
   constructor(options?: SharedDictOptions) {
-    const wanted = layoutFor(options);
-    this.#region = open(this, 'SharedDict', wanted.byteLength, options, (i32) => {
-      initWords(i32, wanted);
-      new RLock({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + LOCK_AT });
-    });
-    const { buffer, byteOffset, i32 } = this.#region;
-    this.#st = new Storage(buffer, byteOffset, layoutOfWords(i32));
-    this.#lock = RLock.from({ type: 'sabsync:RLock', buffer, byteOffset: byteOffset + LOCK_AT });
-    openChannel();
+    const opened = openContainer(this, 'SharedDict', layoutFor(options), options);
+    this.#region = opened.region;
+    this.#st = opened.st;
+    this.#lock = opened.lock;
   }
 
   /** Attach to the SharedDict a handle describes (from any thread). */

@@ -18,11 +18,10 @@
  */
 import { rangeError, typeError } from '../primitives/errors.js';
 import { hold, holdAsync } from '../primitives/lockable.js';
-import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from '../primitives/memory.js';
+import { adopt, attach, handleOf, registerKind, type Handle, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { RLock } from '../primitives/rlock.js';
-import { openChannel } from '../queue/buffers.js';
 import { encode } from '../queue/codec.js';
-import { checkBytes, decodeValue, EMPTY, entrySize, full, initWords, layoutOf, layoutOfWords, LOCK_AT, Storage, transact, type Layout } from './storage.js';
+import { checkBytes, decodeValue, EMPTY, entrySize, full, layoutOf, layoutOfWords, openContainer, Storage, transact, type Layout } from './storage.js';
 
 /** Options of `new SharedList(options)`. */
 export interface SharedListOptions extends PlacementOptions {
@@ -58,15 +57,10 @@ export class SharedList<T = unknown> {
    * or at `{ buffer, byteOffset }`. `TypeError` / `RangeError` for a bad option.
    */
   constructor(options?: SharedListOptions) {
-    const wanted = layoutFor(options);
-    this.#region = open(this, 'SharedList', wanted.byteLength, options, (i32) => {
-      initWords(i32, wanted);
-      new RLock({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + LOCK_AT });
-    });
-    const { buffer, byteOffset, i32 } = this.#region;
-    this.#st = new Storage(buffer, byteOffset, layoutOfWords(i32));
-    this.#lock = RLock.from({ type: 'sabsync:RLock', buffer, byteOffset: byteOffset + LOCK_AT });
-    openChannel();
+    const opened = openContainer(this, 'SharedList', layoutFor(options), options);
+    this.#region = opened.region;
+    this.#st = opened.st;
+    this.#lock = opened.lock;
   }
 
   /** Attach to the SharedList a handle describes (from any thread). */

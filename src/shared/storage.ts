@@ -60,8 +60,9 @@
  */
 import { misuse } from '../primitives/errors.js';
 import { assertCanBlock, runSync } from '../primitives/futex.js';
+import { open, type PlacementOptions, type Region } from '../primitives/memory.js';
 import { RLock } from '../primitives/rlock.js';
-import { fetchSteps, knows } from '../queue/buffers.js';
+import { fetchSteps, knows, openChannel } from '../queue/buffers.js';
 import { decode, fallible, sharedIds } from '../queue/codec.js';
 
 const BYTES = 1;
@@ -143,6 +144,29 @@ let afterStore: ((stores: number) => void) | undefined;
 /** Set (or clear) the hook called after each logged store (tests only; not in index.ts). */
 export function setAfterStore(hook: ((stores: number) => void) | undefined): void {
   afterStore = hook;
+}
+
+/** What a container's constructor opens: its memory, the storage engine over it, its lock. */
+export interface Opened {
+  region: Region;
+  st: Storage;
+  lock: RLock;
+}
+
+/**
+ * Open a SharedDict or SharedList of layout `wanted`: create it (in new memory or at
+ * `{ buffer, byteOffset }`), or take the region `X.from` is attaching to (memory.ts adopt).
+ */
+export function openContainer(owner: object, kind: 'SharedDict' | 'SharedList', wanted: Layout, options: PlacementOptions | undefined): Opened {
+  const region = open(owner, kind, wanted.byteLength, options, (i32) => {
+    initWords(i32, wanted);
+    new RLock({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + LOCK_AT });
+  });
+  const { buffer, byteOffset, i32 } = region;
+  const st = new Storage(buffer, byteOffset, layoutOfWords(i32));
+  const lock = RLock.from({ type: 'sabsync:RLock', buffer, byteOffset: byteOffset + LOCK_AT });
+  openChannel();
+  return { region, st, lock };
 }
 
 /** The storage engine over one container's memory (every call: lock held). */
