@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { Executor, Lock, Process, Queue, Thread, cpuCount, currentThread } from 'sabsync';
 import { runNode } from './helpers/node-child.js';
+import { waitUntil } from './helpers/workers.js';
 
 const MODULE = new URL('./fixtures/threads.mjs', import.meta.url);
 const JOIN_MS = 20_000;
@@ -131,6 +132,56 @@ describe('Thread: a blocking join returns however the thread ended', () => {
     expect(t.join(JOIN_MS)).toBe(true);
     expect(t.result).toBeUndefined();
     expect(t.error).toMatchObject({ code: 'ERR_UNSERIALIZABLE' });
+  });
+});
+
+describe('Thread: every reader sees the one outcome, within its own timeout', () => {
+  // The outcome is one item on the mailbox: the first reader takes it. Ended here means STATE
+  // says so (isAlive), with the outcome still unread: no join has run yet.
+  async function ended(target: string, args: unknown[] = []): Promise<Thread> {
+    const t = started(target, args);
+    await waitUntil(() => !t.isAlive(), JOIN_MS, `${target} to end`);
+    return t;
+  }
+  /** Far below the 5 s an outcome read may wait for buffers, far above a loaded machine's jitter. */
+  const QUICK_MS = 2_000;
+
+  test('two joinAsync(100) at once: both true at once, both see the result', async () => {
+    const t = await ended('add', [40, 2]);
+    const t0 = performance.now();
+    expect(await Promise.all([t.joinAsync(100), t.joinAsync(100)])).toEqual([true, true]);
+    expect(performance.now() - t0).toBeLessThan(QUICK_MS);
+    expect(t.result).toBe(42);
+  });
+
+  test('result, error and join(0) while a joinAsync is in flight: the outcome at once', async () => {
+    const t = await ended('add', [40, 2]);
+    const t0 = performance.now();
+    const joining = t.joinAsync();
+    expect(t.result).toBe(42);
+    expect(t.error).toBeUndefined();
+    expect(t.join(0)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(QUICK_MS);
+    expect(await joining).toBe(true);
+    expect(t.result).toBe(42);
+
+    const u = await ended('boom', ['kaboom']);
+    const joiningU = u.joinAsync(100);
+    expect(u.join(100)).toBe(true);
+    expect(u.error).toMatchObject({ message: 'kaboom', code: 'E_BOOM' });
+    expect(await joiningU).toBe(true);
+    expect(u.result).toBeUndefined();
+  });
+
+  test('an outcome holding shared memory (a Lock): three readers at once, one live Lock', async () => {
+    const t = await ended('newLock');
+    const all = Promise.all([t.joinAsync(1_000), t.joinAsync(1_000)]);
+    const lock = t.result as Lock;
+    expect(await all).toEqual([true, true]);
+    expect(lock).toBeInstanceOf(Lock);
+    expect(t.result).toBe(lock);
+    expect(lock.acquire(0)).toBe(true);
+    lock.release();
   });
 });
 

@@ -13,7 +13,9 @@
  *   - `join()` sleeps on STATE until ENDED. It needs nothing from its own event loop, which is
  *     why a blocking join never hangs on a thread that died.
  * The outcome is read from the mailbox once, at the first join (or `result` / `error`) that
- * finds the thread ended.
+ * finds the thread ended — and kept: it is one item, which the first get removes, so whoever
+ * removes it keeps it in the same synchronous run, before any other reader can look (see
+ * `#readNow`). Every reader's wait for it ends at that reader's own deadline.
  *
  * Keeping the process alive (Python's daemon flag): the creator refs its supervisor while one
  * of its non-daemon Threads runs (the Thread workers are the supervisor's children), and unrefs
@@ -24,7 +26,7 @@
  * `args` cross like Pool task arguments (they are a queue item): primitives, queues and shared
  * buffers arrive live. So do the result and error.
  */
-import { misuse, typeError } from '../primitives/errors.js';
+import { Empty, misuse, typeError } from '../primitives/errors.js';
 import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import type { Handle } from '../primitives/memory.js';
 import { encode } from '../queue/codec.js';
@@ -51,6 +53,17 @@ const START_WAIT_MS = 30_000;
 
 /** How long reading an ended thread's outcome waits for shared buffers it refers to. */
 const OUTCOME_MS = 5_000;
+
+/**
+ * An async read of the outcome waiting for its shared buffers retries `getNowait` after naps
+ * from 1 ms, doubling up to this (each miss drains the side channel and asks for what is
+ * missing: queue/buffers.ts). Not `getAsync`: its value would reach the reader only after an
+ * await, with the item already removed — a gap in which another reader finds the mailbox empty.
+ */
+const MAX_NAP_MS = 32;
+
+/** Never changes: a park on it is a plain nap (futex.ts parks, usable by both runners). */
+const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** Options of `new Thread(module, target, options)`. */
 export interface ThreadOptions {
@@ -205,7 +218,9 @@ export class Thread {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const control = this.#started('join');
     if (Atomics.load(control, STATE) !== ENDED) runSync(this.#whileState(RUNNING, deadline), 'joinAsync');
-    return this.#ended(true);
+    if (Atomics.load(control, STATE) !== ENDED) return false;
+    this.#readOutcome(deadline);
+    return true;
   }
 
   /** Async twin of `join`. */
@@ -213,8 +228,9 @@ export class Thread {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const control = this.#started('joinAsync');
     if (Atomics.load(control, STATE) !== ENDED) await runAsync(this.#whileState(RUNNING, deadline));
-    if (Atomics.load(control, STATE) === ENDED && this.#outcome === undefined) await this.#readOutcomeAsync();
-    return this.#ended(false);
+    if (Atomics.load(control, STATE) !== ENDED) return false;
+    if (!this.#readNow()) await runAsync(this.#readSteps(deadline));
+    return true;
   }
 
   /** Whether the thread was started and has not ended. Python: `Thread.is_alive()`. */
@@ -270,33 +286,55 @@ export class Thread {
     }
   }
 
-  /** Whether the thread has ended (reading its outcome, synchronously if `sync`). */
-  #ended(sync: boolean): boolean {
-    if (Atomics.load(this.#control!, STATE) !== ENDED) return false;
-    if (sync) this.#settledOutcome();
-    return true;
-  }
-
-  /** The outcome once ended: an Outcome, null for none; undefined while running. */
+  /** The outcome once ended (read now if need be): an Outcome, null for none; undefined while running. */
   #settledOutcome(): Outcome | null | undefined {
-    if (this.#outcome !== undefined || this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return this.#outcome;
-    if (Atomics.load(this.#control, OUTCOME) === NONE) return (this.#outcome = null);
-    try {
-      return this.#keep(canBlock() ? this.#mailbox!.get(OUTCOME_MS) : this.#mailbox!.getNowait());
-    } catch {
-      return undefined; // its shared buffers have not come yet: try again later
-    }
+    if (this.#control !== undefined && Atomics.load(this.#control, STATE) === ENDED) this.#readOutcome(Infinity);
+    return this.#outcome;
   }
 
-  async #readOutcomeAsync(): Promise<void> {
+  /**
+   * Read the ended thread's outcome, blocking (where the thread may) until `deadline` at most
+   * OUTCOME_MS for shared buffers it refers to. `get` removes the item and this keeps it in one
+   * synchronous run; if it is not there, a reader already kept it. Left unread (undefined) if
+   * its buffers have not come: a later reader tries again.
+   */
+  #readOutcome(deadline: number): void {
+    if (this.#outcome !== undefined) return;
     if (Atomics.load(this.#control!, OUTCOME) === NONE) {
       this.#outcome = null;
       return;
     }
     try {
-      this.#keep(await this.#mailbox!.getAsync(OUTCOME_MS));
+      this.#keep(this.#mailbox!.get(canBlock() ? Math.min(remaining(deadline), OUTCOME_MS) : 0));
     } catch {
-      // as in #settledOutcome
+      // its shared buffers have not come yet (or cannot come while this thread blocks): later
+    }
+  }
+
+  /**
+   * Try to read the ended thread's outcome without waiting. True once there is nothing more to
+   * wait for: the outcome is kept (by this reader or an earlier one), or it cannot be decoded.
+   * False while its shared buffers have not reached this thread (the item stays queued).
+   */
+  #readNow(): boolean {
+    if (this.#outcome !== undefined) return true;
+    if (Atomics.load(this.#control!, OUTCOME) === NONE) {
+      this.#outcome = null;
+      return true;
+    }
+    try {
+      this.#keep(this.#mailbox!.getNowait());
+      return true;
+    } catch (error) {
+      return !(error instanceof Empty);
+    }
+  }
+
+  /** Wait (napping) for the outcome's shared buffers until `deadline`, at most OUTCOME_MS. */
+  *#readSteps(deadline: number): Steps<void> {
+    const until = Math.min(deadline, deadlineAfter(OUTCOME_MS));
+    for (let ms = 1; !this.#readNow() && remaining(until) > 0; ms = Math.min(2 * ms, MAX_NAP_MS)) {
+      yield park(nap, 0, 0, Math.min(until, performance.now() + ms));
     }
   }
 
