@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Executor, Lock, Process, Queue, Thread, cpuCount, currentThread } from 'sabsync';
-import { runNode } from './helpers/node-child.js';
+import { fileURLToPath } from 'node:url';
+import { runChild, runNode } from './helpers/node-child.js';
 import { waitUntil } from './helpers/workers.js';
 
 const MODULE = new URL('./fixtures/threads.mjs', import.meta.url);
@@ -333,6 +334,34 @@ describe('child processes: the keep-alive and the excepthook', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('daemon=true');
     expect(run.stdout).not.toContain('thread wrote');
+  });
+
+  test('a module that starts a Thread of itself at top level, unguarded: the thread fails with ERR_BOOTSTRAPPING, the process exits', async () => {
+    const run = await runNode(script('bootstrap-thread.mjs'), [], { timeout: 30_000 });
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('result=undefined code=ERR_BOOTSTRAPPING');
+    expect(run.stdout).toMatch(/message=cannot start gen-2 while this thread \(gen-1\) is still importing its module .*bootstrap-thread\.mjs.*currentThread\(\)\.isMain/);
+    expect(run.stderr).toMatch(/Exception in thread gen-1:\nSabsyncError: cannot start gen-2/);
+    expect(run.stderr).not.toContain('runaway');
+  });
+
+  test.each(['pool', 'executor'])('a module that creates a %s of itself at top level, unguarded: its task fails with ERR_BOOTSTRAPPING as the cause, the process exits', async (kind) => {
+    const env = { ...process.env, SABSYNC_BOOTSTRAP_KIND: kind };
+    const run = await runChild(process.execPath, [fileURLToPath(script('bootstrap-pool.mjs'))], { timeout: 30_000, env });
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('error=ERR_WORKER_CRASHED cause=ERR_BOOTSTRAPPING');
+    expect(run.stdout).toMatch(new RegExp(`message=cannot create a ${kind === 'pool' ? 'Pool' : 'Executor'} while .*currentThread\\(\\)\\.isMain`));
+    expect(run.stderr).not.toContain('runaway');
+  });
+
+  test('the same module guarded by if (currentThread().isMain): the Thread, the Pool and the Executor run', async () => {
+    const run = await runNode(script('bootstrap-guarded.mjs'), [], { timeout: 30_000 });
+    expect(run.timedOut).toBe(false);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('thread=worked error=undefined exitCode=0 pool=worked executor=worked');
   });
 
   test("the target's error is printed to stderr with the thread's name; the creator goes on", async () => {

@@ -17,7 +17,7 @@ import { typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { threadId } from '../primitives/thread.js';
 import { Queue } from '../queue/queue.js';
-import { nameThisThread, printError, startData } from '../runtime/worker.js';
+import { nameThisThread, printError, startData, whileBootstrapping } from '../runtime/worker.js';
 import { exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREW, type Outcome, type ThreadStart } from './words.js';
 
 /** How long the bootstrap waits for shared buffers its arguments refer to (queue.ts, buffers.ts). */
@@ -37,7 +37,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 async function run(): Promise<Outcome> {
   try {
     const args = (await mailbox.getAsync(ARGS_MS)) as unknown[];
-    const mod = (await import(start.module)) as Record<string, unknown>;
+    // Thread.start() / new Pool / new Executor refuse meanwhile (ERR_BOOTSTRAPPING): a module
+    // that starts a Thread of itself at top level would start one in every thread, without end.
+    const mod = (await whileBootstrapping(start.module, () => import(start.module))) as Record<string, unknown>;
     const fn = mod[start.target];
     if (typeof fn !== 'function') {
       const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');

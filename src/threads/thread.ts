@@ -34,6 +34,7 @@ import { Queue } from '../queue/queue.js';
 import { CHUNK, chunksFor } from '../queue/store.js';
 import { builtin } from '../runtime/node.js';
 import { thisThreadDaemon } from '../runtime/worker.js';
+import { refuseWhileBootstrapping } from './current.js';
 import { supervise, terminate } from './supervision.js';
 import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
@@ -181,10 +182,13 @@ export class Thread {
    * Start the thread: run the target with the arguments in a new worker. Returns once the
    * worker exists (blocking briefly, where the thread may block; the first start also starts
    * the supervisor). Throws `ERR_ALREADY_STARTED` if called twice, `ERR_UNSERIALIZABLE` for
-   * arguments that cannot cross threads (the thread is then not started).
+   * arguments that cannot cross threads, `ERR_BOOTSTRAPPING` while this thread is a Thread or
+   * pool worker still importing its module (its top-level code: guard it with
+   * `if (currentThread().isMain)`); the thread is then not started.
    */
   start(): void {
     if (this.#control !== undefined) throw misuse('ERR_ALREADY_STARTED', `${this.#name} was already started (a thread can be started once)`);
+    refuseWhileBootstrapping(`cannot start ${this.#name}`);
     const argBytes = chunksFor(encode(this.#args).length) * CHUNK;
     const mailbox = new Queue<unknown>(0, { bytes: Math.max(RESULT_BYTES, argBytes), maxWaiters: 2 });
     mailbox.putNowait(this.#args);
