@@ -82,18 +82,29 @@ describe('Thread: start and join', () => {
 });
 
 describe('Thread: a blocking join returns however the thread ended', () => {
-  test('the target throws: join returns, the error (with its code) is kept, exit code 0', () => {
+  test('the target throws: join returns, the error (with its code) is kept, exit code 1 (Python: exitcode 1 for an uncaught exception)', () => {
     const t = started('boom', ['bad value']);
     expect(t.join(JOIN_MS)).toBe(true);
     expect(t.error).toBeInstanceOf(RangeError);
     expect(t.error).toMatchObject({ message: 'bad value', code: 'E_BOOM' });
     expect(t.result).toBeUndefined();
+    expect(t.exitCode).toBe(1);
   });
 
-  test('the target rejects: joinAsync returns and keeps the error', async () => {
+  test('the target rejects: joinAsync returns and keeps the error, exit code 1', async () => {
     const t = started('rejects', ['async bad']);
     expect(await t.joinAsync(JOIN_MS)).toBe(true);
     expect((t.error as Error).message).toBe('async bad');
+    expect(t.exitCode).toBe(1);
+  });
+
+  test("an async target whose promise never settles: join returns, exit code 13 (Node's unsettled await), the error says so", () => {
+    const t = started('never', [], { name: 'stuck' });
+    expect(t.join(JOIN_MS)).toBe(true);
+    expect(t.exitCode).toBe(13);
+    expect(t.result).toBeUndefined();
+    expect(t.error).toBeInstanceOf(Error);
+    expect((t.error as Error).message).toMatch(/^thread stuck: its target's promise never settled/);
   });
 
   test('process.exit inside the thread: join returns, exitCode is the code, no error', () => {
@@ -133,6 +144,7 @@ describe('Thread: a blocking join returns however the thread ended', () => {
     expect(t.join(JOIN_MS)).toBe(true);
     expect(t.result).toBeUndefined();
     expect(t.error).toMatchObject({ code: 'ERR_UNSERIALIZABLE' });
+    expect(t.exitCode).toBe(1);
   });
 });
 
@@ -340,7 +352,7 @@ describe('child processes: the keep-alive and the excepthook', () => {
     const run = await runNode(script('bootstrap-thread.mjs'), [], { timeout: 30_000 });
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('result=undefined code=ERR_BOOTSTRAPPING');
+    expect(run.stdout).toContain('result=undefined code=ERR_BOOTSTRAPPING exitCode=1');
     expect(run.stdout).toMatch(/message=cannot start gen-2 while this thread \(gen-1\) is still importing its module .*bootstrap-thread\.mjs.*currentThread\(\)\.isMain/);
     expect(run.stderr).toMatch(/Exception in thread gen-1:\nSabsyncError: cannot start gen-2/);
     expect(run.stderr).not.toContain('runaway');

@@ -36,7 +36,7 @@ import { builtin } from '../runtime/node.js';
 import { thisThreadDaemon } from '../runtime/worker.js';
 import { refuseWhileBootstrapping } from './current.js';
 import { supervise, terminate } from './supervision.js';
-import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
+import { CONTROL_WORDS, delivered, ENDED, EXIT_CODE, IDENT, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
 /**
  * Byte capacity of a Thread's mailbox beyond its arguments: the largest result (or error) that
@@ -248,15 +248,20 @@ export class Thread {
     return o?.[0] === RETURNED ? o[1] : undefined;
   }
 
-  /** What the target threw (or its Promise rejected with), or the error that killed the thread (out of memory); else undefined. */
+  /**
+   * What the target threw (or its Promise rejected with), or the error that ended the thread
+   * (out of memory, a Promise that never settled); else undefined.
+   */
   get error(): unknown {
     const o = this.#settledOutcome();
     return o !== undefined && o !== null && o[0] !== RETURNED ? o[1] : undefined;
   }
 
   /**
-   * The worker's exit code once the thread has ended (0 after a normal end, what it passed to
-   * `process.exit`, 1 after `terminate()`), else undefined. Python: `Process.exitcode`.
+   * The worker's exit code once the thread has ended, else undefined: 0 after a normal end, 1
+   * after the target threw (or rejected) and after `terminate()`, what it passed to
+   * `process.exit`, 13 when an async target's promise never settled (Node's code for an await
+   * left pending; `error` then says so). Python: `Process.exitcode`.
    */
   get exitCode(): number | undefined {
     if (this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return undefined;
@@ -304,7 +309,7 @@ export class Thread {
    */
   #readOutcome(deadline: number): void {
     if (this.#outcome !== undefined) return;
-    if (Atomics.load(this.#control!, OUTCOME) === NONE) {
+    if (!delivered(Atomics.load(this.#control!, OUTCOME))) {
       this.#outcome = null;
       return;
     }
@@ -322,7 +327,7 @@ export class Thread {
    */
   #readNow(): boolean {
     if (this.#outcome !== undefined) return true;
-    if (Atomics.load(this.#control!, OUTCOME) === NONE) {
+    if (!delivered(Atomics.load(this.#control!, OUTCOME))) {
       this.#outcome = null;
       return true;
     }
