@@ -6,7 +6,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Executor, Lock, Process, Queue, Thread, cpuCount, currentThread } from 'sabsync';
-import { runNode } from './helpers/node-child.js';
+import { fileURLToPath } from 'node:url';
+import { runChild, runNode } from './helpers/node-child.js';
+import { waitUntil } from './helpers/workers.js';
 
 const MODULE = new URL('./fixtures/threads.mjs', import.meta.url);
 const JOIN_MS = 20_000;
@@ -80,18 +82,29 @@ describe('Thread: start and join', () => {
 });
 
 describe('Thread: a blocking join returns however the thread ended', () => {
-  test('the target throws: join returns, the error (with its code) is kept, exit code 0', () => {
+  test('the target throws: join returns, the error (with its code) is kept, exit code 1 (Python: exitcode 1 for an uncaught exception)', () => {
     const t = started('boom', ['bad value']);
     expect(t.join(JOIN_MS)).toBe(true);
     expect(t.error).toBeInstanceOf(RangeError);
     expect(t.error).toMatchObject({ message: 'bad value', code: 'E_BOOM' });
     expect(t.result).toBeUndefined();
+    expect(t.exitCode).toBe(1);
   });
 
-  test('the target rejects: joinAsync returns and keeps the error', async () => {
+  test('the target rejects: joinAsync returns and keeps the error, exit code 1', async () => {
     const t = started('rejects', ['async bad']);
     expect(await t.joinAsync(JOIN_MS)).toBe(true);
     expect((t.error as Error).message).toBe('async bad');
+    expect(t.exitCode).toBe(1);
+  });
+
+  test("an async target whose promise never settles: join returns, exit code 13 (Node's unsettled await), the error says so", () => {
+    const t = started('never', [], { name: 'stuck' });
+    expect(t.join(JOIN_MS)).toBe(true);
+    expect(t.exitCode).toBe(13);
+    expect(t.result).toBeUndefined();
+    expect(t.error).toBeInstanceOf(Error);
+    expect((t.error as Error).message).toMatch(/^thread stuck: its target's promise never settled/);
   });
 
   test('process.exit inside the thread: join returns, exitCode is the code, no error', () => {
@@ -131,6 +144,57 @@ describe('Thread: a blocking join returns however the thread ended', () => {
     expect(t.join(JOIN_MS)).toBe(true);
     expect(t.result).toBeUndefined();
     expect(t.error).toMatchObject({ code: 'ERR_UNSERIALIZABLE' });
+    expect(t.exitCode).toBe(1);
+  });
+});
+
+describe('Thread: every reader sees the one outcome, within its own timeout', () => {
+  // The outcome is one item on the mailbox: the first reader takes it. Ended here means STATE
+  // says so (isAlive), with the outcome still unread: no join has run yet.
+  async function ended(target: string, args: unknown[] = []): Promise<Thread> {
+    const t = started(target, args);
+    await waitUntil(() => !t.isAlive(), JOIN_MS, `${target} to end`);
+    return t;
+  }
+  /** Far below the 5 s an outcome read may wait for buffers, far above a loaded machine's jitter. */
+  const QUICK_MS = 2_000;
+
+  test('two joinAsync(100) at once: both true at once, both see the result', async () => {
+    const t = await ended('add', [40, 2]);
+    const t0 = performance.now();
+    expect(await Promise.all([t.joinAsync(100), t.joinAsync(100)])).toEqual([true, true]);
+    expect(performance.now() - t0).toBeLessThan(QUICK_MS);
+    expect(t.result).toBe(42);
+  });
+
+  test('result, error and join(0) while a joinAsync is in flight: the outcome at once', async () => {
+    const t = await ended('add', [40, 2]);
+    const t0 = performance.now();
+    const joining = t.joinAsync();
+    expect(t.result).toBe(42);
+    expect(t.error).toBeUndefined();
+    expect(t.join(0)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(QUICK_MS);
+    expect(await joining).toBe(true);
+    expect(t.result).toBe(42);
+
+    const u = await ended('boom', ['kaboom']);
+    const joiningU = u.joinAsync(100);
+    expect(u.join(100)).toBe(true);
+    expect(u.error).toMatchObject({ message: 'kaboom', code: 'E_BOOM' });
+    expect(await joiningU).toBe(true);
+    expect(u.result).toBeUndefined();
+  });
+
+  test('an outcome holding shared memory (a Lock): three readers at once, one live Lock', async () => {
+    const t = await ended('newLock');
+    const all = Promise.all([t.joinAsync(1_000), t.joinAsync(1_000)]);
+    const lock = t.result as Lock;
+    expect(await all).toEqual([true, true]);
+    expect(lock).toBeInstanceOf(Lock);
+    expect(t.result).toBe(lock);
+    expect(lock.acquire(0)).toBe(true);
+    lock.release();
   });
 });
 
@@ -282,6 +346,34 @@ describe('child processes: the keep-alive and the excepthook', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('daemon=true');
     expect(run.stdout).not.toContain('thread wrote');
+  });
+
+  test('a module that starts a Thread of itself at top level, unguarded: the thread fails with ERR_BOOTSTRAPPING, the process exits', async () => {
+    const run = await runNode(script('bootstrap-thread.mjs'), [], { timeout: 30_000 });
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('result=undefined code=ERR_BOOTSTRAPPING exitCode=1');
+    expect(run.stdout).toMatch(/message=cannot start gen-2 while this thread \(gen-1\) is still importing its module .*bootstrap-thread\.mjs.*currentThread\(\)\.isMain/);
+    expect(run.stderr).toMatch(/Exception in thread gen-1:\nSabsyncError: cannot start gen-2/);
+    expect(run.stderr).not.toContain('runaway');
+  });
+
+  test.each(['pool', 'executor'])('a module that creates a %s of itself at top level, unguarded: its task fails with ERR_BOOTSTRAPPING as the cause, the process exits', async (kind) => {
+    const env = { ...process.env, SABSYNC_BOOTSTRAP_KIND: kind };
+    const run = await runChild(process.execPath, [fileURLToPath(script('bootstrap-pool.mjs'))], { timeout: 30_000, env });
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('error=ERR_WORKER_CRASHED cause=ERR_BOOTSTRAPPING');
+    expect(run.stdout).toMatch(new RegExp(`message=cannot create a ${kind === 'pool' ? 'Pool' : 'Executor'} while .*currentThread\\(\\)\\.isMain`));
+    expect(run.stderr).not.toContain('runaway');
+  });
+
+  test('the same module guarded by if (currentThread().isMain): the Thread, the Pool and the Executor run', async () => {
+    const run = await runNode(script('bootstrap-guarded.mjs'), [], { timeout: 30_000 });
+    expect(run.timedOut).toBe(false);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('thread=worked error=undefined exitCode=0 pool=worked executor=worked');
   });
 
   test("the target's error is printed to stderr with the thread's name; the creator goes on", async () => {

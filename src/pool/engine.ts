@@ -58,6 +58,7 @@
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
+import { refuseWhileBootstrapping } from '../threads/current.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { Future, setControl, setException, setProgress, setResult, type TaskControl } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
@@ -219,6 +220,7 @@ export class Engine {
   readonly #waitTime = new Histogram();
 
   constructor(module: unknown, workers: unknown, options: EngineOptions, facade: string, workersOption: string) {
+    refuseWhileBootstrapping(`cannot create a ${facade}`);
     const settings = crewSettings(module, workers, options, facade, workersOption);
     this.#facade = facade;
     this.#module = settings.module;

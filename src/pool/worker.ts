@@ -45,7 +45,7 @@ import { builtin } from '../runtime/node.js';
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
-import { nameThisThread } from '../runtime/worker.js';
+import { nameThisThread, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
 import { enterTask, TaskScope } from './current.js';
@@ -96,7 +96,8 @@ function functionExports(mod: Record<string, unknown>): string[] {
 }
 
 async function load(): Promise<Record<string, unknown>> {
-  const mod = (await import(start.module)) as Record<string, unknown>;
+  // A pool (or Thread) started by the module's top-level code is refused meanwhile (runtime/worker.ts).
+  const mod = (await whileBootstrapping(start.module, () => import(start.module))) as Record<string, unknown>;
   if (start.initializer !== undefined) {
     const init = mod[start.initializer];
     if (typeof init !== 'function') throw noSuchExport(`${start.facade} options.initializer`, start.module, start.initializer, functionExports(mod));

@@ -110,7 +110,8 @@ export type MisuseCode =
   | 'ERR_NOT_STARTED'
   | 'ERR_CLOSED'
   | 'ERR_BROKEN_PIPE'
-  | 'ERR_ONE_WAY';
+  | 'ERR_ONE_WAY'
+  | 'ERR_BOOTSTRAPPING';
 
 /** Every `code` a sabsync error carries (see the README's error table). */
 export type ErrorCode =

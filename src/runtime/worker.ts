@@ -20,6 +20,9 @@
  * The exit is learned on the event loop of the thread that started the worker: a thread that
  * blocks (Atomics.wait) learns nothing meanwhile. That is why Thread workers are started by a
  * supervisor thread that never blocks (threads/supervisor.ts).
+ *
+ * Also here, since both bootstraps (threads/boot.ts, pool/worker.ts) import this and nothing
+ * lower: whether this thread is still importing its module (`whileBootstrapping`).
  */
 import { builtin } from './node.js';
 
@@ -202,4 +205,28 @@ export function thisThreadName(): string | undefined {
 /** Whether this thread was named a daemon by `nameThisThread`. */
 export function thisThreadDaemon(): boolean {
   return currentDaemon;
+}
+
+let bootstrapping: string | undefined;
+
+/**
+ * Run `load` — a bootstrap importing `module`, the module of a Thread or of a pool's tasks —
+ * with `bootstrappingModule()` naming it meanwhile. A worker imports its module afresh, so a
+ * module that starts a Thread (or creates a pool) of itself at top level would start one in
+ * every thread, without end: `Thread.start()`, `new Pool`, `new Executor` refuse meanwhile
+ * (threads/current.ts). Python refuses the same in a spawned child (multiprocessing's
+ * "bootstrapping phase" RuntimeError).
+ */
+export async function whileBootstrapping<T>(module: string, load: () => Promise<T>): Promise<T> {
+  bootstrapping = module;
+  try {
+    return await load();
+  } finally {
+    bootstrapping = undefined;
+  }
+}
+
+/** The module this thread's bootstrap is importing, if it is (`whileBootstrapping`). */
+export function bootstrappingModule(): string | undefined {
+  return bootstrapping;
 }

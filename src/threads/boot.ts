@@ -5,7 +5,7 @@
  *
  * An error the target throws (or rejects with) is printed to stderr at once, with the thread's
  * name — synchronously, since the thread may be killed next — and delivered as its error
- * (Python's `threading.excepthook`). A value that cannot cross back (a function, a result larger
+ * (Python's `threading.excepthook`); the supervisor then reports exit code 1. A value that cannot cross back (a function, a result larger
  * than the mailbox) becomes that error instead. The worker then ends as any worker does: when
  * its event loop has nothing left to do (a timer the target left running keeps the thread alive,
  * as a Python thread lives until its `run()` returns).
@@ -17,8 +17,8 @@ import { typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { threadId } from '../primitives/thread.js';
 import { Queue } from '../queue/queue.js';
-import { nameThisThread, printError, startData } from '../runtime/worker.js';
-import { exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREW, type Outcome, type ThreadStart } from './words.js';
+import { nameThisThread, printError, startData, whileBootstrapping } from '../runtime/worker.js';
+import { AWAITING, exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREW, type Outcome, type ThreadStart } from './words.js';
 
 /** How long the bootstrap waits for shared buffers its arguments refer to (queue.ts, buffers.ts). */
 const ARGS_MS = 10_000;
@@ -37,14 +37,20 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 async function run(): Promise<Outcome> {
   try {
     const args = (await mailbox.getAsync(ARGS_MS)) as unknown[];
-    const mod = (await import(start.module)) as Record<string, unknown>;
+    // Thread.start() / new Pool / new Executor refuse meanwhile (ERR_BOOTSTRAPPING): a module
+    // that starts a Thread of itself at top level would start one in every thread, without end.
+    const mod = (await whileBootstrapping(start.module, () => import(start.module))) as Record<string, unknown>;
     const fn = mod[start.target];
     if (typeof fn !== 'function') {
       const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
       throw typeError(`Thread: ${start.module} has no function export '${start.target}' (it has: ${names.join(', ') || 'none'})`);
     }
     let value = (fn as (...a: unknown[]) => unknown)(...args);
-    if (isThenable(value)) value = await value;
+    if (isThenable(value)) {
+      // Should it never settle, the worker exits (code 13) with this mark: the supervisor says why.
+      Atomics.store(control, OUTCOME, AWAITING);
+      value = await value;
+    }
     return [RETURNED, value];
   } catch (error) {
     printError(exceptionText(start.name, error));

@@ -12,9 +12,12 @@
  *   1. marks the thread dead in the liveness table (liveness.ts; the creator's table, adopted
  *      first thing below), so any thread that meets a lock the dead one held takes it over;
  *   2. recovers the mailbox Queue (the thread may have died inside a put) and, for a death
- *      with an error and no outcome (out of memory, an uncaught error after the target), prints
- *      it with the thread's name and delivers it as the thread's error;
- *   3. stores EXIT_CODE, then STATE = ENDED, and wakes every joiner (words.ts);
+ *      with an error (out of memory, an uncaught error after the target, an async target whose
+ *      promise never settled: exit code 13 with OUTCOME = AWAITING), prints it with the
+ *      thread's name and, if no outcome was delivered, delivers it as the thread's error;
+ *   3. stores EXIT_CODE — 1 for a worker that exited normally after its target threw, as
+ *      Python's exitcode for an uncaught exception — then STATE = ENDED, and wakes every joiner
+ *      (words.ts);
  *   4. tells the creator (`{ ended: key }`), which stops counting it as keeping the process
  *      alive.
  *
@@ -36,12 +39,31 @@ import type { Handle } from '../primitives/memory.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { onParentMessage, postToParent, printError, startData, startWorker, type RuntimeWorker } from '../runtime/worker.js';
-import { ENDED, EXIT_CODE, exceptionText, IDENT, NONE, OUTCOME, propsOf, RUNNING, STARTING, STATE, THREW, type FromSupervisor, type ThreadStart, type ToSupervisor } from './words.js';
+import {
+  AWAITING,
+  delivered,
+  ENDED,
+  EXIT_CODE,
+  exceptionText,
+  IDENT,
+  OUTCOME,
+  propsOf,
+  RUNNING,
+  STARTING,
+  STATE,
+  THREW,
+  type FromSupervisor,
+  type ThreadStart,
+  type ToSupervisor,
+} from './words.js';
 
 const BOOT_URL = new URL('./boot.js', import.meta.url);
 
 /** How long the supervisor waits to deliver a death's error (the mailbox has room: args were taken). */
 const DELIVER_MS = 5_000;
+
+/** Node's exit code for a top-level await that never settled (boot.ts awaits the target's promise at top level). */
+const UNSETTLED_EXIT = 13;
 
 const start = (await startData()) as { live: SharedArrayBuffer };
 // Before anything else could create a table of this thread's own: marks go in the creator's.
@@ -75,12 +97,17 @@ async function ended(data: ThreadStart, key: number, code: number, error: unknow
   const control = new Int32Array(data.control);
   const id = Atomics.load(control, IDENT);
   if (id !== 0) markDead(id);
+  if (error === undefined && code === UNSETTLED_EXIT && Atomics.load(control, OUTCOME) === AWAITING) {
+    error = new Error(
+      `thread ${data.name}: its target's promise never settled (the thread's event loop emptied while the promise was pending; Node's exit code 13)`,
+    );
+  }
   try {
     const mailbox = Queue.from<unknown>(data.mailbox as Handle<'Queue'>);
     if (id !== 0) await mailbox[recoverQueue](id);
     if (error !== undefined) {
       printError(exceptionText(data.name, error));
-      if (Atomics.load(control, OUTCOME) === NONE) {
+      if (!delivered(Atomics.load(control, OUTCOME))) {
         await mailbox.putAsync([THREW, error, propsOf(error)], DELIVER_MS);
         Atomics.store(control, OUTCOME, THREW);
       }
@@ -88,7 +115,7 @@ async function ended(data: ThreadStart, key: number, code: number, error: unknow
   } catch (e) {
     printError(`sabsync: could not deliver the end of thread ${data.name}: ${String(e)}`);
   }
-  Atomics.store(control, EXIT_CODE, code);
+  Atomics.store(control, EXIT_CODE, code === 0 && Atomics.load(control, OUTCOME) === THREW ? 1 : code);
   Atomics.store(control, STATE, ENDED);
   wake(control, STATE);
   postToParent({ ended: key } satisfies FromSupervisor);

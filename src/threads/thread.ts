@@ -13,7 +13,9 @@
  *   - `join()` sleeps on STATE until ENDED. It needs nothing from its own event loop, which is
  *     why a blocking join never hangs on a thread that died.
  * The outcome is read from the mailbox once, at the first join (or `result` / `error`) that
- * finds the thread ended.
+ * finds the thread ended — and kept: it is one item, which the first get removes, so whoever
+ * removes it keeps it in the same synchronous run, before any other reader can look (see
+ * `#readNow`). Every reader's wait for it ends at that reader's own deadline.
  *
  * Keeping the process alive (Python's daemon flag): the creator refs its supervisor while one
  * of its non-daemon Threads runs (the Thread workers are the supervisor's children), and unrefs
@@ -24,7 +26,7 @@
  * `args` cross like Pool task arguments (they are a queue item): primitives, queues and shared
  * buffers arrive live. So do the result and error.
  */
-import { misuse, typeError } from '../primitives/errors.js';
+import { Empty, misuse, typeError } from '../primitives/errors.js';
 import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
 import type { Handle } from '../primitives/memory.js';
 import { encode } from '../queue/codec.js';
@@ -32,8 +34,9 @@ import { Queue } from '../queue/queue.js';
 import { CHUNK, chunksFor } from '../queue/store.js';
 import { builtin } from '../runtime/node.js';
 import { thisThreadDaemon } from '../runtime/worker.js';
+import { refuseWhileBootstrapping } from './current.js';
 import { supervise, terminate } from './supervision.js';
-import { CONTROL_WORDS, ENDED, EXIT_CODE, IDENT, NONE, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
+import { CONTROL_WORDS, delivered, ENDED, EXIT_CODE, IDENT, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
 /**
  * Byte capacity of a Thread's mailbox beyond its arguments: the largest result (or error) that
@@ -51,6 +54,17 @@ const START_WAIT_MS = 30_000;
 
 /** How long reading an ended thread's outcome waits for shared buffers it refers to. */
 const OUTCOME_MS = 5_000;
+
+/**
+ * An async read of the outcome waiting for its shared buffers retries `getNowait` after naps
+ * from 1 ms, doubling up to this (each miss drains the side channel and asks for what is
+ * missing: queue/buffers.ts). Not `getAsync`: its value would reach the reader only after an
+ * await, with the item already removed — a gap in which another reader finds the mailbox empty.
+ */
+const MAX_NAP_MS = 32;
+
+/** Never changes: a park on it is a plain nap (futex.ts parks, usable by both runners). */
+const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** Options of `new Thread(module, target, options)`. */
 export interface ThreadOptions {
@@ -168,10 +182,13 @@ export class Thread {
    * Start the thread: run the target with the arguments in a new worker. Returns once the
    * worker exists (blocking briefly, where the thread may block; the first start also starts
    * the supervisor). Throws `ERR_ALREADY_STARTED` if called twice, `ERR_UNSERIALIZABLE` for
-   * arguments that cannot cross threads (the thread is then not started).
+   * arguments that cannot cross threads, `ERR_BOOTSTRAPPING` while this thread is a Thread or
+   * pool worker still importing its module (its top-level code: guard it with
+   * `if (currentThread().isMain)`); the thread is then not started.
    */
   start(): void {
     if (this.#control !== undefined) throw misuse('ERR_ALREADY_STARTED', `${this.#name} was already started (a thread can be started once)`);
+    refuseWhileBootstrapping(`cannot start ${this.#name}`);
     const argBytes = chunksFor(encode(this.#args).length) * CHUNK;
     const mailbox = new Queue<unknown>(0, { bytes: Math.max(RESULT_BYTES, argBytes), maxWaiters: 2 });
     mailbox.putNowait(this.#args);
@@ -205,7 +222,9 @@ export class Thread {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const control = this.#started('join');
     if (Atomics.load(control, STATE) !== ENDED) runSync(this.#whileState(RUNNING, deadline), 'joinAsync');
-    return this.#ended(true);
+    if (Atomics.load(control, STATE) !== ENDED) return false;
+    this.#readOutcome(deadline);
+    return true;
   }
 
   /** Async twin of `join`. */
@@ -213,8 +232,9 @@ export class Thread {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const control = this.#started('joinAsync');
     if (Atomics.load(control, STATE) !== ENDED) await runAsync(this.#whileState(RUNNING, deadline));
-    if (Atomics.load(control, STATE) === ENDED && this.#outcome === undefined) await this.#readOutcomeAsync();
-    return this.#ended(false);
+    if (Atomics.load(control, STATE) !== ENDED) return false;
+    if (!this.#readNow()) await runAsync(this.#readSteps(deadline));
+    return true;
   }
 
   /** Whether the thread was started and has not ended. Python: `Thread.is_alive()`. */
@@ -228,15 +248,20 @@ export class Thread {
     return o?.[0] === RETURNED ? o[1] : undefined;
   }
 
-  /** What the target threw (or its Promise rejected with), or the error that killed the thread (out of memory); else undefined. */
+  /**
+   * What the target threw (or its Promise rejected with), or the error that ended the thread
+   * (out of memory, a Promise that never settled); else undefined.
+   */
   get error(): unknown {
     const o = this.#settledOutcome();
     return o !== undefined && o !== null && o[0] !== RETURNED ? o[1] : undefined;
   }
 
   /**
-   * The worker's exit code once the thread has ended (0 after a normal end, what it passed to
-   * `process.exit`, 1 after `terminate()`), else undefined. Python: `Process.exitcode`.
+   * The worker's exit code once the thread has ended, else undefined: 0 after a normal end, 1
+   * after the target threw (or rejected) and after `terminate()`, what it passed to
+   * `process.exit`, 13 when an async target's promise never settled (Node's code for an await
+   * left pending; `error` then says so). Python: `Process.exitcode`.
    */
   get exitCode(): number | undefined {
     if (this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return undefined;
@@ -270,33 +295,55 @@ export class Thread {
     }
   }
 
-  /** Whether the thread has ended (reading its outcome, synchronously if `sync`). */
-  #ended(sync: boolean): boolean {
-    if (Atomics.load(this.#control!, STATE) !== ENDED) return false;
-    if (sync) this.#settledOutcome();
-    return true;
-  }
-
-  /** The outcome once ended: an Outcome, null for none; undefined while running. */
+  /** The outcome once ended (read now if need be): an Outcome, null for none; undefined while running. */
   #settledOutcome(): Outcome | null | undefined {
-    if (this.#outcome !== undefined || this.#control === undefined || Atomics.load(this.#control, STATE) !== ENDED) return this.#outcome;
-    if (Atomics.load(this.#control, OUTCOME) === NONE) return (this.#outcome = null);
-    try {
-      return this.#keep(canBlock() ? this.#mailbox!.get(OUTCOME_MS) : this.#mailbox!.getNowait());
-    } catch {
-      return undefined; // its shared buffers have not come yet: try again later
-    }
+    if (this.#control !== undefined && Atomics.load(this.#control, STATE) === ENDED) this.#readOutcome(Infinity);
+    return this.#outcome;
   }
 
-  async #readOutcomeAsync(): Promise<void> {
-    if (Atomics.load(this.#control!, OUTCOME) === NONE) {
+  /**
+   * Read the ended thread's outcome, blocking (where the thread may) until `deadline` at most
+   * OUTCOME_MS for shared buffers it refers to. `get` removes the item and this keeps it in one
+   * synchronous run; if it is not there, a reader already kept it. Left unread (undefined) if
+   * its buffers have not come: a later reader tries again.
+   */
+  #readOutcome(deadline: number): void {
+    if (this.#outcome !== undefined) return;
+    if (!delivered(Atomics.load(this.#control!, OUTCOME))) {
       this.#outcome = null;
       return;
     }
     try {
-      this.#keep(await this.#mailbox!.getAsync(OUTCOME_MS));
+      this.#keep(this.#mailbox!.get(canBlock() ? Math.min(remaining(deadline), OUTCOME_MS) : 0));
     } catch {
-      // as in #settledOutcome
+      // its shared buffers have not come yet (or cannot come while this thread blocks): later
+    }
+  }
+
+  /**
+   * Try to read the ended thread's outcome without waiting. True once there is nothing more to
+   * wait for: the outcome is kept (by this reader or an earlier one), or it cannot be decoded.
+   * False while its shared buffers have not reached this thread (the item stays queued).
+   */
+  #readNow(): boolean {
+    if (this.#outcome !== undefined) return true;
+    if (!delivered(Atomics.load(this.#control!, OUTCOME))) {
+      this.#outcome = null;
+      return true;
+    }
+    try {
+      this.#keep(this.#mailbox!.getNowait());
+      return true;
+    } catch (error) {
+      return !(error instanceof Empty);
+    }
+  }
+
+  /** Wait (napping) for the outcome's shared buffers until `deadline`, at most OUTCOME_MS. */
+  *#readSteps(deadline: number): Steps<void> {
+    const until = Math.min(deadline, deadlineAfter(OUTCOME_MS));
+    for (let ms = 1; !this.#readNow() && remaining(until) > 0; ms = Math.min(2 * ms, MAX_NAP_MS)) {
+      yield park(nap, 0, 0, Math.min(until, performance.now() + ms));
     }
   }
 

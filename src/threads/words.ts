@@ -12,9 +12,12 @@
  *                                                                 exists, ENDED once it exited)
  *   1          IDENT      the thread's sabsync id, 0 until known  supervisor at spawn (Node);
  *                                                                 the thread itself elsewhere
- *   2          OUTCOME    NONE / RETURNED / THREW                 the thread, after it put its
- *                                                                 outcome; the supervisor, for
- *                                                                 a death with an error (OOM)
+ *   2          OUTCOME    NONE / AWAITING / RETURNED / THREW      the thread: AWAITING before it
+ *                                                                 awaits its target's promise,
+ *                                                                 RETURNED / THREW after it put
+ *                                                                 its outcome; the supervisor,
+ *                                                                 for a death with an error
+ *                                                                 (OOM, a promise never settled)
  *   3          EXIT_CODE  the worker's exit code                  supervisor, before ENDED
  *
  * Joiners sleep on STATE (futex.ts). The supervisor stores ENDED only after the worker's `exit`
@@ -52,6 +55,17 @@ export const NONE = 0;
 export const RETURNED = 1;
 /** OUTCOME: the target (or the thread) threw; the mailbox holds `[THREW, error, props]`. */
 export const THREW = 2;
+/**
+ * OUTCOME: the target returned a promise, which the thread awaits; nothing delivered yet. A
+ * worker that exits so (with Node's code 13: its event loop emptied while the bootstrap's
+ * top-level await was pending) had a promise that never settled.
+ */
+export const AWAITING = 3;
+
+/** Whether OUTCOME says the mailbox holds the outcome item. */
+export function delivered(outcome: number): boolean {
+  return outcome === RETURNED || outcome === THREW;
+}
 
 /** The outcome item on the mailbox. */
 export type Outcome = [kind: typeof RETURNED | typeof THREW, value: unknown, props?: Record<string, unknown>];
