@@ -58,7 +58,7 @@
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
-import { refuseWhileBootstrapping } from '../threads/current.js';
+import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { Future, setControl, setException, setProgress, setResult, type TaskControl } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';

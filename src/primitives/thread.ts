@@ -7,8 +7,13 @@
  * a pool can compute a worker's id from `worker.threadId` with `sabsyncIdOf`. Elsewhere (Web
  * Workers, including Deno's, which all report threadId 0) it is a random id, drawn once per
  * thread.
+ *
+ * Also what this thread may start: nothing while it is still importing its module as a Thread
+ * or pool worker (`refuseWhileBootstrapping`, used by Thread and by both pool facades).
  */
 import { builtin } from '../runtime/node.js';
+import { bootstrappingModule, thisThreadName } from '../runtime/worker.js';
+import { misuse } from './errors.js';
 
 /** The sabsync id of the Node thread whose `threadId` is `nodeThreadId`. */
 export function sabsyncIdOf(nodeThreadId: number): number {
@@ -31,3 +36,22 @@ function ownId(): number {
 
 /** This thread's sabsync id. */
 export const threadId: number = ownId();
+
+/**
+ * Throw `ERR_BOOTSTRAPPING` if this thread is still importing its module (a Thread's or a pool
+ * worker's bootstrap: runtime/worker.ts `whileBootstrapping`): `what` (starting a thread,
+ * creating a pool) would run again in every thread that imports the module, without end.
+ * Python: multiprocessing's RuntimeError "An attempt has been made to start a new process
+ * before the current process has finished its bootstrapping phase".
+ */
+export function refuseWhileBootstrapping(what: string): void {
+  const module = bootstrappingModule();
+  if (module === undefined) return;
+  throw misuse(
+    'ERR_BOOTSTRAPPING',
+    `${what} while this thread (${thisThreadName() ?? 'a worker'}) is still importing its module ${module}: ` +
+      'a Thread or pool worker imports its module afresh, so its top-level code runs again there, and a module that starts threads ' +
+      'or creates pools at top level would do so in every thread, without end. Guard that top-level code with ' +
+      "`if (currentThread().isMain) { ... }` (Python: `if __name__ == '__main__':`)",
+  );
+}

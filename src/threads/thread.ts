@@ -34,7 +34,7 @@ import { Queue } from '../queue/queue.js';
 import { CHUNK, chunksFor } from '../queue/store.js';
 import { builtin } from '../runtime/node.js';
 import { thisThreadDaemon } from '../runtime/worker.js';
-import { refuseWhileBootstrapping } from './current.js';
+import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { supervise, terminate } from './supervision.js';
 import { CONTROL_WORDS, delivered, ENDED, EXIT_CODE, IDENT, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
