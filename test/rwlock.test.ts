@@ -121,6 +121,33 @@ describe('many readers or one writer', () => {
     expect(blocked(rw)).toBe(0);
   });
 
+  test('a writer that gives up wakes a reader whose own pending async write is then the only one', async () => {
+    // Placed, and the reader attaches by a hand-built handle: it knows no liveness table, so
+    // nothing but a wake-up cuts its sleep short.
+    const buffer = new SharedArrayBuffer(ReaderWriterLock.byteLength);
+    const rw = new ReaderWriterLock({ buffer, byteOffset: 0 });
+    const first = await holder(rw);
+    const ctl = new Int32Array(new SharedArrayBuffer(12));
+    const x = start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { buffer, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 });
+    await untilBlocked(rw, 1);
+    const writer = asker(rw, true, 1500);
+    await untilBlocked(rw, 2);
+    Atomics.store(ctl, 2, 1);
+    Atomics.notify(ctl, 2);
+    // Its sync read waits behind the other writer (its own async write does not hold it back).
+    await untilBlocked(rw, 3);
+    const [wrote] = await writer.result;
+    expect(wrote).toBe(false);
+    await waitUntil(() => Atomics.load(ctl, HELD) === 1, 10_000, 'the held-back reader to get its read');
+    expect(rw.readers).toBe(2);
+    Atomics.store(ctl, GO, 1);
+    Atomics.notify(ctl, GO);
+    await first.letGo();
+    expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
+  });
+
   test('readers that waited while a writer held the lock go before the next writer', async () => {
     const rw = new ReaderWriterLock();
     const first = await holder(rw, true);

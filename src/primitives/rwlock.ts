@@ -310,7 +310,13 @@ export class ReaderWriterLock {
       for (let sleeps = 0; ; ) {
         if (this.#grant(write, k, waiting)) return true;
         if (remaining(deadline) === 0) {
-          if (waiting && this.#unwait(k, write)) this.#changed();
+          // Any withdrawal may let someone in, not only the last of its kind: a reader is held
+          // back only by the write requests of other threads, a writer in READ_TURN only by the
+          // read requests of other threads, so fewer of them may be enough.
+          if (waiting) {
+            this.#unwait(k, write);
+            this.#changed();
+          }
           return false;
         }
         if (!waiting) {
@@ -354,17 +360,13 @@ export class ReaderWriterLock {
   }
 
   /**
-   * Withdraw one waiting request of slot `k` (LOCK held); whether that may let others in (the
-   * last waiting writer held readers back; the last waiting reader ended READ_TURN).
+   * Withdraw one waiting request of slot `k` (LOCK held); the last waiting reader ends
+   * READ_TURN. The caller wakes the sleepers if the request was not granted (see `#steps`).
    */
-  #unwait(k: number, write: boolean): boolean {
+  #unwait(k: number, write: boolean): void {
     const i32 = this.#i32;
     i32[at(k, write ? WWAIT : RWAIT)]--;
-    if (--i32[write ? WRITE_WAITERS : READ_WAITERS] !== 0) return false;
-    if (write) return true;
-    if (i32[READ_TURN] === 0) return false;
-    i32[READ_TURN] = 0;
-    return true;
+    if (--i32[write ? WRITE_WAITERS : READ_WAITERS] === 0 && !write) i32[READ_TURN] = 0;
   }
 
   /**
