@@ -122,19 +122,20 @@ describe('many readers or one writer', () => {
   });
 
   test('a writer that gives up wakes a reader whose own pending async write is then the only one', async () => {
+    // An async read: a sync one would not wait behind the other writer at all (see the next describe).
     // Placed, and the reader attaches by a hand-built handle: it knows no liveness table, so
     // nothing but a wake-up cuts its sleep short.
     const buffer = new SharedArrayBuffer(ReaderWriterLock.byteLength);
     const rw = new ReaderWriterLock({ buffer, byteOffset: 0 });
     const first = await holder(rw);
     const ctl = new Int32Array(new SharedArrayBuffer(12));
-    const x = start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { buffer, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 });
+    const x = start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { buffer, ctl: ctl.buffer, timeout: 60_000, async: true }, { timeout: 90_000 });
     await untilBlocked(rw, 1);
     const writer = asker(rw, true, 1500);
     await untilBlocked(rw, 2);
     Atomics.store(ctl, 2, 1);
     Atomics.notify(ctl, 2);
-    // Its sync read waits behind the other writer (its own async write does not hold it back).
+    // Its read waits behind the other writer (its own async write does not hold it back).
     await untilBlocked(rw, 3);
     const [wrote] = await writer.result;
     expect(wrote).toBe(false);
@@ -361,6 +362,31 @@ describe('guards and async twins', () => {
     expect(await write).toBe(true);
     rw.releaseWrite();
     expect(rw.locked()).toBe(false);
+  });
+
+  test('two threads, each with its own async write pending, both get a sync read while no writer holds the lock', async () => {
+    // Each read would otherwise wait behind the other thread's pending write, which cannot be
+    // granted while its thread is blocked in that read: a deadlock.
+    const rw = new ReaderWriterLock();
+    const first = await holder(rw);
+    const ctls = [0, 1].map(() => new Int32Array(new SharedArrayBuffer(12)));
+    const xs = ctls.map((ctl) => start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { handle: rw.handle, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 }));
+    await untilBlocked(rw, 2);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 2);
+    }
+    await waitUntil(() => ctls.every((ctl) => Atomics.load(ctl, HELD) === 1), 10_000, 'both sync reads to be granted');
+    expect(rw.readers).toBe(3);
+    expect(rw.writing).toBe(false);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, GO, 1);
+      Atomics.notify(ctl, GO);
+    }
+    await first.letGo();
+    for (const x of xs) expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
   });
 });
 

@@ -45,6 +45,13 @@
  * Requests of the caller's own thread that wait never hold it back (a pending `acquireWriteAsync`
  * does not stop its thread's sync `acquireRead`, nor its pending reads that thread's write): an
  * async request runs only once its thread's sync call returns, so waiting for it would never end.
+ * And a sync call of a thread that has async requests of its own pending waits only for the
+ * holders (a read for a writer holding the lock, a write for any holder), not for other threads'
+ * waiting requests: two threads, each with an `acquireWriteAsync` pending and then blocked in a
+ * sync `acquireRead`, would otherwise each wait for the other's pending write, which cannot be
+ * granted while its thread is blocked — for ever. The price: such a thread's sync reads pass
+ * waiting writers (and its sync write passes READ_TURN); a thread that wants the writer-first
+ * order for its sync calls keeps no async request of the same lock pending meanwhile.
  *
  * Why no wake-up is lost: a waiter decides to sleep under LOCK, counts itself in READ_WAITERS
  * or WRITE_WAITERS, reads SEQ before releasing LOCK and parks comparing SEQ with that value.
@@ -245,29 +252,30 @@ export class ReaderWriterLock {
 
   #acquire(write: boolean, timeout: number | undefined): boolean {
     const t = checkTimeout(timeout);
-    const now = this.#tryTake(write);
+    const now = this.#tryTake(write, true);
     if (now !== undefined && (now || t === 0)) return now;
-    const steps = this.#steps(write, deadlineAfter(t));
+    const steps = this.#steps(write, true, deadlineAfter(t));
     // A try waits only for LOCK, held for a few instructions: no ERR_CANNOT_BLOCK for it.
     return t === 0 ? runBriefly(steps, write ? 'acquireWrite' : 'acquireRead') : runSync(steps, write ? 'acquireWriteAsync' : 'acquireReadAsync');
   }
 
   async #acquireAsync(write: boolean, timeout: number | undefined): Promise<boolean> {
     const t = checkTimeout(timeout);
-    const now = this.#tryTake(write);
+    const now = this.#tryTake(write, false);
     if (now !== undefined && (now || t === 0)) return now;
-    return runAsync(this.#steps(write, deadlineAfter(t)));
+    return runAsync(this.#steps(write, false, deadlineAfter(t)));
   }
 
   /**
    * The fast path, a plain call: take LOCK if it is free (one CAS) and the read or write if the
-   * policy allows it now. True: taken; false: refused now; undefined: LOCK was busy.
+   * policy allows it now (`sync`: for a sync call). True: taken; false: refused now; undefined:
+   * LOCK was busy.
    */
-  #tryTake(write: boolean): boolean | undefined {
+  #tryTake(write: boolean, sync: boolean): boolean | undefined {
     const i32 = this.#i32;
     if (!raw.tryLock(i32, LOCK)) return undefined;
     try {
-      return this.#grant(write, -1, false);
+      return this.#grant(write, sync, -1, false);
     } finally {
       raw.unlock(i32, LOCK);
     }
@@ -275,22 +283,24 @@ export class ReaderWriterLock {
 
   /**
    * Take the read or the write if the policy allows it now (LOCK held), withdrawing the waiting
-   * request of slot `k` if `waiting`; false, nothing changed, if not.
+   * request of slot `k` if `waiting`; false, nothing changed, if not. `sync`: for a sync call.
    */
-  #grant(write: boolean, k: number, waiting: boolean): boolean {
+  #grant(write: boolean, sync: boolean, k: number, waiting: boolean): boolean {
     const i32 = this.#i32;
     // A dead thread's trace may be what blocks us: forget dead threads first.
     if (i32[PURGED] !== deaths()) this.#purge();
     // A granted request's withdrawal wakes nobody: whoever it could let in is now held back by
     // what this call takes, until its release (which wakes them).
+    // A sync call of a thread with async requests of its own pending waits only for holders.
+    const holdersOnly = sync && this.#ownPending(waiting);
     if (write) {
-      if (!this.#mayWrite()) return false;
+      if (!this.#mayWrite(holdersOnly)) return false;
       if (waiting) this.#unwait(k, true);
       i32[WRITER] = me;
       return true;
     }
     const mine = this.#slot(true);
-    if (!this.#mayRead(mine)) return false;
+    if (!this.#mayRead(mine, holdersOnly)) return false;
     if (waiting) this.#unwait(k, false);
     if (i32[at(mine, READS)]++ === 0) i32[READERS]++;
     return true;
@@ -300,15 +310,18 @@ export class ReaderWriterLock {
     raw.lockBriefly(this.#i32, LOCK, method, this.#repair);
   }
 
-  /** Take a read or the write (see the policy above); false if `deadline` passes first. */
-  *#steps(write: boolean, deadline: number): Steps<boolean> {
+  /**
+   * Take a read or the write (see the policy above; `sync`: for a sync call); false if
+   * `deadline` passes first.
+   */
+  *#steps(write: boolean, sync: boolean, deadline: number): Steps<boolean> {
     const i32 = this.#i32;
     if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity, this.#repair);
     let k = -1;
     let waiting = false;
     try {
       for (let sleeps = 0; ; ) {
-        if (this.#grant(write, k, waiting)) return true;
+        if (this.#grant(write, sync, k, waiting)) return true;
         if (remaining(deadline) === 0) {
           // Any withdrawal may let someone in, not only the last of its kind: a reader is held
           // back only by the write requests of other threads, a writer in READ_TURN only by the
@@ -340,23 +353,37 @@ export class ReaderWriterLock {
   /**
    * Whether the calling thread, whose slot is `k`, may take a read now (LOCK held). Waiting
    * requests of its own thread never hold it back: they are async ones, which cannot run while
-   * this thread is here (a sync wait behind them would never end).
+   * this thread is here (a sync wait behind them would never end). `holdersOnly`: only a writer
+   * holding the lock does (see `#ownPending`).
    */
-  #mayRead(k: number): boolean {
+  #mayRead(k: number, holdersOnly: boolean): boolean {
     const i32 = this.#i32;
     if (i32[at(k, READS)] > 0) return true;
     const writer = i32[WRITER];
     if (writer !== 0) return writer === me;
-    return i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)];
+    return holdersOnly || i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)];
   }
 
   /** Whether the calling thread may take the write now (LOCK held); see `#mayRead`. */
-  #mayWrite(): boolean {
+  #mayWrite(holdersOnly: boolean): boolean {
     const i32 = this.#i32;
     if (i32[WRITER] !== 0 || i32[READERS] !== 0) return false;
-    if (i32[READ_TURN] === 0) return true;
+    if (holdersOnly || i32[READ_TURN] === 0) return true;
     const k = this.#slot(false);
     return k >= 0 && i32[READ_WAITERS] === i32[at(k, RWAIT)];
+  }
+
+  /**
+   * Whether the calling thread has requests of its own waiting (LOCK held) — async ones, beside
+   * the call's own request if `waiting`. A sync call of such a thread waits only for holders,
+   * not for other threads' waiting requests: two threads each blocked in a sync call behind the
+   * other's pending async request would otherwise wait for each other for ever (neither async
+   * request can be granted while its thread is blocked).
+   */
+  #ownPending(waiting: boolean): boolean {
+    const i32 = this.#i32;
+    const k = this.#slot(false);
+    return k >= 0 && i32[at(k, RWAIT)] + i32[at(k, WWAIT)] > (waiting ? 1 : 0);
   }
 
   /**
