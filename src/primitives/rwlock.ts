@@ -15,7 +15,7 @@
  *   6         WRITE_WAITERS  pending write requests (sum of WWAIT)        LOCK holders
  *   7         READ_TURN      1: a writer left while readers waited; they  LOCK holders
  *                            go before the next writer
- *   8         PURGED         deaths() (liveness.ts) at the last purge     LOCK holders
+ *   8         —              unused (0)
  *   9         —              padding (the slots start on 8 bytes)
  *   10 + 4k   slot k: OWNER  sabsync id of the thread it belongs to       LOCK holders
  *   11 + 4k           READS  read levels that thread holds                LOCK holders
@@ -63,8 +63,12 @@
  * Threads that die (a thread sabsync started: liveness.ts). Readers are tracked per thread in
  * the slots and the writer in WRITER, so a dead holder or waiter leaves a trace that names it.
  * A waiter's sleep is cut short while deaths can be learned (`sliceEnd`), and whenever deaths()
- * has moved since PURGED, the LOCK holder in the slow path purges: it drops the slots of dead
- * threads, frees WRITER if its thread is dead and recounts the summaries from the slots. A thread
+ * has moved since this thread's last purge of this lock (or it has not purged it yet), the LOCK
+ * holder in the slow path purges: it drops the slots of dead threads, frees WRITER if its thread
+ * is dead and recounts the summaries from the slots. What a thread has purged for is its own, not
+ * a word of the lock: threads that know different liveness tables see different deaths() sums,
+ * and a sum kept in the lock by one could equal another's after a death only the other sees,
+ * which would then never be purged. A thread
  * that died holding LOCK itself (half an edit done) is taken over by the next taker, which
  * purges the same way (its edits touch only its own slot and WRITER, both dropped).
  *
@@ -88,7 +92,6 @@ import {
   findSlot,
   LOCK,
   purge,
-  PURGED,
   READ_TURN,
   READ_WAITERS,
   READERS,
@@ -112,12 +115,13 @@ export class ReaderWriterLock {
   readonly #i32: Int32Array;
   /** Where this thread's slot was last seen (checked before use). */
   #hint = 0;
+  /** deaths() when this thread last purged this lock (NaN: not yet). */
+  #purged = NaN;
 
   /** Create a free ReaderWriterLock, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
     this.#region = open(this, 'ReaderWriterLock', BYTES, options, (i32) => {
       for (let k = 1; k < i32.length; k++) Atomics.store(i32, k, 0);
-      Atomics.store(i32, PURGED, deaths());
     });
     this.#i32 = this.#region.i32;
   }
@@ -288,7 +292,7 @@ export class ReaderWriterLock {
   #grant(write: boolean, sync: boolean, k: number, waiting: boolean): boolean {
     const i32 = this.#i32;
     // A dead thread's trace may be what blocks us: forget dead threads first.
-    if (i32[PURGED] !== deaths()) this.#purge();
+    if (this.#purged !== deaths()) this.#purge();
     // A granted request's withdrawal wakes nobody: whoever it could let in is now held back by
     // what this call takes, until its release (which wakes them).
     // A sync call of a thread with async requests of its own pending waits only for holders.
@@ -420,10 +424,11 @@ export class ReaderWriterLock {
 
   /**
    * Forget every dead thread (LOCK held: rwtable.ts `purge`) and, if that changed anything, wake
-   * the sleepers to look again. (Only then: threads that know different liveness tables see
-   * different deaths() and may purge in turn; a purge that finds nothing wakes nobody.)
+   * the sleepers to look again. (Only then: a purge that finds nothing wakes nobody.)
    */
   #purge(): void {
+    // Read before the scan: a death marked during it moves deaths() past this value again.
+    this.#purged = deaths();
     if (!purge(this.#i32)) return;
     Atomics.add(this.#i32, SEQ, 1);
     wake(this.#i32, SEQ);
