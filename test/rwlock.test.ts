@@ -388,6 +388,33 @@ describe('guards and async twins', () => {
     expect(rw.locked()).toBe(false);
     expect(blocked(rw)).toBe(0);
   });
+
+  test('two threads, each with its own async read pending, both get a sync write in turn once the readers have their turn', async () => {
+    // The writer leaves while their reads wait: READ_TURN. Each sync write would otherwise wait
+    // for the other thread's pending read, which cannot be granted while its thread is blocked.
+    const rw = new ReaderWriterLock();
+    const writer = await holder(rw, true);
+    const ctls = [0, 1].map(() => new Int32Array(new SharedArrayBuffer(12)));
+    const xs = ctls.map((ctl) => start<[boolean, boolean]>(FILE, 'asyncReadThenWrite', { handle: rw.handle, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 }));
+    await untilBlocked(rw, 2);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 2);
+    }
+    await untilBlocked(rw, 4);
+    await writer.letGo();
+    // One gets the write; once it lets go, the other does.
+    for (let n = 1; n <= 2; n++) {
+      await waitUntil(() => ctls.filter((ctl) => Atomics.load(ctl, HELD) === 1).length === n, 10_000, `sync write ${n} to be granted`);
+      expect(rw.writing).toBe(true);
+      const ctl = ctls.find((c) => Atomics.load(c, HELD) === 1 && Atomics.load(c, GO) === 0)!;
+      Atomics.store(ctl, GO, 1);
+      Atomics.notify(ctl, GO);
+    }
+    for (const x of xs) expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
+  });
 });
 
 describe('inputs, sharing, placement, limits', () => {
