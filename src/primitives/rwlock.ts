@@ -295,16 +295,14 @@ export class ReaderWriterLock {
     if (this.#purged !== deaths()) this.#purge();
     // A granted request's withdrawal wakes nobody: whoever it could let in is now held back by
     // what this call takes, until its release (which wakes them).
-    // A sync call of a thread with async requests of its own pending waits only for holders.
-    const holdersOnly = sync && this.#ownPending(waiting);
     if (write) {
-      if (!this.#mayWrite(holdersOnly)) return false;
+      if (!this.#mayWrite(sync, waiting)) return false;
       if (waiting) this.#unwait(k, true);
       i32[WRITER] = me;
       return true;
     }
     const mine = this.#slot(true);
-    if (!this.#mayRead(mine, holdersOnly)) return false;
+    if (!this.#mayRead(mine, sync, waiting)) return false;
     if (waiting) this.#unwait(k, false);
     if (i32[at(mine, READS)]++ === 0) i32[READERS]++;
     return true;
@@ -357,24 +355,25 @@ export class ReaderWriterLock {
   /**
    * Whether the calling thread, whose slot is `k`, may take a read now (LOCK held). Waiting
    * requests of its own thread never hold it back: they are async ones, which cannot run while
-   * this thread is here (a sync wait behind them would never end). `holdersOnly`: only a writer
-   * holding the lock does (see `#ownPending`).
+   * this thread is here (a sync wait behind them would never end). A `sync` call of a thread
+   * with async requests of its own pending (beside its own, if `waiting`) waits only for a writer
+   * holding the lock (see `#ownPending`; asked last, so the fast path rarely looks for a slot).
    */
-  #mayRead(k: number, holdersOnly: boolean): boolean {
+  #mayRead(k: number, sync: boolean, waiting: boolean): boolean {
     const i32 = this.#i32;
     if (i32[at(k, READS)] > 0) return true;
     const writer = i32[WRITER];
     if (writer !== 0) return writer === me;
-    return holdersOnly || i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)];
+    return i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)] || (sync && this.#ownPending(waiting));
   }
 
   /** Whether the calling thread may take the write now (LOCK held); see `#mayRead`. */
-  #mayWrite(holdersOnly: boolean): boolean {
+  #mayWrite(sync: boolean, waiting: boolean): boolean {
     const i32 = this.#i32;
     if (i32[WRITER] !== 0 || i32[READERS] !== 0) return false;
-    if (holdersOnly || i32[READ_TURN] === 0) return true;
+    if (i32[READ_TURN] === 0) return true;
     const k = this.#slot(false);
-    return k >= 0 && i32[READ_WAITERS] === i32[at(k, RWAIT)];
+    return k >= 0 && (i32[READ_WAITERS] === i32[at(k, RWAIT)] || (sync && this.#ownPending(waiting)));
   }
 
   /**
