@@ -68,9 +68,9 @@
  * is dead and recounts the summaries from the slots. What a thread has purged for is its own, not
  * a word of the lock: threads that know different liveness tables see different deaths() sums,
  * and a sum kept in the lock by one could equal another's after a death only the other sees,
- * which would then never be purged. A thread
- * that died holding LOCK itself (half an edit done) is taken over by the next taker, which
- * purges the same way (its edits touch only its own slot and WRITER, both dropped).
+ * which would then never be purged. A thread that died holding LOCK itself (half an edit done)
+ * is taken over by the next taker, which purges the same way (its edits touch only its own slot
+ * and WRITER, both dropped).
  *
  * Limits. At most SLOTS (128) threads may hold or wait for reads, or wait to write, at once; one
  * more gets `ERR_TOO_MANY_WAITERS` (nothing changed). What a dead writer was changing may be
