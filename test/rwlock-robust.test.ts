@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { Executor, Once, ReaderWriterLock, WorkerCrashedError, type Future } from 'sabsync';
 import type { Worker } from 'node:worker_threads';
 import { blocked, untilBlocked } from './helpers/blocked.js';
+import { deaths, markDead, sabsyncIdOf } from './helpers/internals.js';
 import { start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 
 const TASKS = new URL('./fixtures/rwlock-tasks.mjs', import.meta.url);
@@ -112,6 +113,29 @@ describe('a ReaderWriterLock whose holder was a terminated pool worker', () => {
     expect(blocked(rw)).toBe(0);
     expect(rw.acquireWrite(0)).toBe(true);
     rw.releaseWrite();
+  });
+
+  test('a dead reader is forgotten even when the lock last purged at the same deaths() sum this thread sees (white-box)', async () => {
+    // Threads that know different liveness tables see different deaths() sums; one of them may
+    // have purged at a sum that happens to equal ours after a death only we can see. Here the
+    // reader's exit is marked by hand, and the lock's word 8 (where the
+    // sum of the last purge was kept) is set to the sum this thread now sees.
+    const rw = new ReaderWriterLock();
+    expect(rw.acquireRead(0)).toBe(true);
+    rw.releaseRead();
+    const r = start<boolean>(FILE, 'readAndLeave', { handle: rw.handle });
+    const id = sabsyncIdOf(r.worker.threadId); // before the exit, which sets threadId to -1
+    expect(await r.result).toBe(true);
+    await new Promise((resolve) => r.worker.once('exit', resolve));
+    expect(rw.readers).toBe(1);
+    markDead(id);
+    const words = new Int32Array(rw.handle.buffer, rw.handle.byteOffset, 10);
+    Atomics.store(words, 8, deaths());
+    const [got] = await timedAsync(() => rw.acquireWriteAsync(3_000));
+    expect(got).toBe(true);
+    expect(rw.readers).toBe(0);
+    rw.releaseWrite();
+    expect(rw.locked()).toBe(false);
   });
 
   test('its internal word, held by a dead pool worker, is taken over: acquires and releases go on', async () => {

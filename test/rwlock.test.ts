@@ -121,6 +121,34 @@ describe('many readers or one writer', () => {
     expect(blocked(rw)).toBe(0);
   });
 
+  test('a writer that gives up wakes a reader whose own pending async write is then the only one', async () => {
+    // An async read: a sync one would not wait behind the other writer at all (see the next describe).
+    // Placed, and the reader attaches by a hand-built handle: it knows no liveness table, so
+    // nothing but a wake-up cuts its sleep short.
+    const buffer = new SharedArrayBuffer(ReaderWriterLock.byteLength);
+    const rw = new ReaderWriterLock({ buffer, byteOffset: 0 });
+    const first = await holder(rw);
+    const ctl = new Int32Array(new SharedArrayBuffer(12));
+    const x = start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { buffer, ctl: ctl.buffer, timeout: 60_000, async: true }, { timeout: 90_000 });
+    await untilBlocked(rw, 1);
+    const writer = asker(rw, true, 1500);
+    await untilBlocked(rw, 2);
+    Atomics.store(ctl, 2, 1);
+    Atomics.notify(ctl, 2);
+    // Its read waits behind the other writer (its own async write does not hold it back).
+    await untilBlocked(rw, 3);
+    const [wrote] = await writer.result;
+    expect(wrote).toBe(false);
+    await waitUntil(() => Atomics.load(ctl, HELD) === 1, 10_000, 'the held-back reader to get its read');
+    expect(rw.readers).toBe(2);
+    Atomics.store(ctl, GO, 1);
+    Atomics.notify(ctl, GO);
+    await first.letGo();
+    expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
+  });
+
   test('readers that waited while a writer held the lock go before the next writer', async () => {
     const rw = new ReaderWriterLock();
     const first = await holder(rw, true);
@@ -334,6 +362,58 @@ describe('guards and async twins', () => {
     expect(await write).toBe(true);
     rw.releaseWrite();
     expect(rw.locked()).toBe(false);
+  });
+
+  test('two threads, each with its own async write pending, both get a sync read while no writer holds the lock', async () => {
+    // Each read would otherwise wait behind the other thread's pending write, which cannot be
+    // granted while its thread is blocked in that read: a deadlock.
+    const rw = new ReaderWriterLock();
+    const first = await holder(rw);
+    const ctls = [0, 1].map(() => new Int32Array(new SharedArrayBuffer(12)));
+    const xs = ctls.map((ctl) => start<[boolean, boolean]>(FILE, 'asyncWriteThenRead', { handle: rw.handle, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 }));
+    await untilBlocked(rw, 2);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 2);
+    }
+    await waitUntil(() => ctls.every((ctl) => Atomics.load(ctl, HELD) === 1), 10_000, 'both sync reads to be granted');
+    expect(rw.readers).toBe(3);
+    expect(rw.writing).toBe(false);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, GO, 1);
+      Atomics.notify(ctl, GO);
+    }
+    await first.letGo();
+    for (const x of xs) expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
+  });
+
+  test('two threads, each with its own async read pending, both get a sync write in turn once the readers have their turn', async () => {
+    // The writer leaves while their reads wait: READ_TURN. Each sync write would otherwise wait
+    // for the other thread's pending read, which cannot be granted while its thread is blocked.
+    const rw = new ReaderWriterLock();
+    const writer = await holder(rw, true);
+    const ctls = [0, 1].map(() => new Int32Array(new SharedArrayBuffer(12)));
+    const xs = ctls.map((ctl) => start<[boolean, boolean]>(FILE, 'asyncReadThenWrite', { handle: rw.handle, ctl: ctl.buffer, timeout: 60_000 }, { timeout: 90_000 }));
+    await untilBlocked(rw, 2);
+    for (const ctl of ctls) {
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 2);
+    }
+    await untilBlocked(rw, 4);
+    await writer.letGo();
+    // One gets the write; once it lets go, the other does.
+    for (let n = 1; n <= 2; n++) {
+      await waitUntil(() => ctls.filter((ctl) => Atomics.load(ctl, HELD) === 1).length === n, 10_000, `sync write ${n} to be granted`);
+      expect(rw.writing).toBe(true);
+      const ctl = ctls.find((c) => Atomics.load(c, HELD) === 1 && Atomics.load(c, GO) === 0)!;
+      Atomics.store(ctl, GO, 1);
+      Atomics.notify(ctl, GO);
+    }
+    for (const x of xs) expect(await x.result).toEqual([true, true]);
+    expect(rw.locked()).toBe(false);
+    expect(blocked(rw)).toBe(0);
   });
 });
 

@@ -100,6 +100,22 @@ describe('WaitGroup', () => {
     expect(wg.count).toBe(1);
   });
 
+  test('a waiter woken late, after 256 zeros brought STATE back to its first read, is still released', async () => {
+    const wg = new WaitGroup();
+    wg.add();
+    for (let trial = 0; trial < 4; trial++) {
+      const waiter = start<[boolean, number]>(FILE, 'waitOn', { handle: wg.handle, timeout: 3000 });
+      await untilBlocked(wg, 1);
+      // 256 zeros in a row, faster than the waiter wakes: an 8-bit count of zeros is back where it was.
+      for (let i = 0; i < 256; i++) {
+        wg.done();
+        wg.add();
+      }
+      expect((await waiter.result)[0]).toBe(true);
+      expect(wg.count).toBe(1);
+    }
+  });
+
   test('handle, revive, a queue item, placement', async () => {
     const wg = new WaitGroup();
     wg.add(2);

@@ -15,7 +15,7 @@
  *   6         WRITE_WAITERS  pending write requests (sum of WWAIT)        LOCK holders
  *   7         READ_TURN      1: a writer left while readers waited; they  LOCK holders
  *                            go before the next writer
- *   8         PURGED         deaths() (liveness.ts) at the last purge     LOCK holders
+ *   8         —              unused (0)
  *   9         —              padding (the slots start on 8 bytes)
  *   10 + 4k   slot k: OWNER  sabsync id of the thread it belongs to       LOCK holders
  *   11 + 4k           READS  read levels that thread holds                LOCK holders
@@ -45,6 +45,13 @@
  * Requests of the caller's own thread that wait never hold it back (a pending `acquireWriteAsync`
  * does not stop its thread's sync `acquireRead`, nor its pending reads that thread's write): an
  * async request runs only once its thread's sync call returns, so waiting for it would never end.
+ * And a sync call of a thread that has async requests of its own pending waits only for the
+ * holders (a read for a writer holding the lock, a write for any holder), not for other threads'
+ * waiting requests: two threads, each with an `acquireWriteAsync` pending and then blocked in a
+ * sync `acquireRead`, would otherwise each wait for the other's pending write, which cannot be
+ * granted while its thread is blocked — for ever. The price: such a thread's sync reads pass
+ * waiting writers (and its sync write passes READ_TURN); a thread that wants the writer-first
+ * order for its sync calls keeps no async request of the same lock pending meanwhile.
  *
  * Why no wake-up is lost: a waiter decides to sleep under LOCK, counts itself in READ_WAITERS
  * or WRITE_WAITERS, reads SEQ before releasing LOCK and parks comparing SEQ with that value.
@@ -56,10 +63,14 @@
  * Threads that die (a thread sabsync started: liveness.ts). Readers are tracked per thread in
  * the slots and the writer in WRITER, so a dead holder or waiter leaves a trace that names it.
  * A waiter's sleep is cut short while deaths can be learned (`sliceEnd`), and whenever deaths()
- * has moved since PURGED, the LOCK holder in the slow path purges: it drops the slots of dead
- * threads, frees WRITER if its thread is dead and recounts the summaries from the slots. A thread
- * that died holding LOCK itself (half an edit done) is taken over by the next taker, which
- * purges the same way (its edits touch only its own slot and WRITER, both dropped).
+ * has moved since this thread's last purge of this lock (or it has not purged it yet), the LOCK
+ * holder in the slow path purges: it drops the slots of dead threads, frees WRITER if its thread
+ * is dead and recounts the summaries from the slots. What a thread has purged for is its own, not
+ * a word of the lock: threads that know different liveness tables see different deaths() sums,
+ * and a sum kept in the lock by one could equal another's after a death only the other sees,
+ * which would then never be purged. A thread that died holding LOCK itself (half an edit done)
+ * is taken over by the next taker, which purges the same way (its edits touch only its own slot
+ * and WRITER, both dropped).
  *
  * Limits. At most SLOTS (128) threads may hold or wait for reads, or wait to write, at once; one
  * more gets `ERR_TOO_MANY_WAITERS` (nothing changed). What a dead writer was changing may be
@@ -81,7 +92,6 @@ import {
   findSlot,
   LOCK,
   purge,
-  PURGED,
   READ_TURN,
   READ_WAITERS,
   READERS,
@@ -105,12 +115,13 @@ export class ReaderWriterLock {
   readonly #i32: Int32Array;
   /** Where this thread's slot was last seen (checked before use). */
   #hint = 0;
+  /** deaths() when this thread last purged this lock (NaN: not yet). */
+  #purged = NaN;
 
   /** Create a free ReaderWriterLock, in new shared memory or at `{ buffer, byteOffset }`. */
   constructor(options?: PlacementOptions) {
     this.#region = open(this, 'ReaderWriterLock', BYTES, options, (i32) => {
       for (let k = 1; k < i32.length; k++) Atomics.store(i32, k, 0);
-      Atomics.store(i32, PURGED, deaths());
     });
     this.#i32 = this.#region.i32;
   }
@@ -245,29 +256,30 @@ export class ReaderWriterLock {
 
   #acquire(write: boolean, timeout: number | undefined): boolean {
     const t = checkTimeout(timeout);
-    const now = this.#tryTake(write);
+    const now = this.#tryTake(write, true);
     if (now !== undefined && (now || t === 0)) return now;
-    const steps = this.#steps(write, deadlineAfter(t));
+    const steps = this.#steps(write, true, deadlineAfter(t));
     // A try waits only for LOCK, held for a few instructions: no ERR_CANNOT_BLOCK for it.
     return t === 0 ? runBriefly(steps, write ? 'acquireWrite' : 'acquireRead') : runSync(steps, write ? 'acquireWriteAsync' : 'acquireReadAsync');
   }
 
   async #acquireAsync(write: boolean, timeout: number | undefined): Promise<boolean> {
     const t = checkTimeout(timeout);
-    const now = this.#tryTake(write);
+    const now = this.#tryTake(write, false);
     if (now !== undefined && (now || t === 0)) return now;
-    return runAsync(this.#steps(write, deadlineAfter(t)));
+    return runAsync(this.#steps(write, false, deadlineAfter(t)));
   }
 
   /**
    * The fast path, a plain call: take LOCK if it is free (one CAS) and the read or write if the
-   * policy allows it now. True: taken; false: refused now; undefined: LOCK was busy.
+   * policy allows it now (`sync`: for a sync call). True: taken; false: refused now; undefined:
+   * LOCK was busy.
    */
-  #tryTake(write: boolean): boolean | undefined {
+  #tryTake(write: boolean, sync: boolean): boolean | undefined {
     const i32 = this.#i32;
     if (!raw.tryLock(i32, LOCK)) return undefined;
     try {
-      return this.#grant(write, -1, false);
+      return this.#grant(write, sync, -1, false);
     } finally {
       raw.unlock(i32, LOCK);
     }
@@ -275,22 +287,22 @@ export class ReaderWriterLock {
 
   /**
    * Take the read or the write if the policy allows it now (LOCK held), withdrawing the waiting
-   * request of slot `k` if `waiting`; false, nothing changed, if not.
+   * request of slot `k` if `waiting`; false, nothing changed, if not. `sync`: for a sync call.
    */
-  #grant(write: boolean, k: number, waiting: boolean): boolean {
+  #grant(write: boolean, sync: boolean, k: number, waiting: boolean): boolean {
     const i32 = this.#i32;
     // A dead thread's trace may be what blocks us: forget dead threads first.
-    if (i32[PURGED] !== deaths()) this.#purge();
+    if (this.#purged !== deaths()) this.#purge();
     // A granted request's withdrawal wakes nobody: whoever it could let in is now held back by
     // what this call takes, until its release (which wakes them).
     if (write) {
-      if (!this.#mayWrite()) return false;
+      if (!this.#mayWrite(sync, waiting)) return false;
       if (waiting) this.#unwait(k, true);
       i32[WRITER] = me;
       return true;
     }
     const mine = this.#slot(true);
-    if (!this.#mayRead(mine)) return false;
+    if (!this.#mayRead(mine, sync, waiting)) return false;
     if (waiting) this.#unwait(k, false);
     if (i32[at(mine, READS)]++ === 0) i32[READERS]++;
     return true;
@@ -300,17 +312,26 @@ export class ReaderWriterLock {
     raw.lockBriefly(this.#i32, LOCK, method, this.#repair);
   }
 
-  /** Take a read or the write (see the policy above); false if `deadline` passes first. */
-  *#steps(write: boolean, deadline: number): Steps<boolean> {
+  /**
+   * Take a read or the write (see the policy above; `sync`: for a sync call); false if
+   * `deadline` passes first.
+   */
+  *#steps(write: boolean, sync: boolean, deadline: number): Steps<boolean> {
     const i32 = this.#i32;
     if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity, this.#repair);
     let k = -1;
     let waiting = false;
     try {
       for (let sleeps = 0; ; ) {
-        if (this.#grant(write, k, waiting)) return true;
+        if (this.#grant(write, sync, k, waiting)) return true;
         if (remaining(deadline) === 0) {
-          if (waiting && this.#unwait(k, write)) this.#changed();
+          // Any withdrawal may let someone in, not only the last of its kind: a reader is held
+          // back only by the write requests of other threads, a writer in READ_TURN only by the
+          // read requests of other threads, so fewer of them may be enough.
+          if (waiting) {
+            this.#unwait(k, write);
+            this.#changed();
+          }
           return false;
         }
         if (!waiting) {
@@ -334,37 +355,48 @@ export class ReaderWriterLock {
   /**
    * Whether the calling thread, whose slot is `k`, may take a read now (LOCK held). Waiting
    * requests of its own thread never hold it back: they are async ones, which cannot run while
-   * this thread is here (a sync wait behind them would never end).
+   * this thread is here (a sync wait behind them would never end). A `sync` call of a thread
+   * with async requests of its own pending (beside its own, if `waiting`) waits only for a writer
+   * holding the lock (see `#ownPending`; asked last, so the fast path rarely looks for a slot).
    */
-  #mayRead(k: number): boolean {
+  #mayRead(k: number, sync: boolean, waiting: boolean): boolean {
     const i32 = this.#i32;
     if (i32[at(k, READS)] > 0) return true;
     const writer = i32[WRITER];
     if (writer !== 0) return writer === me;
-    return i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)];
+    return i32[READ_TURN] !== 0 || i32[WRITE_WAITERS] === i32[at(k, WWAIT)] || (sync && this.#ownPending(waiting));
   }
 
   /** Whether the calling thread may take the write now (LOCK held); see `#mayRead`. */
-  #mayWrite(): boolean {
+  #mayWrite(sync: boolean, waiting: boolean): boolean {
     const i32 = this.#i32;
     if (i32[WRITER] !== 0 || i32[READERS] !== 0) return false;
     if (i32[READ_TURN] === 0) return true;
     const k = this.#slot(false);
-    return k >= 0 && i32[READ_WAITERS] === i32[at(k, RWAIT)];
+    return k >= 0 && (i32[READ_WAITERS] === i32[at(k, RWAIT)] || (sync && this.#ownPending(waiting)));
   }
 
   /**
-   * Withdraw one waiting request of slot `k` (LOCK held); whether that may let others in (the
-   * last waiting writer held readers back; the last waiting reader ended READ_TURN).
+   * Whether the calling thread has requests of its own waiting (LOCK held) — async ones, beside
+   * the call's own request if `waiting`. A sync call of such a thread waits only for holders,
+   * not for other threads' waiting requests: two threads each blocked in a sync call behind the
+   * other's pending async request would otherwise wait for each other for ever (neither async
+   * request can be granted while its thread is blocked).
    */
-  #unwait(k: number, write: boolean): boolean {
+  #ownPending(waiting: boolean): boolean {
+    const i32 = this.#i32;
+    const k = this.#slot(false);
+    return k >= 0 && i32[at(k, RWAIT)] + i32[at(k, WWAIT)] > (waiting ? 1 : 0);
+  }
+
+  /**
+   * Withdraw one waiting request of slot `k` (LOCK held); the last waiting reader ends
+   * READ_TURN. The caller wakes the sleepers if the request was not granted (see `#steps`).
+   */
+  #unwait(k: number, write: boolean): void {
     const i32 = this.#i32;
     i32[at(k, write ? WWAIT : RWAIT)]--;
-    if (--i32[write ? WRITE_WAITERS : READ_WAITERS] !== 0) return false;
-    if (write) return true;
-    if (i32[READ_TURN] === 0) return false;
-    i32[READ_TURN] = 0;
-    return true;
+    if (--i32[write ? WRITE_WAITERS : READ_WAITERS] === 0 && !write) i32[READ_TURN] = 0;
   }
 
   /**
@@ -391,10 +423,11 @@ export class ReaderWriterLock {
 
   /**
    * Forget every dead thread (LOCK held: rwtable.ts `purge`) and, if that changed anything, wake
-   * the sleepers to look again. (Only then: threads that know different liveness tables see
-   * different deaths() and may purge in turn; a purge that finds nothing wakes nobody.)
+   * the sleepers to look again. (Only then: a purge that finds nothing wakes nobody.)
    */
   #purge(): void {
+    // Read before the scan: a death marked during it moves deaths() past this value again.
+    this.#purged = deaths();
     if (!purge(this.#i32)) return;
     Atomics.add(this.#i32, SEQ, 1);
     wake(this.#i32, SEQ);

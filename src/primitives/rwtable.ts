@@ -5,7 +5,7 @@
  * LOCK word held (rwlock.ts), so the words are read and written plainly.
  */
 import { misuse } from './errors.js';
-import { deaths, isDead } from './liveness.js';
+import { isDead } from './liveness.js';
 import { threadId } from './thread.js';
 
 export const LOCK = 1;
@@ -15,7 +15,6 @@ export const READERS = 4;
 export const READ_WAITERS = 5;
 export const WRITE_WAITERS = 6;
 export const READ_TURN = 7;
-export const PURGED = 8;
 const SLOTS_AT = 10;
 /** How many threads may hold or wait for the lock at once (a writer holding needs no slot). */
 export const SLOTS = 128;
@@ -59,8 +58,6 @@ export function claimSlot(i32: Int32Array): number {
  * words from the slots. Returns whether anything changed (then the caller wakes the sleepers).
  */
 export function purge(i32: Int32Array): boolean {
-  // Read before the scan: a death marked during it moves deaths() past this value again.
-  i32[PURGED] = deaths();
   let changed = false;
   const writer = i32[WRITER];
   if (writer !== 0 && isDead(writer)) {

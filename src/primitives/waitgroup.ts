@@ -7,26 +7,35 @@
  *   0     TAG       0x5AB5_000C                                    the constructor
  *   1     STATE     bits 0-23: COUNT, >= 0 at all times;           add / done (CAS)
  *                   bits 24-31: ZEROS, +1 each time COUNT reaches
- *                   0 (wraps); waiters park on this word
+ *                   0 (wraps after 256)
  *   2     SLEEPERS  threads in the slow path of wait               those threads (+1 / -1)
- *   3     —         padding to 8 bytes
+ *   3     GEN       +1 after each zero, once the CAS that made it  the add that made the zero
+ *                   is done (32 bits, wraps); waiters park on it
  *
  * COUNT and ZEROS share one word so that reaching 0 and counting it are one compare-and-swap: a
  * waiter that reads the word knows whether a zero came after its read (ZEROS moved) — with two
- * words, a zero made just before a wait began but counted just after could release it early.
- * STATE changes only by CAS, so a change that would take COUNT below 0 (or past 2^24 - 1) is
- * refused with nothing changed.
+ * words alone, a zero made just before a wait began but counted just after could release it
+ * early. STATE changes only by CAS, so a change that would take COUNT below 0 (or past
+ * 2^24 - 1) is refused with nothing changed.
+ *
+ * ZEROS alone wraps: a waiter woken late, after 256 zeros, could read STATE equal to its first
+ * read and sleep on (ABA). GEN counts the same zeros in 32 bits, each bumped by the add that
+ * made it, after its CAS. A waiter reads GEN (g0) and then STATE (z0 = its ZEROS); the zeros
+ * made before that read of STATE number N0 = g0 + ((z0 - g0) mod 256), as long as fewer than
+ * 256 adds are between their CAS and their bump at once (one per thread at most). So GEN
+ * passing N0 means a zero was made after the first read of STATE, however many came since.
  *
  * A wait returns true once COUNT is 0 — at once if it is, else as soon as ZEROS has moved past
- * the value in the first read: COUNT reached 0 at some moment during the wait, even if an `add`
- * raised it again at once. It never returns true before that (never early).
+ * the value in the first read or GEN has passed N0: COUNT reached 0 at some moment during the
+ * wait, even if an `add` raised it again at once. It never returns true before that (never
+ * early): each of the three signs follows a zero made after the first read of STATE.
  *
- * Why no wake-up is lost (as in event.ts): a waiter raises SLEEPERS, then reads STATE, and parks
- * comparing STATE with exactly what it read; the zeroing `add` writes STATE, then reads SLEEPERS
- * and notifies if it is above 0. All sequentially consistent: if the adder reads SLEEPERS == 0,
- * its write precedes the waiter's increment and hence its read, which sees the new ZEROS. Other
- * changes of STATE (an `add` that leaves COUNT above 0) notify nobody: a park that compares
- * against an older value returns at once and the waiter parks again on the new one.
+ * Why no wake-up is lost (as in event.ts): a waiter raises SLEEPERS, then reads GEN and STATE,
+ * and parks comparing GEN with exactly what it read; the zeroing `add` writes STATE, bumps GEN,
+ * then reads SLEEPERS and notifies if it is above 0. All sequentially consistent: if the adder
+ * reads SLEEPERS == 0, its bump precedes the waiter's increment and hence its read of GEN, which
+ * sees it. Other changes of STATE (an `add` that leaves COUNT above 0) touch neither GEN nor the
+ * sleepers.
  */
 import { rangeError, typeError } from './errors.js';
 import { checkTimeout, deadlineAfter, park, runAsync, runSync, wake, type Steps } from './futex.js';
@@ -34,6 +43,7 @@ import { adopt, attach, handleOf, open, registerKind, type Handle, type Placemen
 
 const STATE = 1;
 const SLEEPERS = 2;
+const GEN = 3;
 
 const COUNT_BITS = 0xffffff;
 const ZERO = 1 << 24;
@@ -42,18 +52,36 @@ const MAX_COUNT = COUNT_BITS;
 
 const countOf = (s: number) => s & COUNT_BITS;
 
-/** Sleep until COUNT is 0 or ZEROS moves past its value in `first`; false if `deadline` passes first. */
-function* waitSteps(i32: Int32Array, first: number, deadline: number): Steps<boolean> {
-  const zeros = first & ~COUNT_BITS;
+/** What a wait compares against: ZEROS in its first read of STATE, and N0 (see the header). */
+interface Start {
+  zeros: number;
+  made: number;
+}
+
+/** Read GEN, then STATE; undefined if COUNT is 0 now, else what the wait compares against. */
+function begin(i32: Int32Array): Start | undefined {
+  const g0 = Atomics.load(i32, GEN);
+  const s = Atomics.load(i32, STATE);
+  if (countOf(s) === 0) return undefined;
+  const zeros = s & ~COUNT_BITS;
+  return { zeros, made: (g0 + (((zeros >>> 24) - g0) & 0xff)) | 0 };
+}
+
+/** Whether a zero was made after the first read (`start`), from GEN `g` read before STATE `s`. */
+const zeroSince = (start: Start, g: number, s: number) =>
+  countOf(s) === 0 || (s & ~COUNT_BITS) !== start.zeros || ((g - start.made) | 0) > 0;
+
+/** Sleep until a zero is made after the first read (`start`); false if `deadline` passes first. */
+function* waitSteps(i32: Int32Array, start: Start, deadline: number): Steps<boolean> {
   Atomics.add(i32, SLEEPERS, 1);
   try {
     for (;;) {
-      // SLEEPERS was raised before this read: a zero after it notifies us.
-      const s = Atomics.load(i32, STATE);
-      if (countOf(s) === 0 || (s & ~COUNT_BITS) !== zeros) return true;
-      if ((yield park(i32, STATE, s, deadline)) === 'timed-out') {
-        const last = Atomics.load(i32, STATE);
-        return countOf(last) === 0 || (last & ~COUNT_BITS) !== zeros;
+      // SLEEPERS was raised before these reads: a zero after them bumps GEN and notifies us.
+      const g = Atomics.load(i32, GEN);
+      if (zeroSince(start, g, Atomics.load(i32, STATE))) return true;
+      if ((yield park(i32, GEN, g, deadline)) === 'timed-out') {
+        const last = Atomics.load(i32, GEN);
+        return zeroSince(start, last, Atomics.load(i32, STATE));
       }
     }
   } finally {
@@ -74,6 +102,7 @@ export class WaitGroup {
     this.#region = open(this, 'WaitGroup', WaitGroup.byteLength, options, (i32) => {
       Atomics.store(i32, STATE, 0);
       Atomics.store(i32, SLEEPERS, 0);
+      Atomics.store(i32, GEN, 0);
     });
     this.#i32 = this.#region.i32;
   }
@@ -114,8 +143,11 @@ export class WaitGroup {
         s = seen;
         continue;
       }
-      // STATE was written before this read of SLEEPERS (see the header).
-      if (next === 0 && c !== 0 && Atomics.load(i32, SLEEPERS) > 0) wake(i32, STATE);
+      if (next === 0 && c !== 0) {
+        // GEN is bumped after STATE and before this read of SLEEPERS (see the header).
+        Atomics.add(i32, GEN, 1);
+        if (Atomics.load(i32, SLEEPERS) > 0) wake(i32, GEN);
+      }
       return;
     }
   }
@@ -131,19 +163,19 @@ export class WaitGroup {
    */
   wait(timeout?: number): boolean {
     const t = checkTimeout(timeout);
-    const first = Atomics.load(this.#i32, STATE);
-    if (countOf(first) === 0) return true;
+    const start = begin(this.#i32);
+    if (start === undefined) return true;
     if (t === 0) return false;
-    return runSync(waitSteps(this.#i32, first, deadlineAfter(t)), 'waitAsync');
+    return runSync(waitSteps(this.#i32, start, deadlineAfter(t)), 'waitAsync');
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const t = checkTimeout(timeout);
-    const first = Atomics.load(this.#i32, STATE);
-    if (countOf(first) === 0) return true;
+    const start = begin(this.#i32);
+    if (start === undefined) return true;
     if (t === 0) return false;
-    return runAsync(waitSteps(this.#i32, first, deadlineAfter(t)));
+    return runAsync(waitSteps(this.#i32, start, deadlineAfter(t)));
   }
 }
 
