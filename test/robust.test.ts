@@ -10,14 +10,16 @@
  * against one, so that a bug fails the test instead of freezing it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { Barrier, Condition, Executor, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
-import type { Worker } from 'node:worker_threads';
+import { Barrier, Condition, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
 import { isDead, livenessTable, markDead } from './helpers/internals.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { Victims, workersOf } from './helpers/victims.js';
 
 const TASKS = new URL('./fixtures/robust-tasks.mjs', import.meta.url);
 const FILE = 'robust.mjs';
-const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
+const victims = new Victims(TASKS);
+const dieIn = (fn: string, ...args: unknown[]) => victims.dieIn(fn, ...args);
+afterEach(() => victims.reset());
 const ctlOf = () => new Int32Array(new SharedArrayBuffer(8));
 const TAG = (kind: number) => (0x5ab5 << 16) | kind;
 
@@ -31,24 +33,6 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms))]);
 }
 
-let ex: Executor | undefined;
-afterEach(async () => {
-  await ex?.shutdown({ wait: false, cancelFutures: true });
-  ex = undefined;
-});
-
-/** Run task `fn` in the pool's single worker until it raises ctl[0]; then terminate that worker. */
-async function dieIn(fn: string, ...args: unknown[]): Promise<() => Promise<void>> {
-  ex ??= new Executor(TASKS, { maxWorkers: 1 });
-  const ctl = ctlOf();
-  const f: Future<unknown> = ex.submit(fn, ...args, ctl);
-  await waitUntil(() => Atomics.load(ctl, 0) >= 1, 10_000, `task ${fn} to be in place`);
-  const [worker] = workersOf(ex);
-  return async () => {
-    await worker!.terminate();
-    expect(await f.exception()).toBeInstanceOf(WorkerCrashedError);
-  };
-}
 
 test('the liveness table grows for a large id, and a thread that adopted it earlier sees the mark', async () => {
   const id = 3_000_000 + Math.floor(Math.random() * 1_000); // past the table's first 4 KiB
@@ -225,7 +209,7 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
     for (const x of originals) q.put(x);
     let heldAtDeath = 0;
     for (let round = 0; round < 40 && heldAtDeath < 3; round++) {
-      ex ??= new Executor(TASKS, { maxWorkers: 1 });
+      const ex = victims.executor();
       const ctl = ctlOf();
       const f = ex.submit('rotate', q, ctl);
       const turns = 100 + Math.floor(Math.random() * 400);
@@ -260,7 +244,7 @@ test('random kills of workers moving items between two user queues: no item twic
   const q = new Queue<number>(64);
   const back = new Queue<number>(); // every fourth id passes through here on its way
   const counts = new Int32Array(new SharedArrayBuffer(4 * M));
-  const pool = (ex ??= new Executor(TASKS, { maxWorkers: 3 }));
+  const pool = victims.executor(3);
   let producing = true;
   let produced = 0;
   const produce = async () => {

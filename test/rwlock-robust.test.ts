@@ -6,34 +6,18 @@
  * workers (sync) and this thread (async, so that its event loop can mark the death).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { Executor, Once, ReaderWriterLock, WorkerCrashedError, type Future } from 'sabsync';
-import type { Worker } from 'node:worker_threads';
+import { Once, ReaderWriterLock } from 'sabsync';
 import { blocked, untilBlocked } from './helpers/blocked.js';
 import { deaths, markDead, sabsyncIdOf } from './helpers/internals.js';
-import { start, timed, timedAsync, waitUntil } from './helpers/workers.js';
+import { start, timed, timedAsync } from './helpers/workers.js';
+import { Victims } from './helpers/victims.js';
 
 const TASKS = new URL('./fixtures/rwlock-tasks.mjs', import.meta.url);
 const FILE = 'rwlock.mjs';
-const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
+const victims = new Victims(TASKS);
+const dieIn = (fn: string, ...args: unknown[]) => victims.dieIn(fn, ...args);
+afterEach(() => victims.reset());
 
-let ex: Executor | undefined;
-afterEach(async () => {
-  await ex?.shutdown({ wait: false, cancelFutures: true });
-  ex = undefined;
-});
-
-/** Run task `fn` in the pool's single worker until it raises ctl[0]; returns a kill of that worker. */
-async function dieIn(fn: string, ...args: unknown[]): Promise<() => Promise<void>> {
-  ex ??= new Executor(TASKS, { maxWorkers: 1 });
-  const ctl = new Int32Array(new SharedArrayBuffer(8));
-  const f: Future<unknown> = ex.submit(fn, ...args, ctl);
-  await waitUntil(() => Atomics.load(ctl, 0) >= 1, 10_000, `task ${fn} to be in place`);
-  const [worker] = workersOf(ex);
-  return async () => {
-    await worker!.terminate();
-    expect(await f.exception()).toBeInstanceOf(WorkerCrashedError);
-  };
-}
 
 /** A user-started worker taking a read (`write`: the write) within `timeout`, released at once. */
 const taker = (rw: ReaderWriterLock, write: boolean, timeout: number) =>
