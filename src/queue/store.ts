@@ -47,6 +47,7 @@ import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
 import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
 import { INLINE, type Ordering, type Table } from './order.js';
+import { logStore, rollbackLog } from './undolog.js';
 
 const MAXSIZE = 1;
 const CHUNKS = 2;
@@ -180,12 +181,7 @@ export class Store implements Table {
 
   /** Undo-logged store of a metadata word. */
   set(index: number, value: number): void {
-    const w = this.w;
-    const n = w[UNDO]!;
-    w[LOG + 2 * n] = index;
-    w[LOG + 2 * n + 1] = w[index]!;
-    w[UNDO] = n + 1;
-    w[index] = value;
+    logStore(this.w, UNDO, LOG, index, value);
   }
 
   /** End the current operation: its stores stay. */
@@ -195,11 +191,7 @@ export class Store implements Table {
 
   /** Undo the stores of an operation that its thread did not finish; whether there were any. */
   rollback(): boolean {
-    const w = this.w;
-    const n = w[UNDO]!;
-    for (let k = n - 1; k >= 0; k--) w[w[LOG + 2 * k]!] = w[LOG + 2 * k + 1]!;
-    w[UNDO] = 0;
-    return n > 0;
+    return rollbackLog(this.w, UNDO, LOG) > 0;
   }
 
   /**

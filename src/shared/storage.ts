@@ -64,6 +64,7 @@ import { open, type PlacementOptions, type Region } from '../primitives/memory.j
 import { RLock } from '../primitives/rlock.js';
 import { fetchSteps, knows, openChannel } from '../queue/buffers.js';
 import { decode, fallible, sharedIds } from '../queue/codec.js';
+import { logStore, rollbackLog } from '../queue/undolog.js';
 
 const BYTES = 1;
 const SLOTS = 2;
@@ -196,13 +197,8 @@ export class Storage {
 
   /** Undo-logged store of a word anything reads (a header word or a live slot). */
   set(word: number, value: number): void {
-    const w = this.w;
-    const n = w[UNDO]!;
-    w[LOG + 2 * n] = word;
-    w[LOG + 2 * n + 1] = w[word]!;
-    w[UNDO] = n + 1;
-    w[word] = value;
-    if (afterStore !== undefined) afterStore(n + 1);
+    const logged = logStore(this.w, UNDO, LOG, word, value);
+    if (afterStore !== undefined) afterStore(logged);
   }
 
   /** End the operation: its stores stay. */
@@ -212,9 +208,7 @@ export class Storage {
 
   /** Undo the current operation's stores, newest first. */
   rollback(): void {
-    const w = this.w;
-    for (let k = w[UNDO]! - 1; k >= 0; k--) w[w[LOG + 2 * k]!] = w[LOG + 2 * k + 1]!;
-    w[UNDO] = 0;
+    rollbackLog(this.w, UNDO, LOG);
   }
 
   // --- header --------------------------------------------------------------------------------
