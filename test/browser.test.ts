@@ -1,92 +1,33 @@
 /**
- * sabsync in real headless Chromium (the system's `chromium`, driven by playwright-core; no
- * browser download): a tiny static server (node:http) serves dist/ and test/fixtures/browser/
- * with the COOP/COEP headers that make the page cross-origin isolated, so SharedArrayBuffer
- * exists there. The page imports the built package's entry (which must load in a browser: no
- * static `node:` import) and starts module Web Workers that import it too.
+ * sabsync in real headless Chromium (test/helpers/browser.ts: the system's `chromium`, a
+ * cross-origin-isolated page served from dist/ and test/fixtures/browser/). The page imports
+ * the built package's entry (which must load in a browser: no static `node:` import) and
+ * starts module Web Workers that import it too.
  *
  * Without a chromium this file is skipped with a message, except under CI (`CI` set), where
  * that is a failure: `.ci/run` installs one.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserRuns, openPage, type BrowserPage } from './helpers/browser.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const present = existsSync(executablePath);
-const ci = Boolean(process.env.CI);
+const PAGE = '/test/fixtures/browser/page.mjs';
 
-if (!present && !ci) {
-  console.warn(`test/browser.test.ts skipped: no chromium at ${executablePath} (apt-get install -y chromium, or set CHROMIUM_PATH; .ci/run installs it)`);
-}
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
-
-/** Serve dist/ and test/fixtures/browser/ from the repository, cross-origin isolated. */
-function serve(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const allowed = path.startsWith('/dist/') || path.startsWith('/test/fixtures/browser/');
-    const file = join(root, path);
-    if (!allowed || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cache-Control': 'no-store',
-    });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      resolve({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
-}
-
-describe.skipIf(!present && !ci)('in Chromium (a cross-origin-isolated page and module workers)', () => {
-  let server: Server;
-  let context: BrowserContext;
-  let page: Page;
-  let profile: string;
-  const pageErrors: string[] = [];
+describe.runIf(browserRuns('test/browser.test.ts'))('in Chromium (a cross-origin-isolated page and module workers)', () => {
+  let browser: BrowserPage;
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!present) throw new Error(`no chromium at ${executablePath}: CI must run the browser tests (.ci/run installs it)`);
-    const served = await serve();
-    server = served.server;
-    profile = mkdtempSync(join(tmpdir(), 'sabsync-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${served.origin}/test/fixtures/browser/index.html`);
+    browser = await openPage('/test/fixtures/browser/index.html', ['/dist/', '/test/fixtures/browser/']);
+    pageErrors = browser.pageErrors;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
-  /**
-   * Call export `name` of page.mjs on the page's main thread with `arg` (JSON). The call is
-   * sent as source text: a function would be rewritten by the test runner's transform.
-   */
+  /** Call export `name` of page.mjs on the page's main thread with `arg`. */
   function call<T>(name: string, arg?: unknown): Promise<T> {
-    return page.evaluate(`import('/test/fixtures/browser/page.mjs').then((m) => m[${JSON.stringify(name)}](${JSON.stringify(arg) ?? ''}))`) as Promise<T>;
+    return browser.call<T>(PAGE, name, arg);
   }
 
   it('the page is cross-origin isolated and the package entry loads there', async () => {
