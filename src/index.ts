@@ -46,3 +46,5 @@ export type { TaskOptions } from './pool/options.js';
 export type { ApplyAsyncOptions } from './pool/pool.js';
 export type { PoolStats, LatencySummary } from './pool/stats.js';
 export type { AnyModule, TaskName, TaskArgs, TaskResult } from './pool/typed.js';
+// Browsers: shared buffers in queue items reach a Web Worker the program started itself.
+export { linkWorker, type Linkable } from './queue/buffers.js';

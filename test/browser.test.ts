@@ -52,11 +52,9 @@ describe.runIf(browserRuns('test/browser.test.ts'))('in Chromium (a cross-origin
     expect(await call('sharedItem')).toEqual({ live: true, acquired: true, sameBuffer: true, seen: 42, seenView: 7, lockedHere: true });
   });
 
-  // Known gap (README, Runtimes): Chromium's BroadcastChannel delivers a message holding a
-  // SharedArrayBuffer as null, so a buffer the receiver has not seen with the queue's handle
-  // never reaches it (getAsync: ERR_UNSERIALIZABLE after FETCH_TIMEOUT, the item stays queued).
-  // Marked as failing: it turns red the day the side channel carries buffers in browsers.
-  it.fails("a worker's synchronous get of an item whose buffer it has not received says to use getAsync and leaves the item queued; getAsync delivers it", async () => {
+  // A browser's BroadcastChannel cannot carry a SharedArrayBuffer: the buffer reaches the worker
+  // over the link linkWorker made (page.mjs run), and only while the worker's event loop runs.
+  it("a worker's synchronous get of an item whose buffer it has not received says to use getAsync and leaves the item queued; getAsync delivers it", async () => {
     expect(await call('bufferToBlockedWorker')).toEqual({
       syncError: { code: 'ERR_CANNOT_BLOCK', namesAsync: true },
       stillQueued: 1,
@@ -65,6 +63,43 @@ describe.runIf(browserRuns('test/browser.test.ts'))('in Chromium (a cross-origin
       seen: 99,
       lockedHere: true,
     });
+  });
+
+  it('on the main thread, Event, WaitGroup, Barrier, Condition.waitFor, RLock, Once and ReaderWriterLock calls that need no wait work; one that would really wait throws ERR_CANNOT_BLOCK naming its async twin, changing nothing', async () => {
+    expect(await call('noWaitPrimitives')).toEqual({
+      eventSet: 'ok: [boolean:true,boolean:true]',
+      waitGroupZero: 'ok: [boolean:true,boolean:true]',
+      waitGroupZeroTimeout: 'ok: boolean:false',
+      waitGroupWait: 'ERR_CANNOT_BLOCK naming waitAsync',
+      barrierLast: 'ok: [number:0,number:0]',
+      barrierFirst: 'ERR_CANNOT_BLOCK naming waitAsync',
+      barrierAfterFirst: { nWaiting: 0, broken: false },
+      waitForHolds: 'ok: string:yes',
+      waitForZero: 'ok: number:0',
+      waitForWait: 'ERR_CANNOT_BLOCK naming waitForAsync',
+      conditionStillHeld: true,
+      rlockTwice: 'ok: [boolean:true,boolean:true,boolean:true]',
+      rlockHold: 'ok: boolean:true',
+      onceFirst: 'ok: undefined:undefined',
+      onceDone: 'ok: undefined:undefined',
+      onceRuns: 1,
+      rwRead: 'ok: [boolean:true,boolean:true]',
+      rwWriteWhileRead: 'ERR_CANNOT_BLOCK naming acquireWriteAsync',
+      rwWrite: 'ok: boolean:true',
+      rwFree: true,
+    });
+  });
+
+  it('on the main thread, ReaderWriterLock reads and a one-party Barrier never throw ERR_CANNOT_BLOCK while a worker keeps their internal words busy (no call there really waits)', async () => {
+    expect(await call('noWaitUnderContention', 20_000)).toEqual({ failed: { rw: 0, barrier: 0, other: [] }, churned: true });
+  });
+
+  it('a buffer and a Lock put by one worker after its sibling attached reach the sibling through the page (both linked to it only)', async () => {
+    expect(await call('siblingBuffer')).toEqual({ got: { live: true, acquired: true }, seen: { said: 'written', seen: 77, lockedHere: true } });
+  });
+
+  it('linkWorker refuses what is not a worker (TypeError) and links a worker once', async () => {
+    expect(await call('linkWorkerMisuse')).toEqual({ none: 'TypeError', plain: 'TypeError', first: 'ok', again: 'ok', posts: 1 });
   });
 
   it('on the main thread, a synchronous call that needs no wait works; only one that would really wait throws ERR_CANNOT_BLOCK naming its async twin, changing nothing', async () => {

@@ -36,7 +36,7 @@
  * breaks the barrier, waking every sleeper with `BrokenBarrierError` (`reset()` makes it usable).
  */
 import { BrokenBarrierError, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runSyncMarked, waitBegins, wake, type Steps } from './futex.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
 
@@ -152,7 +152,7 @@ export class Barrier {
    * Python: `Barrier.wait(timeout)`.
    */
   wait(timeout?: number): number {
-    return runSync(this.#waitSteps(this.#deadline(timeout)), 'waitAsync');
+    return runSyncMarked(this.#waitSteps(this.#deadline(timeout)), 'waitAsync');
   }
 
   /** Async twin of `wait`. */
@@ -193,8 +193,16 @@ export class Barrier {
     if (!raw.tryLock(i32, LOCK)) yield* raw.lockSteps(i32, LOCK, Infinity, this.#repair);
     try {
       // The previous cycle is still leaving (or being reset): wait for FILLING.
-      while (this.#stateIs(DRAINING) || this.#stateIs(RESETTING)) yield* this.#sleep(deadline);
+      while (this.#stateIs(DRAINING) || this.#stateIs(RESETTING)) {
+        // A real wait (for the previous cycle's parties), unless the deadline has passed (the
+        // sleep then breaks the barrier at once): where this thread may not block, it throws here.
+        if (remaining(deadline) > 0) waitBegins();
+        yield* this.#sleep(deadline);
+      }
       if (this.#stateIs(BROKEN)) throw new BrokenBarrierError('wait(): the barrier is broken');
+      // Not the last: a real wait for the others begins, checked before this arrival counts (the
+      // last one never waits, so it passes where this thread may not block).
+      if (Atomics.load(i32, COUNT) + 1 !== Atomics.load(i32, PARTIES) && remaining(deadline) > 0) waitBegins();
       const index = Atomics.add(i32, COUNT, 1);
       try {
         if (index + 1 === Atomics.load(i32, PARTIES)) {

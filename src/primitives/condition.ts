@@ -76,7 +76,7 @@
  * instructions, and a lock or LIST left by a dead thread is taken over.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, runSyncMarked, waitBegins, wake, type Steps } from './futex.js';
 import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { deaths, isDead, sliceEnd } from './liveness.js';
@@ -280,7 +280,7 @@ export class Condition {
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
     const deadline = this.#checkWaitFor(predicate, timeout, 'waitFor');
-    return runSync(this.#waitForSteps(predicate, deadline), 'waitForAsync');
+    return runSyncMarked(this.#waitForSteps(predicate, deadline), 'waitForAsync');
   }
 
   /** Async twin of `waitFor`. */
@@ -386,6 +386,8 @@ export class Condition {
   *#waitForSteps<T>(predicate: () => T, deadline: number): Steps<T> {
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
+      // A predicate that holds needs no wait: only now may a thread that cannot block refuse.
+      waitBegins();
       yield* this.#waitSteps(deadline, Infinity, false);
       result = predicate();
     }

@@ -31,7 +31,7 @@
  * `callAsync` is running one) would wait for itself forever: it throws `ERR_CANNOT_BLOCK` instead.
  */
 import { misuse, typeError } from './errors.js';
-import { park, runAsync, runSync, wake, type Steps } from './futex.js';
+import { park, runAsync, runSyncMarked, waitBegins, wake, type Steps } from './futex.js';
 import { isDead, sliceEnd } from './liveness.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { threadId } from './thread.js';
@@ -60,7 +60,9 @@ function* turnSteps(i32: Int32Array): Steps<boolean> {
         continue;
       }
       if (!sleeping) {
-        // Raise SLEEPERS, then read STATE again before parking on it (see the header).
+        // A real wait for the runner begins: refused here (nothing changed) where this thread
+        // may not block. Raise SLEEPERS, then read STATE again before parking on it (see the header).
+        waitBegins();
         Atomics.add(i32, SLEEPERS, 1);
         sleeping = true;
         continue;
@@ -127,7 +129,7 @@ export class Once {
       if (Atomics.load(i32, STATE) === me) {
         throw misuse('ERR_CANNOT_BLOCK', 'call(): this thread is running this Once\'s fn; waiting for it here would never end');
       }
-      mine = runSync(turnSteps(i32), 'callAsync');
+      mine = runSyncMarked(turnSteps(i32), 'callAsync');
     }
     if (!mine) return;
     try {

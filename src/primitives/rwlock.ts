@@ -81,7 +81,7 @@
  * sections are longer than that.
  */
 import { misuse, TimeoutError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, wake, type Steps } from './futex.js';
 import { deaths, sliceEnd } from './liveness.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type Region } from './memory.js';
 import * as raw from './rawlock.js';
@@ -260,7 +260,8 @@ export class ReaderWriterLock {
     if (now !== undefined && (now || t === 0)) return now;
     const steps = this.#steps(write, true, deadlineAfter(t));
     // A try waits only for LOCK, held for a few instructions: no ERR_CANNOT_BLOCK for it.
-    return t === 0 ? runBriefly(steps, write ? 'acquireWrite' : 'acquireRead') : runSync(steps, write ? 'acquireWriteAsync' : 'acquireReadAsync');
+    // Where this thread may not block, only a request that must wait its turn throws (waitBegins).
+    return t === 0 ? runBriefly(steps, write ? 'acquireWrite' : 'acquireRead') : runSyncMarked(steps, write ? 'acquireWriteAsync' : 'acquireReadAsync');
   }
 
   async #acquireAsync(write: boolean, timeout: number | undefined): Promise<boolean> {
@@ -335,6 +336,8 @@ export class ReaderWriterLock {
           return false;
         }
         if (!waiting) {
+          // A real wait begins: refused here (nothing changed yet) where this thread may not block.
+          waitBegins();
           if (k < 0) k = this.#slot(true);
           i32[at(k, write ? WWAIT : RWAIT)]++;
           i32[write ? WRITE_WAITERS : READ_WAITERS]++;

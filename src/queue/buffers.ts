@@ -43,15 +43,35 @@
  * that misses a buffer throws `ERR_CANNOT_BLOCK` naming `getAsync` at once (waiting could never
  * help: it blocks the loop), leaving the item queued; `getNowait` throws `Empty` as everywhere.
  * A Deno thread that never returns to its event loop lets posts pile up in its end of the channel.
- * Chromium delivers a post holding a SharedArrayBuffer as `null` (ignored here): there a buffer
- * reaches another thread only with a queue's handle (`Carried`), and a fetch of any other times
- * out (test/browser.test.ts marks this gap).
+ *
+ * Browsers: a `BroadcastChannel` cannot carry a `SharedArrayBuffer` there (Chromium delivers such
+ * a post as `null`: the channel reaches contexts outside the page's agent cluster), and neither
+ * it nor shared memory can carry a `MessagePort`. So in a browser the side channel is a tree of
+ * links instead: `MessageChannel`s between a thread and the workers it started, whose ports
+ * are handed over with a transfer when the worker starts — by sabsync for the workers it starts
+ * (a Thread's bootstrap and supervisor post theirs to their parent: threads/), by
+ * `linkWorker(worker)` for a Web Worker the program started itself (the worker's end arrives as
+ * a `sabsync:link` message, taken off the worker's global `message` event before the
+ * program's own listeners see it). Over the tree:
+ *   - a thread posts `{ id, sab }` on every link the first time it sends a buffer; a thread that
+ *     receives a buffer it did not know files it and forwards it on its other links, so every
+ *     thread of the tree hears of it once (forwarding only what is new ends every flood);
+ *   - `{ need, n }` is forwarded the same way until a thread that knows the buffer answers on
+ *     the link the request came by (`n`, drawn per request, drops a request met twice: two
+ *     links between the same threads make a cycle); a fetch asks again on each link adopted
+ *     while it waits.
+ * Ports deliver only while the thread's event loop runs (a browser has no
+ * `receiveMessageOnPort`), so a synchronous get that misses a buffer throws `ERR_CANNOT_BLOCK`
+ * naming `getAsync`, as in Deno. A Web Worker the program started without `linkWorker` hears
+ * only of buffers carried by a queue's handle (`Carried`): a fetch of any other times out. A
+ * link whose worker has ended is forgotten where its end is known (a Thread's); a worker ended
+ * otherwise leaves a dead port behind, to which posts are lost at no cost.
  *
  * Cost (bench/queue.bench.mjs, "codec" group): an item holding a Lock costs ≈ 6–8 µs more per
  * put + get than the same item without (the handle is rebuilt and revived on every get); the
  * buffer itself is posted once per thread, not once per item.
  */
-import { misuse } from '../primitives/errors.js';
+import { misuse, typeError } from '../primitives/errors.js';
 import { park, parkingAsync, remaining, type Steps } from '../primitives/futex.js';
 import { threadId } from '../primitives/thread.js';
 import { builtin } from '../runtime/node.js';
@@ -62,7 +82,7 @@ export const MAX_KNOWN = 1024;
 export const FETCH_TIMEOUT = 5_000;
 
 interface Port {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: unknown[]): void;
   unref?(): void;
   onmessage: ((event: { data: unknown }) => void) | null;
 }
@@ -72,6 +92,12 @@ interface WorkerThreads {
 }
 
 const wt = builtin<WorkerThreads>('node:worker_threads');
+
+/** The platform's MessageChannel, where buffers travel over links (a browser: see the header). */
+const Links = wt === undefined ? (globalThis as unknown as { MessageChannel?: new () => { port1: Port; port2: Port } }).MessageChannel : undefined;
+
+/** Type of the message that hands a worker its end of a link. */
+export const LINK = 'sabsync:link';
 
 const known = new Map<string, SharedArrayBuffer>();
 const ids = new WeakMap<SharedArrayBuffer, string>();
@@ -85,6 +111,13 @@ const origin = `${threadId}.${Math.floor(Math.random() * 2 ** 32).toString(36)}`
 let channel: Port | undefined;
 /** Whether `receiveMessageOnPort` reads this thread's channel (false in Deno: see the header). */
 let pullable = false;
+/** This thread's ends of its links (browsers). */
+const links = new Set<Port>();
+/** Ids being fetched now, asked for again on every link adopted meanwhile. */
+const wanted = new Set<string>();
+/** Requests (`n`) met lately on the links: one met again came round a cycle and is dropped. */
+const metNeeds = new Set<string>();
+const MAX_MET = 256;
 
 function remember(id: string, sab: SharedArrayBuffer): void {
   known.delete(id);
@@ -93,27 +126,132 @@ function remember(id: string, sab: SharedArrayBuffer): void {
   if (known.size > MAX_KNOWN) known.delete(known.keys().next().value as string);
 }
 
-function onMessage(data: unknown): void {
+/** Post `message` on the channel and on every link but `except`. */
+function post(message: unknown, except?: Port): void {
+  channel?.postMessage(message);
+  for (const link of links) if (link !== except) link.postMessage(message);
+}
+
+function onMessage(data: unknown, link?: Port): void {
   // Anything else on the channel (another program's post, a message the platform could not
   // deserialize) is ignored.
   if (typeof data !== 'object' || data === null) return;
-  const m = data as { id?: unknown; sab?: unknown; need?: unknown };
+  const m = data as { id?: unknown; sab?: unknown; need?: unknown; n?: unknown };
   if (typeof m.id === 'string' && m.sab instanceof SharedArrayBuffer) {
-    if (!known.has(m.id)) remember(m.id, m.sab);
+    if (known.has(m.id)) return;
+    remember(m.id, m.sab);
+    // New here: pass it on to the rest of the tree (the channel reaches every thread already).
+    if (link !== undefined) for (const other of links) if (other !== link) other.postMessage({ id: m.id, sab: m.sab });
   } else if (typeof m.need === 'string') {
     const sab = known.get(m.need);
-    if (sab !== undefined) channel!.postMessage({ id: m.need, sab });
+    if (link === undefined) {
+      if (sab !== undefined) channel!.postMessage({ id: m.need, sab });
+      return;
+    }
+    if (typeof m.n === 'string') {
+      if (metNeeds.has(m.n)) return;
+      metNeeds.add(m.n);
+      if (metNeeds.size > MAX_MET) metNeeds.delete(metNeeds.values().next().value as string);
+    }
+    if (sab !== undefined) link.postMessage({ id: m.need, sab });
+    else for (const other of links) if (other !== link) other.postMessage(data);
+  }
+}
+
+function ask(id: string, on?: Port): void {
+  const n = `${origin}.${++counter}`;
+  metNeeds.add(n);
+  const request = { need: id, n };
+  if (on !== undefined) on.postMessage(request);
+  else post(request);
+}
+
+/**
+ * Adopt `port`, this thread's end of a link to another thread (browsers; see the header): from
+ * now on buffers cross it both ways. Pending fetches ask on it at once.
+ */
+export function adoptLink(port: unknown): void {
+  const p = port as Port;
+  if (links.has(p)) return;
+  links.add(p);
+  p.onmessage = (e) => onMessage(e.data, p);
+  for (const id of wanted) ask(id, p);
+}
+
+/** Forget a link whose other end has ended (posts to it would be lost anyway). */
+export function dropLink(port: unknown): void {
+  const p = port as Port;
+  if (!links.delete(p)) return;
+  p.onmessage = null;
+  (p as { close?(): void }).close?.();
+}
+
+/**
+ * Make a link (where buffers travel over links: a browser): keep one end, return the other, to
+ * be transferred to the thread at the far end, which adopts it (`adoptLink`). Undefined where
+ * the side channel is a BroadcastChannel (Node, Deno, Bun): no link is needed there.
+ */
+export function openLink(): Port | undefined {
+  if (Links === undefined) return undefined;
+  const { port1, port2 } = new Links();
+  adoptLink(port1);
+  return port2;
+}
+
+/** Whether `message` hands this thread its end of a link (`{ type: LINK, port }`). */
+export function isLink(message: unknown): message is { type: typeof LINK; port: unknown } {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LINK && 'port' in message;
+}
+
+/** What `linkWorker` needs of a worker: Web Worker's (and Node's) `postMessage` with a transfer list. */
+export interface Linkable {
+  postMessage(message: unknown, transfer: unknown[]): void;
+}
+
+const linked = new WeakSet<object>();
+
+/**
+ * Let shared buffers in queue items reach `worker`, a Web Worker this thread started itself,
+ * whatever queue it attached to and whenever the items were put; call it once, right after
+ * `new Worker(...)` (again: nothing happens). Needed in browsers only, whose
+ * `BroadcastChannel` cannot carry a `SharedArrayBuffer`: without it such a worker receives
+ * only the buffers a queue's handle carried (items queued when the handle was taken). Does
+ * nothing elsewhere (Node, Deno, Bun), and for the workers sabsync starts (Thread, Pool), which
+ * it links itself. The worker must import sabsync statically (a top-level `import`), so that
+ * the link is taken before the worker's own `message` listeners could see it.
+ */
+export function linkWorker(worker: Linkable): void {
+  if (typeof worker !== 'object' || worker === null || typeof (worker as { postMessage?: unknown }).postMessage !== 'function') {
+    throw typeError('linkWorker(worker): worker must be a Worker (an object with postMessage)');
+  }
+  if (Links === undefined || linked.has(worker)) return;
+  linked.add(worker);
+  const port = openLink()!;
+  worker.postMessage({ type: LINK, port }, [port]);
+}
+
+// A Web Worker takes the end of a link its starter sent (`linkWorker`) off its global message
+// event: this listener, added while the worker imports sabsync, runs before the program's own.
+if (Links !== undefined) {
+  const scope = globalThis as unknown as { WorkerGlobalScope?: unknown; addEventListener?(type: 'message', f: (e: { data: unknown; stopImmediatePropagation(): void }) => void): void };
+  if (typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof scope.WorkerGlobalScope) {
+    scope.addEventListener?.('message', (e) => {
+      if (!isLink(e.data)) return;
+      e.stopImmediatePropagation();
+      adoptLink(e.data.port);
+    });
   }
 }
 
 /**
  * Open this thread's end of the side channel (idempotent). Queues call it when they are created
- * or attached, so that a thread hears about buffers from then on.
+ * or attached, so that a thread hears about buffers from then on. Where buffers travel over
+ * links (a browser), there is no channel to open.
  */
 export function openChannel(): void {
-  if (channel !== undefined) return;
+  if (channel !== undefined || Links !== undefined) return;
   // Node's own BroadcastChannel where there is one (its ports can be read synchronously), else
-  // the platform's (browsers: posts are filed only by onmessage, as in Deno).
+  // the platform's.
   const Channel = wt?.BroadcastChannel ?? (globalThis as unknown as { BroadcastChannel?: new (name: string) => Port }).BroadcastChannel;
   if (Channel === undefined) return;
   channel = new Channel('sabsync:buffers');
@@ -129,18 +267,18 @@ export function openChannel(): void {
 }
 
 function unsupported(): never {
-  throw misuse('ERR_UNSERIALIZABLE', 'a SharedArrayBuffer can cross a queue only where BroadcastChannel is available');
+  throw misuse('ERR_UNSERIALIZABLE', 'a SharedArrayBuffer can cross a queue only where BroadcastChannel or MessageChannel is available');
 }
 
 /** The global id of `sab`, posting the buffer on the side channel if this thread has not yet. */
 export function idOf(sab: SharedArrayBuffer): string {
   openChannel();
-  if (channel === undefined) unsupported();
+  if (channel === undefined && Links === undefined) unsupported();
   let id = ids.get(sab);
   if (id === undefined) id = `${origin}.${++counter}`;
   const posted = known.get(id) === sab;
   remember(id, sab);
-  if (!posted) channel.postMessage({ id, sab });
+  if (!posted) post({ id, sab });
   return id;
 }
 
@@ -246,30 +384,38 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 export function* fetchSteps(needed: readonly string[], deadline: number): Steps<boolean> {
   if (knows(needed)) return true;
   openChannel();
-  if (channel === undefined) unsupported();
+  if (channel === undefined && Links === undefined) unsupported();
   drain();
   let missing = needed.filter((id) => !known.has(id));
   if (missing.length > 0) {
-    for (const id of missing) channel.postMessage({ need: id });
-    const giveUp = performance.now() + FETCH_TIMEOUT;
-    while (missing.length > 0) {
-      if (remaining(deadline) === 0) return false;
-      if (!pullable && !parkingAsync()) {
-        throw misuse(
-          'ERR_CANNOT_BLOCK',
-          `shared buffer ${missing[0]} of this item has not reached this thread, and in this runtime a buffer arrives only while the thread's event loop runs, which a synchronous get() blocks: use getAsync() instead (the item stays queued)`,
-        );
+    for (const id of missing) {
+      ask(id);
+      wanted.add(id);
+    }
+    try {
+      const giveUp = performance.now() + FETCH_TIMEOUT;
+      while (missing.length > 0) {
+        if (remaining(deadline) === 0) return false;
+        if (!pullable && !parkingAsync()) {
+          throw misuse(
+            'ERR_CANNOT_BLOCK',
+            `shared buffer ${missing[0]} of this item has not reached this thread, and in this runtime (a browser, Deno) a buffer arrives only while the thread's event loop runs, which a synchronous get() blocks: use getAsync() instead (the item stays queued)`,
+          );
+        }
+        if (remaining(giveUp) === 0) {
+          const how = Links !== undefined ? ' (in a browser a buffer reaches a Web Worker you started yourself only if you called linkWorker(worker) after new Worker, or with a queue handle taken while the item was queued)' : '';
+          throw misuse(
+            'ERR_UNSERIALIZABLE',
+            `shared buffer ${missing[0]} of this item never arrived on the side channel (no thread that knows it answered within ${FETCH_TIMEOUT} ms)${how}`,
+          );
+        }
+        // The nap word never changes: this park is a plain 1 ms sleep between drains.
+        yield park(nap, 0, 0, Math.min(deadline, giveUp, performance.now() + 1));
+        drain();
+        missing = missing.filter((id) => !known.has(id));
       }
-      if (remaining(giveUp) === 0) {
-        throw misuse(
-          'ERR_UNSERIALIZABLE',
-          `shared buffer ${missing[0]} of this item never arrived on the side channel (no thread that knows it answered within ${FETCH_TIMEOUT} ms)`,
-        );
-      }
-      // The nap word never changes: this park is a plain 1 ms sleep between drains.
-      yield park(nap, 0, 0, Math.min(deadline, giveUp, performance.now() + 1));
-      drain();
-      missing = missing.filter((id) => !known.has(id));
+    } finally {
+      for (const id of needed) wanted.delete(id);
     }
   }
   for (const id of needed) remember(id, known.get(id)!);
