@@ -64,8 +64,9 @@
  * `receiveMessageOnPort`), so a synchronous get that misses a buffer throws `ERR_CANNOT_BLOCK`
  * naming `getAsync`, as in Deno. A Web Worker the program started without `linkWorker` hears
  * only of buffers carried by a queue's handle (`Carried`): a fetch of any other times out. A
- * link whose worker has ended is forgotten where its end is known (a Thread's); a worker ended
- * otherwise leaves a dead port behind, to which posts are lost at no cost.
+ * link whose worker has ended is forgotten: a Thread's bootstrap says goodbye on its links
+ * before it ends (`leaveLinks`), its supervisor drops the link of one killed; a worker the
+ * program ended leaves a dead port behind, to which posts are lost at no cost.
  *
  * Cost (bench/queue.bench.mjs, "codec" group): an item holding a Lock costs ≈ 6–8 µs more per
  * put + get than the same item without (the handle is rebuilt and revived on every get); the
@@ -136,8 +137,11 @@ function onMessage(data: unknown, link?: Port): void {
   // Anything else on the channel (another program's post, a message the platform could not
   // deserialize) is ignored.
   if (typeof data !== 'object' || data === null) return;
-  const m = data as { id?: unknown; sab?: unknown; need?: unknown; n?: unknown };
-  if (typeof m.id === 'string' && m.sab instanceof SharedArrayBuffer) {
+  const m = data as { id?: unknown; sab?: unknown; need?: unknown; n?: unknown; bye?: unknown };
+  if (link !== undefined && m.bye === true) {
+    // The thread at the other end has ended: everything it posted came before this.
+    dropLink(link);
+  } else if (typeof m.id === 'string' && m.sab instanceof SharedArrayBuffer) {
     if (known.has(m.id)) return;
     remember(m.id, m.sab);
     // New here: pass it on to the rest of the tree (the channel reaches every thread already).
@@ -187,6 +191,14 @@ export function dropLink(port: unknown): void {
 }
 
 /**
+ * Say goodbye on every link: this thread is about to end (a Thread's bootstrap, in a browser).
+ * Each thread at the other end forgets its end once it has read everything posted before.
+ */
+export function leaveLinks(): void {
+  for (const link of links) link.postMessage({ bye: true });
+}
+
+/**
  * Make a link (where buffers travel over links: a browser): keep one end, return the other, to
  * be transferred to the thread at the far end, which adopts it (`adoptLink`). Undefined where
  * the side channel is a BroadcastChannel (Node, Deno, Bun): no link is needed there.
@@ -196,6 +208,11 @@ export function openLink(): Port | undefined {
   const { port1, port2 } = new Links();
   adoptLink(port1);
   return port2;
+}
+
+/** Whether buffers travel over links here (a browser), not on a BroadcastChannel. */
+export function linksUsed(): boolean {
+  return Links !== undefined;
 }
 
 /** Whether `message` hands this thread its end of a link (`{ type: LINK, port }`). */

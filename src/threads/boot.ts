@@ -8,7 +8,8 @@
  * (Python's `threading.excepthook`); the supervisor then reports exit code 1. A value that cannot cross back (a function, a result larger
  * than the mailbox) becomes that error instead. The worker then ends as any worker does: when
  * its event loop has nothing left to do (a timer the target left running keeps the thread alive,
- * as a Python thread lives until its `run()` returns).
+ * as a Python thread lives until its `run()` returns) — except a Web Worker, which never ends by
+ * itself: it ends as soon as the outcome is delivered (see the end of this file).
  */
 // Every kind registered (memory.ts) before the arguments are decoded: they may hold any
 // primitive, whatever the target's module imports.
@@ -16,14 +17,19 @@ import '../index.js';
 import { typeError } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { threadId } from '../primitives/thread.js';
+import { leaveLinks } from '../queue/buffers.js';
 import { Queue } from '../queue/queue.js';
-import { nameThisThread, printError, startData, whileBootstrapping } from '../runtime/worker.js';
-import { AWAITING, exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREW, type Outcome, type ThreadStart } from './words.js';
+import { builtin } from '../runtime/node.js';
+import { nameThisThread, postToParent, printError, startData, whileBootstrapping } from '../runtime/worker.js';
+import { linkToParent } from './links.js';
+import { AWAITING, exceptionText, IDENT, OUTCOME, propsOf, RETURNED, THREAD_END, THREW, type Outcome, type ThreadStart } from './words.js';
 
 /** How long the bootstrap waits for shared buffers its arguments refer to (queue.ts, buffers.ts). */
 const ARGS_MS = 10_000;
 
 const start = (await startData()) as ThreadStart;
+// Shared buffers put after this thread started reach it over this link (a browser: queue/buffers.ts).
+linkToParent();
 nameThisThread(start.name, start.daemon);
 const control = new Int32Array(start.control);
 // Where the supervisor cannot know the id (a Web Worker), the thread tells it.
@@ -76,3 +82,16 @@ function deliver(outcome: Outcome): void {
 }
 
 deliver(await run());
+
+/**
+ * A Web Worker has no exit event: its starter would never learn that it ended. So there the
+ * thread ends itself once its outcome is delivered — it says goodbye on its buffer links, tells
+ * the supervisor (which marks it dead and stores ENDED, as for an exit), and closes. Work the
+ * target left running (a timer) ends with it. Elsewhere the worker ends when its event loop
+ * has nothing left to do, and its exit event tells.
+ */
+if (builtin('node:worker_threads') === undefined) {
+  leaveLinks();
+  postToParent({ type: THREAD_END });
+  (globalThis as unknown as { close(): void }).close();
+}

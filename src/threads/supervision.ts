@@ -8,6 +8,7 @@
  */
 import { wake } from '../primitives/futex.js';
 import { livenessTable, markDead } from '../primitives/liveness.js';
+import { adoptLink, isLink, linksUsed } from '../queue/buffers.js';
 import { startWorker, type RuntimeWorker } from '../runtime/worker.js';
 import { ENDED, IDENT, STATE, type FromSupervisor, type ToSupervisor } from './words.js';
 
@@ -18,12 +19,29 @@ let supervisor: RuntimeWorker | undefined;
 const unended = new Map<number, { keepsAlive: boolean; control: Int32Array }>();
 let keepingAlive = 0;
 let lastKey = 0;
+/** Whether the supervisor has said anything yet (in a browser, its link: then it runs). */
+let heard = false;
+
+/**
+ * Whether the supervisor runs, so that a Thread started now starts even while this thread
+ * blocks. In a browser a worker starts only once the thread that created it returns to its
+ * event loop: until the supervisor's first message arrives, a blocking wait here for a Thread
+ * to start would wait for good. Elsewhere workers start on their own.
+ */
+export function supervisorReady(): boolean {
+  return heard || !linksUsed();
+}
 
 function supervisorWorker(): RuntimeWorker {
   if (supervisor === undefined) {
     const worker = startWorker(SUPERVISOR_URL, {
       data: { live: livenessTable() },
-      onMessage: (m) => settled((m as FromSupervisor).ended),
+      // The supervisor's buffer link (a browser: links.ts), then its reports of ended threads.
+      onMessage: (m) => {
+        heard = true;
+        if (isLink(m)) adoptLink(m.port);
+        else settled((m as FromSupervisor).ended);
+      },
       onExit: () => {
         // Never, while this thread lives, unless the supervisor itself was killed: its Thread
         // workers died with it. Mark them dead (their locks are taken over) and wake every joiner.

@@ -37,11 +37,14 @@ import { wake } from '../primitives/futex.js';
 import { adoptTable, markDead } from '../primitives/liveness.js';
 import type { Handle } from '../primitives/memory.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
+import { adoptLink, dropLink, isLink } from '../queue/buffers.js';
 import { Queue, recoverQueue } from '../queue/queue.js';
 import { onParentMessage, postToParent, printError, startData, startWorker, type RuntimeWorker } from '../runtime/worker.js';
+import { linkToParent } from './links.js';
 import {
   AWAITING,
   delivered,
+  isThreadEnd,
   ENDED,
   EXIT_CODE,
   exceptionText,
@@ -68,8 +71,14 @@ const UNSETTLED_EXIT = 13;
 const start = (await startData()) as { live: SharedArrayBuffer };
 // Before anything else could create a table of this thread's own: marks go in the creator's.
 adoptTable(start.live);
+// Shared buffers cross between the creator and the Threads through here (a browser: links.ts).
+linkToParent();
 
 const running = new Map<number, RuntimeWorker>();
+/** The buffer link each running Thread's bootstrap made (a browser), dropped if it dies without goodbye. */
+const links = new Map<number, unknown>();
+/** Threads whose bootstrap said it ended (a Web Worker, which has no exit event: boot.ts). */
+const ending = new Set<number>();
 
 onParentMessage((m) => {
   const message = m as ToSupervisor;
@@ -82,7 +91,23 @@ function spawn(request: ThreadStart & { key: number; resourceLimits: Record<stri
   const control = new Int32Array(data.control);
   let worker: RuntimeWorker;
   try {
-    worker = startWorker(BOOT_URL, { data, name: data.name, resourceLimits, onExit: (code, error) => void ended(data, key, code, error) });
+    worker = startWorker(BOOT_URL, {
+      data,
+      name: data.name,
+      resourceLimits,
+      onMessage: (m) => {
+        if (isLink(m)) {
+          links.set(key, m.port);
+          adoptLink(m.port);
+        } else if (isThreadEnd(m)) {
+          // The thread delivered its outcome and closes itself: end it as an exit with code 0
+          // (terminate reports code 1: the end said otherwise).
+          ending.add(key);
+          running.get(key)?.terminate();
+        }
+      },
+      onExit: (code, error) => void ended(data, key, ending.delete(key) && error === undefined ? 0 : code, error),
+    });
   } catch (error) {
     void ended(data, key, 1, error);
     return;
@@ -94,6 +119,11 @@ function spawn(request: ThreadStart & { key: number; resourceLimits: Record<stri
 
 async function ended(data: ThreadStart, key: number, code: number, error: unknown): Promise<void> {
   running.delete(key);
+  // A thread that ended by itself said goodbye on its link, after all it posted there; one
+  // that was killed did not: drop its link now.
+  const link = links.get(key);
+  links.delete(key);
+  if (link !== undefined && code !== 0) dropLink(link);
   const control = new Int32Array(data.control);
   const id = Atomics.load(control, IDENT);
   if (id !== 0) markDead(id);

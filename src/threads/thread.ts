@@ -27,7 +27,7 @@
  * buffers arrive live. So do the result and error.
  */
 import { Empty, misuse, typeError } from '../primitives/errors.js';
-import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, type Steps } from '../primitives/futex.js';
+import { canBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runSync, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
 import type { Handle } from '../primitives/memory.js';
 import { encode } from '../queue/codec.js';
 import { Queue } from '../queue/queue.js';
@@ -35,7 +35,7 @@ import { CHUNK, chunksFor } from '../queue/store.js';
 import { builtin } from '../runtime/node.js';
 import { thisThreadDaemon } from '../runtime/worker.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
-import { supervise, terminate } from './supervision.js';
+import { supervise, supervisorReady, terminate } from './supervision.js';
 import { CONTROL_WORDS, delivered, ENDED, EXIT_CODE, IDENT, OUTCOME, RETURNED, RUNNING, STARTING, STATE, type Outcome } from './words.js';
 
 /**
@@ -209,19 +209,31 @@ export class Thread {
     );
     this.#control = control;
     this.#mailbox = mailbox;
-    if (canBlock()) runSync(this.#whileState(STARTING, deadlineAfter(START_WAIT_MS)), 'start');
+    // Not where the worker cannot exist before this thread's event loop runs (a browser's first start).
+    if (canBlock() && supervisorReady()) runSync(this.#whileState(STARTING, deadlineAfter(START_WAIT_MS)), 'start');
   }
 
   /**
    * Wait until the thread has ended, however it ends (return, throw, `process.exit`,
    * `terminate()`, out of memory), or `timeout` ms pass. Returns true if it has ended.
-   * Throws `ERR_NOT_STARTED` before `start()`. Python: `Thread.join(timeout)` (which returns
-   * None: check `is_alive()`).
+   * Throws `ERR_NOT_STARTED` before `start()`; `ERR_CANNOT_BLOCK` where this thread may not
+   * block (a browser's main thread) and the thread has not ended (join(0) needs no wait), and for
+   * a join without timeout in a browser worker whose first Thread cannot start before this
+   * thread's event loop runs. Python: `Thread.join(timeout)` (which returns None: check
+   * `is_alive()`).
    */
   join(timeout?: number): boolean {
     const deadline = deadlineAfter(checkTimeout(timeout));
     const control = this.#started('join');
-    if (Atomics.load(control, STATE) !== ENDED) runSync(this.#whileState(RUNNING, deadline), 'joinAsync');
+    if (deadline === Infinity && Atomics.load(control, STATE) === STARTING && !supervisorReady()) {
+      throw misuse(
+        'ERR_CANNOT_BLOCK',
+        `join(): ${this.#name} cannot start while this thread blocks (in a browser a worker starts only once the thread that created it returns to its event loop, and this is the first Thread started here): await joinAsync() instead, or let the event loop run once after the first start()`,
+      );
+    }
+    // Where this thread may not block (a browser's main thread), only a join that would really
+    // wait throws ERR_CANNOT_BLOCK: an ended thread, or a timeout of 0, needs none.
+    if (Atomics.load(control, STATE) !== ENDED) runSyncMarked(this.#whileState(RUNNING, deadline), 'joinAsync');
     if (Atomics.load(control, STATE) !== ENDED) return false;
     this.#readOutcome(deadline);
     return true;
@@ -289,6 +301,7 @@ export class Thread {
     for (;;) {
       const s = Atomics.load(control, STATE);
       if (s > state || remaining(deadline) === 0) return;
+      waitBegins();
       // Parks only while STATE still holds the value just read: the supervisor's store of the
       // next state, made before its wake, fails the park instead of being missed.
       yield park(control, STATE, s, deadline);

@@ -85,6 +85,18 @@ export type ToSupervisor =
   | { spawn: ThreadStart & { key: number; resourceLimits: Record<string, number> | undefined } }
   | { terminate: number };
 
+/**
+ * Bootstrap → supervisor, in a Web Worker (which has no exit event): the target has returned and
+ * its outcome is delivered; the worker closes itself next. The supervisor then ends it as if it
+ * had exited with code 0.
+ */
+export const THREAD_END = 'sabsync:thread-end';
+
+/** Whether a bootstrap's message says its thread has ended (`THREAD_END`). */
+export function isThreadEnd(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === THREAD_END;
+}
+
 /** Supervisor → creator: the thread with this key has ended (its STATE is ENDED). */
 export interface FromSupervisor {
   ended: number;
