@@ -24,7 +24,7 @@ export { layoutOfWords } from '../../dist/queue/store.js';
 export { Kind, tagOf } from '../../dist/primitives/memory.js';
 export { fifo } from '../../dist/queue/order.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
-export { deaths, isDead, livenessTable, markDead } from '../../dist/primitives/liveness.js';
+export { deaths, isDead, livenessTable, markDead, DENSE_IDS } from '../../dist/primitives/liveness.js';
 export { SLEEPING } from '../../dist/pool/slots.js';
 
 /** The Symbol a built module exports as `name`. */
