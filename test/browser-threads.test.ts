@@ -86,6 +86,10 @@ describe.runIf(browserRuns('test/browser-threads.test.ts'))('Thread in Chromium 
     });
   });
 
+  it("on the main thread, Once.call takes the turn over from a Thread that died inside the fn, without waiting", async () => {
+    expect(await call('onceAfterDeath')).toEqual({ joined: true, call: 'ok', runs: 1, done: true });
+  });
+
   // A browser starts a worker only once its creator returns to its event loop: the first
   // Thread a worker starts (with the supervisor it needs) cannot start while that worker blocks.
   const children = {

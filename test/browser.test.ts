@@ -98,6 +98,10 @@ describe.runIf(browserRuns('test/browser.test.ts'))('in Chromium (a cross-origin
     expect(await call('siblingBuffer')).toEqual({ got: { live: true, acquired: true }, seen: { said: 'written', seen: 77, lockedHere: true } });
   });
 
+  it('a worker started without linkWorker cannot receive a buffer put after it attached: getAsync says to link it (after 5 s) and the item stays queued', async () => {
+    expect(await call('unlinkedWorker')).toEqual({ code: 'ERR_UNSERIALIZABLE', namesLinkWorker: true, stillQueued: 1 });
+  });
+
   it('linkWorker refuses what is not a worker (TypeError) and links a worker once', async () => {
     expect(await call('linkWorkerMisuse')).toEqual({ none: 'TypeError', plain: 'TypeError', first: 'ok', again: 'ok', posts: 1 });
   });
