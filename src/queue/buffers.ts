@@ -4,7 +4,8 @@
  * Shared memory cannot hold a reference to another buffer, so the buffer travels on a side
  * channel: one process-wide `BroadcastChannel` (name `sabsync:buffers`), which reaches every
  * thread that has opened it, and which a thread blocked in `get()` reads synchronously with
- * `receiveMessageOnPort`. Every buffer gets a global id (`<sabsync thread id>.<random tag>.<counter>`
+ * `receiveMessageOnPort` (in a browser, a tree of `MessageChannel` links instead: see
+ * "Browsers" below). Every buffer gets a global id (`<sabsync thread id>.<random tag>.<counter>`
  * of the thread that first sent it; the tag because Deno gives every Web Worker the same thread
  * id); the item in shared memory carries only ids.
  *
