@@ -5,7 +5,8 @@
  * never ends above the total and ends below it in at least one of a few runs (the race is made
  * wide: every increment's read and write are split by some work), with the Lock it is exact and
  * both workers held the lock, the dialog's lines alternate, the crawler fetched every page exactly
- * once, the speed-up's results are right and every worker did some.
+ * once, the speed-up's results are right and every worker did some. The unsafe counter is the
+ * Lock's broken twin: the same workers and the same checks without the lock, which must fail.
  *
  * And the server of `npm run demo:web` (examples/web/serve.mjs, run as the script runs it after
  * the build): it prints its URL, serves the page and dist/ with COOP/COEP, nothing outside them,

@@ -109,10 +109,16 @@ const DONE = 3; //      DONE + w: increments worker w has finished
 const HANDOVERS = 5; // entries in the lock's holder log
 const OVERFLOWED = 6; // the log filled up
 const WORDS = 8;
-/** Increments per worker, and the work between the read and the write of each. */
-const TIMES = 2_000_000;
-const ROUNDS = 60;
+/**
+ * Increments per worker, and the rounds of work between the read and the write of each (the
+ * race's window). Both can be changed in the address: ?times=100000&rounds=0.
+ */
+const params = new URLSearchParams(location.search);
+const TIMES = Math.max(1, Number(params.get('times')) || 1_000_000);
+const ROUNDS = Math.max(0, Number(params.get('rounds') ?? 500) || 0);
 const LOG_CAPACITY = 1 << 16;
+/** The last run without a lock ({ ms, lost }), to compare with. */
+let lastUnlocked;
 
 async function race(root, run, withLock) {
   const words = new SharedArrayBuffer(WORDS * 4);
@@ -166,7 +172,11 @@ async function race(root, run, withLock) {
     li.append(meter, `counter ${fmt(counter)} of ${fmt(total)} — ${lost === 0 ? 'right this time, by luck' : `${fmt(lost)} updates lost (${((lost / total) * 100).toFixed(1)} %)`}, in ${fmt(ms)} ms`);
   }
   $(root, '.history').append(li);
-  if (withLock) return lost === 0 ? `exact: ${fmt(counter)}, in ${fmt(ms)} ms` : `wrong by ${fmt(lost)} — with a Lock this must not happen`;
+  if (!withLock) lastUnlocked = { ms, lost };
+  if (withLock) {
+    if (lost !== 0) return `wrong by ${fmt(lost)} — with a Lock this must not happen`;
+    return `exact: ${fmt(counter)}, in ${fmt(ms)} ms${lastUnlocked === undefined ? '' : ` (without the lock: ${fmt(lastUnlocked.ms)} ms${lastUnlocked.lost > 0 ? ', and wrong' : ''})`}`;
+  }
   return lost === 0 ? `${fmt(counter)}: right this time — run it again` : `${fmt(counter)} instead of ${fmt(total)}: ${fmt(lost)} updates lost`;
 }
 
@@ -183,6 +193,7 @@ function drawTimeline(canvas, times, who, n, until) {
   if (n === 0) return;
   const from = times[0];
   const span = Math.max(until - from, 1);
+  canvas.parentElement.querySelector('.axis-end').textContent = `${fmt(span)} ms`;
   const colors = [null, getComputedStyle(canvas).getPropertyValue('--w0'), getComputedStyle(canvas).getPropertyValue('--w1')];
   for (let k = 0; k < n; k++) {
     const x0 = ((times[k] - from) / span) * width;

@@ -1,7 +1,10 @@
 // Retake examples/web/screenshot.png (the picture in the README): serve the page, open it in
 // the system's Chromium (playwright-core, a dev dependency; CHROMIUM_PATH overrides
 // /usr/bin/chromium), run every demo (the unsafe race three times, to show runs that differ),
-// and save the whole page. Run after `npm run build`: node examples/web/screenshot.mjs
+// and save the whole page, made smaller with pngquant when it is installed (apt-get install
+// pngquant). Run after `npm run build`: node examples/web/screenshot.mjs
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { start } from './serve.mjs';
 
@@ -23,7 +26,12 @@ try {
     }
   }
   await page.screenshot({ path: out.pathname, fullPage: true });
-  console.log(`saved ${out.pathname}`);
+  try {
+    execFileSync('pngquant', ['--quality', '60-85', '--speed', '1', '--force', '--skip-if-larger', '--output', out.pathname, out.pathname]);
+  } catch (e) {
+    console.log(`(not made smaller: ${e.code === 'ENOENT' ? 'no pngquant' : e.message})`);
+  }
+  console.log(`saved ${out.pathname} (${Math.round(statSync(out).size / 1024)} KiB)`);
 } finally {
   await browser.close();
   await close();
