@@ -25,20 +25,27 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Chromium', () => {
   let browser: BrowserPage;
+  /** What the page logged as errors (a demo that fails logs its error) after it loaded. */
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     browser = await openPage('/examples/web/index.html', ['/dist/', '/examples/web/']);
     await browser.page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+    browser.page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
   });
 
-  /** Click demo `id`'s Run button for its `n`th run; resolve once it has finished, to its status line. */
-  async function run(id: string, n: number): Promise<string> {
+  /** Click demo `id`'s Run button; resolve once that run has finished, to its status line. */
+  async function run(id: string, whileRunning?: () => Promise<void>): Promise<string> {
     const { page } = browser;
+    const n = Number((await page.getAttribute(`#${id}`, 'data-runs')) ?? 0) + 1;
     await page.click(`#${id} button.run`);
+    await whileRunning?.();
     await page.waitForSelector(`#${id}[data-runs="${n}"]:not([data-state="running"])`, { timeout: 90_000 });
     const status = (await page.textContent(`#${id} .status`)) ?? '';
     expect(await page.getAttribute(`#${id}`, 'data-state'), status).toBe('done');
@@ -56,16 +63,28 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
     expect(browser.pageErrors).toEqual([]);
   });
 
+  it('the race is drawn as it runs: the counter and the bar move while the workers count', async () => {
+    await run('race', async () => {
+      await browser.page.waitForFunction(
+        `document.querySelector('#race').dataset.state === 'running' && Number(document.querySelector('#race .counter').textContent.replaceAll(',', '')) > 0`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      expect(await browser.page.locator('#race .meter .kept').getAttribute('style')).toMatch(/width: [\d.]+%/);
+    });
+  });
+
   it('the unsafe counter: never above the total, and below it in at least one of a few runs', async () => {
     const RUNS = 5;
+    const before = (await attributes('#race .history li', 'data-counter')).length;
     let n = 0;
     let lostSomewhere = false;
     while (n < RUNS && !lostSomewhere) {
       n += 1;
-      await run('race', n);
+      await run('race');
       const counters = (await attributes('#race .history li', 'data-counter')).map(Number);
       const expected = (await attributes('#race .history li', 'data-expected')).map(Number);
-      expect(counters).toHaveLength(n);
+      expect(counters).toHaveLength(before + n);
       for (const [i, c] of counters.entries()) {
         expect(c).toBeGreaterThan(0);
         expect(c).toBeLessThanOrEqual(expected[i]!);
@@ -78,8 +97,8 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
   });
 
   it('with a Lock: exact, run after run, and the timeline shows both workers holding the lock', async () => {
-    for (const n of [1, 2]) {
-      expect(await run('lock', n)).toMatch(/^exact: /);
+    for (let n = 0; n < 2; n++) {
+      expect(await run('lock')).toMatch(/^exact: /);
       const [counter] = (await attributes('#lock .history li', 'data-counter')).slice(-1);
       const [expected] = (await attributes('#lock .history li', 'data-expected')).slice(-1);
       expect(Number(counter)).toBe(Number(expected));
@@ -89,7 +108,7 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
   });
 
   it('the Condition dialog: every line, strictly alternating A, B, A, B', async () => {
-    expect(await run('dialog', 1)).toMatch(/strictly alternating/);
+    expect(await run('dialog')).toMatch(/strictly alternating/);
     const speakers = await attributes('#dialog .chat .line:not(.typing)', 'data-speaker');
     expect(speakers).toEqual(['A', 'B', 'A', 'B', 'A', 'B', 'A', 'B']);
     const texts = await browser.page.locator('#dialog .chat .line .text').allTextContents();
@@ -98,7 +117,7 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
   });
 
   it('the Queue crawler: every page fetched exactly once, join returned with nothing unfinished', async () => {
-    await run('crawler', 1);
+    await run('crawler');
     const [visits] = await attributes('#crawler .history li', 'data-visits');
     const pages = visits!.split(',').map(Number);
     expect(pages.length).toBeGreaterThan(10);
@@ -112,7 +131,7 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
   });
 
   it('the speed-up: one worker, then one per core (at least two); every result right, every worker did some', async () => {
-    await run('speedup', 1);
+    await run('speedup');
     const rounds = await attributes('#speedup .round', 'data-results');
     const workers = await attributes('#speedup .round', 'data-per-worker');
     expect(rounds).toHaveLength(2);
@@ -134,8 +153,9 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
     expect(Number(await attributes('#speedup .history li', 'data-speedup').then((s) => s[0]))).toBeGreaterThan(0);
   });
 
-  it('the page threw nothing', () => {
+  it('the page threw nothing and logged no error', () => {
     expect(browser.pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 });
 
