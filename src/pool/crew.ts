@@ -41,29 +41,17 @@
  * timer while it is pending), and `exited()` refs the workers while someone waits for them.
  */
 import { builtin } from '../runtime/node.js';
+import { cpuCount, startWorker, type RuntimeWorker } from '../runtime/worker.js';
 // Node's built-ins, looked up at run time (runtime/node.ts) so that the package's entry loads
-// where there are none (a browser); only starting a pool there fails, naming what it lacks.
-type WorkerThreads = typeof import('node:worker_threads');
+// where there are none (a browser). The workers start through the runtime seam
+// (runtime/worker.ts): Node's worker_threads where the runtime has them (Node, Deno, Bun), module
+// Web Workers elsewhere.
 type Worker = import('node:worker_threads').Worker;
 type ResourceLimits = import('node:worker_threads').ResourceLimits;
-const nodeOnly = (id: string): never => {
-  const message = `sabsync Pool: this runtime has no ${id}, which the pool's workers need`;
-  throw Object.assign(new Error(message), { code: 'ERR_UNSUPPORTED_RUNTIME' });
-};
 const fs = builtin<typeof import('node:fs')>('node:fs');
-const os = builtin<typeof import('node:os')>('node:os');
 const url = builtin<typeof import('node:url')>('node:url');
-const existsSync = fs?.existsSync ?? (() => nodeOnly('node:fs'));
-const availableParallelism = os?.availableParallelism ?? (() => nodeOnly('node:os'));
-const fileURLToPath = url?.fileURLToPath ?? (() => nodeOnly('node:url'));
-const pathToFileURL = url?.pathToFileURL ?? (() => nodeOnly('node:url'));
-const Worker: WorkerThreads['Worker'] =
-  builtin<WorkerThreads>('node:worker_threads')?.Worker ??
-  (class {
-    constructor() {
-      nodeOnly('node:worker_threads');
-    }
-  } as never);
+/** Whether workers are Web Workers here (no worker_threads: a browser). */
+const onTheWeb = builtin('node:worker_threads') === undefined;
 import { rangeError, typeError } from '../primitives/errors.js';
 import { markDead } from '../primitives/liveness.js';
 import { sabsyncIdOf } from '../primitives/thread.js';
@@ -115,6 +103,11 @@ export interface WorkerStart {
   maxTasksPerChild: number;
   minWorkers: number;
   idleTimeout: number;
+  /**
+   * One Int32 per worker index: the worker stores its sabsync id at `index` first thing, for an
+   * owner that cannot compute it from the runtime's thread id (Web Workers: -1). 0: not yet.
+   */
+  ids: SharedArrayBuffer;
 }
 
 /** What the crew tells its engine. */
@@ -137,8 +130,7 @@ export interface CrewEvents {
 }
 
 interface Running {
-  readonly worker: Worker;
-  readonly id: number;
+  readonly worker: RuntimeWorker;
   error?: unknown;
 }
 
@@ -166,16 +158,31 @@ function checkKnown(options: object, facade: string, workersOption: string): voi
   }
 }
 
-/** Resolve the task module given to a facade to a URL string, checking a file exists. */
+/** What a runtime without Node's worker_threads (a browser) cannot do: ERR_UNSUPPORTED_RUNTIME. */
+function unsupported(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_UNSUPPORTED_RUNTIME' });
+}
+
+/**
+ * Resolve the task module given to a facade to a URL string, checking a file exists (where
+ * there are files). A path string needs Node's `url`; elsewhere the module is an absolute URL.
+ */
 function moduleHref(module: unknown, facade: string): string {
-  let url: URL;
-  if (module instanceof URL) url = module;
-  else if (typeof module === 'string' && module !== '') url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(module);
-  else throw typeError(`${facade}(module): module must be a URL or a path string`);
-  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
-    throw Object.assign(new Error(`${facade}(module): cannot find task module ${url.href}`), { code: 'ERR_MODULE_NOT_FOUND' });
+  let href: URL;
+  if (module instanceof URL) href = module;
+  else if (typeof module === 'string' && module !== '' && /^[a-z][a-z0-9+.-]+:/i.test(module)) href = new URL(module);
+  else if (typeof module === 'string' && module !== '' && url !== undefined) href = url.pathToFileURL(module);
+  else if (typeof module === 'string' && module !== '') {
+    throw typeError(`${facade}(module): this runtime has no file paths: give the task module as an absolute URL, e.g. new URL('./tasks.js', import.meta.url) (got '${module}')`);
+  } else throw typeError(`${facade}(module): module must be a URL or a path string`);
+  if (href.protocol === 'file:' && fs !== undefined && url !== undefined && !fs.existsSync(url.fileURLToPath(href))) {
+    throw Object.assign(new Error(`${facade}(module): cannot find task module ${href.href}`), { code: 'ERR_MODULE_NOT_FOUND' });
   }
-  return url.href;
+  // A browser imports JavaScript only: a .ts module would fail in every worker with a MIME error.
+  if (onTheWeb && /\.[mc]?ts$/i.test(href.pathname)) {
+    throw unsupported(`${facade}(module): Web Workers cannot import a TypeScript task module (${href.href}): compile it to JavaScript and pass the .js URL`);
+  }
+  return href.href;
 }
 
 /** The validated settings of a pool's workers. */
@@ -196,7 +203,7 @@ export function crewSettings(module: unknown, workers: unknown, options: EngineO
   if (typeof options !== 'object' || options === null) throw typeError(`${facade} options must be an object`);
   checkKnown(options, facade, workersOption);
   const href = moduleHref(module, facade);
-  const size = checkCount(workers, `${facade} options.${workersOption}`, availableParallelism(), MAX_WORKERS);
+  const size = checkCount(workers, `${facade} options.${workersOption}`, cpuCount(), MAX_WORKERS);
   const maxTasksPerChild = checkCount(options.maxTasksPerChild, `${facade} options.maxTasksPerChild`, 0);
   // Pool keeps all its workers by default (Python's processes=N), Executor starts them on demand.
   const minWorkers = checkCount(options.minWorkers, `${facade} options.minWorkers`, facade === 'Pool' ? size : 0, size, 0);
@@ -208,6 +215,9 @@ export function crewSettings(module: unknown, workers: unknown, options: EngineO
     throw typeError(`${facade} options.initializer must be the name of an export of the task module`);
   }
   if (!Array.isArray(initArgs)) throw typeError(`${facade} options.initArgs must be an array`);
+  if (onTheWeb && options.resourceLimits !== undefined) {
+    throw unsupported(`${facade} options.resourceLimits: Web Workers have no memory limits (only Node's worker_threads do)`);
+  }
   return { facade, module: href, size, minWorkers, idleTimeout, initializer, initArgs, maxTasksPerChild, resourceLimits: options.resourceLimits };
 }
 
@@ -231,6 +241,8 @@ export class Crew {
   readonly #init: Queue<unknown[]>;
   readonly #events: CrewEvents;
   readonly #workers: (Running | undefined)[];
+  /** Each worker's sabsync id, as it stored it (WorkerStart.ids). */
+  readonly #ids: Int32Array;
   #exitWaiters: (() => void)[] = [];
   /** Indexes reserved for a worker being started on demand (its initArgs copy on the way). */
   readonly #reserved = new Set<number>();
@@ -250,6 +262,7 @@ export class Crew {
     this.#events = events;
     this.#init = new Queue<unknown[]>(0, { maxWaiters: 2, bytes: initBytes(settings) });
     this.#workers = new Array(settings.size).fill(undefined);
+    this.#ids = new Int32Array(new SharedArrayBuffer(4 * settings.size));
     this.#born = new Array(settings.size).fill(0);
     // Encoded once here, so initArgs that cannot cross fail at the call (ERR_UNSERIALIZABLE).
     if (settings.initializer !== undefined) this.#init.putNowait(settings.initArgs);
@@ -301,17 +314,18 @@ export class Crew {
 
   /** Terminate worker `w` (a task that overran its timeout); it is replaced like any dead worker. */
   kill(w: number): void {
-    void this.#workers[w]?.worker.terminate();
+    this.#workers[w]?.worker.terminate();
   }
 
-  /** The live `Worker` objects. */
+  /** The live workers, as the runtime's own objects (Node's `Worker`; a Web `Worker`): a test hook. */
   get workers(): Worker[] {
-    return this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker]));
+    return this.#workers.flatMap((r) => (r === undefined ? [] : [r.worker.native as Worker]));
   }
 
   /** Terminate every live worker; resolves once they have exited. */
   async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const r of this.#workers) r?.worker.terminate();
+    await this.exited();
   }
 
   /** Resolve once every worker has exited (keeping Node alive meanwhile). */
@@ -338,20 +352,38 @@ export class Crew {
       maxTasksPerChild: s.maxTasksPerChild,
       minWorkers: s.minWorkers,
       idleTimeout: s.idleTimeout,
+      ids: this.#ids.buffer as SharedArrayBuffer,
     };
     this.#slots.setCurrent(w, STARTING);
-    const worker = new Worker(WORKER_URL, { workerData, resourceLimits: s.resourceLimits });
-    const running: Running = { worker, id: sabsyncIdOf(worker.threadId) };
+    Atomics.store(this.#ids, w, 0);
+    const running: Running = {
+      worker: startWorker(WORKER_URL, {
+        data: workerData,
+        resourceLimits: s.resourceLimits as Record<string, number> | undefined,
+        onMessage: (message) => {
+          const m = message as { ready?: string[]; initError?: ErrorDescription };
+          if (m.ready !== undefined) this.#events.ready(m.ready);
+          if (m.initError !== undefined) this.#failed(rebuildError(m.initError));
+        },
+        onExit: (code, error) => {
+          running.error ??= error;
+          void this.#onExit(w, running, code);
+        },
+      }),
+    };
     this.#workers[w] = running;
     this.#born[w] = performance.now();
     this.#slots.addLive(1);
-    worker.on('message', (m: { ready?: string[]; initError?: ErrorDescription }) => {
-      if (m.ready !== undefined) this.#events.ready(m.ready);
-      if (m.initError !== undefined) this.#failed(rebuildError(m.initError));
-    });
-    worker.on('error', (error) => (running.error ??= error));
-    worker.on('exit', (code) => void this.#onExit(w, running, code));
-    worker.unref();
+    // After its listeners are added (startWorker adds them): adding one refs a Node worker again.
+    running.worker.unref();
+  }
+
+  /**
+   * The sabsync id of worker `w`, which has exited: from the runtime's thread id (Node), else
+   * as the worker stored it (0 if it died before: it then held nothing shared).
+   */
+  #idOf(w: number, running: Running): number {
+    return running.worker.threadId >= 0 ? sabsyncIdOf(running.worker.threadId) : Atomics.load(this.#ids, w);
   }
 
   async #onExit(w: number, running: Running, code: number): Promise<void> {
@@ -360,11 +392,14 @@ export class Crew {
     // demand meanwhile must not take it while the engine still judges the dead one's tasks by it.
     this.#reserved.add(w);
     this.#pastWorkerMs += performance.now() - this.#born[w]!;
-    // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).
-    markDead(running.id);
-    // Never blocks: a lock another thread holds is waited for on this event loop, which goes on
-    // handling exits — the holder may be another dead worker, recorded when its exit comes.
-    await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](running.id)));
+    const id = this.#idOf(w, running);
+    if (id !== 0) {
+      // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).
+      markDead(id);
+      // Never blocks: a lock another thread holds is waited for on this event loop, which goes on
+      // handling exits — the holder may be another dead worker, recorded when its exit comes.
+      await Promise.all([this.#tasks, this.#results, this.#init].map((q) => (q as Queue<unknown>)[recoverQueue](id)));
+    }
     const current = this.#slots.current(w);
     if (current !== LEFT) this.#slots.addLive(-1); // one that left took itself out of LIVE
     this.#slots.setCurrent(w, IDLE);
@@ -378,7 +413,7 @@ export class Crew {
     const delay = wasRunning || killed || current === RETIRED || current === LEFT ? 0 : this.#idleDeathDelay();
     if (current !== LEFT && this.#events.replace()) {
       // Unref'd: pending tasks keep Node alive (engine.ts), an idle pool must not.
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref?.());
       if (this.#settings.initializer !== undefined) await this.#init.putAsync(this.#settings.initArgs);
       this.#reserved.delete(w);
       if (this.#events.replace()) this.#spawn(w);

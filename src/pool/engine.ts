@@ -65,6 +65,10 @@ import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './r
 import { ABORTED, PENDING, RUNNING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
+import { macrotask } from '../runtime/worker.js';
+
+/** The pump yields with `setImmediate`, which a browser lacks: the runtime seam's stand-in. */
+const setImmediate = macrotask;
 
 /**
  * Task slots: how many tasks (or map chunks) may be in shared memory at once, queued or

@@ -2,9 +2,16 @@
  * The worker bootstrap: import the task module, run the initializer, then take tasks from the
  * shared task Queue until it is shut down. Started by crew.ts; compiled to dist/pool/worker.js.
  *
+ * Start and end go through the runtime seam (runtime/worker.ts), the same on Node's
+ * worker_threads and on a Web Worker (`begin` and `end` below): the start data (Node's
+ * `workerData`, a Web Worker's first message), this thread's sabsync id stored for the owner
+ * (which cannot compute it on the web), an uncaught error ending the worker as on Node, and the
+ * end (`exitWorker`: Node's `process.exit`; on the web a last message, then `close()`).
+ *
  * Start-up: CURRENT is STARTING (the owner set it) until the first take. If the task module
  * (or the initializer) calls `process.exit` meanwhile, the `exit` listener below turns it into
- * QUIT, so the owner can tell a worker that cannot start from one killed while starting.
+ * QUIT, so the owner can tell a worker that cannot start from one killed while starting. (A
+ * browser has no `process`: there a task that calls it fails with a ReferenceError.)
  *
  * Each turn of the loop (slots.ts draws the words):
  *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk, ...]` (one or more
@@ -41,19 +48,16 @@
 // Every kind registered before the first task is decoded: a task's arguments may hold any
 // primitive, whatever the task module imports (one that imports nothing of sabsync too).
 import '../index.js';
-import { builtin } from '../runtime/node.js';
 import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
-import { nameThisThread, whileBootstrapping } from '../runtime/worker.js';
+import { threadId } from '../primitives/thread.js';
+import { exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
 import { enterTask, TaskScope } from './current.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
 import { BUSY, clock, LEFT, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
-
-// Node's worker_threads, looked up at run time (runtime/node.ts): no static node: import.
-const { parentPort, workerData } = builtin<typeof import('node:worker_threads')>('node:worker_threads') ?? ({} as Partial<typeof import('node:worker_threads')>);
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -72,17 +76,31 @@ const SPIN_US = 200;
  */
 const OWNER_GONE_US = 30;
 
-const start = workerData as WorkerStart;
+/** The loop yields with `setImmediate`, which a browser lacks: the seam's stand-in. */
+const setImmediate = macrotask;
+
+/**
+ * Read the start data and make this thread known: its sabsync id stored for the owner (before
+ * anything shared is touched), an uncaught error ending it (on the web, as on Node), and
+ * QUIT marked if it ends while STARTING.
+ */
+async function begin(): Promise<WorkerStart> {
+  const start = (await startData()) as WorkerStart;
+  Atomics.store(new Int32Array(start.ids), start.index, threadId);
+  exitOnUncaughtError();
+  onWorkerExit(() => {
+    if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
+  });
+  return start;
+}
+
+const start = await begin();
 const slots = new Slots(start.workers, start.slots, start.control);
 const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const me = start.index;
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
-
-process.on('exit', () => {
-  if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
-});
 
 type TaskFn = (...args: unknown[]) => unknown;
 
@@ -304,13 +322,21 @@ async function settled(value: PromiseLike<unknown>): Promise<Outcome> {
   }
 }
 
-let mod: Record<string, unknown>;
-try {
-  mod = await load();
-} catch (error) {
-  parentPort!.postMessage({ initError: describeError(error) });
-  process.exit(1);
+/**
+ * Load the module, say so (or why not) and serve; then end with exit code 0 (1 if it could not
+ * load), through the seam, which makes the owner's `exit` come on every runtime.
+ */
+async function main(): Promise<void> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await load();
+  } catch (error) {
+    postToParent({ initError: describeError(error) });
+    return exitWorker(1);
+  }
+  postToParent({ ready: functionExports(mod) });
+  slots.setCurrent(me, await serve(mod));
+  exitWorker(0);
 }
-parentPort!.postMessage({ ready: functionExports(mod) });
-slots.setCurrent(me, await serve(mod));
-process.exit(0);
+
+await main();

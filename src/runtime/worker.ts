@@ -10,16 +10,26 @@
  *   fact                  Node worker_threads                  Web Worker
  *   --------------------  -----------------------------------  ---------------------------------
  *   start data            `workerData`, synchronous            the first message, awaited
- *   exit learned          `exit` event with the exit code,     `error` event (code 1), or our
- *                         however the worker ended (return,    own `terminate()` (code 1); a
- *                         process.exit, terminate, OOM)        worker that closes itself is
- *                                                              not seen
+ *   exit learned          `exit` event with the exit code,     `exitWorker(code)` in the worker
+ *                         however the worker ended (return,    (an EXIT message, then close), an
+ *                         process.exit, terminate, OOM)        `error` event (code 1), our own
+ *                                                              `terminate()` (code 1); a worker
+ *                                                              that closes itself is not seen
+ *   end a worker          `process.exit(code)`                 `exitWorker(code)`: EXIT, close()
+ *   uncaught error        ends the worker (code 1)             ends it too once the worker has
+ *                                                              called `exitOnUncaughtError()`
  *   keeps the parent up   while ref'd (`ref()` / `unref()`)    always (no ref counting)
  *   thread id             `threadId`, known at once            unknown outside the worker (-1)
  *
  * The exit is learned on the event loop of the thread that started the worker: a thread that
  * blocks (Atomics.wait) learns nothing meanwhile. That is why Thread workers are started by a
  * supervisor thread that never blocks (threads/supervisor.ts).
+ *
+ * When a Web Worker has stopped, nothing says: `terminate()` interrupts its JavaScript at the
+ * next interrupt check, on its own thread, some time after the call returns. So every end of a
+ * Web Worker is reported (`onExit`) only after the worker was terminated and WEB_EXIT_GRACE_MS
+ * passed, for Node's promise that the exit comes after the worker's last store to shared
+ * memory (a starter that then takes over its locks must not race its last instructions).
  *
  * Also here, since both bootstraps (threads/boot.ts, pool/worker.ts) import this and nothing
  * lower: whether this thread is still importing its module (`whileBootstrapping`).
@@ -30,6 +40,8 @@ import { builtin } from './node.js';
 export interface RuntimeWorker {
   /** Node's thread id of the worker, or -1 where the runtime does not tell (a Web Worker). */
   readonly threadId: number;
+  /** The runtime's own worker object (Node's `Worker`, or the Web `Worker`), for tests and debuggers. */
+  readonly native: unknown;
   postMessage(message: unknown): void;
   /** Stop the worker; its exit is reported to `onExit` as any other. */
   terminate(): void;
@@ -78,6 +90,14 @@ type WebWorkerClass = new (url: URL, options: { type: 'module'; name?: string })
 
 /** Message type of the start data sent to a Web Worker (the first message it gets). */
 const START = 'sabsync:start';
+/** Message type of a Web Worker's last message (`exitWorker`): its exit code and error. */
+const EXIT = 'sabsync:exit';
+/**
+ * How long after terminating a Web Worker its end is reported (ms). Nothing tells when its
+ * thread has stopped; `terminate()` stops its JavaScript at the next interrupt check, which
+ * comes within microseconds unless the thread is not running at all, so a few scheduler slices.
+ */
+const WEB_EXIT_GRACE_MS = 20;
 
 /** Start the module at `url` in a new worker thread. */
 export function startWorker(url: URL, options: StartOptions): RuntimeWorker {
@@ -89,6 +109,7 @@ export function startWorker(url: URL, options: StartOptions): RuntimeWorker {
     worker.on('exit', (code: never) => options.onExit(code, error));
     return {
       threadId: worker.threadId,
+      native: worker,
       postMessage: (m) => worker.postMessage(m),
       terminate: () => void worker.terminate(),
       ref: () => worker.ref(),
@@ -99,24 +120,25 @@ export function startWorker(url: URL, options: StartOptions): RuntimeWorker {
   if (Web === undefined) throw new Error('this runtime has no worker threads');
   const worker = new Web(url, { type: 'module', name: options.name });
   let ended = false;
+  // Terminated first, reported after the grace period: see WEB_EXIT_GRACE_MS.
   const end = (code: number, error: unknown) => {
     if (ended) return;
     ended = true;
-    options.onExit(code, error);
-  };
-  worker.addEventListener('message', (e) => options.onMessage?.(e.data));
-  worker.addEventListener('error', (e) => {
     worker.terminate();
-    end(1, e.error ?? new Error(e.message ?? 'the worker failed'));
+    setTimeout(() => options.onExit(code, error), WEB_EXIT_GRACE_MS);
+  };
+  worker.addEventListener('message', (e) => {
+    const m = e.data as { type?: unknown; code?: unknown; error?: unknown } | null;
+    if (m?.type === EXIT) end(typeof m.code === 'number' ? m.code : 1, m.error);
+    else options.onMessage?.(e.data);
   });
+  worker.addEventListener('error', (e) => end(1, e.error ?? new Error(e.message ?? 'the worker failed')));
   worker.postMessage({ type: START, data: options.data });
   return {
     threadId: -1,
+    native: worker,
     postMessage: (m) => worker.postMessage(m),
-    terminate: () => {
-      worker.terminate();
-      end(1, undefined);
-    },
+    terminate: () => end(1, undefined),
     ref: () => {},
     unref: () => {},
   };
@@ -140,6 +162,82 @@ export function startData(): Promise<unknown> {
     listen();
   });
 }
+
+interface WebWorkerScope {
+  postMessage(m: unknown): void;
+  close(): void;
+  addEventListener(e: 'error' | 'unhandledrejection', f: (e: { error?: unknown; reason?: unknown; message?: string; preventDefault(): void }) => void): void;
+}
+
+const endListeners: (() => void)[] = [];
+
+/**
+ * In a worker: call `listener` as this thread ends — Node's `process.on('exit')` (however the
+ * worker ends, but `terminate()`); on the web, at `exitWorker` (which an uncaught error calls
+ * after `exitOnUncaughtError`). A worker terminated from outside runs no listener anywhere.
+ */
+export function onWorkerExit(listener: () => void): void {
+  if (wt !== undefined) (globalThis as unknown as { process: { on(e: 'exit', f: () => void): void } }).process.on('exit', listener);
+  else endListeners.push(listener);
+}
+
+/**
+ * In a worker: end this thread with exit code `code`, as Node's `process.exit(code)`; its
+ * starter's `onExit` gets `code` and `error`. Node: never returns. On the web it returns (the
+ * thread closes once the running code yields; the starter terminates it on the EXIT message):
+ * the caller runs nothing after it.
+ */
+export function exitWorker(code: number, error?: unknown): void {
+  if (wt !== undefined) {
+    (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(code);
+  }
+  for (const listener of endListeners.splice(0)) listener();
+  const scope = globalThis as unknown as WebWorkerScope;
+  try {
+    scope.postMessage({ type: EXIT, code, error });
+  } catch {
+    // An error that cannot be cloned: its text crosses.
+    scope.postMessage({ type: EXIT, code, error: new Error(String(error)) });
+  }
+  scope.close();
+}
+
+/**
+ * In a worker: let an uncaught error or an unhandled rejection end this thread with exit code
+ * 1, reporting the error to its starter, as Node ends a worker thread. Nothing to do on Node;
+ * a Web Worker otherwise goes on after one (its starter gets an `error` event, or nothing for a
+ * rejection).
+ */
+export function exitOnUncaughtError(): void {
+  if (wt !== undefined) return;
+  const scope = globalThis as unknown as WebWorkerScope;
+  scope.addEventListener('error', (e) => {
+    e.preventDefault(); // reported by the EXIT message instead
+    exitWorker(1, e.error ?? new Error(e.message ?? 'uncaught error'));
+  });
+  scope.addEventListener('unhandledrejection', (e) => {
+    e.preventDefault();
+    exitWorker(1, e.reason);
+  });
+}
+
+/**
+ * Run `callback` in a later turn of the event loop, after pending I/O and timers had theirs:
+ * Node's `setImmediate`; elsewhere a MessageChannel message (a zero-delay `setTimeout` would be
+ * clamped to 4 ms when nested).
+ */
+export const macrotask: (callback: (value: void) => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (callback) => void setImmediate(callback)
+    : (() => {
+        const queue: ((value: void) => void)[] = [];
+        const channel = new MessageChannel();
+        (channel.port1 as unknown as { onmessage: () => void }).onmessage = () => queue.shift()?.();
+        return (callback: (value: void) => void) => {
+          queue.push(callback);
+          channel.port2.postMessage(null);
+        };
+      })();
 
 /** In a worker: send `message` to the thread that started it. */
 export function postToParent(message: unknown): void {
