@@ -5,8 +5,9 @@
  * never ends above the total and ends below it in at least one of a few runs (the race is made
  * wide: every increment's read and write are split by some work), with the Lock it is exact and
  * both workers held the lock, the dialog's lines alternate, the crawler fetched every page exactly
- * once, the speed-up's results are right and every worker did some. The unsafe counter is the
- * Lock's broken twin: the same workers and the same checks without the lock, which must fail.
+ * once, the Pool's results in the speed-up are right and every worker did some. The unsafe
+ * counter is the Lock's broken twin: the same workers and the same checks without the lock, which
+ * must fail.
  *
  * And the server of `npm run demo:web` (examples/web/serve.mjs, run as the script runs it after
  * the build): it prints its URL, serves the page and dist/ with COOP/COEP, nothing outside them,
@@ -130,7 +131,7 @@ describe.runIf(browserRuns('test/web-demo.test.ts'))('the race demos page, in Ch
     expect(await browser.page.textContent('#crawler .unfinished')).toBe('0');
   });
 
-  it('the speed-up: one worker, then one per core (at least two); every result right, every worker did some', async () => {
+  it('the speed-up on a Pool: one worker, then one per core (at least two); every result right, every worker did some', async () => {
     await run('speedup');
     const rounds = await attributes('#speedup .round', 'data-results');
     const workers = await attributes('#speedup .round', 'data-per-worker');

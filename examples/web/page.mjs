@@ -1,9 +1,10 @@
-// The race demos page: each panel's Run button starts module Web Workers (worker.mjs) that share
-// memory with this page, and a requestAnimationFrame loop draws that memory while they run.
+// The race demos page: each panel's Run button starts module Web Workers (worker.mjs; for the
+// speed-up, a Pool whose workers run tasks.mjs) that share memory with this page, and a
+// requestAnimationFrame loop draws that memory while they run.
 // Everything a panel shows comes from the shared words (or, at the end, from what the workers
 // returned), so what you see is what the threads did. The page never blocks: it uses the
 // ...Async twins (a browser's main thread may not wait).
-import { Barrier, Condition, Lock, Queue, cpuCount } from '/dist/index.js';
+import { Barrier, Condition, Lock, Pool, Queue, cpuCount } from '/dist/index.js';
 
 const NAMES = 'ABCDEFGH';
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -16,8 +17,8 @@ const el = (tag, className, text) => {
   return e;
 };
 
-/** Run `job` in a fresh module worker; resolves to what it returned. `onReady` if it posts { ready }. */
-function work(job, onReady) {
+/** Run `job` in a fresh module worker; resolves to what it returned. */
+function work(job) {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name: `${job.job} ${NAMES[job.me] ?? ''}` });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`worker ${NAMES[job.me]} (${job.job}) did not finish in 60 s`)), 60_000);
@@ -27,7 +28,6 @@ function work(job, onReady) {
       reject(e);
     };
     worker.onmessage = ({ data }) => {
-      if ('ready' in data) return onReady?.();
       clearTimeout(timer);
       worker.terminate();
       if ('error' in data) reject(new Error(data.error));
@@ -341,61 +341,48 @@ function fibOf(n) {
 }
 
 /**
- * Compute fib of every n of NS on `workers` module workers, which take their next task from a
- * sabsync Queue; draw a bar per worker in `box` as the tasks get done.
+ * Compute fib of every n of NS with a Pool of `workers` workers, which take their next task from
+ * the pool's shared task queue themselves; draw a bar per worker in `box` from the shared tally
+ * the tasks count themselves in (tasks.mjs).
  */
 async function fibRound(box, workers) {
-  const tasks = new Queue();
-  const ns = new SharedArrayBuffer(NS.length * 4);
-  new Int32Array(ns).set(NS);
-  const results = new SharedArrayBuffer(NS.length * 8);
-  const by = new SharedArrayBuffer(NS.length * 4);
-  const per = new SharedArrayBuffer(workers * 2 * 4);
-  const p = new Int32Array(per);
   const row = el('div', 'round');
   const head = el('div', 'round-head', `${workers} worker${workers === 1 ? '' : 's'}`);
   const clock = el('output', 'clock', '');
   head.append(' · ', clock);
-  row.append(head);
-  const lanesBox = el('div', 'lanes');
-  row.append(lanesBox);
+  row.append(head, el('div', 'lanes'));
   box.append(row);
   const setLane = lanes(row, workers);
-
-  let ready = 0;
-  let go;
-  const allReady = new Promise((resolve) => (go = resolve));
-  const done = Array.from({ length: workers }, (_, me) =>
-    work({ job: 'fibs', me, tasks: tasks.handle, ns, results, by, per }, () => {
-      ready += 1;
-      if (ready === workers) go();
-    }),
-  );
-  await Promise.race([allReady, Promise.all(done)]);
-  let t0 = now();
+  const words = new SharedArrayBuffer((1 + 2 * workers) * 4);
+  const tally = new Int32Array(words);
+  const values = new Array(NS.length);
+  let t0;
   let ms;
   const draw = () => {
-    clock.textContent = `${fmt(ms ?? now() - t0)} ms`;
+    clock.textContent = t0 === undefined ? 'starting the workers' : `${fmt(ms ?? now() - t0)} ms`;
     for (let k = 0; k < workers; k++) {
-      const did = Atomics.load(p, 2 * k);
-      setLane(k, did / NS.length, `${did} tasks, ${fmt(Atomics.load(p, 2 * k + 1))} ms busy`);
+      const did = Atomics.load(tally, 1 + 2 * k);
+      setLane(k, did / NS.length, `${did} tasks, ${fmt(Atomics.load(tally, 2 + 2 * k))} ms busy`);
     }
   };
   const stop = animate(draw);
+  const pool = new Pool(new URL('./tasks.mjs', import.meta.url), { workers, initializer: 'arrive', initArgs: [words] });
   try {
+    // Every worker started and its initializer run (fib compiled), so the clock times the work alone.
+    for (const deadline = now() + 30_000; Atomics.load(tally, 0) < workers; ) {
+      if (now() > deadline) throw new Error(`${Atomics.load(tally, 0)} of ${workers} pool workers started in 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     t0 = now();
-    for (let i = 0; i < NS.length; i++) tasks.put(i); // an unbounded queue has room: no wait
-    await tasks.joinAsync();
+    for await (const { i, value } of pool.imapUnordered('fibTask', NS.map((n, i) => ({ i, n })))) values[i] = value;
     ms = now() - t0;
-    tasks.shutdown();
-    await Promise.all(done);
   } finally {
     stop();
+    await pool.terminate();
   }
-  const values = [...new Float64Array(results)];
   row.dataset.ms = ms.toFixed(0);
   row.dataset.results = JSON.stringify(NS.map((n, i) => [n, values[i]]));
-  row.dataset.perWorker = Array.from({ length: workers }, (_, k) => p[2 * k]).join(',');
+  row.dataset.perWorker = Array.from({ length: workers }, (_, k) => tally[1 + 2 * k]).join(',');
   const right = NS.every((n, i) => values[i] === fibOf(n));
   row.append(el('div', 'round-foot', `${right ? 'all' : 'NOT all'} ${NS.length} results right (fib(34) = ${fmt(values[7])})`));
   return { ms, right };

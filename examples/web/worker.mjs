@@ -124,7 +124,7 @@ const jobs = {
       Atomics.store(st, page, 10 + me);
       await sleep(latency[0] + ((page * 37) % (latency[1] - latency[0]))); // the "network"
       for (const link of linksOf(page, pages)) {
-        // Whoever flips 1 → queued first queues it: every page is queued exactly once.
+        // Whoever flips it from 0 (not found) to 1 (queued) queues it: every page exactly once.
         if (Atomics.compareExchange(st, link, 0, 1) !== 0) continue;
         Atomics.add(n, 0, 1);
         await q.putAsync(`https://example.test/page/${link}`);
@@ -136,47 +136,11 @@ const jobs = {
     }
     return Atomics.load(n, 1 + me);
   },
-
-  /**
-   * A fib worker: say it is ready, then take task indices from the queue until it is shut down,
-   * compute fib(ns[i]), write the result and who computed it, and mark the task done.
-   * per[2w]: tasks worker w did, per[2w+1]: its busy ms.
-   */
-  fibs({ me, tasks, ns, results, by, per }) {
-    const q = Queue.from(tasks);
-    const out = new Float64Array(results);
-    const who = new Int32Array(by);
-    const p = new Int32Array(per);
-    const all = new Int32Array(ns);
-    fib(20); // compiled before the clock starts
-    self.postMessage({ ready: true });
-    for (;;) {
-      let i;
-      try {
-        i = q.get(30_000);
-      } catch (e) {
-        if (e?.code === 'ERR_SHUTDOWN') break;
-        throw e;
-      }
-      const t0 = performance.now();
-      out[i] = fib(all[i]);
-      Atomics.store(who, i, me + 1);
-      Atomics.add(p, 2 * me + 1, Math.round(performance.now() - t0));
-      Atomics.add(p, 2 * me, 1);
-      q.taskDone();
-    }
-    return Atomics.load(p, 2 * me);
-  },
 };
 
 /** The fake web: page n links to the same few pages every time. */
 function linksOf(n, pages) {
   return [(n * 7 + 3) % pages, (n * 11 + 5) % pages, (n + 1) % pages];
-}
-
-/** The naive Fibonacci: exponential, pure CPU. */
-function fib(n) {
-  return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
 self.onmessage = async ({ data }) => {
