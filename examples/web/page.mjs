@@ -53,7 +53,7 @@ function animate(draw) {
   };
 }
 
-/** Wire a panel's Run button to `run(root, n)`, which returns the line to show when done. */
+/** Wire a panel's Run button to `run(root)`, which returns the line to show when done. */
 function panel(id, run) {
   const root = document.getElementById(id);
   const button = $(root, 'button.run');
@@ -65,7 +65,7 @@ function panel(id, run) {
     status.textContent = 'running…';
     runs += 1;
     try {
-      status.textContent = await run(root, runs);
+      status.textContent = await run(root);
       root.dataset.state = 'done';
     } catch (e) {
       console.error(e);
@@ -105,6 +105,7 @@ function lanes(root, count) {
 // The race's shared words (the same table as in worker.mjs).
 const COUNTER = 0; //   the shared counter
 const READY = 1; //     workers about to count
+//    HOLDER = 2: the lock's last holder (worker.mjs's alone)
 const DONE = 3; //      DONE + w: increments worker w has finished
 const HANDOVERS = 5; // entries in the lock's holder log
 const OVERFLOWED = 6; // the log filled up
@@ -120,7 +121,7 @@ const LOG_CAPACITY = 1 << 16;
 /** The last run without a lock ({ ms, lost }), to compare with. */
 let lastUnlocked;
 
-async function race(root, run, withLock) {
+async function race(root, withLock) {
   const words = new SharedArrayBuffer(WORDS * 4);
   const w = new Int32Array(words);
   const log = { times: new SharedArrayBuffer(LOG_CAPACITY * 8), who: new SharedArrayBuffer(LOG_CAPACITY * 4) };
@@ -272,7 +273,7 @@ const CRAWLERS = 3;
 const LATENCY = [60, 220];
 const url = (page) => `https://example.test/page/${page}`;
 
-async function crawl(root, run) {
+async function crawl(root) {
   const todo = new Queue();
   const state = new SharedArrayBuffer(PAGES * 4);
   const visits = new SharedArrayBuffer(PAGES * 4);
@@ -414,8 +415,8 @@ if (!globalThis.crossOriginIsolated) {
 for (const t of document.querySelectorAll('.times')) t.textContent = fmt(TIMES);
 for (const t of document.querySelectorAll('.tasks')) t.textContent = String(NS.length);
 
-panel('race', (root, run) => race(root, run, false));
-panel('lock', (root, run) => race(root, run, true));
+panel('race', (root) => race(root, false));
+panel('lock', (root) => race(root, true));
 panel('dialog', dialog);
 panel('crawler', crawl);
 panel('speedup', speedup);

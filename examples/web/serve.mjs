@@ -2,7 +2,8 @@
 // (dist/, at /dist/) from 127.0.0.1, with the two headers that make the page cross-origin
 // isolated (COOP same-origin + COEP require-corp: without them a browser gives it no
 // SharedArrayBuffer), and print the URL. The port is $PORT, else a free one; $HOST overrides
-// the address. Ctrl-C (SIGINT) or SIGTERM closes the server and exits with code 0.
+// the address (but a browser isolates only a secure origin: localhost, 127.0.0.1 or https).
+// Ctrl-C (SIGINT) or SIGTERM closes the server and exits with code 0.
 //
 // Also a module: `start({ port, host })` resolves to { url, close } (examples/web/screenshot.mjs).
 import { readFile } from 'node:fs/promises';
