@@ -57,11 +57,12 @@ describe.runIf(browserRuns('test/browser-pool.test.ts'))('Pool and Executor in C
   for (const [how, what] of [
     ['crashLater', 'an uncaught error thrown from a timer'],
     ['rejectUnhandled', 'an unhandled rejection'],
+    ['closeSelf', 'its own close()'],
   ] as const) {
     it(`a worker killed by ${what} fails only its task (WorkerCrashedError naming it); the other worker's task completes, a replacement starts`, async () => {
       const r = await call<{ victim: { name: string; message: string }; neighbour: string; after: number; crashed: number; workers: number }>('crash', how);
       expect(r.victim.name).toBe('WorkerCrashedError');
-      expect(r.victim.message).toMatch(how === 'crashLater' ? /uncaught in a timer/ : /rejected, unhandled/);
+      expect(r.victim.message).toMatch({ crashLater: /uncaught in a timer/, rejectUnhandled: /rejected, unhandled/, closeSelf: /exit code 0/ }[how]);
       expect(r).toMatchObject({ neighbour: 'neighbour done', after: 285, crashed: 1, workers: 2 });
     }, 60_000);
   }

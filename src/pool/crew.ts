@@ -35,10 +35,25 @@
  * counts the workers, so that idle ones leave only while more than minWorkers stay; one that
  * left (CURRENT = LEFT) is not replaced unless the engine wants a worker for new work.
  *
- * Lifetime: an idle pool must not keep Node alive, so every worker is unref'd — after its
- * listeners are added, because adding a 'message' listener refs a worker's port again. Pending
- * work keeps Node alive through the owner's async wait for results (futex.ts holds a ref'd
- * timer while it is pending), and `exited()` refs the workers while someone waits for them.
+ * Lifetime: an idle pool must not keep Node (Deno, Bun) alive, so every worker is unref'd —
+ * after its listeners are added, because adding a 'message' listener refs a worker's port
+ * again. Pending work keeps Node alive through the owner's async wait for results (futex.ts
+ * holds a ref'd timer while it is pending), and `exited()` refs the workers while someone waits
+ * for them.
+ *
+ * Runtimes: workers start through the runtime seam (runtime/worker.ts) — Node's worker_threads
+ * where the runtime has them (Node, Deno, Bun), module Web Workers elsewhere (a browser). What
+ * differs on the web, and how this file copes:
+ *   - the owner cannot compute a Web Worker's sabsync id (the seam's threadId is -1): each
+ *     worker stores its own in WorkerStart.ids before it touches anything shared, and the
+ *     owner reads it at the exit (0: it died before, holding nothing);
+ *   - a Web Worker has no exit event: the seam reports an exit for an `error` event, for the
+ *     worker's own end (worker.ts ends through `exitWorker`, and an uncaught error, an unhandled
+ *     rejection or a `close()` there ends it the same way) and for `terminate()` — each after
+ *     the worker was terminated and a grace period passed, so the takeover of its locks cannot
+ *     race its last instructions. A worker closed otherwise is never seen to end;
+ *   - no `resourceLimits`, no TypeScript task module (ERR_UNSUPPORTED_RUNTIME at the
+ *     constructor), no file paths (the module is an absolute URL), no ref counting.
  */
 import { builtin } from '../runtime/node.js';
 import { cpuCount, startWorker, type RuntimeWorker } from '../runtime/worker.js';

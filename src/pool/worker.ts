@@ -5,8 +5,9 @@
  * Start and end go through the runtime seam (runtime/worker.ts), the same on Node's
  * worker_threads and on a Web Worker (`begin` and `end` below): the start data (Node's
  * `workerData`, a Web Worker's first message), this thread's sabsync id stored for the owner
- * (which cannot compute it on the web), an uncaught error ending the worker as on Node, and the
- * end (`exitWorker`: Node's `process.exit`; on the web a last message, then `close()`).
+ * (which cannot compute it on the web), an uncaught error or `close()` ending the worker as on
+ * Node, and the end (`exitWorker`: Node's `process.exit`; on the web a last message, then the
+ * scope's own `close()`).
  *
  * Start-up: CURRENT is STARTING (the owner set it) until the first take. If the task module
  * (or the initializer) calls `process.exit` meanwhile, the `exit` listener below turns it into
@@ -52,7 +53,7 @@ import { Empty, ShutDown } from '../primitives/errors.js';
 import type { Handle } from '../primitives/memory.js';
 import { Queue } from '../queue/queue.js';
 import { threadId } from '../primitives/thread.js';
-import { exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
+import { exitOnClose, exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import type { ResultItem, TaskItem } from './engine.js';
 import { enterTask, TaskScope } from './current.js';
@@ -81,13 +82,15 @@ const setImmediate = macrotask;
 
 /**
  * Read the start data and make this thread known: its sabsync id stored for the owner (before
- * anything shared is touched), an uncaught error ending it (on the web, as on Node), and
- * QUIT marked if it ends while STARTING.
+ * anything shared is touched), an uncaught error or a `close()` ending it as on Node (a Web
+ * Worker goes on after the one and ends unseen by the other), and QUIT marked if it ends while
+ * STARTING.
  */
 async function begin(): Promise<WorkerStart> {
   const start = (await startData()) as WorkerStart;
   Atomics.store(new Int32Array(start.ids), start.index, threadId);
   exitOnUncaughtError();
+  exitOnClose();
   onWorkerExit(() => {
     if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
   });

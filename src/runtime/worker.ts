@@ -14,7 +14,9 @@
  *                         however the worker ended (return,    (an EXIT message, then close), an
  *                         process.exit, terminate, OOM)        `error` event (code 1), our own
  *                                                              `terminate()` (code 1); a worker
- *                                                              that closes itself is not seen
+ *                                                              that closes itself is not seen,
+ *                                                              unless `exitOnClose()` made its
+ *                                                              `close()` an `exitWorker(0)`
  *   end a worker          `process.exit(code)`                 `exitWorker(code)`: EXIT, close()
  *   uncaught error        ends the worker (code 1)             ends it too once the worker has
  *                                                              called `exitOnUncaughtError()`
@@ -76,7 +78,7 @@ interface WorkerThreads {
   Worker: new (url: URL, options: Record<string, unknown>) => NodeWorker;
   isMainThread: boolean;
   workerData: unknown;
-  parentPort: { postMessage(m: unknown): void; on(e: 'message', f: (m: unknown) => void): void } | null;
+  parentPort: { postMessage(m: unknown, transfer?: unknown[]): void; on(e: 'message', f: (m: unknown) => void): void } | null;
 }
 
 const wt = builtin<WorkerThreads>('node:worker_threads');
@@ -164,7 +166,7 @@ export function startData(): Promise<unknown> {
 }
 
 interface WebWorkerScope {
-  postMessage(m: unknown): void;
+  postMessage(m: unknown, transfer?: unknown[]): void;
   close(): void;
   addEventListener(e: 'error' | 'unhandledrejection', f: (e: { error?: unknown; reason?: unknown; message?: string; preventDefault(): void }) => void): void;
 }
@@ -199,7 +201,24 @@ export function exitWorker(code: number, error?: unknown): void {
     // An error that cannot be cloned: its text crosses.
     scope.postMessage({ type: EXIT, code, error: new Error(String(error)) });
   }
-  scope.close();
+  closeScope();
+}
+
+/** The worker scope's own `close` (`exitOnClose` replaces the global one). */
+let closeScope = (): void => (globalThis as unknown as WebWorkerScope).close();
+
+/**
+ * In a worker: let a call of the global `close()` (a Web Worker closing itself, say from a
+ * task) end this thread through `exitWorker(0)`, so that its starter sees the end, as Node's
+ * starter sees a `process.exit(0)`. Nothing to do on Node. A Web Worker closed otherwise is
+ * still not seen to end.
+ */
+export function exitOnClose(): void {
+  if (wt !== undefined) return;
+  const scope = globalThis as unknown as WebWorkerScope;
+  const close = scope.close.bind(scope);
+  closeScope = close;
+  scope.close = () => exitWorker(0);
 }
 
 /**
@@ -239,10 +258,10 @@ export const macrotask: (callback: (value: void) => void) => void =
         };
       })();
 
-/** In a worker: send `message` to the thread that started it. */
-export function postToParent(message: unknown): void {
-  if (wt !== undefined) wt.parentPort?.postMessage(message);
-  else (globalThis as unknown as { postMessage(m: unknown): void }).postMessage(message);
+/** In a worker: send `message` to the thread that started it, transferring `transfer` (ports, say). */
+export function postToParent(message: unknown, transfer?: unknown[]): void {
+  if (wt !== undefined) wt.parentPort?.postMessage(message, transfer);
+  else (globalThis as unknown as WebWorkerScope).postMessage(message, transfer);
 }
 
 /** In a worker: call `listener` with every message from the thread that started it. */
