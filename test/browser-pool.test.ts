@@ -92,6 +92,10 @@ describe.runIf(browserRuns('test/browser-pool.test.ts'))('Pool and Executor in C
     });
   }, 60_000);
 
+  it('an Executor owned by a module Web Worker (pool workers nested in it) runs tasks and survives a crashed worker', async () => {
+    expect(await call('ownedByWorker')).toEqual({ squares: [1, 4, 9, 16], crashed: 'WorkerCrashedError', after: 42, workers: 0 });
+  }, 60_000);
+
   it('a task module that throws at import breaks the pool instead of restarting workers forever; every task says why', async () => {
     const r = await call<{ first: { name: string; message: string }; later: { name: string; message: string } }>('importThrows');
     expect(r.first).toMatchObject({ name: 'WorkerCrashedError', message: expect.stringMatching(/this module cannot load/) as unknown });

@@ -3,7 +3,7 @@
  * shared task Queue until it is shut down. Started by crew.ts; compiled to dist/pool/worker.js.
  *
  * Start and end go through the runtime seam (runtime/worker.ts), the same on Node's
- * worker_threads and on a Web Worker (`begin` and `end` below): the start data (Node's
+ * worker_threads and on a Web Worker (`begin` and `main` below): the start data (Node's
  * `workerData`, a Web Worker's first message), this thread's sabsync id stored for the owner
  * (which cannot compute it on the web), an uncaught error or `close()` ending the worker as on
  * Node, and the end (`exitWorker`: Node's `process.exit`; on the web a last message, then the
@@ -82,18 +82,14 @@ const setImmediate = macrotask;
 
 /**
  * Read the start data and make this thread known: its sabsync id stored for the owner (before
- * anything shared is touched), an uncaught error or a `close()` ending it as on Node (a Web
- * Worker goes on after the one and ends unseen by the other), and QUIT marked if it ends while
- * STARTING.
+ * anything shared is touched), and an uncaught error or a `close()` ending it as on Node (a Web
+ * Worker goes on after the one and ends unseen by the other).
  */
 async function begin(): Promise<WorkerStart> {
   const start = (await startData()) as WorkerStart;
   Atomics.store(new Int32Array(start.ids), start.index, threadId);
   exitOnUncaughtError();
   exitOnClose();
-  onWorkerExit(() => {
-    if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
-  });
   return start;
 }
 
@@ -104,6 +100,10 @@ const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const me = start.index;
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
+
+onWorkerExit(() => {
+  if (slots.current(me) === STARTING) slots.setCurrent(me, QUIT);
+});
 
 type TaskFn = (...args: unknown[]) => unknown;
 
