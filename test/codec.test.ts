@@ -27,6 +27,8 @@ const samples: [string, unknown][] = [
   ['a large integer', 2 ** 53 - 1],
   ['the empty string', ''],
   ['a unicode string', 'héllo wörld — 日本語 🎉 \u0000 \ud83d'],
+  ['a string that starts with a byte-order mark', '\uFEFFbom'],
+  ['an object whose key is a byte-order mark', { '\uFEFF': '\uFEFF'.repeat(40) }],
   ['a long string', 'abc'.repeat(10_000)],
   ['true', true],
   ['false', false],

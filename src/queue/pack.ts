@@ -109,7 +109,8 @@ const viewClass = (i: number): ViewClass => {
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!.get!;
 
 const utf8 = new TextEncoder();
-const text = new TextDecoder();
+// ignoreBOM: a string may start with U+FEFF, which a default decoder would strip.
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
 const num = new Float64Array(1);
 const numBytes = new Uint8Array(num.buffer);
 
