@@ -196,7 +196,7 @@ export async function featureRows(n, rounds) {
   return rows;
 }
 
-export async function run({ quick = false } = {}) {
+export async function run({ quick = false, only, features = true } = {}) {
   const SIZES = quick ? [2_000, 10_000] : [20_000, 100_000];
   const SEQ = quick ? 1_000 : 10_000;
   const FIBS = quick ? 200 : 2_000;
@@ -223,6 +223,7 @@ export async function run({ quick = false } = {}) {
   const rows = [];
   let histogram = [];
   for (const [name, make, pkg] of contenders) {
+    if (only !== undefined && !only.some((o) => name.toLowerCase().includes(o))) continue;
     const isPiscina = name.startsWith('piscina');
     const isRaw = name.startsWith('raw');
     if (make === undefined) {
@@ -260,10 +261,12 @@ export async function run({ quick = false } = {}) {
       rows.push({ group: fibGroup, name, value: Math.round(two), unit: 'ms', note: `speed-up x${(one / two).toFixed(2)}`, ...(isPiscina ? { baseline: true } : {}) });
     }
   }
-  return [...rows, ...histogram, ...(await featureRows(quick ? 10_000 : 50_000, quick ? 1 : 3))];
+  return [...rows, ...histogram, ...(features ? await featureRows(quick ? 10_000 : 50_000, quick ? 1 : 3) : [])];
 }
 
-// `node bench/pool.bench.mjs [--quick]` runs this file alone.
+// `node bench/pool.bench.mjs [--quick] [--only=sabsync,piscina,raw] [--no-features]` runs this
+// file alone (--only: the contenders whose names contain one of the words).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await run({ quick: process.argv.includes('--quick') })) console.log(`${r.group.padEnd(42)} ${r.name.padEnd(24)} ${String(r.value).padStart(9)} ${r.unit} ${r.note ?? ''}`);
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  for (const r of await run({ quick: process.argv.includes('--quick'), only, features: !process.argv.includes('--no-features') })) console.log(`${r.group.padEnd(42)} ${r.name.padEnd(24)} ${String(r.value).padStart(9)} ${r.unit} ${r.note ?? ''}`);
 }

@@ -1,7 +1,8 @@
 /**
  * The engine under `Pool` and `Executor`: worker threads (started and replaced by crew.ts) that
- * pull tasks from a shared task Queue themselves, a result Queue the owning thread drains with
- * the async twins, the control block of slots.ts, and task-level crash recovery.
+ * pull tasks from a shared task Queue themselves and write results into the task slots of the
+ * control block (slots.ts, items.ts), a result Queue for the results that cannot go there, and
+ * task-level crash recovery.
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
  * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts it on the task Queue,
@@ -9,21 +10,24 @@
  * a backlog (#takeBatch; while workers still have items queued the feed waits for a whole
  * batch). A worker takes an item (CURRENT = TAKING while it does, and while any task of the item
  * is still unclaimed), claims each task in turn with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it
- * and puts `[slot, gen, ok, value]` on the result Queue. The owner's `#pump` reads that, frees
- * the slot (DONE), settles the Future and feeds the next tasks. So a worker never waits for the
+ * and writes the result into the task's slot (READY set last), or, when it does not fit there
+ * or holds SharedArrayBuffers or primitives, puts `[slot, gen, ok, value]` on the result Queue;
+ * then it bumps DONE_COUNT. The owner's `#pump` sleeps on DONE_COUNT and, once woken, settles
+ * every READY slot and every queued result it finds — one wake-up for many results, no Promise
+ * per result —, frees their slots (DONE) and feeds the next tasks. So a worker never waits for the
  * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
  * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
  *
  * The owner never blocks on a Queue (it uses only the async twins, and recovering a dead
  * worker's part of a Queue never blocks it: crew.ts): a worker killed while holding a Queue's
  * lock is recovered by the owner's own `exit` handler, which a blocked owner would never run.
- * Its only busy wait is bounded and touches no lock: after putting tasks, the pump watches the
- * result channel's count for OWNER_WATCH_US before it parks, while that keeps paying. Every put
+ * Its only busy wait is bounded and touches no lock: before it parks, the pump watches
+ * DONE_COUNT for OWNER_WATCH_US, while that keeps paying. Every put
  * on the task channel follows the wake rule of slots.ts, so no queued task waits for a taker.
  *
  * Crash recovery (a worker's `exit` when it did not retire). The crew (crew.ts) first releases
- * whatever part of each Queue the dead thread still held. Then the engine drains results
- * already sent, and:
+ * whatever part of each Queue the dead thread still held. Then the engine settles every READY
+ * slot and drains results already queued, and:
  *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
  *     with WorkerCrashedError;
  *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
@@ -44,9 +48,10 @@
  * and a TimeoutError, and TIMEOUT_GRACE_MS later terminates the worker still running it (the
  * crew replaces it like any dead worker; the task settles with its TimeoutError).
  *
- * Progress. A progress item `[slot, gen, 2, value]` shares the result channel (so it comes
- * before its task's result); reading it clears the slot's PROGRESS word, letting the task send
- * the next one (current.ts: latest value wins).
+ * Progress. A progress item `[slot, gen, 2, value]` goes on the result channel (and bumps
+ * DONE_COUNT); the pump reads the channel before it settles READY slots, so a task's last
+ * progress value comes before its result. Reading it clears the slot's PROGRESS word, letting
+ * the task send the next one (current.ts: latest value wins).
  *
  * Workers on demand. After each put the crew starts workers up to `#wanted()` = the tasks in
  * shared memory, within minWorkers..maxWorkers; idle workers above minWorkers leave by
@@ -57,12 +62,15 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
+import { deadlineAfter } from '../primitives/futex.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
-import { Future, setControl, setException, setProgress, setResult, type TaskControl } from './future.js';
+import { setControl, setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
+import { ResultAreas, type ResultItem, type TaskItem } from './items.js';
 import { ABORTED, PENDING, RUNNING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
+import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 import { macrotask } from '../runtime/worker.js';
@@ -91,28 +99,22 @@ export const TASK_SLOTS = 512;
 export const CHANNEL_BYTES = 1 << 20;
 
 /**
- * How long the owner watches the empty result channel before it parks in getAsync (µs), and how
- * often it tries again once watching stopped paying. Measured (bench/pool.bench.mjs, 2 vCPUs):
- * a trivial task's result comes ≈ 5 µs after its task was put, while waking an owner parked in
- * `Atomics.waitAsync` costs ≈ 15–40 µs more and has a long tail (the idle core must be woken);
- * sequential round trip, median ≈ 25–40 µs without the watch, ≈ 8 µs with it. WATCH_MISSES
- * watches in a row that see no result (long tasks) stop the watching, so a pool of slow tasks
- * costs the owner ≈ nothing; every WATCH_PROBE-th wait then watches again in case the tasks
- * became short. (Stopping at the first miss measured worse: p99 ≈ 0.5 ms against ≈ 0.3–0.45 ms,
- * since one late result then made the next rounds park, and park late in turn.)
+ * How long the owner watches DONE_COUNT before it parks on it (µs). Measured (bench/pool.bench.mjs,
+ * 2 vCPUs): a trivial task's result comes ≈ 5 µs after its task was put, while waking an owner
+ * parked in `Atomics.waitAsync` costs ≈ 15–40 µs more, and 100–400 µs when both cores had gone
+ * idle (the owner parked while the task's worker was being woken: a VM wakes a halted vCPU
+ * slowly). So the owner watches while the tasks it waits for are short — the last result's
+ * running time (RAN, items.ts) below OWNER_WATCH_US — and a pool of slow tasks costs it ≈
+ * nothing; every WATCH_PROBE-th wait watches anyway, should the tasks have become short.
+ * (Before: WATCH_MISSES watches in a row that saw no result stopped the watching; but a miss
+ * also came from a slow worker wake-up, and then the owner parked in every round, which
+ * kept the rounds slow: see worker.ts on the slow 1%.)
  */
 const OWNER_WATCH_US = 30;
 const WATCH_PROBE = 16;
-const WATCH_MISSES = 4;
 
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
-
-/**
- * The item a worker takes from the task Queue: one or more tasks, `TASK_FIELDS` entries each
- * (`slot, gen, fn, args, chunk`), flattened into one array.
- */
-export type TaskItem = unknown[];
 
 /**
  * Most tasks packed into one task-channel item. A channel operation (lock, copy, notify, a
@@ -123,12 +125,6 @@ export type TaskItem = unknown[];
 const MAX_BATCH = 32;
 
 /**
- * The item a worker puts on the result Queue: a result (`ok` 1) or an error (0), or a progress
- * value (2: current.ts) of a running task. The owner also puts 0 there to wake its pump.
- */
-export type ResultItem = [slot: number, gen: number, ok: 0 | 1 | 2, value: unknown] | 0;
-
-/**
  * How long a task that overran its `timeout` may go on after its signal fired before its
  * worker is terminated and replaced (API.md: 1 s).
  */
@@ -137,61 +133,18 @@ export const TIMEOUT_GRACE_MS = 1000;
 /** How often a task with a `timeout` that has not started yet is looked at again (ms, at least). */
 const TIMEOUT_POLL_MS = 5;
 
-/** One submitted task; also its Future's control while it is bound to a slot (no closures per task). */
-class Task implements TaskControl {
-  readonly future: Future<unknown>;
-  slot = -1;
-  gen = 0;
-  /** When it was submitted (slots.ts `clock`). */
-  readonly submitted = clock();
-  /** ABORTED or TIMED_OUT once asked to stop while running; `reason` is what its future rejects with. */
-  stop = 0;
-  reason: unknown;
-  /** Per-task options' upkeep: the timeout's timer, the signal's listener. */
-  timer: ReturnType<typeof setTimeout> | undefined;
-  unlisten: (() => void) | undefined;
-
-  constructor(
-    readonly engine: Engine,
-    readonly slots: Slots,
-    readonly fn: string,
-    readonly args: unknown[],
-    readonly chunk: 0 | 1,
-    readonly id: number,
-    readonly timeout: number | undefined,
-  ) {
-    this.future = new Future(() => engine[dropCancelled](this));
-  }
-
-  cancel(): boolean {
-    return this.slots.cancel(this.slot, this.gen);
-  }
-
-  running(): boolean {
-    return this.slots.claimer(this.slot, this.gen) >= 0;
-  }
-
-  abort(reason: unknown): void {
-    this.engine[stopTask](this, ABORTED, reason);
-  }
-}
-
-/** `Future.cancel()` won for a task: the engine forgets it. */
-const dropCancelled = Symbol('dropCancelled');
-/** A running task is asked to stop (abort, timeout). */
-const stopTask = Symbol('stopTask');
-
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
 
 /** One pool of workers serving one task module. */
-export class Engine {
+export class Engine implements TaskOwner {
   readonly #facade: string;
   readonly #module: string;
   readonly #size: number;
   readonly #tasks: Queue<TaskItem>;
   readonly #results: Queue<ResultItem>;
   readonly #slots: Slots;
+  readonly #areas: ResultAreas;
   readonly #crew: Crew;
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
   #backlog: Task[] = [];
@@ -209,8 +162,13 @@ export class Engine {
   #settledCount = 0;
   #idleWaiters: (() => void)[] = [];
   /** The owner's watches in a row that saw no result come, and waits since they stopped paying. */
-  #watchMisses = 0;
   #unpaidWaits = 0;
+  /** Running time of the last task settled, µs (#watchResults). */
+  #lastRunUs = 0;
+  /** The pump waits in the result Queue's getAsync (an exit's drain may take its item). */
+  #queueWait = false;
+  /** Bound slots lie below this index (the pump's scan ends there; the free stack reuses low slots first). */
+  #scanEnd = 0;
   #nextId = 1;
   /** The unsettled tasks of each caller's signal, and how to stop listening to it. */
   readonly #signals = new Map<AbortSignal, Set<Task>>();
@@ -233,6 +191,7 @@ export class Engine {
     this.#tasks = new Queue<TaskItem>(0, channel);
     this.#results = new Queue<ResultItem>(0, channel);
     this.#slots = new Slots(this.#size, TASK_SLOTS);
+    this.#areas = new ResultAreas(this.#slots);
     this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
       ready: (exports) => (this.#exports ??= new Set(exports)),
       initFailed: (cause, why) => this.#break(cause, why),
@@ -484,6 +443,7 @@ export class Engine {
     task.slot = slot;
     task.gen = this.#slots.genOf(slot);
     this.#bound[slot] = task;
+    if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
     task.future[setControl](task);
   }
 
@@ -559,20 +519,28 @@ export class Engine {
     return undefined;
   }
 
-  /** Read results while any task is bound: without waiting while there are some, else async. */
+  /** Settle finished tasks while any task is bound: without waiting while there are some, else async. */
   #pump(): void {
     if (!this.#pumping) void this.#pumpResults();
   }
 
+  /**
+   * The owner's loop: read DONE_COUNT, handle every result on the Queue and settle every task
+   * whose result is in its slot; when that found none, watch DONE_COUNT briefly, then sleep on
+   * it. Reading the count before looking means a task finished after the look has moved it, so
+   * the sleep returns at once: no result is left unseen (slots.ts).
+   */
   async #pumpResults(): Promise<void> {
     this.#pumping = true;
     try {
       let turn = 0;
       while (this.#slots.available < this.#slots.count) {
-        this.#watchResults();
-        const item = await this.#results.getAsync();
-        if (item !== 0) this.#onResult(item);
-        if (++turn === RESULTS_PER_TURN) {
+        const seen = this.#slots.completions();
+        let got = this.#results.empty() ? 0 : await this.#takeQueued();
+        got += this.#collect();
+        if (got === 0) {
+          if (!this.#watchResults(seen)) await this.#slots.awaitCompletion(seen);
+        } else if ((turn += got) >= RESULTS_PER_TURN) {
           turn = 0;
           await new Promise(setImmediate);
         }
@@ -582,19 +550,63 @@ export class Engine {
     }
   }
 
-  /** Before the pump parks: watch the empty result channel for OWNER_WATCH_US, while that pays. */
-  #watchResults(): void {
-    if (!this.#results.empty()) return;
-    if (this.#watchMisses >= WATCH_MISSES && ++this.#unpaidWaits % WATCH_PROBE !== 0) return;
-    const end = performance.now() + OWNER_WATCH_US / 1000;
-    while (this.#results.empty() && performance.now() < end);
-    this.#watchMisses = this.#results.empty() ? this.#watchMisses + 1 : 0;
+  /** Settle every bound task whose result is in its slot (READY); returns how many. */
+  #collect(): number {
+    let got = 0;
+    const end = this.#scanEnd;
+    for (let slot = 0; slot < end; slot++) {
+      const task = this.#bound[slot];
+      if (task === undefined || !this.#slots.ready(slot, task.gen)) continue;
+      got++;
+      // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
+      if (this.#slots.progressPending(slot)) continue;
+      const ok = this.#areas.ok(slot);
+      this.#lastRunUs = this.#areas.ranUs(slot);
+      let value: unknown;
+      try {
+        value = this.#areas.read(slot);
+      } catch (error) {
+        this.#settle(task, 0, error);
+        continue;
+      }
+      this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
+    }
+    return got;
   }
 
-  /** Wake a pump waiting for a result when tasks were settled without one. */
+  /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */
+  async #takeQueued(): Promise<number> {
+    let got = 0;
+    this.#queueWait = true;
+    try {
+      while (!this.#results.empty()) {
+        const item = await this.#results.getAsync();
+        if (item !== 0) this.#onResult(item);
+        got++;
+      }
+    } finally {
+      this.#queueWait = false;
+    }
+    return got;
+  }
+
+  /**
+   * Before the pump sleeps: watch DONE_COUNT for OWNER_WATCH_US while that pays; whether it
+   * moved from `seen`.
+   */
+  #watchResults(seen: number): boolean {
+    if (this.#lastRunUs > OWNER_WATCH_US && ++this.#unpaidWaits % WATCH_PROBE !== 0) return false;
+    const end = deadlineAfter(OWNER_WATCH_US / 1000);
+    while (this.#slots.completions() === seen && performance.now() < end);
+    return this.#slots.completions() !== seen;
+  }
+
+  /** Wake the pump when tasks were settled without a result, or an exit took its Queue item. */
   #wakePump(): void {
+    if (!this.#pumping) return;
+    this.#slots.completed();
     // A full result channel already has items for the pump: nothing to do then.
-    if (this.#pumping) this.#results.putAsync(0, 0).catch(() => {});
+    if (this.#queueWait) this.#results.putAsync(0, 0).catch(() => {});
   }
 
   #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
@@ -624,9 +636,7 @@ export class Engine {
         this.#waitTime.record(started - task.submitted);
         this.#runTime.record(clock() - started);
       }
-      this.#bound[task.slot] = undefined;
-      this.#slots.release(task.slot, task.gen);
-      task.slot = -1;
+      this.#unbind(task);
     }
     this.#forget(task);
     if (ok) this.#completed++;
@@ -637,6 +647,14 @@ export class Engine {
     else task.future[setException](value);
     this.#feed();
     this.#settleIdle();
+  }
+
+  /** Free a settled or cancelled task's slot. */
+  #unbind(task: Task): void {
+    this.#bound[task.slot] = undefined;
+    this.#slots.release(task.slot, task.gen);
+    task.slot = -1;
+    if (this.#slots.available === this.#slots.count) this.#scanEnd = 0;
   }
 
   /** Drop a settled task's timer and signal listener. */
@@ -652,9 +670,7 @@ export class Engine {
     this.#cancelled++;
     this.#forget(task);
     if (task.slot >= 0) {
-      this.#bound[task.slot] = undefined;
-      this.#slots.release(task.slot, task.gen);
-      task.slot = -1;
+      this.#unbind(task);
       this.#feed();
     } else this.#waiting--; // still in the backlog, which the feed will skip
     this.#wakePump();
@@ -702,6 +718,7 @@ export class Engine {
    */
   async #onExit(w: number, current: number, cause: unknown, code: number): Promise<boolean> {
     await this.#drainResults();
+    this.#collect();
     let running = false;
     for (const task of this.#bound) {
       if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;

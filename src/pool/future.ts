@@ -49,6 +49,9 @@ export const setProgress = Symbol('sabsync.setProgress');
 
 type Outcome = 'pending' | 'finished' | 'cancelled';
 
+/** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
+type CancelHook = (() => void) | { cancelled(): void };
+
 /**
  * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it.
  * Python: `concurrent.futures.Future`.
@@ -59,7 +62,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #error: unknown;
   #failed = false;
   #control: TaskControl | undefined;
-  #onCancel: (() => void) | undefined;
+  #onCancel: CancelHook | undefined;
   // Created on first use: most futures never get a callback or a listener.
   #callbacks: ((f: Future<R>) => void)[] | undefined;
   #listeners: Set<() => void> | undefined;
@@ -68,8 +71,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #promise: Promise<R> | undefined;
   #settle: [resolve: (value: R) => void, reject: (error: unknown) => void] | undefined;
 
-  /** @internal `onCancel` runs when `cancel()` wins (the engine drops the task). */
-  constructor(onCancel?: () => void) {
+  /** @internal `onCancel` is called when `cancel()` wins (the engine drops the task). */
+  constructor(onCancel?: CancelHook) {
     this.#onCancel = onCancel;
   }
 
@@ -85,7 +88,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
     this.#control = undefined;
     const onCancel = this.#onCancel;
     this.#onCancel = undefined;
-    onCancel?.();
+    if (typeof onCancel === 'function') onCancel();
+    else onCancel?.cancelled();
     this.#finish();
     return true;
   }

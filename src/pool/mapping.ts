@@ -8,7 +8,7 @@
  * Leaving the loop early (or an error) cancels the chunks no worker has started.
  */
 import { rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, remaining } from '../primitives/futex.js';
+import { checkTimeout, deadlineAfter, remaining } from '../primitives/futex.js';
 import { TASK_SLOTS, type Engine } from './engine.js';
 import { onDone, type Future } from './future.js';
 
@@ -82,7 +82,7 @@ export interface IterateOptions {
 
 /** Map lazily: an async iterator of results, in input order or as they finish. @internal */
 export async function* iterate<R>(engine: Engine, fn: string, input: Input<unknown>, o: IterateOptions): AsyncGenerator<R, void, undefined> {
-  const deadline = performance.now() + checkTimeout(o.timeout, 'options.timeout');
+  const deadline = deadlineAfter(checkTimeout(o.timeout, 'options.timeout'));
   const it = iteratorOf(input, o.method);
   const inFlight: Future<R[]>[] = [];
   const finished: Future<R[]>[] = [];

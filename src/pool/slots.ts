@@ -14,10 +14,11 @@
  *                               RETIRED (-2: left on purpose), QUIT (-4:
  *                               called process.exit while STARTING), IDLE
  *                               (0: no worker)
- *   workers + s    STATE[s]     task slot s: CLAIMER << 18 | GEN << 2 | ST  the owner (bind, DONE,
- *                               ST: PENDING, RUNNING, DONE, CANCELLED;         CANCELLED); a worker
- *                               CLAIMER: worker index + 1 while RUNNING        (its claim, and
- *                               and its result is not sent yet (then 0)        `finished`)
+ *   workers + s    STATE[s]     task slot s: CLAIMER << 19 | GEN << 3 | ST  the owner (bind, DONE,
+ *                               ST: PENDING, RUNNING, DONE, CANCELLED,         CANCELLED); a worker
+ *                               READY (its result is in RESULT[s]);            (its claim, READY,
+ *                               CLAIMER: worker index + 1 while RUNNING        and `finished`)
+ *                               and its result is not sent yet (then 0)
  *   workers+count  WATCHER      the idle worker watching the empty task     a worker (CAS 0 -> w+1
  *                               channel (worker.ts): worker index + 1, or      and back); the owner
  *                               0 when none is                                 (w+1 -> 0 when w dies)
@@ -29,7 +30,7 @@
  *                               by a CAS that keeps LIVE >= minWorkers         it did not agree to);
  *                                                                              an idle worker (CAS
  *                                                                              n -> n-1 to leave)
- *   ABORT[s]       ABORT[s]     GEN << 2 | KIND once slot s's GEN task was  the owner (store, then
+ *   ABORT[s]       ABORT[s]     GEN << 3 | KIND once slot s's GEN task was  the owner (store, then
  *   (after LIVE)                asked to stop: KIND ABORTED (1) or TIMED_OUT   notify: the task's
  *                               (2); stale GENs mean nothing                   signal may wait on it)
  *   PROGRESS[s]    PROGRESS[s]  1 while a progress item of slot s's task is  the worker running the
@@ -37,11 +38,19 @@
  *                               most one waits there per task (latest value    puts one); the owner
  *                               wins, the worker keeps newer ones meanwhile)   (1 -> 0 as it reads
  *                                                                              it, 0 at bind)
+ *   DONE_COUNT     DONE_COUNT   tasks finished: bumped after each result is  a worker (`completed`);
+ *   (after                      published (READY, or put on the result         the owner (to wake its
+ *   PROGRESS)                   Queue) and each progress item put; the         own pump)
+ *                               owner's pump sleeps on it
+ *   DONE_COUNT+1   OWNER_ASLEEP 1 while the owner may sleep on DONE_COUNT:     the owner
+ *                               a worker notifies only then
  * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
  * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
  * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
- * its readers are the owner after the task's result (the result Queue's lock orders it) and
- * the owner's timeout check, which treats NaN — claimed, not yet stamped — as "just started".
+ * its readers are the owner after the task's result (the READY CAS, or the result Queue's lock,
+ * orders it) and the owner's timeout check, which treats NaN — claimed, not yet stamped — as
+ * "just started". Then RESULT[s], RESULT_BYTES per slot (8-aligned): the result area of slot
+ * s's task, written by its claimer before READY (results.ts draws it).
  *
  * A task slot holds one task (or one chunk of a `map`) from the moment the owner puts it on the
  * task channel until its result comes back or it is cancelled; then the slot is free again and
@@ -55,11 +64,24 @@
  *     one task it was running with no window in which the claim is made but not recorded;
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
  *     no worker has claimed, and a claimed task can never be cancelled or claimed twice;
- *   - once its result is on the result channel, the claimer clears CLAIMER with
- *     CAS(w+1|GEN|RUNNING -> GEN|RUNNING): a dead or timed-out worker is charged only with a
- *     task whose result it has not sent (the result was put first, so it is never lost).
- * Nobody sleeps on STATE, so there is no wake-up to lose: results travel on the result Queue
- * and deaths are reported by the worker's `exit` event.
+ *   - a result that fits its slot is published with CAS(w+1|GEN|RUNNING -> GEN|READY) after
+ *     its bytes are written into RESULT[s] (results.ts): a worker that dies before the CAS —
+ *     even halfway through writing the bytes — leaves RUNNING, and the owner fails the task
+ *     (its worker died running it); one that dies after it leaves a whole result, which the
+ *     owner delivers: a result written survives the worker that wrote it;
+ *   - a result that goes on the result channel instead is followed by CAS(w+1|GEN|RUNNING ->
+ *     GEN|RUNNING), clearing CLAIMER: a dead or timed-out worker is charged only with a task
+ *     whose result it has not sent (the result was put first, so it is never lost).
+ * RESULT[s] is written only by the claimer of slot s's current GEN, and the owner binds the
+ * slot again only after that task settled: from its result (the claimer is done with the
+ * area), or from its claimer's death (its `exit` event: the thread runs no more).
+ *
+ * Nobody sleeps on STATE, so there is no wake-up to lose: the owner sleeps on DONE_COUNT,
+ * which every finished task bumps after publishing its result, and deaths are reported by the
+ * worker's `exit` event. OWNER_ASLEEP is set before the owner's park compares DONE_COUNT, and
+ * read by a worker after its bump: all sequentially consistent, so either the park sees the
+ * new count or the worker sees the flag and notifies. The owner reads DONE_COUNT before it
+ * looks for finished tasks, so a task published after the look has moved the count.
  *
  * WATCHER lets one idle worker at a time spin on the empty task channel; the others sleep on
  * WAKE (worker.ts says why). Nobody sleeps on WATCHER: a worker that dies while watching only
@@ -67,11 +89,14 @@
  * workers sleep without watching — slower, never stuck.
  *
  * No queued task is left without a taker (the rule `needsTaker` applies after every put):
- * whoever puts tasks on the channel wakes a WAKE sleeper unless a watcher holds the token and
- * the channel holds only what it put. A watcher gives the token back before its last look at
- * the channel, and a sleeper reads WAKE before its last look; all of these are sequentially
- * consistent, so either the putter sees no watcher (and wakes a sleeper), or the watcher's last
- * look sees the task, or the sleeper's WAKE has moved by the time it parks (it does not sleep).
+ * whoever puts tasks on the channel wakes a WAKE sleeper unless the channel is empty again (a
+ * worker took what was put) or a watcher holds the token and the channel holds only what it
+ * put. A watcher that sees a task takes it with the token still held, gives the token back,
+ * then looks again and wakes a sleeper if tasks are left; a watcher that saw none gives the
+ * token back before its last look at the channel; a sleeper reads WAKE before its last look.
+ * All of these are sequentially consistent, so either the putter sees no watcher (and wakes a
+ * sleeper), or the watcher's look after giving the token back sees the task, or the sleeper's
+ * WAKE has moved by the time it parks (it does not sleep).
  * A look that sees an item it cannot take yet (its SharedArrayBuffers have not arrived on that
  * thread) waits for it on the channel instead (worker.ts). A wake-up handed to a worker as it
  * died is lost with it, so the owner wakes every sleeper after each worker's exit (engine.ts).
@@ -102,18 +127,31 @@ export const PENDING = 0;
 export const RUNNING = 1;
 export const DONE = 2;
 export const CANCELLED = 3;
+/** ST of a task whose result is in its slot's RESULT area. */
+export const READY = 4;
 
-/** Entries per task in a task-channel item (`slot, gen, fn, args, chunk, id`; engine.ts). */
-export const TASK_FIELDS = 6;
+/** Bytes of one slot's RESULT area (results.ts). */
+export const RESULT_BYTES = 256;
 
 /** Most workers one pool may have: CLAIMER has 13 bits. */
 export const MAX_WORKERS = (1 << 13) - 1;
 
 const GEN_MASK = 0xffff;
-const CLAIMER_SHIFT = 18;
+const ST_BITS = 3;
+const ST_MASK = 7;
+const CLAIMER_SHIFT = 19;
 
 function word(gen: number, st: number): number {
-  return (gen << 2) | st;
+  return (gen << ST_BITS) | st;
+}
+
+function genIn(w: number): number {
+  return (w >>> ST_BITS) & GEN_MASK;
+}
+
+function* completionSteps(i32: Int32Array, index: number, seen: number): Steps<ParkResult> {
+  Atomics.store(i32, index + 1, 1); // OWNER_ASLEEP, before the park compares DONE_COUNT
+  return yield park(i32, index, seen, Infinity);
 }
 
 function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: number): Steps<ParkResult> {
@@ -137,6 +175,10 @@ export class Slots {
   readonly #live: number;
   readonly #abort: number;
   readonly #progress: number;
+  /** Index of DONE_COUNT (OWNER_ASLEEP follows it). */
+  readonly #done: number;
+  /** Byte offset of RESULT[0] in the buffer. */
+  readonly resultsAt: number;
 
   /** Create the control block (owner), or attach to `buffer` (worker). */
   constructor(workers: number, count: number, buffer?: SharedArrayBuffer) {
@@ -145,8 +187,10 @@ export class Slots {
     this.#live = workers + count + 2;
     this.#abort = this.#live + 1;
     this.#progress = this.#abort + count;
-    const words = (this.#progress + count + 1) & ~1; // STARTED starts 8-aligned
-    const sab = buffer ?? new SharedArrayBuffer(words * 4 + count * 8);
+    this.#done = this.#progress + count;
+    const words = (this.#done + 2 + 1) & ~1; // STARTED starts 8-aligned
+    this.resultsAt = words * 4 + count * 8;
+    const sab = buffer ?? new SharedArrayBuffer(this.resultsAt + count * RESULT_BYTES);
     this.i32 = new Int32Array(sab, 0, words);
     this.started = new Float64Array(sab, words * 4, count);
     this.#gens = new Uint16Array(buffer === undefined ? count : 0);
@@ -187,13 +231,13 @@ export class Slots {
   /** ST of slot `slot` if it still holds GEN `gen`, else DONE. */
   stateOf(slot: number, gen: number): number {
     const w = Atomics.load(this.i32, this.workers + slot);
-    return ((w >>> 2) & GEN_MASK) === gen ? w & 3 : DONE;
+    return genIn(w) === gen ? w & ST_MASK : DONE;
   }
 
   /** The index of the worker running slot `slot`'s GEN `gen` task, or -1. */
   claimer(slot: number, gen: number): number {
     const w = Atomics.load(this.i32, this.workers + slot);
-    return ((w >>> 2) & GEN_MASK) === gen && (w & 3) === RUNNING ? (w >>> CLAIMER_SHIFT) - 1 : -1;
+    return genIn(w) === gen && (w & ST_MASK) === RUNNING ? (w >>> CLAIMER_SHIFT) - 1 : -1;
   }
 
   /** Claim slot `slot`'s GEN `gen` task for worker `w`: PENDING -> RUNNING (worker). */
@@ -212,6 +256,38 @@ export class Slots {
   finished(slot: number, gen: number, w: number): void {
     const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
     Atomics.compareExchange(this.i32, this.workers + slot, running, word(gen, RUNNING));
+  }
+
+  /**
+   * Worker `w` has written the result of slot `slot`'s GEN `gen` task into RESULT[slot]:
+   * RUNNING -> READY (worker). False if the CAS lost (the task was settled without this
+   * result: the pool was terminated or broken).
+   */
+  publish(slot: number, gen: number, w: number): boolean {
+    const running = ((w + 1) << CLAIMER_SHIFT) | word(gen, RUNNING);
+    return Atomics.compareExchange(this.i32, this.workers + slot, running, word(gen, READY)) === running;
+  }
+
+  /** Whether slot `slot`'s GEN `gen` task has its result in RESULT[slot] (owner). */
+  ready(slot: number, gen: number): boolean {
+    return Atomics.load(this.i32, this.workers + slot) === word(gen, READY);
+  }
+
+  /** Count one more finished task (or progress item) and wake the owner if it sleeps on DONE_COUNT. */
+  completed(): void {
+    Atomics.add(this.i32, this.#done, 1);
+    if (Atomics.load(this.i32, this.#done + 1) !== 0) wake(this.i32, this.#done, 1);
+  }
+
+  /** DONE_COUNT, read by the owner before it looks for finished tasks. */
+  completions(): number {
+    return Atomics.load(this.i32, this.#done);
+  }
+
+  /** Sleep until DONE_COUNT moves from `seen` (owner, without blocking its event loop). */
+  async awaitCompletion(seen: number): Promise<void> {
+    await runAsync(completionSteps(this.i32, this.#done, seen));
+    Atomics.store(this.i32, this.#done + 1, 0);
   }
 
   /** Cancel slot `slot`'s GEN `gen` task if unclaimed: PENDING -> CANCELLED (owner). */
@@ -242,10 +318,13 @@ export class Slots {
 
   /**
    * After tasks were put on a channel now holding `queued` items: whether a sleeping worker
-   * must be woken to take them (no watcher, or more items than the watcher will take).
+   * must be woken to take them (no watcher, or more items than the watcher will take). None
+   * when the channel is empty again: a worker has taken what was put. (Waking one then only
+   * made it find nothing — and, on a machine with as many cores as workers, spin as the next
+   * watcher for a whole watch, taking the core the owner and the task's worker needed.)
    */
   needsTaker(queued: number): boolean {
-    return queued > 1 || Atomics.load(this.i32, this.workers + this.count) === 0;
+    return queued > 1 || (queued === 1 && Atomics.load(this.i32, this.workers + this.count) === 0);
   }
 
   /** The WAKE counter, read by a worker before its last look at the channel. */
@@ -290,7 +369,7 @@ export class Slots {
   abort(slot: number, gen: number, kind: number): void {
     const i = this.#abort + slot;
     const old = Atomics.load(this.i32, i);
-    if (old >>> 2 === gen && (old & 3) !== 0) return;
+    if (old >>> ST_BITS === gen && (old & ST_MASK) !== 0) return;
     Atomics.store(this.i32, i, word(gen, kind));
     wake(this.i32, i);
   }
@@ -298,7 +377,7 @@ export class Slots {
   /** The KIND slot `slot`'s GEN `gen` task was asked to stop with, or 0. */
   abortKind(slot: number, gen: number): number {
     const w = Atomics.load(this.i32, this.#abort + slot);
-    return w >>> 2 === gen ? w & 3 : 0;
+    return w >>> ST_BITS === gen ? w & ST_MASK : 0;
   }
 
   /** Index of ABORT[slot] in `i32` (a task's signal waits on it). */

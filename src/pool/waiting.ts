@@ -6,7 +6,7 @@
  * done callback) and stop listening when they return, so an abandoned wait leaks nothing.
  */
 import { TimeoutError, rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, remaining } from '../primitives/futex.js';
+import { checkTimeout, deadlineAfter, remaining } from '../primitives/futex.js';
 import { Future, failed, onDone } from './future.js';
 
 /** `wait` returns as soon as any future is done. Python: `FIRST_COMPLETED`. */
@@ -62,7 +62,7 @@ export type CompletedFuture<R> = Future<R> & { readonly then: never };
  * over a sync iterable awaits each value too; over an async iterator, it does not.)
  */
 export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number): AsyncIterableIterator<CompletedFuture<R>> {
-  const deadline = performance.now() + checkTimeout(timeout);
+  const deadline = deadlineAfter(checkTimeout(timeout));
   const pending = futuresOf(futures, 'asCompleted');
   const ready: CompletedFuture<R>[] = [];
   for (const f of pending) if (f.done()) ready.push(f as CompletedFuture<R>);
@@ -114,7 +114,7 @@ export async function wait<R>(
   options: { timeout?: number; returnWhen?: ReturnWhen } = {},
 ): Promise<{ done: Set<Future<R>>; notDone: Set<Future<R>> }> {
   if (typeof options !== 'object' || options === null) throw typeError('wait(futures, options): options must be an object');
-  const deadline = performance.now() + checkTimeout(options.timeout, 'options.timeout');
+  const deadline = deadlineAfter(checkTimeout(options.timeout, 'options.timeout'));
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw rangeError(`wait(): options.returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`);

@@ -22,8 +22,11 @@
  *      TAKING while later tasks of the item are unclaimed (so the owner re-queues them if this
  *      worker dies) and becomes BUSY for the item's last task;
  *   3. stamp STARTED[slot], open the task's scope (current.ts: `currentTask()`, its abort word,
- *      its progress), run it, close the scope (sending the latest progress value first) and put
- *      `[slot, gen, ok, value]` on the result Queue.
+ *      its progress), run it, close the scope (sending the latest progress value first) and
+ *      write the result into the task's slot, then READY (items.ts, slots.ts `publish`); a
+ *      result that does not fit there, or holds SharedArrayBuffers or primitives, goes on the
+ *      result Queue as `[slot, gen, ok, value]` instead. Either way DONE_COUNT counts it, which
+ *      wakes the owner if it sleeps.
  *
  * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
  * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
@@ -56,10 +59,10 @@ import { Queue } from '../queue/queue.js';
 import { threadId } from '../primitives/thread.js';
 import { exitOnClose, exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
-import type { ResultItem, TaskItem } from './engine.js';
 import { enterTask, TaskScope } from './current.js';
+import { ResultAreas, TASK_FIELDS, type ResultItem, type TaskItem } from './items.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
-import { BUSY, clock, LEFT, QUIT, RETIRED, SLEEPING, STARTING, Slots, TAKING, TASK_FIELDS } from './slots.js';
+import { BUSY, clock, LEFT, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -105,6 +108,7 @@ const start = await begin();
 const slots = new Slots(start.workers, start.slots, start.control);
 const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
+const areas = new ResultAreas(slots);
 const me = start.index;
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
@@ -168,10 +172,20 @@ function takeSoon(): TaskItem | undefined | typeof NONE {
   if (now !== NONE || !slots.watch(me)) return now;
   const from = performance.now();
   for (let now = from; tasks.empty() && now < from + SPIN_US / 1000; now = performance.now()) {
-    if (now > from + OWNER_GONE_US / 1000 && !results.empty()) break;
+    if (now > from + OWNER_GONE_US / 1000 && unread()) break;
   }
-  slots.unwatch(me); // before the last look (slots.ts: no task is left without a taker)
-  return takeNow();
+  // A task seen while watching is taken with the token held, so that its putter, finding the
+  // token taken, wakes no sleeper for it; tasks left behind then get one from here (slots.ts:
+  // no task is left without a taker).
+  let got: ReturnType<typeof takeNow> = NONE;
+  try {
+    if (!tasks.empty()) got = takeNow();
+  } finally {
+    slots.unwatch(me);
+  }
+  if (got === NONE) return takeNow(); // the last look, after giving the token back
+  if (!tasks.empty()) slots.wakeIdle();
+  return got;
 }
 
 /**
@@ -219,8 +233,44 @@ function shutDown(error: unknown): undefined {
   throw error;
 }
 
-/** Send task `fn`'s result (synchronously while the result channel has room); a value that cannot cross becomes the task's error. */
+// ---------------------------------------------------------------------------------------------
+// Sending results
+
+/** The slot and GEN of this worker's last result published in its slot (-1: none yet). */
+let lastSlot = -1;
+let lastGen = 0;
+
+/** Whether a result this worker sent is still unread by the owner (in its slot, or on the Queue). */
+function unread(): boolean {
+  return (lastSlot >= 0 && slots.stateOf(lastSlot, lastGen) === READY) || !results.empty();
+}
+
+/**
+ * Send task `fn`'s result: into its slot (items.ts) when it belongs there, else on the result
+ * Queue; then count it in DONE_COUNT, which wakes the owner if it sleeps.
+ */
 function send(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown): void | Promise<void> {
+  if (areas.write(slot, ok, value, Math.round((clock() - slots.started[slot]!) * 1000))) {
+    if (slots.publish(slot, gen, me)) {
+      lastSlot = slot;
+      lastGen = gen;
+      slots.completed();
+    }
+    return;
+  }
+  const queued = sendQueued(slot, gen, fn, ok, value);
+  if (queued === undefined) return sentQueued(slot, gen);
+  return queued.then(() => sentQueued(slot, gen));
+}
+
+/** A result is on the result Queue: the task is no longer charged to this worker; count it. */
+function sentQueued(slot: number, gen: number): void {
+  slots.finished(slot, gen, me);
+  slots.completed();
+}
+
+/** Put a result on the result Queue (synchronously while it has room); a value that cannot cross becomes the task's error. */
+function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown): void | Promise<void> {
   let item: ResultItem = [slot, gen, ok, value];
   for (;;) {
     try {
@@ -269,7 +319,6 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
       idleSince = performance.now();
       const sent = send(slot, gen, fn, outcome[0], outcome[1]);
       if (sent !== undefined) await sent;
-      slots.finished(slot, gen, me);
       if (++ran === start.maxTasksPerChild) {
         // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
         if (i + TASK_FIELDS < batch.length) {
@@ -290,6 +339,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
 function sendProgress(slot: number, gen: number, value: unknown): boolean {
   try {
     results.putNowait([slot, gen, 2, value]);
+    slots.completed();
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_FULL') return false;
