@@ -24,9 +24,20 @@
  *
  * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
  * holds the Condition's lock — then releases that lock and sleeps on its node's STATE.
- * `notify(n)` (caller holds the lock) marks the n oldest nodes NOTIFIED, wakes each sleeper and
- * unlinks its node. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a waiter
- * returns true only if its node says NOTIFIED.
+ * `notify(n)` (caller holds the lock) marks the n oldest nodes NOTIFIED, unlinks them and
+ * wakes each sleeper. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a
+ * waiter returns true only if its node says NOTIFIED.
+ *
+ * The hand-off. A waiter woken while its notifier still holds the lock races it for the lock,
+ * loses, sleeps on the lock and needs a second wake-up — every time, when the two threads share
+ * a core and the waiter preempts its waker. So a public `notify` defers each wake-up to the
+ * notifier's next release of a lock (futex.ts `wakeLater`, paid in rawlock.ts `unlock`, i.e.
+ * `release()`, the release inside `wait()`, a `using` guard's): the waiter wakes to a free
+ * lock. LIST is released with `unlockInner`, which leaves them deferred. A notifier that parks
+ * anywhere, or ends its synchronous run (a microtask), pays them too — so the waiter still
+ * wakes when another thread releases a Python Lock for its notifier. `[notifyHeld]` (the
+ * Queue's, which releases its lock its own way) and the payment of OWED (by a LIST holder that
+ * may hold no lock) wake at once.
  *
  * A notified waiter does not take LIST again: its notifier unlinks the node, so the waiter
  * turns NOTIFIED into DONE (one CAS: nobody's node, but not yet on the free list) and goes
@@ -36,9 +47,14 @@
  * before it releases LIST, so whoever holds LIST never finds a DONE node on the waiting list.
  *
  * Why no wake-up is lost: a waiter sleeps comparing its STATE against WAITING; a notifier writes
- * NOTIFIED before it wakes, so a notify that lands between "release the lock" and "sleep" makes
- * the sleep return at once. A stray wake-up (a node reused right after a notify) finds STATE
- * still WAITING and sleeps again.
+ * NOTIFIED before it wakes (or defers the wake), so a notify that lands between "release the
+ * lock" and "sleep" makes the sleep return at once, and one that lands after it is followed by
+ * its wake — at once, or deferred, then paid as above before the notifier's thread sleeps or
+ * returns to its event loop. A stray wake-up (a node reused right after a notify, a deferred
+ * wake paid late) finds STATE still WAITING and sleeps again. A notifier that dies before it
+ * pays leaves a NOTIFIED node asleep: its waiter sees NOTIFIED at the end of its current sleep
+ * slice (liveness.ts: the same condition under which the dead notifier's lock can be taken
+ * over at all), and a rebuild wakes every NOTIFIED node.
  *
  * A notify never waits (a Queue's calls must end by their timeout, and the thread that owns a
  * pool must never block on a lock a dead worker may hold): one that finds LIST held adds its
@@ -76,7 +92,7 @@
  * instructions, and a lock or LIST left by a dead thread is taken over.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, runSyncMarked, waitBegins, wake, type Steps } from './futex.js';
+import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, runSyncMarked, waitBegins, wake, wakeLater, type Steps } from './futex.js';
 import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { deaths, isDead, sliceEnd } from './liveness.js';
@@ -291,7 +307,8 @@ export class Condition {
 
   /**
    * Wake the `n` longest-waiting threads (all of them if fewer wait). The caller must hold the
-   * lock (`ERR_NOT_OWNER`). Python: `Condition.notify(n)`.
+   * lock (`ERR_NOT_OWNER`); they wake as it releases the lock, to find it free. Python:
+   * `Condition.notify(n)`.
    */
   notify(n = 1): void {
     if (typeof n !== 'number') throw typeError(`notify(n): n must be a number, got ${typeof n}`);
@@ -299,17 +316,21 @@ export class Condition {
       throw rangeError(`notify(n): n must be a non-negative integer, got ${n}`);
     }
     this.#checkOwned('notify');
-    this[notifyHeld](n);
+    this.#notify(n, true);
   }
 
   /** @internal */
   [notifyHeld](n: number): void {
+    this.#notify(n, false);
+  }
+
+  #notify(n: number, later: boolean): void {
     const i32 = this.#i32;
     // WAITERS counts every thread that entered wait() before we took the lock: each one
     // appended itself while holding that lock. So 0 here means nobody can be missed.
     if (n === 0 || Atomics.load(i32, WAITERS) === 0) return;
     if (raw.tryLock(i32, LIST)) {
-      this.#wakeOldest(n);
+      this.#wakeOldest(n, later);
       this.#unlockList();
       return;
     }
@@ -324,7 +345,7 @@ export class Condition {
 
   /** Release LIST (held by the caller), then pay the wake-ups owed meanwhile (see OWED). */
   #unlockList(): void {
-    raw.unlock(this.#i32, LIST);
+    raw.unlockInner(this.#i32, LIST);
     this.#payOwed();
   }
 
@@ -334,17 +355,18 @@ export class Condition {
   #payOwed(): void {
     const i32 = this.#i32;
     while (Atomics.load(i32, OWED) !== 0 && raw.tryLock(i32, LIST)) {
-      this.#wakeOldest(Atomics.exchange(i32, OWED, 0));
-      raw.unlock(i32, LIST);
+      this.#wakeOldest(Atomics.exchange(i32, OWED, 0), false);
+      raw.unlockInner(i32, LIST);
     }
   }
 
   /**
    * Mark, wake and unlink the `n` oldest living waiters (LIST held by the caller): woken first,
-   * since the waiter needs nothing more from the list. A dead waiter's node is freed on the way
-   * and counts for nothing.
+   * since the waiter needs nothing more from the list — or, when `later`, woken after this
+   * thread's next release of a lock (see the hand-off above). A dead waiter's node is freed on
+   * the way and counts for nothing.
    */
-  #wakeOldest(n: number): void {
+  #wakeOldest(n: number, later: boolean): void {
     const i32 = this.#i32;
     for (let woken = 0; woken < n; ) {
       const node = Atomics.load(i32, HEAD) - 1;
@@ -353,7 +375,8 @@ export class Condition {
       const dead = isDead(Atomics.load(i32, base + OWNER));
       if (!dead) {
         Atomics.store(i32, base + STATE, NOTIFIED);
-        wake(i32, base + STATE, 1);
+        if (later) wakeLater(i32, base + STATE);
+        else wake(i32, base + STATE, 1);
         woken++;
       }
       this.#unlinkHead(node);

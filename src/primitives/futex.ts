@@ -124,6 +124,7 @@ export function assertCanBlock(asyncName: string): void {
 // keep retrying for as long as other threads keep changing the word.
 function parkSync(p: Park): ParkResult {
   const { i32, index, expected } = p;
+  wakeDeferred();
   if (remaining(p.deadline) === 0) return 'timed-out';
   for (let i = 0; i < SPIN_LOADS; i++) {
     if (Atomics.load(i32, index) !== expected) return 'not-equal';
@@ -198,6 +199,7 @@ export function runSyncMarked<T>(steps: Steps<T>, asyncName: string): T {
 /** Busy-wait out a park: while the word holds `expected` and the deadline has not passed. */
 function spinPark(p: Park): ParkResult {
   const { i32, index, expected, deadline } = p;
+  wakeDeferred();
   while (Atomics.load(i32, index) === expected && remaining(deadline) > 0);
   return Atomics.load(i32, index) === expected ? 'timed-out' : 'not-equal';
 }
@@ -231,6 +233,7 @@ function releaseAlive(): void {
 }
 
 async function parkAsync(p: Park): Promise<ParkResult> {
+  wakeDeferred();
   for (;;) {
     const left = remaining(p.deadline);
     if (left === 0) return 'timed-out';
@@ -260,4 +263,57 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
 /** Wake up to `count` threads parked on `i32[index]`; returns how many woke. */
 export function wake(i32: Int32Array, index: number, count = Infinity): number {
   return Atomics.notify(i32, index, count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deferred wake-ups
+
+// A Condition's notifier holds the lock its waiter must take back. Woken at once, the waiter
+// races its notifier for that lock and, when it loses (always, if the two share a core and the
+// waiter preempts its waker), sleeps on the lock and needs a second wake-up. So `notify` only
+// marks the waiter NOTIFIED and leaves the wake-up here, to be paid by this thread right after
+// its next release of a lock (rawlock.ts `unlock`), when the waiter finds the lock free.
+//
+// A deferred wake-up is paid, whichever comes first, by: this thread's next `unlock` of any
+// lock word (early is harmless: it is the wake-up at once), its next park (it is about to sleep:
+// another thread may release a Python Lock for it), and a microtask queued when the first one
+// is deferred (this thread's current synchronous run ends). Each is a wake of one thread on a
+// word its waiter re-checks, so one paid twice or to a node reused meanwhile is a stray
+// wake-up the waiter sleeps through, never a lost one.
+const laterI32: (Int32Array | undefined)[] = [];
+const laterIndex: number[] = [];
+let laterCount = 0;
+let laterQueued = false;
+
+/**
+ * Wake the one thread parked on `i32[index]` after this thread's next lock release (see above).
+ * The caller has already written what the sleeper compares against.
+ */
+export function wakeLater(i32: Int32Array, index: number): void {
+  laterI32[laterCount] = i32;
+  laterIndex[laterCount++] = index;
+  if (!laterQueued) {
+    laterQueued = true;
+    queueMicrotask(payLaterTask);
+  }
+}
+
+/** Pay every wake-up this thread has deferred (`wakeLater`); one load when there are none. */
+export function wakeDeferred(): void {
+  if (laterCount !== 0) payLater();
+}
+
+function payLaterTask(): void {
+  laterQueued = false;
+  wakeDeferred();
+}
+
+function payLater(): void {
+  // Taken off the list before waking: nothing here can re-enter, but a throw must not repeat.
+  const n = laterCount;
+  laterCount = 0;
+  for (let k = 0; k < n; k++) {
+    Atomics.notify(laterI32[k]!, laterIndex[k]!, 1);
+    laterI32[k] = undefined;
+  }
 }

@@ -36,10 +36,14 @@
  * the thread knows a table (liveness.ts, `sliceEnd`). The fast path (one CAS) never looks at
  * the table.
  *
+ * Deferred wake-ups (futex.ts `wakeLater`): `unlock` pays the ones this thread owes — a
+ * Condition's notify leaves its waiter's wake-up to the notifier's next release, so the waiter
+ * wakes to a free lock. `unlockInner` (an inner word held inside a user's lock) does not.
+ *
  * `takeOver` / `recover` do the same for an id the caller names (a thread it saw exit that no
  * table records: a test, or a pool recovering its own channels).
  */
-import { park, parkingAsync, remaining, runBriefly, wake, type Steps } from './futex.js';
+import { park, parkingAsync, remaining, runBriefly, wake, wakeDeferred, type Steps } from './futex.js';
 import { isDead, sliceEnd } from './liveness.js';
 import { threadId } from './thread.js';
 
@@ -89,11 +93,25 @@ export function* lockSteps(i32: Int32Array, index: number, deadline: number, rep
   }
 }
 
-/** Release the lock whoever holds it; false (and nothing changed) if it was not locked. */
+/**
+ * Release the lock whoever holds it; false (and nothing changed) if it was not locked. Then
+ * wake the Condition waiters this thread notified meanwhile (futex.ts `wakeLater`): the lock
+ * they must take back is free now.
+ */
 export function unlock(i32: Int32Array, index: number): boolean {
   const prev = Atomics.exchange(i32, index, UNLOCKED);
   if ((prev & CONTENDED) !== 0) wakeAfterRelease(i32, index, prev);
+  wakeDeferred();
   return prev !== UNLOCKED;
+}
+
+/**
+ * `unlock` for an inner lock taken while the caller may hold a user's lock (a Condition's
+ * waiter list): leaves this thread's deferred wake-ups for the release of the user's lock.
+ */
+export function unlockInner(i32: Int32Array, index: number): void {
+  const prev = Atomics.exchange(i32, index, UNLOCKED);
+  if ((prev & CONTENDED) !== 0) wakeAfterRelease(i32, index, prev);
 }
 
 function wakeAfterRelease(i32: Int32Array, index: number, prev: number): void {
