@@ -421,7 +421,7 @@ export function* fetchSteps(needed: readonly string[], deadline: number): Steps<
           );
         }
         if (remaining(giveUp) === 0) {
-          const how = Links !== undefined ? ' (in a browser a buffer reaches a Web Worker you started yourself only if you called linkWorker(worker) after new Worker, or with a queue handle taken while the item was queued)' : '';
+          const how = Links !== undefined ? ' (in a browser a buffer reaches a Web Worker you started yourself only if you called linkWorker(worker) after new Worker and the worker imports sabsync statically, at its top level, or with a queue handle taken while the item was queued)' : '';
           throw misuse(
             'ERR_UNSERIALIZABLE',
             `shared buffer ${missing[0]} of this item never arrived on the side channel (no thread that knows it answered within ${FETCH_TIMEOUT} ms)${how}`,
