@@ -2,13 +2,12 @@
 // cooperative abort (before start, while running — sync and async tasks —, after finish),
 // run-time timeouts (a task that cooperates, one that spins forever), progress, stats(), and
 // workers started on demand and retired when idle.
-import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, CancelledError, Executor, Pool, TimeoutError, WorkerCrashedError, type Future, type PoolStats } from 'sabsync';
+import { workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-control.mjs', import.meta.url);
-const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
 const open: (Executor | Pool)[] = [];
 function executor(options: ConstructorParameters<typeof Executor>[1] = {}): Executor {
   const ex = new Executor(tasks, { maxWorkers: 2, ...options });

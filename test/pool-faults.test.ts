@@ -1,19 +1,13 @@
 // Faults: workers that die in every way a worker can, at any instant. The pool must fail only
 // the task a dead worker was running, replace the worker, lose no task and run none twice.
 import { describe, expect, it } from 'vitest';
-import type { Worker } from 'node:worker_threads';
-import { Executor, Future, Pool, Queue, WorkerCrashedError, wait } from 'sabsync';
+import { Executor, Future, Pool, Queue, WorkerCrashedError } from 'sabsync';
 import { SLEEPING } from './helpers/internals.js';
+import { settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
-const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
 
-/** Settle within `ms` or fail the test (a hang is the bug these tests look for). */
-async function settledWithin<T>(fs: Future<T>[], ms: number): Promise<void> {
-  const { notDone } = await wait(fs, { timeout: ms });
-  expect(notDone.size, `${notDone.size} futures never settled`).toBe(0);
-}
 
 describe('a worker that dies fails only its task', () => {
   it('process.exit(1) inside a task', async () => {

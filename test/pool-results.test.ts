@@ -2,17 +2,12 @@
 // set last); a large one, or one holding SharedArrayBuffers or primitives, goes on the result
 // Queue. Either way each task settles once, with its own result, even when workers die.
 import { describe, expect, it } from 'vitest';
-import type { Worker } from 'node:worker_threads';
-import { Executor, Future, Lock, WorkerCrashedError, wait } from 'sabsync';
+import { Executor, Future, Lock, WorkerCrashedError } from 'sabsync';
+import { settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-results.mjs', import.meta.url);
-const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
 
-async function settledWithin<T>(fs: Future<T>[], ms: number): Promise<void> {
-  const { notDone } = await wait(fs, { timeout: ms });
-  expect(notDone.size, `${notDone.size} futures never settled`).toBe(0);
-}
 
 describe('results in task slots and on the result Queue', () => {
   it('results of every size arrive intact, around the slot area\'s size', async () => {

@@ -13,7 +13,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { Barrier, Condition, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
 import { isDead, livenessTable, markDead } from './helpers/internals.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
-import { Victims, workersOf } from './helpers/victims.js';
+import { workersOf } from './helpers/pool.js';
+import { Victims } from './helpers/victims.js';
 
 const TASKS = new URL('./fixtures/robust-tasks.mjs', import.meta.url);
 const FILE = 'robust.mjs';

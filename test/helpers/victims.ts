@@ -5,11 +5,9 @@
  */
 import { expect } from 'vitest';
 import { Executor, WorkerCrashedError, type Future } from 'sabsync';
-import type { Worker } from 'node:worker_threads';
+import { workersOf } from './pool.js';
 import { waitUntil } from './workers.js';
 
-/** The live workers of a pool (its test hook). */
-export const workersOf = (x: object): Worker[] => (x as Record<symbol, Worker[]>)[Symbol.for('sabsync.poolWorkers')]!;
 
 export class Victims {
   #ex: Executor | undefined;
