@@ -96,6 +96,17 @@ export const recoverQueue = Symbol('sabsync.recoverQueue');
 const NOWAIT = -1;
 const NOWAIT_LOCK_MS = 1_000;
 
+/**
+ * A pause between two polls of another thread's words: a few instructions that touch no shared
+ * memory, so that a spinning thread does not keep pulling the cache line the other one writes.
+ */
+function pause(): void {
+  let x = 0;
+  for (let i = 0; i < PAUSE_TURNS; i++) x = (x + i) | 0;
+  if (x === -1) throw new Error('unreachable');
+}
+const PAUSE_TURNS = 32;
+
 /** The deadline of a put or get with validated timeout `t` (NOWAIT for 0). */
 function deadlineOf(t: number): number {
   return t === 0 ? NOWAIT : deadlineAfter(t);
@@ -546,7 +557,7 @@ export class Queue<T = unknown> {
       waitBegins();
       if (spin) {
         spin = false;
-        for (let i = 0; i < QUEUE_SPIN && !ring.roomFor(chunks) && !this.#store.shutDown; i++);
+        for (let i = 0; i < QUEUE_SPIN && !ring.halfFree(chunks) && !this.#store.shutDown; i++) pause();
         continue;
       }
       yield* ring.sleep(1, chunks, deadline, sleeps++);

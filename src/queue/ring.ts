@@ -18,6 +18,8 @@
  *   ring + 36     PUT_GEN  bumped to wake putters                            getters, shutdown
  *   ring + 37     JOIN_GEN bumped to wake joiners                            taskDone, shutdown
  *   ring + 38     DONE     taskDone()s so far, and items discarded (mod M)   taskDone, shutdown
+ *   ring + 39..41 PENDING  1: a wake-up of getters (putters, joiners) was    wakers (exchange to 1);
+ *                          sent since the last of them looked                sleepers (store 0)
  *   ring + 48     SLEEPERS 3 tables of maxWaiters words: the sabsync ids    each sleeper (CAS 0 ->
  *                          of the threads asleep in get, put, join (0: none)  its id, its id -> 0)
  *   slot k + 0    SEQ      the slot's state, below                           its claimer
@@ -76,7 +78,10 @@
  * compare. The same holds for putters (PUTTERS, PUT_GEN, woken by gets) and joiners (JOINERS,
  * JOIN_GEN, woken by the taskDone that finishes the last item, and by shutdown). Every getter is
  * woken, not one: a getter that times out, or an async one on a blocked thread, could otherwise
- * keep a wake-up for itself. Sleeps are cut into slices while deaths can be learned, so a
+ * keep a wake-up for itself. A waker skips the bump while PENDING says one was sent since the
+ * last sleeper looked: a sleeper reads GEN, then clears PENDING, then looks; a waker that finds
+ * PENDING set was preceded by one whose exchange followed that clear, so whose bump followed
+ * the sleeper's read of GEN — its park returns. Sleeps are cut into slices while deaths can be learned, so a
  * sleeper looks again for a dead thread's claim (liveness.ts `sliceEnd`).
  *
  * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (TAIL moved
@@ -98,6 +103,7 @@ const GET_GEN = 35;
 const PUT_GEN = 36;
 const JOIN_GEN = 37;
 const DONE = 38;
+const PENDING = 39;
 const SLEEPERS = 48;
 
 const SEQ = 0;
@@ -252,7 +258,7 @@ export class Ring {
     const next = this.#add(t, 1);
     Atomics.store(w, at + SEQ, next);
     Atomics.compareExchange(w, this.#tail, t, next);
-    if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeAll(GET_GEN);
+    if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
   }
 
   /** Put a number: OK, FULL or BUSY (nothing changed). No lock. */
@@ -319,6 +325,15 @@ export class Ring {
     }
     this.#publish(t, at);
     return OK;
+  }
+
+  /**
+   * Whether half the ring is free (and `chunks` chunks): what a putter that found the ring full
+   * spins for, so that it then puts a run of items instead of fighting the getters for each
+   * slot, and leaves their cache lines alone meanwhile.
+   */
+  halfFree(chunks: number): boolean {
+    return this.count <= this.#limit >> 1 && this.#store.freeChunks >= chunks;
   }
 
   /** Whether a put of an item of `chunks` chunks (0: a number) might find room now. */
@@ -432,7 +447,7 @@ export class Ring {
     const w = this.#w;
     Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
     Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
-    if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeAll(PUT_GEN);
+    if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
   }
 
   /** Whether a get might find an item now (one published, or claimed by another get). */
@@ -474,7 +489,7 @@ export class Ring {
       const left = (this.#settledTail() - d + this.#m) % this.#m;
       if (left === 0) return false;
       if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) !== d) continue;
-      if (left === 1 && Atomics.load(w, this.#r + JOINERS) !== 0) this.#wakeAll(JOIN_GEN);
+      if (left === 1 && Atomics.load(w, this.#r + JOINERS) !== 0) this.#wakeOnce(2);
       return true;
     }
   }
@@ -512,6 +527,15 @@ export class Ring {
     wake(this.#w, this.#r + gen, Infinity);
   }
 
+  /**
+   * Wake the sleepers of `what` (0 get, 1 put, 2 join) unless a wake-up is pending already:
+   * one since the last of them looked at the ring (see PENDING), so that a getter that keeps
+   * emptying slots while a putter wakes up pays for one wake-up, not one per get.
+   */
+  #wakeOnce(what: number): void {
+    if (Atomics.exchange(this.#w, this.#r + PENDING + what, 1) === 0) this.#wakeAll(GET_GEN + what);
+  }
+
   /** Wake every sleeper (shutdown, and after a dead thread's traces were repaired). */
   wakeEveryone(): void {
     this.#wakeAll(GET_GEN);
@@ -538,6 +562,9 @@ export class Ring {
     }
     try {
       const g = Atomics.load(w, gen);
+      // After reading GEN: a waker that finds PENDING set by one whose bump followed this
+      // store also bumped after our read, so the park below returns (see PENDING).
+      Atomics.store(w, this.#r + PENDING + what, 0);
       const ready = what === 0 ? this.hasItem() : what === 1 ? this.roomFor(chunks) : this.unfinished === 0;
       if (ready || this.#store.shutDown) return;
       yield park(w, gen, g, sliceEnd(deadline, n));
