@@ -1,43 +1,57 @@
 /**
  * Queue, LifoQueue, PriorityQueue: Python's `queue` module for threads that share memory.
  *
- * Built as Python builds it: one mutex (a `Lock`) and three Conditions over it —
- * NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and ALL_DONE (joiners wait on
- * it) — all placed inside the queue's own memory, next to the storage engine (store.ts draws
- * the whole layout). The lock is held whenever the queue's words are read or changed.
- * Notifications, on the same transitions as Python's:
+ * Two engines under one API (store.ts draws the whole layout):
  *
- *   put       → NOT_EMPTY.notify()       a getter may proceed
- *   get       → NOT_FULL.notify()        a putter may proceed
- *   taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
- *   shutdown  → notifyAll() on all three (immediate: after emptying the queue)
+ *   - A FIFO `Queue` keeps its items in a ring (ring.ts): a number's put or get takes no lock
+ *     and touches no Condition; any other item is encoded, its bytes kept in the arena's chunks,
+ *     which it takes and gives back under the queue's lock. Sleepers count and name themselves
+ *     in the ring's words and are woken by a bump of a generation word, only when there are
+ *     some. A thread that dies holding a claim leaves it for the next thread to settle (ring.ts,
+ *     "Crash safety").
+ *   - `LifoQueue` and `PriorityQueue` are built as Python builds them: one mutex and three
+ *     Conditions over it — NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and
+ *     ALL_DONE (joiners wait on it) — all placed inside the queue's own memory, next to the
+ *     storage engine. The lock is held whenever the queue's words are read or changed.
+ *     Notifications, on the same transitions as Python's:
  *
- * No wake-up is lost because every check of the queue's state and every wait happens with
- * the lock held, and Condition.wait queues its waiter before it releases the lock
- * (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *       put       → NOT_EMPTY.notify()       a getter may proceed
+ *       get       → NOT_FULL.notify()        a putter may proceed
+ *       taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
+ *       shutdown  → notifyAll() on all three (immediate: after emptying the queue)
  *
- * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) counts
- * against the same deadline, so a put or get returns `Full` / `Empty` in time even while
- * another thread keeps the lock (`join`, `taskDone` and `shutdown` have no timeout; timeout 0
- * takes the lock as Python's `put_nowait` does: see NOWAIT).
+ *     No wake-up is lost because every check of the queue's state and every wait happens with
+ *     the lock held, and Condition.wait queues its waiter before it releases the lock
+ *     (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *
+ * The queue takes its lock one way: rawlock.ts on the Lock's word (`tryLock`, `lockSteps` with
+ * the queue's repair, `unlock`); the Conditions take it back through the Lock object, whose
+ * take-over runs the same repair.
+ *
+ * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) or
+ * waiting out another thread's claim counts against the same deadline, so a put or get returns
+ * `Full` / `Empty` in time even while another thread keeps the lock (`join`, `taskDone` and
+ * `shutdown` have no timeout; timeout 0 takes the lock as Python's `put_nowait` does: see
+ * NOWAIT).
  *
  * A thread that dies holding the lock (a terminated worker: store.ts, "Crash safety"). Once the
  * liveness table records its death (liveness.ts), the next thread to want the lock takes it
  * over (rawlock.ts) and repairs before it goes on: it rolls back the dead thread's half-done
- * operation (the undo log) and wakes every waiter to look again, since a wake-up the dead
- * thread took may have been meant for one of them. Waiter lists it left behind are repaired by
- * their Condition (condition.ts). So a dead thread costs at most its own half-done operation.
- * The pool also runs `recoverQueue` on its own channels for each worker that exits.
+ * operation (the undo log), settles ring claims of dead threads, and wakes every waiter to look
+ * again, since a wake-up the dead thread took may have been meant for one of them. Waiter lists
+ * it left behind are repaired by their Condition (condition.ts). So a dead thread costs at most
+ * its own half-done operation. The pool also runs `recoverQueue` on its own channels for each
+ * worker that exits.
  *
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
- * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, under
- * the lock, so that a get that throws leaves the queue exactly as it was (`#take`).
+ * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, so
+ * that a get that throws leaves the queue exactly as it was (`#take`, `#ringTake`).
  *
- * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
- * is there), does its work without creating a step generator (`#tryPut`, `#tryGet`); only
- * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
- * which starts over and is the one shared with the async twins.
+ * Fast path: a synchronous put or get first tries once (the ring's claim, or the lock) and, if
+ * the item fits (or one is there), does its work without creating a step generator; only when
+ * it must wait does it run the blocking algorithm, which starts over and is the one shared with
+ * the async twins.
  */
 import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';

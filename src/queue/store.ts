@@ -39,13 +39,16 @@
  * by run, not chunk by chunk.
  *
  * Crash safety (a worker may be terminated at any instruction): an item's bytes are written
- * into chunks that are still free, and a FIFO / LIFO entry into the slot past the stored ones
+ * into chunks that are still free, and a LIFO entry into the slot past the stored ones
  * (order.ts), which nothing reads until COUNT says so; then every other word is changed
  * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
  * the log. A thread that dies holding the lock leaves either nothing visible (data written,
  * no metadata) or a non-empty log, which `rollback` undoes — called by the thread that takes
  * the lock over from the dead one (queue.ts), before it or anyone else looks at the words. So a
- * half-done put or get is never visible.
+ * half-done put or get is never visible. A FIFO queue's ring (ring.ts) uses the same log for
+ * what it does under the lock (an item's chunks and the slot words naming them: `alloc`,
+ * `release`); its lock-free words have crash-safety rules of their own (ring.ts). COUNT, HEAD,
+ * SEQ and UNFINISHED are the table orders' only: the ring derives its counts from its positions.
  */
 import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
