@@ -55,7 +55,7 @@
  */
 import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
+import { checkTimeout, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { repairOnTakeOver } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
@@ -63,7 +63,9 @@ import { lockBriefly, lockSteps, takeOver, tryLock, unlock } from '../primitives
 import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
-import { BUSY, EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring, TIMED_OUT } from './ring.js';
+import { ringGetSteps, ringPutSteps } from './fifo.js';
+import { briefDeadline, Decoded, deadlineOf, Missing, QUEUE_SPIN, type Taken } from './policy.js';
+import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring } from './ring.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
 
 /** Default byte capacity: 1 MiB of item storage. */
@@ -76,16 +78,7 @@ const MAX_BYTES = 1 << 30;
 export const DEFAULT_QUEUE_WAITERS = 256;
 const MAX_WAITERS = 1 << 16;
 
-/**
- * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
- * first lets go of the lock and watches the queue for up to this many loads (≈ 10–20 µs)
- * before it sleeps on a Condition. Between two busy threads the other side usually delivers
- * within that time, and a sleep costs a futex wake-up — tens of µs on a VM, far more than one
- * item — so without the spin a consumer that keeps up with its producer pays a wake-up per
- * item (bench/queue.bench.mjs). Once per call, never in async twins (their event loop has
- * other work) and never with timeout 0.
- */
-export const QUEUE_SPIN = 2_000;
+export { QUEUE_SPIN } from './policy.js';
 
 /**
  * Recover the queue after thread `deadId` died: roll back an operation it left half done,
@@ -97,34 +90,6 @@ export const QUEUE_SPIN = 2_000;
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
 
-/**
- * The deadline of a put or get with timeout 0 (`putNowait`, `getNowait`): it never waits for
- * room or an item (it has passed: `remaining` is 0), but it takes the lock as Python's does —
- * a live thread holds it for a few instructions, a dead one's is taken over — so that `Full` /
- * `Empty` say the queue was full / empty, never that another thread was inside it.
- *
- * Yet not for ever: a dead holder is taken over only once its death is marked, and the thread
- * that marks it may be this very one, blocked here (liveness.ts, "Limits"). So the wait for the
- * lock ends after NOWAIT_LOCK_MS, far beyond any live holder's copy, with `Full` / `Empty`.
- */
-const NOWAIT = -1;
-const NOWAIT_LOCK_MS = 1_000;
-
-/**
- * A pause between two polls of another thread's words: a few instructions that touch no shared
- * memory, so that a spinning thread does not keep pulling the cache line the other one writes.
- */
-function pause(): void {
-  let x = 0;
-  for (let i = 0; i < PAUSE_TURNS; i++) x = (x + i) | 0;
-  if (x === -1) throw new Error('unreachable');
-}
-const PAUSE_TURNS = 32;
-
-/** The deadline of a put or get with validated timeout `t` (NOWAIT for 0). */
-function deadlineOf(t: number): number {
-  return t === 0 ? NOWAIT : deadlineAfter(t);
-}
 
 /** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
@@ -183,6 +148,8 @@ export class Queue<T = unknown> {
   readonly #w: Int32Array;
   readonly #lock: number;
   readonly #repairHeld: () => void;
+  /** `#stored`, bound once for the ring's steps (fifo.ts). */
+  readonly #storedHook = (data: number | Uint8Array) => this.#stored(data);
   /** Shared buffers of the items this thread put that may still be queued (see `handle`). */
   readonly #carried = new Carried();
 
@@ -281,7 +248,7 @@ export class Queue<T = unknown> {
       if (typeof item === 'number') {
         if (this.#store.shutDown) throw new ShutDown();
         if (ring.putNumber(item) === OK) return;
-        runSyncMarked(this.#ringPutSteps(item, 0, deadlineOf(t), true), 'putAsync');
+        runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, item, 0, deadlineOf(t), true), 'putAsync');
         return;
       }
       const data = this.#encode(item) as Uint8Array;
@@ -291,7 +258,7 @@ export class Queue<T = unknown> {
         this.#stored(data);
         return;
       }
-      runSyncMarked(this.#ringPutSteps(data, chunks, deadlineOf(t), true), 'putAsync');
+      runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, data, chunks, deadlineOf(t), true), 'putAsync');
       return;
     }
     const priority = this.#priority(item);
@@ -308,7 +275,7 @@ export class Queue<T = unknown> {
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
     const kept = typeof data === 'number' ? data : data.slice();
     if (this.#ring !== undefined) {
-      return runAsync(this.#ringPutSteps(kept, typeof kept === 'number' ? 0 : chunksFor(kept.length), deadline, false));
+      return runAsync(ringPutSteps(this.#ring, this.#store, this.#storedHook, kept, typeof kept === 'number' ? 0 : chunksFor(kept.length), deadline, false));
     }
     return runAsync(this.#putSteps(kept, priority, deadline, false));
   }
@@ -358,7 +325,7 @@ export class Queue<T = unknown> {
           ring.unclaim();
         } else ring.unclaim();
       }
-      return runSyncMarked(this.#ringGetSteps(deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
+      return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
     }
     const got = this.#tryGet();
     if (got === undefined) return runSyncMarked(this.#getSteps(deadlineOf(t), true), 'getAsync');
@@ -368,7 +335,7 @@ export class Queue<T = unknown> {
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
     const deadline = deadlineOf(checkTimeout(timeout));
-    if (this.#ring !== undefined) return runAsync(this.#ringGetSteps(deadline, false));
+    if (this.#ring !== undefined) return runAsync(ringGetSteps<T>(this.#ring, this.#store, deadline, false));
     return runAsync(this.#getSteps(deadline, false));
   }
 
@@ -545,104 +512,6 @@ export class Queue<T = unknown> {
     }
   }
 
-  /** The deadline for taking the lock or waiting out a claim: NOWAIT waits NOWAIT_LOCK_MS. */
-  #briefDeadline(deadline: number): number {
-    return deadline === NOWAIT ? deadlineAfter(NOWAIT_LOCK_MS) : deadline;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // The FIFO ring (ring.ts): no lock for numbers, the lock only around an item's chunks.
-
-  *#ringPutSteps(data: number | Uint8Array, chunks: number, deadline: number, spin: boolean): Steps<void> {
-    const ring = this.#ring!;
-    for (let sleeps = 0; ; ) {
-      if (this.#store.shutDown) throw new ShutDown();
-      const r = typeof data === 'number' ? ring.putNumber(data) : yield* ring.putBytes(data, chunks, this.#briefDeadline(deadline));
-      if (r === OK) {
-        this.#stored(data);
-        return;
-      }
-      if (r === TIMED_OUT) throw new Full();
-      if (r === BUSY) {
-        if (!(yield* ring.waitClaim(true, this.#briefDeadline(deadline)))) throw new Full();
-        continue;
-      }
-      if (remaining(deadline) === 0) throw new Full();
-      waitBegins();
-      if (spin) {
-        spin = false;
-        for (let i = 0; i < QUEUE_SPIN && !ring.halfFree(chunks) && !this.#store.shutDown; i++) pause();
-        continue;
-      }
-      yield* ring.sleep(1, chunks, deadline, sleeps++);
-    }
-  }
-
-  *#ringGetSteps(deadline: number, spin: boolean): Steps<T> {
-    const ring = this.#ring!;
-    for (let sleeps = 0; ; ) {
-      const r = ring.get();
-      if (r === GOT_NUMBER) {
-        tidy();
-        return ring.number() as T;
-      }
-      if (r === GOT_BYTES) {
-        const got = yield* this.#ringTake(deadline);
-        if (got instanceof Missing) {
-          // The item stays queued: wait for its buffers (ERR_UNSERIALIZABLE if they never
-          // come), then start over; Empty if the get's own deadline passes first.
-          if (!(yield* fetchSteps(got.ids, deadline))) throw new Empty();
-          spin = false;
-          continue;
-        }
-        tidy();
-        return got.value as T;
-      }
-      if (r === BUSY) {
-        if (!(yield* ring.waitClaim(false, this.#briefDeadline(deadline)))) throw new Empty();
-        continue;
-      }
-      if (this.#store.shutDown) {
-        if (ring.hasItem()) continue;
-        throw new ShutDown();
-      }
-      if (remaining(deadline) === 0) throw new Empty();
-      waitBegins();
-      if (spin) {
-        spin = false;
-        for (let i = 0; i < QUEUE_SPIN && !ring.hasItem() && !this.#store.shutDown; i++);
-        continue;
-      }
-      yield* ring.sleep(0, 0, deadline, sleeps++);
-    }
-  }
-
-  /**
-   * Complete the get of the item in chunks this thread claimed (GOT_BYTES): decoded before the
-   * get commits, so that a decoding that fails leaves it queued (the claim given back), as
-   * does a missing buffer (`Missing`: fetch, then start over) or a lock not had in time (Empty).
-   */
-  *#ringTake(deadline: number): Steps<Decoded | Missing> {
-    const ring = this.#ring!;
-    const item = ring.bytes();
-    let value: unknown;
-    if (fallible(item)) {
-      const ids = sharedIds(item);
-      if (!knows(ids)) {
-        ring.unclaim();
-        return new Missing(ids);
-      }
-    }
-    try {
-      value = decode(item);
-    } catch (e) {
-      ring.unclaim();
-      throw e;
-    }
-    if ((yield* ring.finish(this.#briefDeadline(deadline))) !== OK) throw new Empty();
-    return new Decoded(value);
-  }
-
   // -------------------------------------------------------------------------------------------
   // The table orders (Lifo, Priority): every access under the lock, with the undo log.
 
@@ -736,7 +605,7 @@ export class Queue<T = unknown> {
     for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
       if (Atomics.load(this.#w, this.#lock) === 0 && tryLock(this.#w, this.#lock)) return true;
     }
-    return yield* lockSteps(this.#w, this.#lock, this.#briefDeadline(deadline), this.#repairHeld);
+    return yield* lockSteps(this.#w, this.#lock, briefDeadline(deadline), this.#repairHeld);
   }
 
   /**
@@ -840,19 +709,6 @@ export class Queue<T = unknown> {
 
 function taskDoneTooOften(): Error {
   return misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
-}
-
-/** A got item: a number, a plain item's encoding (decoded after the lock), or a decoded value. */
-type Taken = number | Uint8Array | Decoded;
-
-/** A fallible item's value, decoded before its get was committed. */
-class Decoded {
-  constructor(readonly value: unknown) {}
-}
-
-/** The buffers a stored item needs that this thread has not received (nothing was removed). */
-class Missing {
-  constructor(readonly ids: readonly string[]) {}
 }
 
 function priorityOf(item: unknown): number {
