@@ -91,6 +91,23 @@ describe("a thread killed holding a ring claim (between its claim and its publis
   });
 });
 
+describe('a claim is held only while its thread works on it', () => {
+  it('a getAsync that must wait for the lock holds no claim meanwhile: a sync get on its thread is served', async () => {
+    const q = new Queue<string>();
+    q.put('a');
+    q.put('b');
+    const holder = run('holdLock', { handle: q.handle, ms: 500 });
+    await waitUntil(() => holder.progress.includes('locked'), 10_000, 'the lock to be taken');
+    // Its item is in chunks: its get needs the lock, which the holder keeps for a while.
+    const pending = q.getAsync(10_000);
+    // Blocks this thread (the getAsync's event loop) until the lock is let go.
+    expect(q.get(5_000)).toBe('a');
+    expect(await pending).toBe('b');
+    expect(await holder.result).toBe('released');
+    expect(q.qsize()).toBe(0);
+  });
+});
+
 /** What the stress harness needs of a queue on this thread. */
 interface Target {
   readonly handle: unknown;

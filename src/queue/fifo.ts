@@ -55,6 +55,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     }
     if (r === GOT_BYTES) {
       const got = yield* ringTake(ring, deadline);
+      if (got === undefined) continue;
       if (got instanceof Missing) {
         // The item stays queued: wait for its buffers (ERR_UNSERIALIZABLE if they never
         // come), then start over; Empty if the get's own deadline passes first.
@@ -85,26 +86,65 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
 }
 
 /**
- * Complete the get of the item in chunks this thread claimed (GOT_BYTES): decoded before the
- * get commits, so that a decoding that fails leaves it queued (the claim given back), as
- * does a missing buffer (`Missing`: fetch, then start over) or a lock not had in time (Empty).
+ * Complete the get of the item in chunks this thread claimed (GOT_BYTES). The claim is never
+ * held across a wait (every other get would meet it and wait, this thread's own sync get
+ * included): if the lock is not free at once, the claim is given back, the lock taken, and the
+ * get at HEAD made again under it (`undefined`: no item there now, start over). A plain item
+ * is decoded after its get commits (its decoding does not fail; the bytes are this thread's
+ * copy); a fallible one before, so that a decoding that fails leaves it queued (the claim
+ * given back), as does a missing buffer (`Missing`: fetch, then start over). Empty if the lock
+ * is not had by the get's deadline.
  */
-function* ringTake(ring: Ring, deadline: number): Steps<Decoded | Missing> {
-  const item = ring.bytes();
-  let value: unknown;
-  if (fallible(item)) {
-    const ids = sharedIds(item);
-    if (!knows(ids)) {
-      ring.unclaim();
-      return new Missing(ids);
-    }
+function* ringTake(ring: Ring, deadline: number): Steps<Decoded | Missing | undefined> {
+  const got = claimed(ring, false);
+  if (got !== undefined) return got;
+  if (!(yield* ring.lock(briefDeadline(deadline)))) throw new Empty();
+  const r = ring.get();
+  if (r === GOT_NUMBER) {
+    ring.unlock();
+    return new Decoded(ring.number());
   }
+  if (r !== GOT_BYTES) {
+    ring.unlock();
+    return undefined;
+  }
+  return claimed(ring, true);
+}
+
+/**
+ * The item of this thread's claim: finished (the lock held: `held`; else if it is free now),
+ * or Missing (the claim given back); undefined if the lock is busy (the claim given back).
+ */
+function claimed(ring: Ring, held: boolean): Decoded | Missing | undefined {
+  const item = ring.bytes();
+  const release = () => {
+    ring.unclaim();
+    if (held) ring.unlock();
+  };
+  if (!fallible(item)) {
+    if (held) ring.finishHeld();
+    else if (!ring.tryFinish()) {
+      ring.unclaim();
+      return undefined;
+    }
+    return new Decoded(decode(item));
+  }
+  const ids = sharedIds(item);
+  if (!knows(ids)) {
+    release();
+    return new Missing(ids);
+  }
+  let value: unknown;
   try {
     value = decode(item);
   } catch (e) {
-    ring.unclaim();
+    release();
     throw e;
   }
-  if ((yield* ring.finish(briefDeadline(deadline))) !== OK) throw new Empty();
+  if (held) ring.finishHeld();
+  else if (!ring.tryFinish()) {
+    ring.unclaim();
+    return undefined;
+  }
   return new Decoded(value);
 }

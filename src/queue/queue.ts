@@ -314,16 +314,14 @@ export class Queue<T = unknown> {
       }
       if (r === GOT_BYTES) {
         const item = ring.bytes();
-        if (!fallible(item)) {
-          // Decoded before the get is committed: a later wait would let another get land over
-          // the bytes; a plain item's decoding does not fail.
+        // A plain item's decoding does not fail: decoded after its get commits (the bytes are
+        // this thread's copy), so that no other get waits on the claim meanwhile.
+        if (!fallible(item) && ring.tryFinish()) {
           const value = decode(item);
-          if (ring.tryFinish()) {
-            tidy();
-            return value as T;
-          }
-          ring.unclaim();
-        } else ring.unclaim();
+          tidy();
+          return value as T;
+        }
+        ring.unclaim();
       }
       return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
     }

@@ -127,7 +127,7 @@ export const BUSY = 2;
 export const EMPTY = 3;
 /** A get claimed a number: `number()` has it; the get is complete. */
 export const GOT_NUMBER = 4;
-/** A get claimed an item in chunks: `bytes()`, then `finish` or `unclaim`. */
+/** A get claimed an item in chunks: `bytes()`, then `tryFinish` / `finishHeld` or `unclaim`. */
 export const GOT_BYTES = 5;
 /** The lock could not be had by the deadline (nothing changed). */
 export const TIMED_OUT = 6;
@@ -346,7 +346,7 @@ export class Ring {
 
   /**
    * Claim the item at HEAD: GOT_NUMBER (the get is complete: `number()`), GOT_BYTES (claimed:
-   * `bytes()`, then `finish()` or `unclaim()`), EMPTY or BUSY. No lock.
+   * `bytes()`, then `tryFinish()` / `finishHeld()` or `unclaim()`), EMPTY or BUSY. No lock.
    */
   get(): number {
     const w = this.#w;
@@ -404,16 +404,21 @@ export class Ring {
   }
 
   /**
-   * Complete the get of the last GOT_BYTES: give its chunks back under the lock and empty the
-   * slot. TIMED_OUT (the claim given back) if the lock could not be had by `deadline`.
+   * Take the queue's lock (by `deadline`: false if not), for a get that then claims under it
+   * (`get`, `finishHeld` or `unlock`): a claim is never held while waiting for the lock.
    */
-  *finish(deadline: number): Steps<number> {
-    if (!this.#tryLockSpinning() && !(yield* lockSteps(this.#w, this.#lock, deadline, this.#repair))) {
-      this.unclaim();
-      return TIMED_OUT;
-    }
+  *lock(deadline: number): Steps<boolean> {
+    return this.#tryLockSpinning() || (yield* lockSteps(this.#w, this.#lock, deadline, this.#repair));
+  }
+
+  /** Let go of the lock `lock` took. */
+  unlock(): void {
+    unlock(this.#w, this.#lock);
+  }
+
+  /** `finish` for a get that claimed while holding the lock (`lock`); releases it. */
+  finishHeld(): void {
     this.#finishHeld();
-    return OK;
   }
 
   /** `finish` if the lock is free now (true); false (still claimed) if not. */
@@ -513,7 +518,17 @@ export class Ring {
         yield* this.waitClaim(false, Infinity);
         continue;
       }
-      if (got === GOT_BYTES) yield* this.finish(Infinity);
+      if (got === GOT_BYTES && !this.tryFinish()) {
+        // Never wait for the lock holding the claim: give it back, take the lock, claim again.
+        this.unclaim();
+        yield* this.lock(Infinity);
+        const again = this.get();
+        if (again === GOT_BYTES) this.#finishHeld();
+        else {
+          this.unlock();
+          if (again !== GOT_NUMBER) continue;
+        }
+      }
       this.#discarded();
     }
   }
