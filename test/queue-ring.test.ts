@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
 import { UnsafeRing } from './fixtures/unsafe-ring.mjs';
-import { markDead, recoverQueue, sabsyncIdOf } from './helpers/internals.js';
+import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf } from './helpers/internals.js';
 import { blocked, untilWaiters } from './helpers/blocked.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
@@ -105,6 +105,45 @@ describe('a claim is held only while its thread works on it', () => {
     expect(await pending).toBe('b');
     expect(await holder.result).toBe('released');
     expect(q.qsize()).toBe(0);
+  });
+});
+
+/** The SEQ word of the slot at TAIL (negative: claimed) of a FIFO queue (ring.ts). */
+function seqAtTail(q: Queue<unknown>): () => number {
+  const h = q.handle as unknown as { buffer: SharedArrayBuffer; byteOffset: number };
+  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
+  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
+  return () => Atomics.load(i32, l.entries / 4 + (Atomics.load(i32, l.ring >> 2) % l.slots) * 4);
+}
+
+describe('shutdown and a put in flight', () => {
+  it.each([true, false])('shutdown(%s) while a put holds its claim: the put lands before shutdown returns, or throws ShutDown', async (immediate) => {
+    const q = new Queue<string>(0, { bytes: 64 << 20 });
+    const go = new SharedArrayBuffer(4);
+    const putter = run<string>('putBig', { handle: q.handle, go, mb: 40 });
+    const seq = seqAtTail(q);
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    // Wait (blocking this thread: the put runs in its own) until the put has claimed its slot:
+    // it copies 40 MB into chunks before it publishes.
+    const t0 = performance.now();
+    while (seq() >= 0) if (performance.now() - t0 > 10_000) throw new Error('no claim seen');
+    q.shutdown(immediate);
+    const size = q.qsize();
+    const put = await putter.result;
+    expect(['ok', 'ShutDown']).toContain(put);
+    // Nothing changes after shutdown returned.
+    expect(q.qsize()).toBe(size);
+    if (immediate || put === 'ShutDown') {
+      expect(size).toBe(0);
+      expect(() => q.get(0)).toThrow(expect.objectContaining({ name: 'ShutDown' }));
+      await q.joinAsync();
+    } else {
+      expect(size).toBe(1);
+      expect(q.get(0)).toHaveLength(40 << 20);
+      q.taskDone();
+      await q.joinAsync();
+    }
   });
 });
 

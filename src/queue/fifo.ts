@@ -9,7 +9,7 @@ import { remaining, waitBegins, type Steps } from '../primitives/futex.js';
 import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
 import { briefDeadline, Decoded, Missing, pause, QUEUE_SPIN } from './policy.js';
-import { BUSY, GOT_BYTES, GOT_NUMBER, OK, TIMED_OUT, type Ring } from './ring.js';
+import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, TIMED_OUT, type Ring } from './ring.js';
 import type { Store } from './store.js';
 
 export function* ringPutSteps(
@@ -30,6 +30,7 @@ export function* ringPutSteps(
       return;
     }
     if (r === TIMED_OUT) throw new Full();
+    if (r === SHUT) throw new ShutDown();
     if (r === BUSY) {
       if (!(yield* ring.waitClaim(true, briefDeadline(deadline)))) throw new Full();
       continue;

@@ -408,6 +408,8 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       this.#store.shut();
+      // A put that claimed before the shutdown lands now, before it returns (ring.ts `#shutUnder`).
+      yield* ring.settlePuts();
       if (immediate) yield* ring.discardAll();
       ring.wakeEveryone();
       return;

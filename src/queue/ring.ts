@@ -131,6 +131,8 @@ export const GOT_NUMBER = 4;
 export const GOT_BYTES = 5;
 /** The lock could not be had by the deadline (nothing changed). */
 export const TIMED_OUT = 6;
+/** The queue was shut down before the put's claim (nothing changed: the claim given back). */
+export const SHUT = 7;
 
 const putting = (id: number) => -(id * 2) - 1;
 const getting = (id: number) => -(id * 2 + 1) - 1;
@@ -252,6 +254,32 @@ export class Ring {
     }
   }
 
+  /**
+   * Whether the queue was shut down before the claim of position `t` was made (then given
+   * back). The claim is made, then SHUTDOWN read, both sequentially consistent; `shutdown`
+   * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`). So either this put
+   * sees the shutdown and puts nothing, or its claim is seen and waited for: a put never lands
+   * after `shutdown` returned (Python's put holds the mutex that shutdown takes).
+   */
+  #shutUnder(t: number, at: number): boolean {
+    if (!this.#store.shutDown) return false;
+    Atomics.store(this.#w, at + SEQ, t);
+    return true;
+  }
+
+  /**
+   * Wait until no put holds a claim at TAIL (shutdown, after SHUTDOWN is stored: every later
+   * claim sees it and is given back, see `#shutUnder`); a dead putter's claim is settled.
+   */
+  *settlePuts(): Steps<void> {
+    const w = this.#w;
+    for (;;) {
+      const s = Atomics.load(w, this.#slot(Atomics.load(w, this.#tail)));
+      if (s >= 0 || isGetting(s)) return;
+      yield* this.waitClaim(true, Infinity);
+    }
+  }
+
   /** Publish the item of the put that claimed position `t`, and wake sleeping getters. */
   #publish(t: number, at: number): void {
     const w = this.#w;
@@ -261,12 +289,13 @@ export class Ring {
     if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
   }
 
-  /** Put a number: OK, FULL or BUSY (nothing changed). No lock. */
+  /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
   putNumber(x: number): number {
     const t = this.#claimPut();
     if (t < 0) return -t;
     const w = this.#w;
     const at = this.#slot(t);
+    if (this.#shutUnder(t, at)) return SHUT;
     num[0] = x;
     w[at + A] = numWords[0]!;
     w[at + B] = numWords[1]!;
@@ -315,6 +344,7 @@ export class Ring {
         return -t;
       }
       at = this.#slot(t);
+      if (this.#shutUnder(t, at)) return SHUT;
       const first = store.alloc(data);
       store.set(at + A, first);
       store.set(at + B, 0);
