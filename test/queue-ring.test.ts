@@ -147,6 +147,53 @@ describe('shutdown and a put in flight', () => {
   });
 });
 
+describe('a thread killed after its publish (emptying), before it moved TAIL (HEAD)', () => {
+  /** A worker that stops a get (put) there and is then killed: its sabsync id. */
+  async function stopped(q: Queue<unknown>, side: 'put' | 'get'): Promise<number> {
+    const r = run('dieBeforeMoving', { handle: q.handle, side });
+    await waitUntil(() => r.progress.includes('stopped'), 10_000, 'the thread to stop');
+    const id = sabsyncIdOf(r.worker.threadId);
+    await r.worker.terminate();
+    return id;
+  }
+
+  it('a get: the queue reads empty, and a put finds room (maxsize 1)', async () => {
+    const q = new Queue<number>(1);
+    q.put(42);
+    await stopped(q, 'get');
+    expect([q.qsize(), q.empty(), q.full()]).toEqual([0, true, false]);
+    q.putNowait(8);
+    expect([q.qsize(), q.full(), q.get(0), q.qsize()]).toEqual([1, true, 8, 0]);
+  });
+
+  it('a put: its item is counted and got', async () => {
+    const q = new Queue<number>(4);
+    await stopped(q, 'put');
+    expect([q.qsize(), q.empty()]).toEqual([1, false]);
+    expect([q.get(0), q.qsize(), q.empty()]).toEqual([7, 0, true]);
+  });
+
+  it('a putter asleep on the full queue is woken by the recovery of the get', async () => {
+    const q = new Queue<number>(1);
+    q.put(42);
+    const putter = run<{ name?: string }>('putOnce', { handle: q.handle, item: 9, timeout: 10_000 }, 'queue.mjs');
+    await untilWaiters(q, [sabsyncIdOf(putter.worker.threadId)], 'put');
+    const id = await stopped(q, 'get');
+    expect(await recoverQueue(q, id)).toBe(true);
+    expect((await putter.result).name).toBeUndefined();
+    expect([q.get(0), q.qsize()]).toEqual([9, 0]);
+  });
+
+  it('a getter asleep on the empty queue is woken by the recovery of the put', async () => {
+    const q = new Queue<number>(4);
+    const getter = run<{ value: unknown }>('getOnce', { handle: q.handle, timeout: 10_000 }, 'queue.mjs');
+    await untilWaiters(q, [sabsyncIdOf(getter.worker.threadId)], 'get');
+    const id = await stopped(q, 'put');
+    await recoverQueue(q, id);
+    expect((await getter.result).value).toBe(7);
+  });
+});
+
 /** What the stress harness needs of a queue on this thread. */
 interface Target {
   readonly handle: unknown;

@@ -62,7 +62,9 @@
  *   - GETTING at HEAD, LEN not NONE: the get never happened: SEQ = p + 1 (the item is there).
  *   - GETTING at HEAD, LEN NONE: the get committed (its thread had the item): SEQ = p + CAP.
  * A thread killed after its publish or its emptying leaves TAIL or HEAD behind, which the next
- * thread moves. A put or get waiting on a live claim (a preempted thread) spins, then naps in
+ * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
+ * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
+ * sleeper too. A put or get waiting on a live claim (a preempted thread) spins, then naps in
  * 1 ms parks and looks again — the claim is held for a few instructions. DONE is one CAS: a
  * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
  * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
@@ -201,10 +203,15 @@ export class Ring {
     return (p + k) % this.#m;
   }
 
-  /** Items stored (a snapshot). */
+  /**
+   * Items stored (a snapshot). TAIL and HEAD left behind by a thread killed between its publish
+   * (emptying) and its move are moved on first, so a killed thread never makes the queue look
+   * full (or empty) to `qsize`, `full`, `empty` or a bounded put's limit.
+   */
   get count(): number {
-    const h = Atomics.load(this.#w, this.#head);
-    const n = (Atomics.load(this.#w, this.#tail) - h + this.#m) % this.#m;
+    const t = this.#settledTail();
+    const h = this.#settledHead();
+    const n = (t - h + this.#m) % this.#m;
     // A get may complete at a position TAIL has not yet moved past: HEAD one ahead.
     return n > this.#cap ? 0 : n;
   }
@@ -235,7 +242,7 @@ export class Ring {
       if (s >= 0) {
         // Published (or already got) at t: TAIL was left behind.
         if (s === this.#add(t, 1) || s === this.#add(t, this.#cap)) {
-          Atomics.compareExchange(w, this.#tail, t, this.#add(t, 1));
+          this.#moveTail(t);
           continue;
         }
         if (Atomics.load(w, this.#tail) !== t) continue;
@@ -246,7 +253,7 @@ export class Ring {
       // SEQ again, so that the claim seen is one that existed while HEAD was t), or of the
       // item of t - CAP (the ring is full).
       if (isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, at) === s) {
-        Atomics.compareExchange(w, this.#tail, t, this.#add(t, 1));
+        this.#moveTail(t);
         continue;
       }
       if (Atomics.load(w, this.#tail) !== t) continue;
@@ -402,7 +409,7 @@ export class Ring {
       }
       if (s >= 0) {
         // h + CAP or later: the item of h was got and HEAD left behind.
-        Atomics.compareExchange(w, this.#head, h, full);
+        this.#moveHead(h);
         continue;
       }
       if (Atomics.load(w, this.#head) !== h) continue;
@@ -412,7 +419,7 @@ export class Ring {
       // (TAIL is exactly the position of a put's claim while it lasts; reading SEQ again makes
       // the claim seen one that existed when TAIL was read).
       if (Atomics.load(w, this.#tail) === h || Atomics.load(w, at) !== s) return EMPTY;
-      Atomics.compareExchange(w, this.#head, h, full);
+      this.#moveHead(h);
     }
   }
 
@@ -507,7 +514,34 @@ export class Ring {
         s === this.#add(t, this.#cap) ||
         (s < 0 && isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, this.#slot(t)) === s);
       if (!published) return t;
-      Atomics.compareExchange(w, this.#tail, t, this.#add(t, 1));
+      this.#moveTail(t);
+    }
+  }
+
+  /** HEAD, once moved past every emptied slot (a get empties its slot before it moves HEAD). */
+  #settledHead(): number {
+    const w = this.#w;
+    for (;;) {
+      const h = Atomics.load(w, this.#head);
+      if (Atomics.load(w, this.#slot(h)) !== this.#add(h, this.#cap)) return h;
+      this.#moveHead(h);
+    }
+  }
+
+  /**
+   * Move TAIL (HEAD) from `p` on for a put (get) that published (emptied) the slot of `p` and
+   * did not move it: the thread was killed, or is about to. The mover wakes the other side's
+   * sleepers too, in case that thread was killed before its own wake-up.
+   */
+  #moveTail(p: number): void {
+    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + GETTERS) !== 0) {
+      this.#wakeOnce(0);
+    }
+  }
+
+  #moveHead(p: number): void {
+    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + PUTTERS) !== 0) {
+      this.#wakeOnce(1);
     }
   }
 
@@ -699,6 +733,10 @@ export class Ring {
       }
       settled = true;
     }
+    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on.
+    const tail = Atomics.load(w, this.#tail);
+    const head = Atomics.load(w, this.#head);
+    if (this.#settledTail() !== tail || this.#settledHead() !== head) settled = true;
     // Sleepers it left named: their counts go (a recovery that wins the name takes the count).
     for (let what = 0; what < 3; what++) {
       const first = this.#sleepers + what * this.#maxWaiters;
@@ -710,7 +748,9 @@ export class Ring {
         }
       }
     }
-    if (settled) this.wakeEveryone();
+    // A thread that exited may have been killed between its publish (emptying) and its
+    // wake-up: its recovery wakes every sleeper to look again.
+    if (settled || deadId !== 0) this.wakeEveryone();
     return settled;
   }
 
