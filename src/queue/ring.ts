@@ -52,7 +52,12 @@
  * claims the slot, copies the bytes out (nothing else touches them), and then, holding the
  * lock, gives the chunks back and sets LEN to NONE with the undo log, commits and empties the
  * slot. So LEN names chunks exactly while the item owns them, and NONE in a GETTING slot means
- * that get committed.
+ * that get committed. A claim is never held across a wait: a getter that finds the lock taken
+ * gives its claim back, takes the lock, and claims again under it (fifo.ts `ringTake`).
+ *
+ * Shutdown: a put reads SHUTDOWN after its claim (and gives the claim back if set); shutdown
+ * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`) before it discards and
+ * returns. So a put racing shutdown lands before shutdown returns or throws ShutDown.
  *
  * Crash safety: a thread killed anywhere leaves at most one claim of its own, at TAIL or HEAD.
  * Whoever finds the claim of a thread the liveness table records dead (liveness.ts), or the
