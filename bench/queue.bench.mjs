@@ -123,6 +123,11 @@ if (!isMainThread && workerData?.role) {
 
 let RUNS = 3;
 
+/** Runs per worker row (scratch drivers that time one row). */
+export function setRuns(n) {
+  RUNS = n;
+}
+
 /**
  * Run `race(roles(), expected)` RUNS times (fresh workers each time) and return the median
  * seconds: on a shared 2-core machine single runs of a few hundred ms vary by 2×.
@@ -167,7 +172,7 @@ function expectedSum(kind, n) {
   return s;
 }
 
-async function queueRate(kind, n, { producers = 1, consumers = 1, bytes } = {}) {
+export async function queueRate(kind, n, { producers = 1, consumers = 1, bytes } = {}) {
   const roles = () => {
     const q = new Queue(0, bytes ? { bytes } : undefined);
     return [
@@ -179,7 +184,7 @@ async function queueRate(kind, n, { producers = 1, consumers = 1, bytes } = {}) 
   return n / (await median(roles, producers * expectedSum(kind, n / producers)));
 }
 
-async function postRate(kind, n) {
+export async function postRate(kind, n) {
   const roles = () => {
     const { port1, port2 } = new MessageChannel();
     return [
@@ -190,7 +195,7 @@ async function postRate(kind, n) {
   return n / (await median(roles, expectedSum(kind, n)));
 }
 
-async function ringRate(n) {
+export async function ringRate(n) {
   const roles = () => {
     const ring = new SharedArrayBuffer(16 + RING * 8);
     return [{ role: 'ring-put', n, ring }, { role: 'ring-get', n, ring }];

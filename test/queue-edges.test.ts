@@ -148,8 +148,8 @@ describe('waiter capacity', () => {
 });
 
 describe('recovery after a thread dies inside the queue ([recoverQueue], for the pool)', () => {
-  it('rolls back a half-done operation and releases the lock the dead thread held', async () => {
-    const q = new Queue(4);
+  it('rolls back a half-done operation and releases the lock the dead thread held (a LifoQueue: its words are undo-logged)', async () => {
+    const q = new LifoQueue(4);
     q.put('kept');
     const r = start(F, 'dieInside', { handle: q.handle });
     await waitUntil(() => r.progress.includes('inside'), 10_000, 'the worker to be inside');

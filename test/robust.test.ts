@@ -10,7 +10,7 @@
  * against one, so that a bug fails the test instead of freezing it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { Barrier, Condition, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
+import { Barrier, Condition, LifoQueue, Lock, Queue, RLock, WorkerCrashedError, type Future } from 'sabsync';
 import { isDead, livenessTable, markDead } from './helpers/internals.js';
 import { expectElapsed, start, timed, timedAsync, waitUntil } from './helpers/workers.js';
 import { workersOf } from './helpers/pool.js';
@@ -187,8 +187,10 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
     expect(q.qsize()).toBe(0);
   });
 
+  // A LifoQueue: its words are undo-logged under the lock and its getters wait on Conditions (a
+  // Queue's ring settles a dead thread's claim instead: test/queue-ring.test.ts).
   test('a getter waiting in another thread takes the lock over after a dead half-done put and rolls it back', async () => {
-    const q = new Queue<unknown>(8);
+    const q = new LifoQueue<unknown>(8);
     const getter = start<[unknown, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 1_500 }, { timeout: 10_000 });
     await waitUntil(() => Atomics.load(wordsOf(q), innerLockWord(q, 3) + 1) === 1, 10_000, 'the getter to wait');
     const kill = await dieIn('halfPut', q.handle.buffer, q.handle.byteOffset, innerLockWord(q, 1));
@@ -283,8 +285,10 @@ test('random kills of workers moving items between two user queues: no item twic
 }, 60_000);
 
 describe("a Queue's waiter that died holding a wake-up", () => {
+  // A LifoQueue's getters wait on a Condition, which wakes one (a Queue's ring wakes every
+  // sleeper, so no wake-up is ever one thread's to lose).
   test('a getter woken by a put dies before it takes the item: a live getter gets it', async () => {
-    const q = new Queue<unknown>();
+    const q = new LifoQueue<unknown>();
     const notEmptyWaiters = () => Atomics.load(wordsOf(q), innerLockWord(q, 3) + 1); // WAITERS
     const kill = await dieIn('getThenFreeze', q);
     expect(notEmptyWaiters()).toBe(1);
@@ -322,8 +326,9 @@ describe('every timeout bounds the whole call: a live thread keeps an internal l
     await holder.worker.terminate();
   });
 
+  // A LifoQueue's getters wait on a Condition's waiter list (a Queue's ring keeps none).
   test("a put's wake-up is left owed while a live pool worker keeps the waiter list; paid once that worker dies", async () => {
-    const q = new Queue<unknown>();
+    const q = new LifoQueue<unknown>();
     const notEmpty = innerLockWord(q, 3); // its LIST; WAITERS is the next word
     const getter = start<[unknown, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 8_000 }, { timeout: 15_000 });
     await waitUntil(() => Atomics.load(wordsOf(q), notEmpty + 1) === 1, 10_000, 'the getter to wait');

@@ -4,7 +4,7 @@
  * Each order keeps a table of entries in shared memory, one per stored item, `width` Int32
  * words each, starting at word `at` of the queue's words:
  *
- *   FIFO   ring of [chunk, 0, len]; word HEAD (store.ts) is the slot of the oldest entry
+ *   FIFO   ring of [seq, chunk, 0, len], kept by ring.ts without the lock on its common path
  *   LIFO   stack of [chunk, 0, len]; the newest entry is at slot count - 1
  *   heap   binary min-heap of [chunk, len, seq, priority low word, priority high word],
  *          ordered by (priority, seq): lowest priority first, FIFO among equals
@@ -52,6 +52,8 @@ export interface Ordering {
   readonly width: number;
   /** Whether entries can hold a number item (`len` INLINE). */
   readonly inline: boolean;
+  /** Whether the entries are a ring (ring.ts) rather than a table kept under the lock. */
+  readonly ring: boolean;
   /** Add the entry of a new item (`count` entries are stored). */
   insert(t: Table, count: number, a: number, b: number, len: number, priority: number): void;
   /** Remove and return the entry of the next item to get (`count` > 0 entries are stored). */
@@ -71,17 +73,19 @@ function get3(t: Table, slot: number): Located {
   return { a: t.w[at]!, b: t.w[at + 1]!, len: t.w[at + 2]! };
 }
 
-/** First in, first out: `Queue`. */
+/**
+ * First in, first out: `Queue`. Its entries are the slots of a ring that takes no lock on its
+ * common path (ring.ts), which inserts and removes them itself: [seq, a, b, len].
+ */
 export const fifo: Ordering = {
-  width: 3,
+  width: 4,
   inline: true,
-  insert(t, count, a, b, len) {
-    put3(t, (t.w[t.head]! + count) % t.slots, a, b, len);
+  ring: true,
+  insert() {
+    throw new Error('sabsync queue: a FIFO queue stores through its ring');
   },
-  remove(t) {
-    const slot = t.w[t.head]!;
-    t.set(t.head, (slot + 1) % t.slots);
-    return get3(t, slot);
+  remove() {
+    throw new Error('sabsync queue: a FIFO queue stores through its ring');
   },
 };
 
@@ -89,6 +93,7 @@ export const fifo: Ordering = {
 export const lifo: Ordering = {
   width: 3,
   inline: true,
+  ring: false,
   insert(t, count, a, b, len) {
     put3(t, count, a, b, len);
   },
@@ -129,6 +134,7 @@ function move(t: Table, from: number, to: number): void {
 export const heap: Ordering = {
   width: W,
   inline: false,
+  ring: false,
   insert(t, count, chunk, _b, len, priority) {
     // Write the new entry at the end, then sift it up.
     const seq = t.w[t.seq]!;

@@ -1,55 +1,72 @@
 /**
  * Queue, LifoQueue, PriorityQueue: Python's `queue` module for threads that share memory.
  *
- * Built as Python builds it: one mutex (a `Lock`) and three Conditions over it —
- * NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and ALL_DONE (joiners wait on
- * it) — all placed inside the queue's own memory, next to the storage engine (store.ts draws
- * the whole layout). The lock is held whenever the queue's words are read or changed.
- * Notifications, on the same transitions as Python's:
+ * Two engines under one API (store.ts draws the whole layout):
  *
- *   put       → NOT_EMPTY.notify()       a getter may proceed
- *   get       → NOT_FULL.notify()        a putter may proceed
- *   taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
- *   shutdown  → notifyAll() on all three (immediate: after emptying the queue)
+ *   - A FIFO `Queue` keeps its items in a ring (ring.ts): a number's put or get takes no lock
+ *     and touches no Condition; any other item is encoded, its bytes kept in the arena's chunks,
+ *     which it takes and gives back under the queue's lock. Sleepers count and name themselves
+ *     in the ring's words and are woken by a bump of a generation word, only when there are
+ *     some. A thread that dies holding a claim leaves it for the next thread to settle (ring.ts,
+ *     "Crash safety").
+ *   - `LifoQueue` and `PriorityQueue` are built as Python builds them: one mutex and three
+ *     Conditions over it — NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and
+ *     ALL_DONE (joiners wait on it) — all placed inside the queue's own memory, next to the
+ *     storage engine. The lock is held whenever the queue's words are read or changed.
+ *     Notifications, on the same transitions as Python's:
  *
- * No wake-up is lost because every check of the queue's state and every wait happens with
- * the lock held, and Condition.wait queues its waiter before it releases the lock
- * (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *       put       → NOT_EMPTY.notify()       a getter may proceed
+ *       get       → NOT_FULL.notify()        a putter may proceed
+ *       taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
+ *       shutdown  → notifyAll() on all three (immediate: after emptying the queue)
  *
- * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) counts
- * against the same deadline, so a put or get returns `Full` / `Empty` in time even while
- * another thread keeps the lock (`join`, `taskDone` and `shutdown` have no timeout; timeout 0
- * takes the lock as Python's `put_nowait` does: see NOWAIT).
+ *     No wake-up is lost because every check of the queue's state and every wait happens with
+ *     the lock held, and Condition.wait queues its waiter before it releases the lock
+ *     (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *
+ * The queue takes its lock one way: rawlock.ts on the Lock's word (`tryLock`, `lockSteps` with
+ * the queue's repair, `unlock`); the Conditions take it back through the Lock object, whose
+ * take-over runs the same repair.
+ *
+ * Timeouts bound the whole call: taking the lock (at first, after a spin, after a wait) or
+ * waiting out another thread's claim counts against the same deadline, so a put or get returns
+ * `Full` / `Empty` in time even while another thread keeps the lock (`join`, `taskDone` and
+ * `shutdown` have no timeout; timeout 0 takes the lock as Python's `put_nowait` does: see
+ * NOWAIT).
  *
  * A thread that dies holding the lock (a terminated worker: store.ts, "Crash safety"). Once the
  * liveness table records its death (liveness.ts), the next thread to want the lock takes it
  * over (rawlock.ts) and repairs before it goes on: it rolls back the dead thread's half-done
- * operation (the undo log) and wakes every waiter to look again, since a wake-up the dead
- * thread took may have been meant for one of them. Waiter lists it left behind are repaired by
- * their Condition (condition.ts). So a dead thread costs at most its own half-done operation.
- * The pool also runs `recoverQueue` on its own channels for each worker that exits.
+ * operation (the undo log), settles ring claims of dead threads, and wakes every waiter to look
+ * again, since a wake-up the dead thread took may have been meant for one of them. Waiter lists
+ * it left behind are repaired by their Condition (condition.ts). So a dead thread costs at most
+ * its own half-done operation. The pool also runs `recoverQueue` on its own channels for each
+ * worker that exits.
  *
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
- * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, under
- * the lock, so that a get that throws leaves the queue exactly as it was (`#take`).
+ * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, so
+ * that a get that throws leaves the queue exactly as it was (`#take`, `#ringTake`).
  *
- * Fast path: a synchronous put or get first tries the lock once and, if the item fits (or one
- * is there), does its work without creating a step generator (`#tryPut`, `#tryGet`); only
- * when the lock is taken or the queue is full (empty) does it run the blocking algorithm,
- * which starts over and is the one shared with the async twins.
+ * Fast path: a synchronous put or get first tries once (the ring's claim, or the lock) and, if
+ * the item fits (or one is there), does its work without creating a step generator; only when
+ * it must wait does it run the blocking algorithm, which starts over and is the one shared with
+ * the async twins.
  */
 import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
 import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
+import { checkTimeout, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
-import { acquireRestore, repairOnTakeOver } from '../primitives/lockable.js';
+import { repairOnTakeOver } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
-import { takeOver, tryLock, unlock } from '../primitives/rawlock.js';
+import { lockBriefly, lockSteps, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
 import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
-import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, SHUTDOWN, Store, UNFINISHED } from './store.js';
+import { ringGetSteps, ringPutSteps } from './fifo.js';
+import { briefDeadline, Decoded, deadlineOf, Missing, QUEUE_SPIN, type Taken } from './policy.js';
+import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring } from './ring.js';
+import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
 
 /** Default byte capacity: 1 MiB of item storage. */
 export const DEFAULT_BYTES = 1 << 20;
@@ -61,16 +78,7 @@ const MAX_BYTES = 1 << 30;
 export const DEFAULT_QUEUE_WAITERS = 256;
 const MAX_WAITERS = 1 << 16;
 
-/**
- * Spinning policy. When a synchronous get finds the queue empty (or a put finds it full), it
- * first lets go of the lock and watches the queue for up to this many loads (≈ 10–20 µs)
- * before it sleeps on a Condition. Between two busy threads the other side usually delivers
- * within that time, and a sleep costs a futex wake-up — tens of µs on a VM, far more than one
- * item — so without the spin a consumer that keeps up with its producer pays a wake-up per
- * item (bench/queue.bench.mjs). Once per call, never in async twins (their event loop has
- * other work) and never with timeout 0.
- */
-export const QUEUE_SPIN = 2_000;
+export { QUEUE_SPIN } from './policy.js';
 
 /**
  * Recover the queue after thread `deadId` died: roll back an operation it left half done,
@@ -82,23 +90,6 @@ export const QUEUE_SPIN = 2_000;
  */
 export const recoverQueue = Symbol('sabsync.recoverQueue');
 
-/**
- * The deadline of a put or get with timeout 0 (`putNowait`, `getNowait`): it never waits for
- * room or an item (it has passed: `remaining` is 0), but it takes the lock as Python's does —
- * a live thread holds it for a few instructions, a dead one's is taken over — so that `Full` /
- * `Empty` say the queue was full / empty, never that another thread was inside it.
- *
- * Yet not for ever: a dead holder is taken over only once its death is marked, and the thread
- * that marks it may be this very one, blocked here (liveness.ts, "Limits"). So the wait for the
- * lock ends after NOWAIT_LOCK_MS, far beyond any live holder's copy, with `Full` / `Empty`.
- */
-const NOWAIT = -1;
-const NOWAIT_LOCK_MS = 1_000;
-
-/** The deadline of a put or get with validated timeout `t` (NOWAIT for 0). */
-function deadlineOf(t: number): number {
-  return t === 0 ? NOWAIT : deadlineAfter(t);
-}
 
 /** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
@@ -148,11 +139,17 @@ export class Queue<T = unknown> {
   readonly #kind: QueueKind;
   readonly #region: Region;
   readonly #store: Store;
-  readonly #lock: Lock;
+  /** The FIFO ring (a `Queue`); undefined for the table orders (Lifo, Priority). */
+  readonly #ring: Ring | undefined;
   readonly #notEmpty: Condition;
   readonly #notFull: Condition;
   readonly #allDone: Condition;
-  readonly #lockWord: Int32Array;
+  /** The queue's words and the index of its lock's word: every take and release goes here. */
+  readonly #w: Int32Array;
+  readonly #lock: number;
+  readonly #repairHeld: () => void;
+  /** `#stored`, bound once for the ring's steps (fifo.ts). */
+  readonly #storedHook = (data: number | Uint8Array) => this.#stored(data);
   /** Shared buffers of the items this thread put that may still be queued (see `handle`). */
   readonly #carried = new Carried();
 
@@ -168,6 +165,7 @@ export class Queue<T = unknown> {
     let made: { lock: Lock; conditions: Condition[] } | undefined;
     const region = open(this, kind, wanted.byteLength, options, (i32) => {
       initWords(i32, wanted);
+      if (order.ring) Ring.init(i32, wanted);
       const place = (at: number) => ({ buffer: i32.buffer as SharedArrayBuffer, byteOffset: i32.byteOffset + at });
       const lock = new Lock(place(wanted.lock));
       made = { lock, conditions: wanted.conditions.map((at) => new Condition(lock, { ...place(at), maxWaiters })) };
@@ -185,14 +183,17 @@ export class Queue<T = unknown> {
     this.#kind = kind;
     this.#region = region;
     this.#store = new Store(region.buffer, region.byteOffset, l, order);
-    this.#lock = made.lock;
+    this.#repairHeld = () => this.#repair();
+    this.#ring = order.ring ? new Ring(this.#store, l, this.#repairHeld) : undefined;
     [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
-    // The Lock's STATE is its word 1 (lock.ts): read to see whether it is free, and who holds it.
-    this.#lockWord = new Int32Array(region.buffer, region.byteOffset + l.lock, 2);
-    // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: ours, and
-    // each Condition's (a Condition attached from a handle revives a wrapper of its own).
-    const wrappers = new Set([this.#lock, ...made.conditions.map((c) => c.lock as Lock)]);
-    for (const lock of wrappers) lock[repairOnTakeOver] = () => this.#repair();
+    // The Lock's STATE is its word 1 (lock.ts): the queue takes and releases it there.
+    this.#w = this.#store.w;
+    this.#lock = (l.lock >> 2) + 1;
+    // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: each
+    // Condition's (a Condition attached from a handle revives a wrapper of its own) — the
+    // queue's own takes pass the same repair to rawlock.ts.
+    const wrappers = new Set([made.lock, ...made.conditions.map((c) => c.lock as Lock)]);
+    for (const lock of wrappers) lock[repairOnTakeOver] = this.#repairHeld;
     openChannel();
   }
 
@@ -218,18 +219,18 @@ export class Queue<T = unknown> {
    * even when every thread that knows the buffers is blocked.
    */
   get handle(): Handle<QueueKind> {
-    const buffers = this.#carried.entries(this.#store.count === 0);
+    const buffers = this.#carried.entries(this.qsize() === 0);
     return handleOf(this.#kind, this.#region, buffers === undefined ? undefined : { buffers });
   }
 
   /** The item limit given to the constructor (0: none). Python: `Queue.maxsize`. */
   get maxsize(): number {
-    return this.#store.w[1]!;
+    return this.#store.maxsize;
   }
 
   /** Byte capacity of the item storage (the `bytes` option rounded up to whole chunks). */
   get bytes(): number {
-    return this.#store.w[2]! * CHUNK;
+    return this.#store.chunks * CHUNK;
   }
 
   /**
@@ -242,6 +243,24 @@ export class Queue<T = unknown> {
    */
   put(item: T, timeout?: number): void {
     const t = checkTimeout(timeout);
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      if (typeof item === 'number') {
+        if (this.#store.shutDown) throw new ShutDown();
+        if (ring.putNumber(item) === OK) return;
+        runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, item, 0, deadlineOf(t), true), 'putAsync');
+        return;
+      }
+      const data = this.#encode(item) as Uint8Array;
+      const chunks = chunksFor(data.length);
+      if (this.#store.shutDown) throw new ShutDown();
+      if (ring.tryPutBytes(data, chunks) === OK) {
+        this.#stored(data);
+        return;
+      }
+      runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, data, chunks, deadlineOf(t), true), 'putAsync');
+      return;
+    }
     const priority = this.#priority(item);
     const data = this.#encode(item);
     if (this.#tryPut(data, priority)) return;
@@ -254,7 +273,11 @@ export class Queue<T = unknown> {
     const priority = this.#priority(item);
     const data = this.#encode(item);
     // The encoding lives in this thread's scratch memory: keep a copy across the awaits.
-    return runAsync(this.#putSteps(typeof data === 'number' ? data : data.slice(), priority, deadline, false));
+    const kept = typeof data === 'number' ? data : data.slice();
+    if (this.#ring !== undefined) {
+      return runAsync(ringPutSteps(this.#ring, this.#store, this.#storedHook, kept, typeof kept === 'number' ? 0 : chunksFor(kept.length), deadline, false));
+    }
+    return runAsync(this.#putSteps(kept, priority, deadline, false));
   }
 
   /** Put without blocking: `Full` if there is no room. Python: `Queue.put_nowait`. */
@@ -272,6 +295,36 @@ export class Queue<T = unknown> {
    */
   get(timeout?: number): T {
     const t = checkTimeout(timeout);
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      let r = ring.get();
+      // Spin for the next item here, before any generator is made: between two busy threads
+      // the other side usually delivers within the spin (see QUEUE_SPIN).
+      if (r === EMPTY && t !== 0 && !this.#store.shutDown) {
+        for (let i = 0; i < QUEUE_SPIN; i++) {
+          if (ring.hasItem()) {
+            r = ring.get();
+            if (r !== EMPTY) break;
+          }
+        }
+      }
+      if (r === GOT_NUMBER) {
+        tidy();
+        return ring.number() as T;
+      }
+      if (r === GOT_BYTES) {
+        const item = ring.bytes();
+        // A plain item's decoding does not fail: decoded after its get commits (the bytes are
+        // this thread's copy), so that no other get waits on the claim meanwhile.
+        if (!fallible(item) && ring.tryFinish()) {
+          const value = decode(item);
+          tidy();
+          return value as T;
+        }
+        ring.unclaim();
+      }
+      return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
+    }
     const got = this.#tryGet();
     if (got === undefined) return runSyncMarked(this.#getSteps(deadlineOf(t), true), 'getAsync');
     return this.#landed(got);
@@ -279,7 +332,9 @@ export class Queue<T = unknown> {
 
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
-    return runAsync(this.#getSteps(deadlineOf(checkTimeout(timeout)), false));
+    const deadline = deadlineOf(checkTimeout(timeout));
+    if (this.#ring !== undefined) return runAsync(ringGetSteps<T>(this.#ring, this.#store, deadline, false));
+    return runAsync(this.#getSteps(deadline, false));
   }
 
   /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
@@ -289,17 +344,17 @@ export class Queue<T = unknown> {
 
   /** How many items the queue holds (a snapshot). Python: `Queue.qsize()`. */
   qsize(): number {
-    return this.#store.count;
+    return this.#ring !== undefined ? this.#ring.count : this.#store.count;
   }
 
   /** Whether the queue holds no item (a snapshot). Python: `Queue.empty()`. */
   empty(): boolean {
-    return this.#store.count === 0;
+    return this.qsize() === 0;
   }
 
   /** Whether a put would block now: `maxsize` items or no free bytes. Python: `Queue.full()`. */
   full(): boolean {
-    return this.#store.full;
+    return this.#ring !== undefined ? this.#ring.full : this.#store.full;
   }
 
   /**
@@ -308,16 +363,17 @@ export class Queue<T = unknown> {
    * Python: `Queue.task_done()`.
    */
   taskDone(): void {
-    this.#lockBriefly();
+    if (this.#ring !== undefined) {
+      if (!this.#ring.done()) throw taskDoneTooOften();
+      return;
+    }
+    lockBriefly(this.#w, this.#lock, 'taskDone', this.#repairHeld);
     try {
-      const w = this.#store.w;
-      const unfinished = w[UNFINISHED]! - 1;
-      if (unfinished < 0) throw misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
-      if (unfinished === 0) this.#allDone[notifyHeld](Infinity);
-      this.#store.set(UNFINISHED, unfinished);
-      this.#store.commit();
+      const store = this.#store;
+      if (store.unfinished === 0) throw taskDoneTooOften();
+      if (store.done() === 0) this.#allDone[notifyHeld](Infinity);
     } finally {
-      this.#lock.release();
+      unlock(this.#w, this.#lock);
     }
   }
 
@@ -349,24 +405,27 @@ export class Queue<T = unknown> {
   }
 
   *#shutdownSteps(immediate: boolean): Steps<void> {
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      this.#store.shut();
+      // A put that claimed before the shutdown lands now, before it returns (ring.ts `#shutUnder`).
+      yield* ring.settlePuts();
+      if (immediate) yield* ring.discardAll();
+      ring.wakeEveryone();
+      return;
+    }
     yield* this.#lockSteps(Infinity);
     try {
       const store = this.#store;
-      store.set(SHUTDOWN, 1);
-      store.commit();
+      store.shut();
       if (immediate) {
-        while (store.count > 0) {
-          store.pop();
-          const unfinished = store.w[UNFINISHED]!;
-          if (unfinished > 0) store.set(UNFINISHED, unfinished - 1);
-          store.commit();
-        }
+        store.discardAll();
         this.#allDone[notifyHeld](Infinity);
       }
       this.#notEmpty[notifyHeld](Infinity);
       this.#notFull[notifyHeld](Infinity);
     } finally {
-      this.#lock.release();
+      unlock(this.#w, this.#lock);
     }
   }
 
@@ -397,20 +456,32 @@ export class Queue<T = unknown> {
     for (const c of this.#conditions()) purged += yield* c[purgeSteps](deadId);
     // If the dead thread held the queue lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
-    const tookOver = takeOver(this.#lockWord, 1, deadId);
+    const tookOver = takeOver(this.#w, this.#lock, deadId);
     if (tookOver) this.#repair();
     // Else a notify may still have been spent on the dead thread: wake everyone to re-check.
     else if (purged > 0) for (const c of this.#conditions()) c[notifyHeld](Infinity);
-    if (tookOver) this.#lock.release();
-    return tookOver || purged > 0;
+    let settled = false;
+    if (this.#ring !== undefined) {
+      // A claim the dead thread left in the ring (ring.ts, "Crash safety"), settled under the
+      // lock: waited for on the event loop if a live thread holds it.
+      if (!tookOver) yield* lockSteps(this.#w, this.#lock, Infinity, this.#repairHeld);
+      settled = this.#ring.settle(deadId);
+      unlock(this.#w, this.#lock);
+    } else if (tookOver) unlock(this.#w, this.#lock);
+    return tookOver || purged > 0 || settled;
   }
 
   /**
-   * The lock was taken over from a dead thread (held now): undo its half-done operation and
-   * wake every waiter to re-check — a wake-up the dead thread took may have been meant for one.
+   * The lock was taken over from a dead thread (held now): undo its half-done operation, settle
+   * the ring claims of dead threads, and wake every waiter to re-check — a wake-up the dead
+   * thread took may have been meant for one.
    */
   #repair(): void {
     this.#store.rollback();
+    if (this.#ring !== undefined) {
+      this.#ring.settle(0);
+      this.#ring.wakeEveryone();
+    }
     for (const c of this.#conditions()) c[notifyHeld](Infinity);
   }
 
@@ -427,36 +498,39 @@ export class Queue<T = unknown> {
   #encode(item: unknown): number | Uint8Array {
     if (typeof item === 'number') return item;
     const data = encode(item);
-    if (chunksFor(data.length) > this.#store.w[2]!) {
+    if (chunksFor(data.length) > this.#store.chunks) {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
     }
     return data;
   }
 
-  /** After a put stored `data` (lock held): note the shared buffers its item refers to. */
+  /** After a put stored `data`: note the shared buffers its item refers to. */
   #stored(data: number | Uint8Array): void {
     if (typeof data !== 'number' && fallible(data)) {
       const ids = sharedIds(data);
-      if (ids.length > 0) this.#carried.stored(ids, this.#store.count === 1);
+      if (ids.length > 0) this.#carried.stored(ids, this.qsize() === 1);
     }
   }
+
+  // -------------------------------------------------------------------------------------------
+  // The table orders (Lifo, Priority): every access under the lock, with the undo log.
 
   /**
    * The fast path of a synchronous put: if the lock is free and the item fits, store it and
    * return true; false (nothing changed, lock released) to run `#putSteps` instead.
    */
   #tryPut(data: number | Uint8Array, priority: number): boolean {
-    if (!tryLock(this.#lockWord, 1)) return false;
+    if (!tryLock(this.#w, this.#lock)) return false;
     try {
       const store = this.#store;
-      if (store.w[SHUTDOWN]) throw new ShutDown();
+      if (store.shutDown) throw new ShutDown();
       if (!store.fits(store.chunksOf(data))) return false;
       store.push(data, priority);
       this.#stored(data);
       this.#notEmpty[notifyHeld](1);
       return true;
     } finally {
-      unlock(this.#lockWord, 1);
+      unlock(this.#w, this.#lock);
     }
   }
 
@@ -466,11 +540,11 @@ export class Queue<T = unknown> {
    * released) to run `#getSteps` instead.
    */
   #tryGet(): Taken | undefined {
-    if (!tryLock(this.#lockWord, 1)) return undefined;
+    if (!tryLock(this.#w, this.#lock)) return undefined;
     try {
       const store = this.#store;
       if (store.count === 0) {
-        if (store.w[SHUTDOWN]) throw new ShutDown();
+        if (store.shutDown) throw new ShutDown();
         return undefined;
       }
       const got = this.#take();
@@ -478,7 +552,7 @@ export class Queue<T = unknown> {
       this.#notFull[notifyHeld](1);
       return got;
     } finally {
-      unlock(this.#lockWord, 1);
+      unlock(this.#w, this.#lock);
     }
   }
 
@@ -521,22 +595,17 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Take the lock; false if `deadline` passes first (a dead holder's is taken over). NOWAIT
-   * waits up to NOWAIT_LOCK_MS for a holder to let go (see NOWAIT).
+   * Take the lock; false if `deadline` passes first (a dead holder's is taken over and the
+   * queue repaired). NOWAIT waits up to NOWAIT_LOCK_MS for a holder to let go (see NOWAIT).
    */
   *#lockSteps(deadline: number): Steps<boolean> {
-    if (tryLock(this.#lockWord, 1)) return true;
+    if (tryLock(this.#w, this.#lock)) return true;
     // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
     // holder's cache line is left alone) for QUEUE_SPIN / 4 loads before parking on it.
     for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
-      if (Atomics.load(this.#lockWord, 1) === 0 && tryLock(this.#lockWord, 1)) return true;
+      if (Atomics.load(this.#w, this.#lock) === 0 && tryLock(this.#w, this.#lock)) return true;
     }
-    return yield* this.#lock[acquireRestore](0, deadline === NOWAIT ? deadlineAfter(NOWAIT_LOCK_MS) : deadline);
-  }
-
-  /** Take the lock from a method that never waits long (it is held only for short sections). */
-  #lockBriefly(): void {
-    if (!tryLock(this.#lockWord, 1)) runBriefly(this.#lock[acquireRestore](0), 'taskDone');
+    return yield* lockSteps(this.#w, this.#lock, briefDeadline(deadline), this.#repairHeld);
   }
 
   /**
@@ -545,7 +614,7 @@ export class Queue<T = unknown> {
    * left.
    */
   *#spin(ready: () => boolean, deadline: number): Steps<boolean> {
-    this.#lock.release();
+    unlock(this.#w, this.#lock);
     for (let i = 0; i < QUEUE_SPIN && !ready() && remaining(deadline) > 0; i++);
     return yield* this.#lockSteps(deadline);
   }
@@ -565,20 +634,20 @@ export class Queue<T = unknown> {
       const store = this.#store;
       const chunks = store.chunksOf(data);
       const fits = () => store.fits(chunks);
-      if (store.w[SHUTDOWN]) throw new ShutDown();
+      if (store.shutDown) throw new ShutDown();
       while (!fits()) {
         if (remaining(deadline) === 0) throw new Full();
         waitBegins();
         held = yield* this.#await(this.#notFull, fits, deadline, spin);
         spin = false;
         if (!held) throw new Full();
-        if (store.w[SHUTDOWN]) throw new ShutDown();
+        if (store.shutDown) throw new ShutDown();
       }
       store.push(data, priority);
       this.#stored(data);
       this.#notEmpty[notifyHeld](1);
     } finally {
-      if (held) this.#lock.release();
+      if (held) unlock(this.#w, this.#lock);
     }
   }
 
@@ -600,47 +669,46 @@ export class Queue<T = unknown> {
     try {
       const store = this.#store;
       const some = () => store.count > 0;
-      if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+      if (store.shutDown && store.count === 0) throw new ShutDown();
       while (store.count === 0) {
         if (remaining(deadline) === 0) throw new Empty();
         waitBegins();
         held = yield* this.#await(this.#notEmpty, some, deadline, spin);
         spin = false;
         if (!held) throw new Empty();
-        if (store.w[SHUTDOWN] && store.count === 0) throw new ShutDown();
+        if (store.shutDown && store.count === 0) throw new ShutDown();
       }
       const got = this.#take();
       if (!(got instanceof Missing)) this.#notFull[notifyHeld](1);
       return got;
     } finally {
-      if (held) this.#lock.release();
+      if (held) unlock(this.#w, this.#lock);
     }
   }
 
   *#joinSteps(): Steps<void> {
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      for (let sleeps = 0; ring.unfinished > 0; ) {
+        waitBegins();
+        yield* ring.sleep(2, 0, Infinity, sleeps++);
+      }
+      return;
+    }
     yield* this.#lockSteps(Infinity);
     try {
-      while (this.#store.w[UNFINISHED]! > 0) {
+      while (this.#store.unfinished > 0) {
         waitBegins();
         yield* this.#allDone[waitSteps](Infinity);
       }
     } finally {
-      this.#lock.release();
+      unlock(this.#w, this.#lock);
     }
   }
 }
 
-/** A got item: a number, a plain item's encoding (decoded after the lock), or a decoded value. */
-type Taken = number | Uint8Array | Decoded;
-
-/** A fallible item's value, decoded before its get was committed. */
-class Decoded {
-  constructor(readonly value: unknown) {}
-}
-
-/** The buffers a stored item needs that this thread has not received (nothing was removed). */
-class Missing {
-  constructor(readonly ids: readonly string[]) {}
+function taskDoneTooOften(): Error {
+  return misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
 }
 
 function priorityOf(item: unknown): number {

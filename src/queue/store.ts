@@ -20,10 +20,14 @@
  *   12               UNDO        pairs in the undo log; 0 = no write pending  every writer
  *   13..15           —           padding
  *   16..16+2*UNDO_PAIRS          undo log: (word index, old value) pairs
+ *   then (bytes)     ring words  FIFO only (ring.ts draws them): three cache lines (the put
+ *                                position, the get position, the sleepers' words), then
+ *                                3 × maxWaiters words: who sleeps in get, put and join
  *   then (bytes)     Lock        the queue's mutex (lock.ts)
  *   then             3 × Condition  not empty, not full, all tasks done, over that Lock
  *   then (words)     NEXT[N]     chunk links: free list, and each item's chain
- *   then             entries     SLOTS × width words (order.ts); SLOTS = min(MAXSIZE || N, N)
+ *   then             entries     SLOTS × width words (order.ts; FIFO: ring.ts); SLOTS =
+ *                                min(MAXSIZE || N, N), at least 2 for the FIFO ring
  *   then (bytes)     arena       N × CHUNK bytes of encoded items
  *
  * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts);
@@ -35,13 +39,16 @@
  * by run, not chunk by chunk.
  *
  * Crash safety (a worker may be terminated at any instruction): an item's bytes are written
- * into chunks that are still free, and a FIFO / LIFO entry into the slot past the stored ones
+ * into chunks that are still free, and a LIFO entry into the slot past the stored ones
  * (order.ts), which nothing reads until COUNT says so; then every other word is changed
  * through `set`, which first appends (index, old value) to the undo log, and `commit` empties
  * the log. A thread that dies holding the lock leaves either nothing visible (data written,
  * no metadata) or a non-empty log, which `rollback` undoes — called by the thread that takes
  * the lock over from the dead one (queue.ts), before it or anyone else looks at the words. So a
- * half-done put or get is never visible.
+ * half-done put or get is never visible. A FIFO queue's ring (ring.ts) uses the same log for
+ * what it does under the lock (an item's chunks and the slot words naming them: `alloc`,
+ * `release`); its lock-free words have crash-safety rules of their own (ring.ts). COUNT, HEAD,
+ * SEQ and UNFINISHED are the table orders' only: the ring derives its counts from its positions.
  */
 import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
@@ -53,10 +60,8 @@ const MAXSIZE = 1;
 const CHUNKS = 2;
 const WAITERS = 3;
 const COUNT = 4;
-/** Word index of the unfinished-task count. */
-export const UNFINISHED = 5;
-/** Word index of the shutdown flag. */
-export const SHUTDOWN = 6;
+const UNFINISHED = 5;
+const SHUTDOWN = 6;
 const FREE_HEAD = 7;
 const FREE_TAIL = 8;
 const FREE_COUNT = 9;
@@ -80,6 +85,10 @@ export interface Layout {
   readonly chunks: number;
   readonly maxWaiters: number;
   readonly slots: number;
+  /** Items the queue may hold at once: `slots`, or 1 for a FIFO ring of 2 with maxsize 1. */
+  readonly limit: number;
+  /** The FIFO ring's words (ring.ts), in bytes. */
+  readonly ring: number;
   readonly lock: number;
   readonly conditions: readonly [number, number, number];
   readonly next: number;
@@ -90,9 +99,14 @@ export interface Layout {
 
 /** Compute the layout of a queue (all offsets are multiples of 8). */
 export function layoutOf(order: Ordering, maxsize: number, chunks: number, maxWaiters: number): Layout {
-  const slots = maxsize > 0 ? Math.min(maxsize, chunks) : chunks;
+  const limit = maxsize > 0 ? Math.min(maxsize, chunks) : chunks;
+  // The ring tells "full at this lap" from "empty at the next" only with 2 slots or more.
+  const slots = order.ring ? Math.max(2, limit) : limit;
   const cond = Condition.byteLength({ maxWaiters });
-  const lock = (LOG + 2 * UNDO_PAIRS) * 4;
+  const ring = (LOG + 2 * UNDO_PAIRS) * 4;
+  // Every order has the block (unused but by the ring), so that the parts after it sit at
+  // the same offsets in the three kinds.
+  const lock = ring + ringBytes(maxWaiters);
   const c0 = lock + Lock.byteLength;
   const next = c0 + 3 * cond;
   const entries = next + chunks * 4;
@@ -102,6 +116,8 @@ export function layoutOf(order: Ordering, maxsize: number, chunks: number, maxWa
     chunks,
     maxWaiters,
     slots,
+    limit,
+    ring,
     lock,
     conditions: [c0, c0 + cond, c0 + 2 * cond],
     next,
@@ -126,6 +142,11 @@ export function initWords(i32: Int32Array, l: Layout): void {
   Atomics.store(i32, FREE_COUNT, l.chunks);
   const next = l.next >> 2;
   for (let k = 0; k < l.chunks; k++) i32[next + k] = k + 1;
+}
+
+/** Bytes of the FIFO ring's own words: three cache lines, then its sleepers' tables (ring.ts). */
+function ringBytes(maxWaiters: number): number {
+  return (192 + 3 * maxWaiters * 4 + 7) & ~7;
 }
 
 /** Chunks an item of `len` encoded bytes takes. */
@@ -258,6 +279,92 @@ export class Store implements Table {
     this.set(FREE_COUNT, free + chunksFor(len));
     this.set(COUNT, w[COUNT]! - 1);
     return item;
+  }
+
+  /**
+   * Take the chunks for `data` from the free list and copy it in (lock held; logged, not
+   * committed): its first chunk. The caller has checked `freeChunks`.
+   */
+  alloc(data: Uint8Array): number {
+    const w = this.w;
+    const len = data.length;
+    const first = w[FREE_HEAD]!;
+    const last = this.#copy(first, len, data, true);
+    const k = chunksFor(len);
+    const free = w[FREE_COUNT]!;
+    if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
+    this.set(FREE_COUNT, free - k);
+    return first;
+  }
+
+  /** Give the chain of an item of `len` bytes at chunk `first` back (lock held; logged). */
+  release(first: number, len: number): void {
+    const w = this.w;
+    let last = first;
+    for (let done = CHUNK; done < len; done += CHUNK) last = w[this.#next + last]!;
+    const free = w[FREE_COUNT]!;
+    if (free === 0) this.set(FREE_HEAD, first);
+    else this.set(this.#next + w[FREE_TAIL]!, first);
+    this.set(FREE_TAIL, last);
+    this.set(FREE_COUNT, free + chunksFor(len));
+  }
+
+  /**
+   * A copy of the item of `len` bytes at chunk `first`, in unshared memory (`landing`). No lock
+   * needed by the one thread that owns the item: nothing else writes its chunks or its links.
+   */
+  read(first: number, len: number): Uint8Array {
+    const item = landing(len, this.#bytes[first * CHUNK]!);
+    this.#copy(first, len, item, false);
+    return item;
+  }
+
+  /** Free chunks (a single-word read: an estimate without the lock). */
+  get freeChunks(): number {
+    return Atomics.load(this.w, FREE_COUNT);
+  }
+
+  /** The item limit given to the constructor (0: none). */
+  get maxsize(): number {
+    return this.w[MAXSIZE]!;
+  }
+
+  /** Chunks in the arena. */
+  get chunks(): number {
+    return this.w[CHUNKS]!;
+  }
+
+  /** Whether the queue is shut down. */
+  get shutDown(): boolean {
+    return Atomics.load(this.w, SHUTDOWN) !== 0;
+  }
+
+  /** Mark the queue shut down (lock held for the table orders; the ring needs none). */
+  shut(): void {
+    Atomics.store(this.w, SHUTDOWN, 1);
+  }
+
+  /** Items put and not yet marked done (table orders; lock held). */
+  get unfinished(): number {
+    return this.w[UNFINISHED]!;
+  }
+
+  /** Count one item done (table orders; lock held, committed); the count left. */
+  done(): number {
+    const left = this.w[UNFINISHED]! - 1;
+    this.set(UNFINISHED, left);
+    this.commit();
+    return left;
+  }
+
+  /** Discard every stored item, counting each done (table orders; lock held, committed). */
+  discardAll(): void {
+    while (this.count > 0) {
+      this.pop();
+      const unfinished = this.w[UNFINISHED]!;
+      if (unfinished > 0) this.set(UNFINISHED, unfinished - 1);
+      this.commit();
+    }
   }
 
   /**

@@ -25,9 +25,12 @@
  *                                                                    LOCK, before SEQ is read)
  *   WaitGroup, Once      wait       SLEEPERS (2) (waitgroup.ts,      threads in the slow path of
  *                                   once.ts)                         wait / call
- *   Queue, Lifo, Prio    get / put  WAITERS of the NOT_EMPTY /       threads waiting to get / put /
+ *   Queue                get / put  GETTERS / PUTTERS / JOINERS of    threads asleep in get / put /
+ *                        / join     its ring (ring.ts, 32..34 from    join (ids: the ring's SLEEPERS
+ *                                   the ring's words, store.ts)       tables, from word 48)
+ *   Lifo, Prio           get / put  WAITERS of the NOT_EMPTY /       threads waiting to get / put /
  *                        / join     NOT_FULL / ALL_DONE Condition    join (store.ts places them)
- *                        acquire    the queue's Lock's STATE         as for a Lock
+ *   Queue, Lifo, Prio    acquire    the queue's Lock's STATE         as for a Lock
  *
  * Every count is raised before its thread sleeps and after the last check it makes under the
  * primitive's rules, so once a count says n, anything the test does next (a release, a put, a
@@ -90,6 +93,19 @@ const DEFAULT_PLACE: Record<string, Place> = {
 };
 
 const isQueue = (kind: string) => kind === 'Queue' || kind === 'LifoQueue' || kind === 'PriorityQueue';
+// ring.ts: a FIFO Queue's sleepers are counted and named in its ring's words.
+const RING_COUNTS = 32;
+const RING_SLEEPERS = 48;
+const RING_PLACES: Partial<Record<Place, number>> = { get: 0, put: 1, join: 2 };
+
+/** The FIFO Queue's ring words and which of its places `place` is, or undefined. */
+function ringPlace(h: HandleLike, kind: string, place: Place): { words: Int32Array; what: number; maxWaiters: number } | undefined {
+  const what = RING_PLACES[place];
+  if (kind !== 'Queue' || what === undefined) return undefined;
+  const layout = layoutOfWords(fifo, wordsAt(h.buffer, h.byteOffset, kind));
+  const words = new Int32Array(h.buffer, h.byteOffset + layout.ring, RING_SLEEPERS + 3 * layout.maxWaiters);
+  return { words, what, maxWaiters: layout.maxWaiters };
+}
 /** Kinds whose count at 'acquire' is a true count (not a lock word's 0 or 1). */
 const counts = (kind: string) => isSemaphore(kind) || kind === 'ReaderWriterLock';
 const isSemaphore = (kind: string) => kind === 'Semaphore' || kind === 'BoundedSemaphore';
@@ -164,6 +180,8 @@ export function blocked(x: Shared, place?: Place): number {
       return Atomics.load(words, RW_READ_WAITERS) + Atomics.load(words, RW_WRITE_WAITERS);
     }
   }
+  const ring = ringPlace(h, kind, at);
+  if (ring !== undefined) return Atomics.load(ring.words, RING_COUNTS + ring.what);
   if (at === 'wait' && (kind === 'WaitGroup' || kind === 'Once')) return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), SLEEPERS);
   if (at === 'wait' && kind === 'Event') return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), SLEEPERS);
   if (at === 'wait' && kind === 'Barrier') return Atomics.load(wordsAt(h.buffer, h.byteOffset, kind), BARRIER_COUNT);
@@ -182,12 +200,22 @@ function nodesAt(capacity: number): number {
 
 /**
  * The sabsync ids (thread.ts) of the threads on the waiting list at `place` of `x` (a
- * Condition's `wait`, a queue's `get`, `put` or `join`), oldest first: read from the nodes'
+ * Condition's `wait`, a queue's `get`, `put` or `join`), oldest first (a FIFO Queue's: in the
+ * order of its ring's table, which keeps no age): read from the nodes'
  * STATE, OWNER and TICKET words (condition.ts), which are never half-written.
  */
 export function waitersOf(x: Shared, place?: Place): number[] {
   const h = handleOf(x);
   const kind = kindOf(h);
+  const ring = ringPlace(h, kind, place ?? DEFAULT_PLACE[kind]!);
+  if (ring !== undefined) {
+    const ids: number[] = [];
+    for (let k = 0; k < ring.maxWaiters; k++) {
+      const id = Atomics.load(ring.words, RING_SLEEPERS + ring.what * ring.maxWaiters + k);
+      if (id !== 0) ids.push(id);
+    }
+    return ids;
+  }
   const words = conditionWords(h, kind, place ?? DEFAULT_PLACE[kind]!);
   const capacity = Atomics.load(words, COND_CAPACITY);
   const first = nodesAt(capacity);

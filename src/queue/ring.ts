@@ -1,0 +1,766 @@
+/**
+ * The FIFO queue's ring: a bounded multi-producer, multi-consumer ring with a sequence word per
+ * slot (Vyukov's), in which a put or get of a number takes no lock and touches no Condition,
+ * and a thread killed at any instruction leaves the ring usable by everyone else.
+ *
+ * Words (Int32, indices into the queue's words; store.ts places the block and the slots):
+ *
+ *   word          name     meaning                                           written by
+ *   ------------  -------  ------------------------------------------------  --------------------
+ *   ring + 0      TAIL     position of the next put (mod M)                  CAS p -> p+1: the
+ *                                                                            putter, or a helper
+ *   ring + 16     HEAD     position of the next get (mod M)                  CAS p -> p+1: the
+ *                                                                            getter, or a helper
+ *   ring + 32     GETTERS  getters asleep or about to sleep                  getters (add / sub)
+ *   ring + 33     PUTTERS  putters asleep or about to sleep                  putters
+ *   ring + 34     JOINERS  joiners asleep or about to sleep                  joiners
+ *   ring + 35     GET_GEN  bumped to wake getters (they park on it)          putters, shutdown
+ *   ring + 36     PUT_GEN  bumped to wake putters                            getters, shutdown
+ *   ring + 37     JOIN_GEN bumped to wake joiners                            taskDone, shutdown
+ *   ring + 38     DONE     taskDone()s so far, and items discarded (mod M)   taskDone, shutdown
+ *   ring + 39..41 PENDING  1: a wake-up of getters (putters, joiners) was    wakers (exchange to 1);
+ *                          sent since the last of them looked                sleepers (store 0)
+ *   ring + 48     SLEEPERS 3 tables of maxWaiters words: the sabsync ids    each sleeper (CAS 0 ->
+ *                          of the threads asleep in get, put, join (0: none)  its id, its id -> 0)
+ *   slot k + 0    SEQ      the slot's state, below                           its claimer
+ *   slot k + 1,2  A, B     a number's float64 words, or [first chunk, 0]     its putter
+ *   slot k + 3    LEN      INLINE (a number), NONE (no chunks held), or the  its putter; its getter
+ *                          byte length of an item in the arena's chunks      (NONE, logged)
+ *
+ * Positions run mod M = CAP * floor(2^30 / CAP), CAP the slot count (>= 2); slot of position p:
+ * p mod CAP. A slot's SEQ, for the position p whose turn it is at that slot:
+ *
+ *   SEQ = p            empty: a put at p may claim it
+ *   SEQ = p + 1        full: holds the item put at p; a get at p may claim it
+ *   SEQ = p + CAP      emptied: the item of p was got (p + CAP's put may claim it)
+ *   SEQ = PUTTING(id)  claimed by the put at TAIL of thread `id` (negative: -(2 id) - 1)
+ *   SEQ = GETTING(id)  claimed by the get at HEAD of thread `id` (-(2 id + 1) - 1)
+ *
+ * The invariant: TAIL moves from p to p + 1 only after slot p left the value p (claimed by a
+ * put, then published), and HEAD from p to p + 1 only after slot p left p + 1 (claimed by a
+ * get, then emptied). So a slot is claimed only at exactly TAIL (a put) or exactly HEAD (a get):
+ * at most one PUTTING and one GETTING slot exist, and a claim names its thread. Unlike Vyukov's
+ * ring, a claimer moves TAIL / HEAD after its work, not before: the claim is the CAS of SEQ.
+ * Anyone who finds a slot published (or emptied) while TAIL (HEAD) still names its position
+ * moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
+ *
+ * A put of a number: CAS SEQ p -> PUTTING(me); write A, B, LEN; store SEQ = p + 1 (the item
+ * is visible: the put's linearization point); CAS TAIL p -> p + 1. A get: CAS SEQ p + 1 ->
+ * GETTING(me); read A, B, LEN; store SEQ = p + CAP; CAS HEAD p -> p + 1. An item in chunks:
+ * its putter, holding the queue's lock (store.ts), claims the slot, takes and fills the chunks
+ * and writes A and LEN with the undo log, commits, releases the lock and publishes; its getter
+ * claims the slot, copies the bytes out (nothing else touches them), and then, holding the
+ * lock, gives the chunks back and sets LEN to NONE with the undo log, commits and empties the
+ * slot. So LEN names chunks exactly while the item owns them, and NONE in a GETTING slot means
+ * that get committed. A claim is never held across a wait: a getter that finds the lock taken
+ * gives its claim back, takes the lock, and claims again under it (fifo.ts `ringTake`).
+ *
+ * Shutdown: a put reads SHUTDOWN after its claim (and gives the claim back if set); shutdown
+ * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`) before it discards and
+ * returns. So a put racing shutdown lands before shutdown returns or throws ShutDown.
+ *
+ * Crash safety: a thread killed anywhere leaves at most one claim of its own, at TAIL or HEAD.
+ * Whoever finds the claim of a thread the liveness table records dead (liveness.ts), or the
+ * pool's recovery naming that thread, takes the queue's lock (taking it over and rolling back
+ * the undo log if the dead thread held it) and settles the claim (`settle`):
+ *   - PUTTING at TAIL: the put never happened. Chunks its LEN names go back; SEQ = p again.
+ *   - GETTING at HEAD, LEN not NONE: the get never happened: SEQ = p + 1 (the item is there).
+ *   - GETTING at HEAD, LEN NONE: the get committed (its thread had the item): SEQ = p + CAP.
+ * A thread killed after its publish or its emptying leaves TAIL or HEAD behind, which the next
+ * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
+ * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
+ * sleeper too. A put or get waiting on a live claim (a preempted thread) spins, then naps in
+ * 1 ms parks and looks again — the claim is held for a few instructions. DONE is one CAS: a
+ * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
+ * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
+ * and the recovery of a dead thread (or one the table records dead) takes its name and its
+ * count with one CAS of the name; a thread killed between the two steps leaves a count with no
+ * name — later puts then wake a sleeper that is not there: a cost, never a lost wake-up.
+ *
+ * Sleeping, with no lost wake-up: a getter that finds the ring empty adds itself to GETTERS,
+ * reads GET_GEN, looks at the ring again and parks on GET_GEN comparing against what it read. A
+ * putter publishes, then reads GETTERS and, if not 0, bumps GET_GEN and wakes every getter. All
+ * four are sequentially consistent, so either the putter sees the getter counted or the getter's
+ * second look sees the item; a bump between the getter's read and its park fails the park's
+ * compare. The same holds for putters (PUTTERS, PUT_GEN, woken by gets) and joiners (JOINERS,
+ * JOIN_GEN, woken by the taskDone that finishes the last item, and by shutdown). Every getter is
+ * woken, not one: a getter that times out, or an async one on a blocked thread, could otherwise
+ * keep a wake-up for itself. A waker skips the bump while PENDING says one was sent since the
+ * last sleeper looked: a sleeper reads GEN, then clears PENDING, then looks; a waker that finds
+ * PENDING set was preceded by one whose exchange followed that clear, so whose bump followed
+ * the sleeper's read of GEN — its park returns. Sleeps are cut into slices while deaths can be learned, so a
+ * sleeper looks again for a dead thread's claim (liveness.ts `sliceEnd`).
+ *
+ * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (TAIL moved
+ * past every published slot first: `#settledTail`).
+ */
+import { misuse } from '../primitives/errors.js';
+import { park, remaining, wake, deadlineAfter, type Steps } from '../primitives/futex.js';
+import { isDead, sliceEnd } from '../primitives/liveness.js';
+import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
+import { threadId } from '../primitives/thread.js';
+import type { Layout, Store } from './store.js';
+
+const TAIL = 0;
+const HEAD = 16;
+const GETTERS = 32;
+const PUTTERS = 33;
+const JOINERS = 34;
+const GET_GEN = 35;
+const PUT_GEN = 36;
+const JOIN_GEN = 37;
+const DONE = 38;
+const PENDING = 39;
+const SLEEPERS = 48;
+
+const SEQ = 0;
+const A = 1;
+const B = 2;
+const LEN = 3;
+/** Slot words. */
+export const SLOT_WORDS = 4;
+
+/** LEN of a slot holding a number in A, B. */
+const INLINE = -1;
+/** LEN of a slot whose item holds no chunks. */
+const NONE = 0;
+
+/** Outcomes of the lock-free steps. */
+export const OK = 0;
+/** No room: the ring holds its limit, or (an item in chunks) too few chunks are free. */
+export const FULL = 1;
+/** Another thread's claim is in the way (`waitClaim`, then try again). */
+export const BUSY = 2;
+export const EMPTY = 3;
+/** A get claimed a number: `number()` has it; the get is complete. */
+export const GOT_NUMBER = 4;
+/** A get claimed an item in chunks: `bytes()`, then `tryFinish` / `finishHeld` or `unclaim`. */
+export const GOT_BYTES = 5;
+/** The lock could not be had by the deadline (nothing changed). */
+export const TIMED_OUT = 6;
+/** The queue was shut down before the put's claim (nothing changed: the claim given back). */
+export const SHUT = 7;
+
+const putting = (id: number) => -(id * 2) - 1;
+const getting = (id: number) => -(id * 2 + 1) - 1;
+/** The thread of a claim (a negative SEQ). */
+const claimer = (s: number) => (-s - 1) >>> 1;
+/** Whether a claim is a get's. */
+const isGetting = (s: number) => ((-s - 1) & 1) === 1;
+
+/** How many loads to watch the lock before parking on it (held for a few words). */
+const LOCK_SPIN = 500;
+/** How many loads to watch another thread's claim before napping (it is held for a few instructions). */
+const CLAIM_SPIN = 256;
+
+// A number's two words.
+const num = new Float64Array(1);
+const numWords = new Int32Array(num.buffer);
+
+/** The ring over one FIFO queue's memory. */
+export class Ring {
+  readonly #w: Int32Array;
+  readonly #store: Store;
+  readonly #cap: number;
+  readonly #limit: number;
+  readonly #m: number;
+  readonly #slots: number;
+  readonly #tail: number;
+  readonly #head: number;
+  readonly #r: number;
+  readonly #lock: number;
+  readonly #sleepers: number;
+  readonly #maxWaiters: number;
+  readonly #repair: Repair;
+  readonly #putMark = putting(threadId);
+  readonly #getMark = getting(threadId);
+  /** The position of the item in chunks this thread's last get claimed (GOT_BYTES). */
+  #claimed = 0;
+
+  constructor(store: Store, l: Layout, repair: Repair) {
+    this.#w = store.w;
+    this.#store = store;
+    this.#cap = l.slots;
+    this.#limit = l.limit;
+    this.#m = l.slots * Math.floor(2 ** 30 / l.slots);
+    this.#slots = l.entries >> 2;
+    this.#r = l.ring >> 2;
+    this.#tail = this.#r + TAIL;
+    this.#head = this.#r + HEAD;
+    // The Lock's STATE is its word 1 (lock.ts).
+    this.#lock = (l.lock >> 2) + 1;
+    this.#sleepers = this.#r + SLEEPERS;
+    this.#maxWaiters = l.maxWaiters;
+    this.#repair = repair;
+  }
+
+  /** Initialise a new queue's slots: slot k waits for the put at position k. */
+  static init(i32: Int32Array, l: Layout): void {
+    const at = l.entries >> 2;
+    for (let k = 0; k < l.slots; k++) i32[at + k * SLOT_WORDS + SEQ] = k;
+  }
+
+  #slot(p: number): number {
+    return this.#slots + (p % this.#cap) * SLOT_WORDS;
+  }
+
+  #add(p: number, k: number): number {
+    return (p + k) % this.#m;
+  }
+
+  /**
+   * Items stored (a snapshot). TAIL and HEAD left behind by a thread killed between its publish
+   * (emptying) and its move are moved on first, so a killed thread never makes the queue look
+   * full (or empty) to `qsize`, `full`, `empty` or a bounded put's limit.
+   */
+  get count(): number {
+    const t = this.#settledTail();
+    const h = this.#settledHead();
+    const n = (t - h + this.#m) % this.#m;
+    // A get may complete at a position TAIL has not yet moved past: HEAD one ahead.
+    return n > this.#cap ? 0 : n;
+  }
+
+  /** Whether a put would find no room now: the limit reached, or no free chunk. */
+  get full(): boolean {
+    return this.count >= this.#limit || this.#store.freeChunks === 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Puts
+
+  /**
+   * Claim the slot at TAIL for a put: its position, or FULL / BUSY (nothing claimed). Moves a
+   * TAIL left behind by a put that published.
+   */
+  #claimPut(): number {
+    const w = this.#w;
+    for (;;) {
+      const t = Atomics.load(w, this.#tail);
+      const at = this.#slot(t);
+      const s = Atomics.load(w, at);
+      if (s === t) {
+        if (this.#limit < this.#cap && this.count >= this.#limit) return -FULL;
+        if (Atomics.compareExchange(w, at, t, this.#putMark) === t) return t;
+        continue;
+      }
+      if (s >= 0) {
+        // Published (or already got) at t: TAIL was left behind.
+        if (s === this.#add(t, 1) || s === this.#add(t, this.#cap)) {
+          this.#moveTail(t);
+          continue;
+        }
+        if (Atomics.load(w, this.#tail) !== t) continue;
+        // Full at the lap before: the item of t - CAP is still there.
+        return -FULL;
+      }
+      // A get's claim: of the item published at t before TAIL moved past it (HEAD = t; read
+      // SEQ again, so that the claim seen is one that existed while HEAD was t), or of the
+      // item of t - CAP (the ring is full).
+      if (isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, at) === s) {
+        this.#moveTail(t);
+        continue;
+      }
+      if (Atomics.load(w, this.#tail) !== t) continue;
+      return -BUSY;
+    }
+  }
+
+  /**
+   * Whether the queue was shut down before the claim of position `t` was made (then given
+   * back). The claim is made, then SHUTDOWN read, both sequentially consistent; `shutdown`
+   * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`). So either this put
+   * sees the shutdown and puts nothing, or its claim is seen and waited for: a put never lands
+   * after `shutdown` returned (Python's put holds the mutex that shutdown takes).
+   */
+  #shutUnder(t: number, at: number): boolean {
+    if (!this.#store.shutDown) return false;
+    Atomics.store(this.#w, at + SEQ, t);
+    return true;
+  }
+
+  /**
+   * Wait until no put holds a claim at TAIL (shutdown, after SHUTDOWN is stored: every later
+   * claim sees it and is given back, see `#shutUnder`); a dead putter's claim is settled.
+   */
+  *settlePuts(): Steps<void> {
+    const w = this.#w;
+    for (;;) {
+      const s = Atomics.load(w, this.#slot(Atomics.load(w, this.#tail)));
+      if (s >= 0 || isGetting(s)) return;
+      yield* this.waitClaim(true, Infinity);
+    }
+  }
+
+  /** Publish the item of the put that claimed position `t`, and wake sleeping getters. */
+  #publish(t: number, at: number): void {
+    const w = this.#w;
+    const next = this.#add(t, 1);
+    Atomics.store(w, at + SEQ, next);
+    Atomics.compareExchange(w, this.#tail, t, next);
+    if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
+  }
+
+  /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
+  putNumber(x: number): number {
+    const t = this.#claimPut();
+    if (t < 0) return -t;
+    const w = this.#w;
+    const at = this.#slot(t);
+    if (this.#shutUnder(t, at)) return SHUT;
+    num[0] = x;
+    w[at + A] = numWords[0]!;
+    w[at + B] = numWords[1]!;
+    w[at + LEN] = INLINE;
+    this.#publish(t, at);
+    return OK;
+  }
+
+  /**
+   * Put an encoded item into chunks: OK, FULL, BUSY, or TIMED_OUT if the lock could not be had
+   * by `deadline` (nothing changed but for a dead thread's claim settled on the way).
+   */
+  *putBytes(data: Uint8Array, chunks: number, deadline: number): Steps<number> {
+    if (!this.#tryLockSpinning() && !(yield* lockSteps(this.#w, this.#lock, deadline, this.#repair))) return TIMED_OUT;
+    return this.#putBytesHeld(data, chunks);
+  }
+
+  /** `putBytes` if the lock is free now; BUSY (nothing changed) if not. */
+  tryPutBytes(data: Uint8Array, chunks: number): number {
+    return this.#tryLockSpinning() ? this.#putBytesHeld(data, chunks) : BUSY;
+  }
+
+  /**
+   * Take the lock if it is free, or freed within LOCK_SPIN loads: it is held for a few words
+   * of the free list, and a park costs a futex round trip. Loads, not CASes, while watching.
+   */
+  #tryLockSpinning(): boolean {
+    const w = this.#w;
+    if (tryLock(w, this.#lock)) return true;
+    for (let i = 0; i < LOCK_SPIN; i++) {
+      if (Atomics.load(w, this.#lock) === 0 && tryLock(w, this.#lock)) return true;
+    }
+    return false;
+  }
+
+  /** `putBytes` with the lock taken; releases it. */
+  #putBytesHeld(data: Uint8Array, chunks: number): number {
+    const store = this.#store;
+    let t: number;
+    let at: number;
+    try {
+      if (store.freeChunks < chunks) return FULL;
+      t = this.#claimPut();
+      if (t < 0) {
+        if (t === -BUSY) this.#settleHeld(0);
+        return -t;
+      }
+      at = this.#slot(t);
+      if (this.#shutUnder(t, at)) return SHUT;
+      const first = store.alloc(data);
+      store.set(at + A, first);
+      store.set(at + B, 0);
+      store.set(at + LEN, data.length);
+      store.commit();
+    } finally {
+      unlock(this.#w, this.#lock);
+    }
+    this.#publish(t, at);
+    return OK;
+  }
+
+  /**
+   * Whether half the ring is free (and `chunks` chunks): what a putter that found the ring full
+   * spins for, so that it then puts a run of items instead of fighting the getters for each
+   * slot, and leaves their cache lines alone meanwhile.
+   */
+  halfFree(chunks: number): boolean {
+    return this.count <= this.#limit >> 1 && this.#store.freeChunks >= chunks;
+  }
+
+  /** Whether a put of an item of `chunks` chunks (0: a number) might find room now. */
+  roomFor(chunks: number): boolean {
+    return !this.full && this.#store.freeChunks >= chunks;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Gets
+
+  /**
+   * Claim the item at HEAD: GOT_NUMBER (the get is complete: `number()`), GOT_BYTES (claimed:
+   * `bytes()`, then `tryFinish()` / `finishHeld()` or `unclaim()`), EMPTY or BUSY. No lock.
+   */
+  get(): number {
+    const w = this.#w;
+    for (;;) {
+      const h = Atomics.load(w, this.#head);
+      const at = this.#slot(h);
+      const s = Atomics.load(w, at);
+      const full = this.#add(h, 1);
+      if (s === full) {
+        if (Atomics.compareExchange(w, at, full, this.#getMark) !== full) continue;
+        if (w[at + LEN] !== INLINE) {
+          this.#claimed = h;
+          return GOT_BYTES;
+        }
+        numWords[0] = w[at + A]!;
+        numWords[1] = w[at + B]!;
+        this.#emptied(h, at);
+        return GOT_NUMBER;
+      }
+      if (s === h) {
+        if (Atomics.load(w, this.#head) !== h) continue;
+        return EMPTY;
+      }
+      if (s >= 0) {
+        // h + CAP or later: the item of h was got and HEAD left behind.
+        this.#moveHead(h);
+        continue;
+      }
+      if (Atomics.load(w, this.#head) !== h) continue;
+      // Another get's claim, at h (a claim is made at HEAD, which moves after it).
+      if (isGetting(s)) return BUSY;
+      // A put's claim: at h (TAIL = h: the queue is empty), or at h + CAP, HEAD left behind
+      // (TAIL is exactly the position of a put's claim while it lasts; reading SEQ again makes
+      // the claim seen one that existed when TAIL was read).
+      if (Atomics.load(w, this.#tail) === h || Atomics.load(w, at) !== s) return EMPTY;
+      this.#moveHead(h);
+    }
+  }
+
+  /** The number the last `get` returned GOT_NUMBER for. */
+  number(): number {
+    return num[0]!;
+  }
+
+  /** A copy of the item in chunks the last `get` claimed (GOT_BYTES). */
+  bytes(): Uint8Array {
+    const at = this.#slot(this.#claimed);
+    return this.#store.read(this.#w[at + A]!, this.#w[at + LEN]!);
+  }
+
+  /** Give back the claim of the last GOT_BYTES: the item stays first in the queue. */
+  unclaim(): void {
+    const h = this.#claimed;
+    Atomics.compareExchange(this.#w, this.#slot(h) + SEQ, this.#getMark, this.#add(h, 1));
+  }
+
+  /**
+   * Take the queue's lock (by `deadline`: false if not), for a get that then claims under it
+   * (`get`, `finishHeld` or `unlock`): a claim is never held while waiting for the lock.
+   */
+  *lock(deadline: number): Steps<boolean> {
+    return this.#tryLockSpinning() || (yield* lockSteps(this.#w, this.#lock, deadline, this.#repair));
+  }
+
+  /** Let go of the lock `lock` took. */
+  unlock(): void {
+    unlock(this.#w, this.#lock);
+  }
+
+  /** `finish` for a get that claimed while holding the lock (`lock`); releases it. */
+  finishHeld(): void {
+    this.#finishHeld();
+  }
+
+  /** `finish` if the lock is free now (true); false (still claimed) if not. */
+  tryFinish(): boolean {
+    if (!this.#tryLockSpinning()) return false;
+    this.#finishHeld();
+    return true;
+  }
+
+  #finishHeld(): void {
+    const h = this.#claimed;
+    const at = this.#slot(h);
+    try {
+      this.#release(at);
+    } finally {
+      unlock(this.#w, this.#lock);
+    }
+    this.#emptied(h, at);
+  }
+
+  /** Give back the chunks of the item in slot `at` (lock held), LEN NONE; committed. */
+  #release(at: number): void {
+    const store = this.#store;
+    store.release(this.#w[at + A]!, this.#w[at + LEN]!);
+    store.set(at + LEN, NONE);
+    store.commit();
+  }
+
+  /** Empty slot `at` of position `h` after its get, and wake sleeping putters. */
+  #emptied(h: number, at: number): void {
+    const w = this.#w;
+    Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
+    Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
+    if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
+  }
+
+  /** Whether a get might find an item now (one published, or claimed by another get). */
+  hasItem(): boolean {
+    const w = this.#w;
+    const h = Atomics.load(w, this.#head);
+    const s = Atomics.load(w, this.#slot(h));
+    return s !== h && (s >= 0 || isGetting(s));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tasks
+
+  /** TAIL, once moved past every published slot (a put publishes before it moves TAIL). */
+  #settledTail(): number {
+    const w = this.#w;
+    for (;;) {
+      const t = Atomics.load(w, this.#tail);
+      const s = Atomics.load(w, this.#slot(t));
+      const published =
+        s === this.#add(t, 1) ||
+        s === this.#add(t, this.#cap) ||
+        (s < 0 && isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, this.#slot(t)) === s);
+      if (!published) return t;
+      this.#moveTail(t);
+    }
+  }
+
+  /** HEAD, once moved past every emptied slot (a get empties its slot before it moves HEAD). */
+  #settledHead(): number {
+    const w = this.#w;
+    for (;;) {
+      const h = Atomics.load(w, this.#head);
+      if (Atomics.load(w, this.#slot(h)) !== this.#add(h, this.#cap)) return h;
+      this.#moveHead(h);
+    }
+  }
+
+  /**
+   * Move TAIL (HEAD) from `p` on for a put (get) that published (emptied) the slot of `p` and
+   * did not move it: the thread was killed, or is about to. The mover wakes the other side's
+   * sleepers too, in case that thread was killed before its own wake-up.
+   */
+  #moveTail(p: number): void {
+    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + GETTERS) !== 0) {
+      this.#wakeOnce(0);
+    }
+  }
+
+  #moveHead(p: number): void {
+    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + PUTTERS) !== 0) {
+      this.#wakeOnce(1);
+    }
+  }
+
+  /** Items put and not yet marked done. */
+  get unfinished(): number {
+    return (this.#settledTail() - Atomics.load(this.#w, this.#r + DONE) + this.#m) % this.#m;
+  }
+
+  /** Mark one item done: false (nothing changed) if none is unfinished. */
+  done(): boolean {
+    const w = this.#w;
+    for (;;) {
+      const d = Atomics.load(w, this.#r + DONE);
+      const left = (this.#settledTail() - d + this.#m) % this.#m;
+      if (left === 0) return false;
+      if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) !== d) continue;
+      if (left === 1 && Atomics.load(w, this.#r + JOINERS) !== 0) this.#wakeOnce(2);
+      return true;
+    }
+  }
+
+  /** Count one discarded item as done (shutdown); never below 0. */
+  #discarded(): void {
+    const w = this.#w;
+    for (;;) {
+      const d = Atomics.load(w, this.#r + DONE);
+      if ((this.#settledTail() - d + this.#m) % this.#m === 0) return;
+      if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) === d) return;
+    }
+  }
+
+  /** Discard every item (shutdown(true)), counting each as done. */
+  *discardAll(): Steps<void> {
+    for (;;) {
+      const got = this.get();
+      if (got === EMPTY) return;
+      if (got === BUSY) {
+        yield* this.waitClaim(false, Infinity);
+        continue;
+      }
+      if (got === GOT_BYTES && !this.tryFinish()) {
+        // Never wait for the lock holding the claim: give it back, take the lock, claim again.
+        this.unclaim();
+        yield* this.lock(Infinity);
+        const again = this.get();
+        if (again === GOT_BYTES) this.#finishHeld();
+        else {
+          this.unlock();
+          if (again !== GOT_NUMBER) continue;
+        }
+      }
+      this.#discarded();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Waiting
+
+  /** Bump a generation word and wake everyone parked on it. */
+  #wakeAll(gen: number): void {
+    Atomics.add(this.#w, this.#r + gen, 1);
+    wake(this.#w, this.#r + gen, Infinity);
+  }
+
+  /**
+   * Wake the sleepers of `what` (0 get, 1 put, 2 join) unless a wake-up is pending already:
+   * one since the last of them looked at the ring (see PENDING), so that a getter that keeps
+   * emptying slots while a putter wakes up pays for one wake-up, not one per get.
+   */
+  #wakeOnce(what: number): void {
+    if (Atomics.exchange(this.#w, this.#r + PENDING + what, 1) === 0) this.#wakeAll(GET_GEN + what);
+  }
+
+  /** Wake every sleeper (shutdown, and after a dead thread's traces were repaired). */
+  wakeEveryone(): void {
+    this.#wakeAll(GET_GEN);
+    this.#wakeAll(PUT_GEN);
+    this.#wakeAll(JOIN_GEN);
+  }
+
+  /**
+   * Sleep until a get may find an item (`what` 0), a put room for `chunks` chunks (1), or no
+   * item is unfinished (2) — or the queue is shut down, `deadline` passes or a slice ends (the
+   * caller looks again). `n`: how many sleeps this call made before (liveness.ts `sliceEnd`).
+   */
+  *sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
+    const w = this.#w;
+    const count = this.#r + GETTERS + what;
+    const gen = this.#r + GET_GEN + what;
+    // Counted first, then named in the table: a thread killed in between is counted with no
+    // name (a needless wake-up later), never named uncounted (see SLEEPERS).
+    Atomics.add(w, count, 1);
+    const entry = this.#enter(what);
+    if (entry < 0) {
+      Atomics.sub(w, count, 1);
+      throw misuse('ERR_TOO_MANY_WAITERS', `${this.#maxWaiters} threads already wait (options.maxWaiters)`);
+    }
+    try {
+      const g = Atomics.load(w, gen);
+      // After reading GEN: a waker that finds PENDING set by one whose bump followed this
+      // store also bumped after our read, so the park below returns (see PENDING).
+      Atomics.store(w, this.#r + PENDING + what, 0);
+      const ready = what === 0 ? this.hasItem() : what === 1 ? this.roomFor(chunks) : this.unfinished === 0;
+      if (ready || this.#store.shutDown) return;
+      yield park(w, gen, g, sliceEnd(deadline, n));
+    } finally {
+      // Named and counted: unnamed first. A recovery that took the name took the count too.
+      if (Atomics.compareExchange(w, entry, threadId, 0) === threadId) Atomics.sub(w, count, 1);
+    }
+  }
+
+  /** Name this thread in the sleepers' table of `what`: the word it took, or -1 if all are taken (maxWaiters). */
+  #enter(what: number): number {
+    const w = this.#w;
+    const first = this.#sleepers + what * this.#maxWaiters;
+    for (let k = 0; k < this.#maxWaiters; k++) {
+      if (Atomics.compareExchange(w, first + k, 0, threadId) === 0) return first + k;
+    }
+    return -1;
+  }
+
+  /** The sabsync ids named in the sleepers' table of `what` (0 get, 1 put, 2 join). */
+  sleepers(what: number): number[] {
+    const ids: number[] = [];
+    const first = this.#sleepers + what * this.#maxWaiters;
+    for (let k = 0; k < this.#maxWaiters; k++) {
+      const id = Atomics.load(this.#w, first + k);
+      if (id !== 0) ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Wait out another thread's claim in the way of a put (`put`) or a get: watch it, then nap in
+   * 1 ms parks; a claim of a dead thread is settled. False if `deadline` passed first.
+   */
+  *waitClaim(put: boolean, deadline: number): Steps<boolean> {
+    const w = this.#w;
+    const p = Atomics.load(w, put ? this.#tail : this.#head);
+    const at = this.#slot(p);
+    const s = Atomics.load(w, at);
+    if (s >= 0) return true;
+    for (let i = 0; i < CLAIM_SPIN; i++) if (Atomics.load(w, at) !== s) return true;
+    if (isDead(claimer(s))) {
+      if (!(yield* lockSteps(w, this.#lock, deadline, this.#repair))) return false;
+      try {
+        this.#settleHeld(0);
+      } finally {
+        unlock(w, this.#lock);
+      }
+      return true;
+    }
+    if (remaining(deadline) === 0) return false;
+    yield park(w, at, s, Math.min(deadline, deadlineAfter(1)));
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Recovery
+
+  /**
+   * Settle the claims of dead threads (the lock held): those of thread `deadId` (one its
+   * caller saw exit) and of every thread the liveness table records dead. Returns whether
+   * there were any; if so, every sleeper is woken to look again.
+   */
+  #settleHeld(deadId: number): boolean {
+    const w = this.#w;
+    const dead = (s: number) => s < 0 && (claimer(s) === deadId || isDead(claimer(s)));
+    let settled = false;
+    const t = Atomics.load(w, this.#tail);
+    let at = this.#slot(t);
+    let s = Atomics.load(w, at);
+    if (dead(s) && !isGetting(s)) {
+      // The put never happened: chunks it took go back (its claim was committed with them).
+      if (w[at + LEN]! > 0) this.#release(at);
+      Atomics.compareExchange(w, at + SEQ, s, t);
+      settled = true;
+    }
+    const h = Atomics.load(w, this.#head);
+    at = this.#slot(h);
+    s = Atomics.load(w, at);
+    if (dead(s) && isGetting(s)) {
+      if (w[at + LEN] === NONE) {
+        // The get committed: its thread had the item.
+        Atomics.compareExchange(w, at + SEQ, s, this.#add(h, this.#cap));
+        Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
+      } else {
+        Atomics.compareExchange(w, at + SEQ, s, this.#add(h, 1));
+      }
+      settled = true;
+    }
+    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on.
+    const tail = Atomics.load(w, this.#tail);
+    const head = Atomics.load(w, this.#head);
+    if (this.#settledTail() !== tail || this.#settledHead() !== head) settled = true;
+    // Sleepers it left named: their counts go (a recovery that wins the name takes the count).
+    for (let what = 0; what < 3; what++) {
+      const first = this.#sleepers + what * this.#maxWaiters;
+      for (let k = 0; k < this.#maxWaiters; k++) {
+        const id = Atomics.load(w, first + k);
+        if (id !== 0 && (id === deadId || isDead(id)) && Atomics.compareExchange(w, first + k, id, 0) === id) {
+          Atomics.sub(w, this.#r + GETTERS + what, 1);
+          settled = true;
+        }
+      }
+    }
+    // A thread that exited may have been killed between its publish (emptying) and its
+    // wake-up: its recovery wakes every sleeper to look again.
+    if (settled || deadId !== 0) this.wakeEveryone();
+    return settled;
+  }
+
+  /** `#settleHeld` for a caller holding the lock (the queue's repair, its recovery). */
+  settle(deadId: number): boolean {
+    return this.#settleHeld(deadId);
+  }
+}
