@@ -43,6 +43,23 @@ describe.runIf(browserRuns('test/browser.test.ts'))('in Chromium (a cross-origin
     expect(await call('lockRace', 100_000)).toEqual({ count: 200_000, locked: false });
   });
 
+  it('the rest of the family works between the page and module workers: Value, SharedArray, SharedDict, SharedList, BoundedSemaphore, LifoQueue, PriorityQueue, SimpleQueue, Pipe', async () => {
+    expect(await call('family', 1_000)).toEqual({
+      value: 2_000,
+      array: [500, 500, 500, 500],
+      dict: { hits: 2, from: 'worker' },
+      list: ['page', { worker: true }, { worker: true }],
+      held: [true, true],
+      lifoOrder: [3, 2, 1],
+      prioOrder: [[1, 'a'], [2, 'b'], [3, 'c']],
+      secondFoundEmpty: [0, 0],
+      echoes: ['echo:hi', 'echo:hi'],
+      pongs: ['pong:ping', 'ERR_EOF', 'pong:ping', 'ERR_EOF'],
+      permitLeft: false,
+      overRelease: 'ERR_OVER_RELEASE',
+    });
+  });
+
   it('a Queue carries every kind of item from the page to a module worker and back (Map, Set, Date, BigInt, RegExp, errors with a cause, typed arrays, DataView, holes)', async () => {
     const { sent, came } = await call<{ sent: string[]; came: string[] }>('queueItems');
     expect(came).toEqual(sent);
