@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Executor, Future, Pool, Queue, WorkerCrashedError } from 'sabsync';
 import { SLEEPING } from './helpers/internals.js';
-import { settledWithin, workersOf } from './helpers/pool.js';
+import { killWhile, settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
@@ -127,19 +127,7 @@ describe('exactly once under recycling and random kills', () => {
         }
         producing--;
       };
-      const killer = async () => {
-        let kills = 0;
-        while (producing > 0 || kills < 3) {
-          await new Promise((r) => setTimeout(r, Math.random() * 15));
-          const ws = workersOf(ex);
-          if (ws.length > 0) {
-            void ws[Math.floor(Math.random() * ws.length)]!.terminate();
-            kills++;
-          }
-        }
-        return kills;
-      };
-      const [, , kills] = await Promise.all([producer(0), producer(PER_PRODUCER), killer()]);
+      const [, , kills] = await Promise.all([producer(0), producer(PER_PRODUCER), killWhile(ex, () => producing > 0, 15)]);
       expect(kills).toBeGreaterThan(0);
       await settledWithin(futures, 15_000);
       let crashed = 0;

@@ -3,7 +3,7 @@
 // Queue. Either way each task settles once, with its own result, even when workers die.
 import { describe, expect, it } from 'vitest';
 import { Executor, Future, Lock, WorkerCrashedError } from 'sabsync';
-import { settledWithin, workersOf } from './helpers/pool.js';
+import { killWhile, settledWithin } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-results.mjs', import.meta.url);
@@ -89,19 +89,7 @@ describe('results in task slots and on the result Queue', () => {
         }
         producing = false;
       };
-      const killer = async () => {
-        let kills = 0;
-        while (producing || kills < 3) {
-          await new Promise((r) => setTimeout(r, Math.random() * 10));
-          const ws = workersOf(ex);
-          if (ws.length > 0) {
-            void ws[Math.floor(Math.random() * ws.length)]!.terminate();
-            kills++;
-          }
-        }
-        return kills;
-      };
-      const [, kills] = await Promise.all([producer(), killer()]);
+      const [, kills] = await Promise.all([producer(), killWhile(ex, () => producing, 10)]);
       await settledWithin(futures, 15_000);
       let crashed = 0;
       for (let i = 0; i < total; i++) {

@@ -11,3 +11,20 @@ export async function settledWithin<T>(fs: Future<T>[], ms: number): Promise<voi
   const { notDone } = await wait(fs, { timeout: ms });
   expect(notDone.size, `${notDone.size} futures never settled`).toBe(0);
 }
+
+/**
+ * Terminate a random live worker of `pool` every 0–`pause` ms while `busy()` holds, and at least
+ * three times; resolves to the number of kills.
+ */
+export async function killWhile(pool: object, busy: () => boolean, pause: number): Promise<number> {
+  let kills = 0;
+  while (busy() || kills < 3) {
+    await new Promise((r) => setTimeout(r, Math.random() * pause));
+    const ws = workersOf(pool);
+    if (ws.length > 0) {
+      void ws[Math.floor(Math.random() * ws.length)]!.terminate();
+      kills++;
+    }
+  }
+  return kills;
+}
