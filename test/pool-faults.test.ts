@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Executor, Future, Pool, Queue, WorkerCrashedError } from 'sabsync';
 import { SLEEPING } from './helpers/internals.js';
-import { killWhile, settledWithin, workersOf } from './helpers/pool.js';
+import { killWhile, onceOrCrashed, settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-tasks.mjs', import.meta.url);
@@ -130,19 +130,7 @@ describe('exactly once under recycling and random kills', () => {
       const [, , kills] = await Promise.all([producer(0), producer(PER_PRODUCER), killWhile(ex, () => producing > 0, 15)]);
       expect(kills).toBeGreaterThan(0);
       await settledWithin(futures, 15_000);
-      let crashed = 0;
-      for (let i = 0; i < total; i++) {
-        const f = futures[i]!;
-        const err = await f.exception();
-        if (err === undefined) {
-          expect(await f.result()).toBe(i);
-          expect(counts[i], `task ${i} ran ${counts[i]} times`).toBe(1);
-        } else {
-          expect(err).toBeInstanceOf(WorkerCrashedError);
-          expect(counts[i]).toBeLessThanOrEqual(1);
-          crashed++;
-        }
-      }
+      const crashed = await onceOrCrashed(futures, counts, (i) => i);
       expect(crashed).toBeLessThanOrEqual(kills);
       // Kill a worker while it sleeps, idle; let its replacement start and sleep too; then put
       // one task. The task's wake-up must reach a living worker, not the dead one.

@@ -3,7 +3,7 @@
 // Queue. Either way each task settles once, with its own result, even when workers die.
 import { describe, expect, it } from 'vitest';
 import { Executor, Future, Lock, WorkerCrashedError } from 'sabsync';
-import { killWhile, settledWithin } from './helpers/pool.js';
+import { killWhile, onceOrCrashed, settledWithin } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-results.mjs', import.meta.url);
@@ -91,19 +91,7 @@ describe('results in task slots and on the result Queue', () => {
       };
       const [, kills] = await Promise.all([producer(), killWhile(ex, () => producing, 10)]);
       await settledWithin(futures, 15_000);
-      let crashed = 0;
-      for (let i = 0; i < total; i++) {
-        const f = futures[i]!;
-        const err = await f.exception();
-        if (err === undefined) {
-          expect(await f.result()).toEqual(i % 3 === 0 ? { i, pad: 'x'.repeat(2000) } : i);
-          expect(counts[i], `task ${i} ran ${counts[i]} times`).toBe(1);
-        } else {
-          expect(err).toBeInstanceOf(WorkerCrashedError);
-          expect(counts[i]).toBeLessThanOrEqual(1);
-          crashed++;
-        }
-      }
+      const crashed = await onceOrCrashed(futures, counts, (i) => (i % 3 === 0 ? { i, pad: 'x'.repeat(2000) } : i));
       expect(crashed).toBeLessThanOrEqual(kills);
       await ex.shutdown();
     }

@@ -1,6 +1,6 @@
 /** Test helpers for pools: their live workers (a test hook), and futures that must settle in time. */
 import { expect } from 'vitest';
-import { wait, type Future } from 'sabsync';
+import { WorkerCrashedError, wait, type Future } from 'sabsync';
 import type { Worker } from 'node:worker_threads';
 
 /** The live workers of a pool (its test hook). */
@@ -27,4 +27,26 @@ export async function killWhile(pool: object, busy: () => boolean, pause: number
     }
   }
   return kills;
+}
+
+/**
+ * After a run with kills: each future either has `expected(i)` as its result and its task ran
+ * exactly once (`counts[i]`), or failed with WorkerCrashedError and its task ran at most once.
+ * Resolves to the number that failed.
+ */
+export async function onceOrCrashed(futures: Future<unknown>[], counts: ArrayLike<number>, expected: (i: number) => unknown): Promise<number> {
+  let crashed = 0;
+  for (let i = 0; i < futures.length; i++) {
+    const f = futures[i]!;
+    const err = await f.exception();
+    if (err === undefined) {
+      expect(await f.result()).toEqual(expected(i));
+      expect(counts[i], `task ${i} ran ${counts[i]} times`).toBe(1);
+    } else {
+      expect(err).toBeInstanceOf(WorkerCrashedError);
+      expect(counts[i]).toBeLessThanOrEqual(1);
+      crashed++;
+    }
+  }
+  return crashed;
 }
