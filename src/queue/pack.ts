@@ -243,7 +243,12 @@ export function pack(v: unknown, depth: number): void {
     scratch[pos] = C_ARRAY;
     writeU32(pos + 1, n);
     cursor.w = pos + 5;
-    for (let i = 0; i < n; i++) pack(a[i], depth + 1);
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      // A string element is the common case: no second dispatch.
+      if (typeof x === 'string') packText(x);
+      else pack(x, depth + 1);
+    }
     return;
   }
   if (proto === Object.prototype || proto === null) return packObject(v as Record<string, unknown>, depth);
@@ -297,7 +302,11 @@ export function packObject(o: Record<string, unknown>, depth: number): void {
   } else if (!writeShape(keys, h, start)) {
     return packProtoKeyed(o, keys, depth);
   }
-  for (let i = 0; i < n; i++) pack(o[keys[i]!], depth + 1);
+  for (let i = 0; i < n; i++) {
+    const x = o[keys[i]!];
+    if (typeof x === 'string') packText(x);
+    else pack(x, depth + 1);
+  }
 }
 
 /**
