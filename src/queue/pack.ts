@@ -52,6 +52,9 @@ import { misuse } from '../primitives/errors.js';
 import { C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, room, scratch, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, writeF64, writeU32 } from './bytes.js';
 import { packOther, unpackOther } from './rich.js';
 
+// What pack.ts exported before bytes.ts was split off it, still reachable from here.
+export { C_STRING, C_UTF16, readText, readU32, room, scratch, writeText, writeU32 } from './bytes.js';
+
 /** The error for a value that cannot cross threads. */
 export function unserializable(what: string, cause?: unknown): Error {
   return misuse('ERR_UNSERIALIZABLE', `cannot send ${what} through a queue`, cause === undefined ? undefined : { cause });
