@@ -42,9 +42,18 @@
  * A notified waiter does not take LIST again: its notifier unlinks the node, so the waiter
  * turns NOTIFIED into DONE (one CAS: nobody's node, but not yet on the free list) and goes
  * straight on to take the lock back — on a hand-off between two threads the work between a
- * wake-up and the next notify is the latency users see. A waiter that finds no free node first
- * puts the DONE nodes back on the free list (the rebuild below). A notifier unlinks the node
- * before it releases LIST, so whoever holds LIST never finds a DONE node on the waiting list.
+ * wake-up and the next notify is the latency users see. Its next wait takes the same node
+ * back if it is still DONE and its own (no free-list round trip); a waiter that finds no free
+ * node first puts the DONE nodes back on the free list (the rebuild below). A notifier unlinks
+ * the node before it releases LIST, so whoever holds LIST never finds a DONE node on the
+ * waiting list. HEAD, TAIL, FREE, TICKETS and the nodes' NEXT and TICKET are read and written
+ * only under LIST, plainly (LIST's CAS and exchange order them); WAITERS, OWED, a node's
+ * STATE and OWNER are read without it and stay atomic.
+ *
+ * With the lock held across rounds (`notify` then `wait`), the notifier's wait is what pays its
+ * deferred wake-up: the waiter wakes only once the notifier has queued itself and released the
+ * lock, so that path is plain code — no generator is made, no runner entered, until the lock
+ * is released (`#begin`).
  *
  * Why no wake-up is lost: a waiter sleeps comparing its STATE against WAITING; a notifier writes
  * NOTIFIED before it wakes (or defers the wake), so a notify that lands between "release the
@@ -92,7 +101,7 @@
  * instructions, and a lock or LIST left by a dead thread is taken over.
  */
 import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, runSyncMarked, waitBegins, wake, wakeLater, type Steps } from './futex.js';
+import { assertCanBlock, checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, waitBegins, wake, wakeLater, type Steps } from './futex.js';
 import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
 import { deaths, isDead, sliceEnd } from './liveness.js';
@@ -193,6 +202,8 @@ export class Condition {
   readonly #region: Region;
   readonly #i32: Int32Array;
   readonly #lock: Lockable;
+  /** The node this wrapper's thread last waited on (see #enqueue), -1 before its first wait. */
+  #mine = -1;
 
   /**
    * Create a Condition over `lock` (a Lock or RLock; default: a new RLock placed in the
@@ -281,13 +292,14 @@ export class Condition {
    */
   wait(timeout?: number): boolean {
     const deadline = this.#checkWait(timeout, 'wait');
-    return runSync(this.#waitSteps(deadline, Infinity, false), 'waitAsync') === WOKEN;
+    assertCanBlock('waitAsync');
+    return runSync(this.#begin(deadline), 'waitAsync') === WOKEN;
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const deadline = this.#checkWait(timeout, 'waitAsync');
-    return (await runAsync(this.#waitSteps(deadline, Infinity, false))) === WOKEN;
+    return (await runAsync(this.#begin(deadline))) === WOKEN;
   }
 
   /**
@@ -296,7 +308,14 @@ export class Condition {
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
     const deadline = this.#checkWaitFor(predicate, timeout, 'waitFor');
-    return runSyncMarked(this.#waitForSteps(predicate, deadline), 'waitForAsync');
+    let result = predicate();
+    while (!result && remaining(deadline) > 0) {
+      // A predicate that holds needs no wait: only now may a thread that cannot block refuse.
+      assertCanBlock('waitForAsync');
+      runSync(this.#begin(deadline), 'waitForAsync');
+      result = predicate();
+    }
+    return result;
   }
 
   /** Async twin of `waitFor`. */
@@ -369,7 +388,7 @@ export class Condition {
   #wakeOldest(n: number, later: boolean): void {
     const i32 = this.#i32;
     for (let woken = 0; woken < n; ) {
-      const node = Atomics.load(i32, HEAD) - 1;
+      const node = i32[HEAD]! - 1;
       if (node < 0) break;
       const base = NODES + node * NODE_WORDS;
       const dead = isDead(Atomics.load(i32, base + OWNER));
@@ -418,35 +437,73 @@ export class Condition {
   }
 
   /**
+   * A public wait's front, in plain code: queue this thread and release the lock now — the
+   * release pays the wake-ups this thread deferred, and with the lock held across rounds
+   * (`notify` then `wait`) its waiter's wake-up waits for exactly this — then the steps that
+   * sleep and take the lock back. With LIST busy, steps that queue first.
+   */
+  #begin(deadline: number): Steps<number> {
+    // Read with the lock held, where the caller checked what it waits for (liveness.ts).
+    const seen = deaths();
+    const i32 = this.#i32;
+    if (!raw.tryLock(i32, LIST)) return this.#waitSteps(deadline, Infinity, false);
+    const node = this.#enqueue();
+    return this.#sleepSteps(node, this.#lock[releaseSave](), seen, deadline, Infinity, false);
+  }
+
+  /**
    * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
    * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
    */
   *#waitSteps(deadline: number, relock: number, spurious: boolean): Steps<number> {
-    const i32 = this.#i32;
     // Read with the lock held, where the caller checked what it waits for (liveness.ts).
-    let seen = deaths();
+    const seen = deaths();
     if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
-    if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
-    const node = Atomics.load(i32, FREE) - 1;
-    if (node < 0) {
-      this.#unlockList();
-      throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
+    const node = this.#enqueue();
+    return yield* this.#sleepSteps(node, this.#lock[releaseSave](), seen, deadline, relock, spurious);
+  }
+
+  /**
+   * Take a free node, mark it WAITING for this thread and append it to the waiting list (LIST
+   * held; released on return, or before `ERR_TOO_MANY_WAITERS` with nothing changed).
+   */
+  #enqueue(): number {
+    const i32 = this.#i32;
+    // Our last node, if still DONE (off every list, ours): no free-list round trip, no rebuild.
+    let node = this.#mine;
+    let base = NODES + node * NODE_WORDS;
+    if (node < 0 || Atomics.load(i32, base + STATE) !== DONE || Atomics.load(i32, base + OWNER) !== threadId) {
+      if (i32[FREE] === 0) this.#rebuild(0);
+      node = i32[FREE]! - 1;
+      if (node < 0) {
+        this.#unlockList();
+        throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
+      }
+      base = NODES + node * NODE_WORDS;
+      i32[FREE] = i32[base + NEXT]!;
+      // OWNER and TICKET before STATE: a WAITING node always names its thread (see purgeWaiters).
+      Atomics.store(i32, base + OWNER, threadId);
+      this.#mine = node;
     }
-    const base = NODES + node * NODE_WORDS;
-    Atomics.store(i32, FREE, Atomics.load(i32, base + NEXT));
-    // OWNER and TICKET before STATE: a WAITING node always names its thread (see purgeWaiters).
-    Atomics.store(i32, base + OWNER, threadId);
-    Atomics.store(i32, base + TICKET, Atomics.add(i32, TICKETS, 1));
-    Atomics.store(i32, base + NEXT, 0);
+    i32[base + TICKET] = i32[TICKETS]!++;
+    i32[base + NEXT] = 0;
     Atomics.store(i32, base + STATE, WAITING);
-    const tail = Atomics.load(i32, TAIL);
-    if (tail === 0) Atomics.store(i32, HEAD, node + 1);
-    else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
-    Atomics.store(i32, TAIL, node + 1);
+    const tail = i32[TAIL]!;
+    if (tail === 0) i32[HEAD] = node + 1;
+    else i32[NODES + (tail - 1) * NODE_WORDS + NEXT] = node + 1;
+    i32[TAIL] = node + 1;
     Atomics.add(i32, WAITERS, 1);
     this.#unlockList();
+    return node;
+  }
 
-    const saved = this.#lock[releaseSave]();
+  /**
+   * The rest of a wait, its `node` queued and the lock released (`saved`, from `releaseSave`):
+   * sleep until notified or `deadline`, settle the node, take the lock back by `relock`.
+   */
+  *#sleepSteps(node: number, saved: number, seen: number, deadline: number, relock: number, spurious: boolean): Steps<number> {
+    const i32 = this.#i32;
+    const base = NODES + node * NODE_WORDS;
     // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
     // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
     let traced = false;
@@ -522,16 +579,16 @@ export class Condition {
     const base = NODES + node * NODE_WORDS;
     Atomics.store(i32, base + STATE, 0);
     Atomics.store(i32, base + OWNER, 0);
-    Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
-    Atomics.store(i32, FREE, node + 1);
+    i32[base + NEXT] = i32[FREE]!;
+    i32[FREE] = node + 1;
   }
 
   /** Unlink the head node (LIST held). */
   #unlinkHead(node: number): void {
     const i32 = this.#i32;
-    const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
-    Atomics.store(i32, HEAD, next);
-    if (next === 0) Atomics.store(i32, TAIL, 0);
+    const next = i32[NODES + node * NODE_WORDS + NEXT]!;
+    i32[HEAD] = next;
+    if (next === 0) i32[TAIL] = 0;
     Atomics.sub(i32, WAITERS, 1);
   }
 
@@ -539,15 +596,15 @@ export class Condition {
   #unlink(node: number): boolean {
     const i32 = this.#i32;
     let prev = -1;
-    for (let cur = Atomics.load(i32, HEAD) - 1; cur >= 0; prev = cur, cur = Atomics.load(i32, NODES + cur * NODE_WORDS + NEXT) - 1) {
+    for (let cur = i32[HEAD]! - 1; cur >= 0; prev = cur, cur = i32[NODES + cur * NODE_WORDS + NEXT]! - 1) {
       if (cur !== node) continue;
       if (prev < 0) {
         this.#unlinkHead(node);
         return true;
       }
-      const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
-      Atomics.store(i32, NODES + prev * NODE_WORDS + NEXT, next);
-      if (next === 0) Atomics.store(i32, TAIL, prev + 1);
+      const next = i32[NODES + node * NODE_WORDS + NEXT]!;
+      i32[NODES + prev * NODE_WORDS + NEXT] = next;
+      if (next === 0) i32[TAIL] = prev + 1;
       Atomics.sub(i32, WAITERS, 1);
       return true;
     }
@@ -605,15 +662,15 @@ export class Condition {
       }
       Atomics.store(i32, base + STATE, 0);
       Atomics.store(i32, base + OWNER, 0);
-      Atomics.store(i32, base + NEXT, free);
+      i32[base + NEXT] = free;
       free = k + 1;
     }
-    Atomics.store(i32, FREE, free);
-    const ticket = (k: number) => Atomics.load(i32, NODES + k * NODE_WORDS + TICKET);
+    i32[FREE] = free;
+    const ticket = (k: number) => i32[NODES + k * NODE_WORDS + TICKET]!;
     waiting.sort((a, b) => (ticket(a) - ticket(b)) | 0);
-    waiting.forEach((k, n) => Atomics.store(i32, NODES + k * NODE_WORDS + NEXT, n + 1 < waiting.length ? waiting[n + 1]! + 1 : 0));
-    Atomics.store(i32, HEAD, waiting.length > 0 ? waiting[0]! + 1 : 0);
-    Atomics.store(i32, TAIL, waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0);
+    waiting.forEach((k, n) => (i32[NODES + k * NODE_WORDS + NEXT] = n + 1 < waiting.length ? waiting[n + 1]! + 1 : 0));
+    i32[HEAD] = waiting.length > 0 ? waiting[0]! + 1 : 0;
+    i32[TAIL] = waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0;
     Atomics.store(i32, WAITERS, waiting.length);
     return purged;
   }
