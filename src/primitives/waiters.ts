@@ -90,7 +90,7 @@
  * records it).
  */
 import { misuse } from './errors.js';
-import { park, remaining, wake, wakeLater, type Steps } from './futex.js';
+import { HANDOFF_SPIN_LOADS, SPIN_LOADS, park, remaining, wake, wakeLater, type Steps } from './futex.js';
 import { deaths, isDead, sliceEnd } from './liveness.js';
 import * as raw from './rawlock.js';
 import { threadId } from './thread.js';
@@ -228,7 +228,7 @@ export class WaiterList {
     // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
     let traced = false;
     for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
-      const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps));
+      const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps), sleeps === 0 ? HANDOFF_SPIN_LOADS : SPIN_LOADS);
       if (Atomics.load(i32, base + STATE) !== WAITING) break; // notified: nothing more to check
       if (r === 'timed-out' && remaining(deadline) === 0) break;
       const now = deaths();
