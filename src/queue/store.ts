@@ -26,11 +26,20 @@
  *   then (bytes)     Lock        the queue's mutex (lock.ts)
  *   then             3 × Condition  not empty, not full, all tasks done, over that Lock
  *   then (words)     NEXT[N]     chunk links: free list, and each item's chain
- *   then             entries     SLOTS × width words (order.ts; FIFO: ring.ts); SLOTS =
- *                                min(MAXSIZE || N, N), at least 2 for the FIFO ring
+ *   then             entries     SLOTS × width words (order.ts; FIFO: ring.ts's slots of
+ *                                SLOT_WORDS = 32 words, 128 bytes); SLOTS = min(MAXSIZE || N,
+ *                                N), at least 2 for the FIFO ring
  *   then (bytes)     arena       N × CHUNK bytes of encoded items
  *
- * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts);
+ * What a queue costs (`byteLength`): ≈ 18 KiB of words, Lock and Conditions (256 waiters)
+ * + 4 bytes of NEXT and 64 of arena per chunk + SLOTS entries. A FIFO `Queue`'s slot is 128
+ * bytes (it holds an item of up to SMALL = 112 encoded bytes itself: ring.ts), so
+ * `new Queue()` (1 MiB, 16,384 chunks and slots) takes ≈ 3.1 MiB, `new Queue(100)` ≈ 1.1 MiB,
+ * `new Queue(0, { bytes: 8 MiB })` ≈ 24.5 MiB; a LifoQueue's entry is 12 bytes, a
+ * PriorityQueue's 20. `bytes` still bounds the arena, `maxsize` (or N) the items.
+ *
+ * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts), nor
+ * does an item of at most SMALL encoded bytes in a FIFO queue (its slot holds it, ring.ts);
  * any other item of L encoded bytes takes the first ceil(L / CHUNK) chunks of the free list,
  * linked by NEXT, and gives them back to the tail of the free list when it is got. Any free
  * chunk fits any item, so no order of gets ever fragments the arena (a LIFO or priority get
@@ -54,6 +63,7 @@ import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
 import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
 import { INLINE, type Ordering, type Table } from './order.js';
+import { SLOT_WORDS } from './ring.js';
 import { logStore, rollbackLog } from './undolog.js';
 
 const MAXSIZE = 1;
@@ -110,7 +120,7 @@ export function layoutOf(order: Ordering, maxsize: number, chunks: number, maxWa
   const c0 = lock + Lock.byteLength;
   const next = c0 + 3 * cond;
   const entries = next + chunks * 4;
-  const arena = (entries + slots * order.width * 4 + 7) & ~7;
+  const arena = (entries + slots * (order.ring ? SLOT_WORDS : order.width) * 4 + 7) & ~7;
   return {
     maxsize,
     chunks,
