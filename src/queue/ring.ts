@@ -74,13 +74,15 @@
  * fills the chunks (its claim's: a thread killed from the commit on is settled by giving them
  * back) and publishes. Its getter claims the slot, copies the bytes out (nothing else touches
  * them), and then, holding the lock, gives the chunks back and sets LEN to NONE with the undo
- * log, commits and empties the slot. Neither copies under the lock, so the lock is held for a
- * few words (and a walk of the chain's links by a put), and a put and a get of big items copy
- * at the same time. So LEN > SMALL names chunks exactly while the item owns them, and NONE
- * in a GETTING slot means that get committed. LEN is left as it was by a get (of a number, a
- * small item, or NONE after chunks): a put claims a slot whose LEN may be any value <= SMALL,
- * never one naming chunks. A claim is never held across a wait: a getter that finds the lock
- * taken gives its claim back, takes the lock, and claims again under it (fifo.ts `ringTake`).
+ * log, commits and empties the slot. So LEN > SMALL names chunks exactly while the item owns
+ * them, and NONE in a GETTING slot means that get committed. LEN is left as it was by a get (of
+ * a number, a small item, or NONE after chunks): a put claims a slot whose LEN may be any value
+ * <= SMALL, never one naming chunks. Neither side copies under the lock, so the lock is held for
+ * a few words (and a put's walk of the chain's links), and a put and a get of big items copy at
+ * the same time; the chain's links are written only under the lock, and only those of free
+ * chunks (store.ts `take`, `release`). A claim is never held across a wait: a getter that finds
+ * the lock taken gives its claim back, takes the lock, and claims again under it (fifo.ts
+ * `ringTake`).
  *
  * Shutdown: a put reads SHUTDOWN after its claim (and gives the claim back if set); shutdown
  * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`) before it discards and
@@ -100,7 +102,9 @@
  * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
  * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
  * sleeper too. A put or get waiting on a live claim (a preempted thread) spins, then naps in
- * 1 ms parks and looks again — the claim is held for a few instructions. DONE is one CAS: a
+ * 1 ms parks and looks again — a number's or small item's claim is held for a few
+ * instructions; an item in chunks' claim for its copy, and the put or get of one of LONG_CLAIM
+ * bytes or more wakes the parked when it publishes (empties) the slot. DONE is one CAS: a
  * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
  * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
  * and the recovery of a dead thread (or one the table records dead) takes its name and its

@@ -1,7 +1,9 @@
 /**
  * The queue's shared memory and its storage engine: encoded items in an arena of fixed-size
  * chunks, retrieved in an order (order.ts). Every access below is made with the queue's lock
- * held (queue.ts), except the single-word reads of `qsize()` / `full()`.
+ * held (queue.ts), except the single-word reads of `qsize()` / `full()` and, in a FIFO queue,
+ * the copies of an item's bytes into and out of the chunks its ring claim owns (`write`,
+ * `read`: ring.ts).
  *
  *   word             name        meaning                                      written by
  *   ---------------  ----------  -------------------------------------------  ---------------
