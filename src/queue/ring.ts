@@ -505,9 +505,14 @@ export class Ring {
     return this.count <= this.#limit >> 1 && this.#store.freeChunks >= chunks;
   }
 
-  /** Whether a put of an item of `chunks` chunks (0: a number) might find room now. */
+  /**
+   * Whether a put of an item of `chunks` chunks might find room now: a slot, and that many free
+   * chunks. A number or a small item (0 chunks) needs only the slot — not `!full`, which is also
+   * true with no chunk free: a sleeping put's last look must ask what it needs, since a get that
+   * frees a slot wakes only the putters it finds counted.
+   */
   roomFor(chunks: number): boolean {
-    return !this.full && this.#store.freeChunks >= chunks;
+    return this.count < this.#limit && this.#store.freeChunks >= chunks;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@
  * no metadata) or a non-empty log, which `rollback` undoes — called by the thread that takes
  * the lock over from the dead one (queue.ts), before it or anyone else looks at the words. So a
  * half-done put or get is never visible. A FIFO queue's ring (ring.ts) uses the same log for
- * what it does under the lock (an item's chunks and the slot words naming them: `alloc`,
+ * what it does under the lock (an item's chunks and the slot words naming them: `take`,
  * `release`); its lock-free words have crash-safety rules of their own (ring.ts). COUNT, HEAD,
  * SEQ and UNFINISHED are the table orders' only: the ring derives its counts from its positions.
  */
@@ -298,22 +298,6 @@ export class Store implements Table {
     this.set(FREE_COUNT, free + chunksFor(len));
     this.set(COUNT, w[COUNT]! - 1);
     return item;
-  }
-
-  /**
-   * Take the chunks for `data` from the free list and copy it in (lock held; logged, not
-   * committed): its first chunk. The caller has checked `freeChunks`.
-   */
-  alloc(data: Uint8Array): number {
-    const w = this.w;
-    const len = data.length;
-    const first = w[FREE_HEAD]!;
-    const last = this.#copy(first, len, data, true);
-    const k = chunksFor(len);
-    const free = w[FREE_COUNT]!;
-    if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
-    this.set(FREE_COUNT, free - k);
-    return first;
   }
 
   /**
