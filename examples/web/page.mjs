@@ -8,6 +8,8 @@ import { Barrier, Condition, Lock, Pool, Queue, cpuCount } from '/dist/index.js'
 
 const NAMES = 'ABCDEFGH';
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+/** A CSS width for `part` of `whole`, in fixed notation (a tiny share would print as 5e-05%). */
+const share = (part, whole) => `${((part / whole) * 100).toFixed(3)}%`;
 const now = () => performance.timeOrigin + performance.now();
 const $ = (root, selector) => root.querySelector(selector);
 const el = (tag, className, text) => {
@@ -140,8 +142,8 @@ async function race(root, withLock) {
     const doneAll = Math.max(done[0] + done[1], counter);
     $(root, '.counter').textContent = fmt(counter);
     $(root, '.expected').textContent = fmt(doneAll);
-    $(root, '.kept').style.width = `${(counter / total) * 100}%`;
-    $(root, '.lost').style.width = `${((doneAll - counter) / total) * 100}%`;
+    $(root, '.kept').style.width = share(counter, total);
+    $(root, '.lost').style.width = share(doneAll - counter, total);
     const lost = $(root, '.lostcount');
     if (lost) lost.textContent = fmt(doneAll - counter);
     for (const k of [0, 1]) setLane(k, done[k] / TIMES, `${fmt(done[k])} increments`);
@@ -164,8 +166,8 @@ async function race(root, withLock) {
   Object.assign(li.dataset, { counter: String(counter), expected: String(total), ms: ms.toFixed(0) });
   const meter = el('span', 'mini');
   meter.append(el('span', 'kept'), el('span', 'lost'));
-  meter.children[0].style.width = `${(counter / total) * 100}%`;
-  meter.children[1].style.width = `${(lost / total) * 100}%`;
+  meter.children[0].style.width = share(counter, total);
+  meter.children[1].style.width = share(lost, total);
   if (withLock) {
     li.dataset.handovers = String(handovers);
     li.append(meter, `counter ${fmt(counter)} of ${fmt(total)} — ${lost === 0 ? 'exact' : `${fmt(lost)} lost`}, in ${fmt(ms)} ms; the lock changed hands ${fmt(handovers)}${w[OVERFLOWED] ? '+' : ''} times`);
