@@ -5,22 +5,27 @@
  * task-level crash recovery.
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
- * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts it on the task Queue,
- * packed with others into one item `[slot, gen, fn, args, chunk, slot, gen, ...]` when there is
- * a backlog (#takeBatch; while workers still have items queued the feed waits for a whole
- * batch). A worker takes an item (CURRENT = TAKING while it does, and while any task of the item
- * is still unclaimed), claims each task in turn with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it
- * and writes the result into the task's slot (READY set last), or, when it does not fit there
- * or holds SharedArrayBuffers or primitives, puts `[slot, gen, ok, value]` on the result Queue;
- * then it bumps DONE_COUNT. The owner's `#pump` sleeps on DONE_COUNT and, once woken, settles
- * every READY slot and every queued result it finds — one wake-up for many results, no Promise
- * per result —, frees their slots (DONE) and feeds the next tasks. So a worker never waits for the
- * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
- * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
+ * binds the oldest backlog task to a slot (STATE = GEN|PENDING), writes it into the slot's area
+ * (fn index, arguments, chunk, id: items.ts) and puts the task's number `slot, gen` on the task
+ * Queue — a FIFO Queue's number takes no lock —, or, when the task does not fit there (large
+ * arguments, SharedArrayBuffers or primitives among them, or no worker has reported the
+ * module's exports yet), puts the item `[slot, gen, fn, args, chunk, id]` instead. Slots freed by
+ * one scan of results are fed together, with one wake-up. A worker takes a task (CURRENT =
+ * TAKING while it does, until its claim), claims it with CAS(GEN|PENDING -> w|GEN|RUNNING)
+ * (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
+ * set last), or, when it does not fit there or holds SharedArrayBuffers or primitives, puts
+ * `[slot, gen, ok, value]` on the result Queue; then it bumps DONE_COUNT. The owner's `#pump`
+ * sleeps on DONE_COUNT and, once woken, settles every READY slot and every queued result it
+ * finds — one wake-up for many results, no Promise per result —, frees their slots (DONE) and
+ * feeds the next tasks. So a worker never waits for the owning thread between tasks, and the
+ * slot count bounds how much of the backlog sits in shared memory. Cancel and crash stay per
+ * task: each task has its own STATE word.
  *
- * The owner never blocks on a Queue (it uses only the async twins, and recovering a dead
- * worker's part of a Queue never blocks it: crew.ts): a worker killed while holding a Queue's
- * lock is recovered by the owner's own `exit` handler, which a blocked owner would never run.
+ * The owner never blocks on a Queue (it uses only the async twins, but for the put of a task's
+ * number, which takes no lock and meets no claim but its own: the owner is the task Queue's only
+ * putter; and recovering a dead worker's part of a Queue never blocks it: crew.ts): a worker
+ * killed while holding a Queue's lock is recovered by the owner's own `exit` handler, which a
+ * blocked owner would never run.
  * Its only busy wait is bounded and touches no lock: before it parks, the pump watches
  * DONE_COUNT for OWNER_WATCH_US, while that keeps paying. Every put
  * on the task channel follows the wake rule of slots.ts, so no queued task waits for a taker.
@@ -30,14 +35,15 @@
  * slot and drains results already queued, and:
  *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
  *     with WorkerCrashedError;
- *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
- *     before claiming all of its tasks), every bound task still PENDING is put on the task
- *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
- *     one copy run, and copies of a settled task carry an old GEN.
+ *   - if the dead worker's CURRENT was TAKING (it may have taken a task from the Queue and died
+ *     before claiming it), every bound task still PENDING is put on the task Queue again (its
+ *     area still holds it: nobody writes an area between the bind and the claim). A copy of a
+ *     task that is still queued is harmless: the claim CAS lets only one copy run, a copy that
+ *     loses reads nothing, and copies of a settled task carry an old GEN;
+ *   - a worker that died SLEEPING is counted out of SLEEPERS (slots.ts).
  * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
- * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
- * unclaimed tasks back on the task Queue first.
+ * RETIRED) only start a replacement (a worker retires right after a task: it holds none).
  *
  * Abort and timeout. `Future.abort()` (or the caller's `signal`) cancels a task not started
  * (the STATE CAS); for a running one `#stopTask` records the reason and writes the slot's ABORT
@@ -68,8 +74,8 @@ import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setControl, setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
-import { ResultAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
+import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.js';
+import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
 import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
@@ -111,18 +117,19 @@ export const CHANNEL_BYTES = 1 << 20;
  * kept the rounds slow: see worker.ts on the slow 1%.)
  */
 const OWNER_WATCH_US = 30;
+/**
+ * How long the owner's watch goes on for a task put and not yet claimed (µs). Measured
+ * (bench/pool.bench.mjs, 2 vCPUs): a worker woken from its sleep claims a task ≈ 25–30 µs after
+ * its put, so a watch of OWNER_WATCH_US from the put ended just before the result came, and the
+ * owner parked; its own wake-up then took ≈ 70 µs more, long enough for the worker's watch to
+ * give up (worker.ts, OWNER_GONE_US), so the next task had to wake a worker again: one slow
+ * round trip kept the next ones slow (runs of 100–200 µs round trips, ≈ 5 % of them).
+ */
+const OWNER_CLAIM_WATCH_US = 200;
 const WATCH_PROBE = 16;
 
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
-
-/**
- * Most tasks packed into one task-channel item. A channel operation (lock, copy, notify, a
- * Promise on the owner) costs far more than a trivial task, so under a backlog the owner packs
- * several; small enough that a worker holding a batch cannot leave the other workers idle for
- * long at the end of a run (batches also shrink as the remaining work does: see #takeBatch).
- */
-const MAX_BATCH = 32;
 
 /**
  * How long a task that overran its `timeout` may go on after its signal fired before its
@@ -144,7 +151,7 @@ export class Engine implements TaskOwner {
   readonly #tasks: Queue<TaskItem>;
   readonly #results: Queue<ResultItem>;
   readonly #slots: Slots;
-  readonly #areas: ResultAreas;
+  readonly #areas: SlotAreas;
   readonly #crew: Crew;
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
   #backlog: Task[] = [];
@@ -153,16 +160,23 @@ export class Engine implements TaskOwner {
   #waiting = 0;
   readonly #requeue: Task[] = [];
   #exports: Set<string> | undefined;
+  /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
+  #fnIndex: Map<string, number> | undefined;
   #closed = false;
   #stopping = false;
   #broken: Error | undefined;
   #pumping = false;
   #feeding = false;
+  /** #collect is settling tasks: it feeds once, after them. */
+  #collecting = false;
   /** Tasks settled by #settle so far (the crew's respawn policy reads it). */
   #settledCount = 0;
   #idleWaiters: (() => void)[] = [];
   /** The owner's watches in a row that saw no result come, and waits since they stopped paying. */
   #unpaidWaits = 0;
+  /** Slot and GEN of the last task put on the task channel (#watchResults), slot -1 before any. */
+  #lastPutSlot = -1;
+  #lastPutGen = 0;
   /** Running time of the last task settled, µs (#watchResults). */
   #lastRunUs = 0;
   /** The pump waits in the result Queue's getAsync (an exit's drain may take its item). */
@@ -191,9 +205,12 @@ export class Engine implements TaskOwner {
     this.#tasks = new Queue<TaskItem>(0, channel);
     this.#results = new Queue<ResultItem>(0, channel);
     this.#slots = new Slots(this.#size, TASK_SLOTS);
-    this.#areas = new ResultAreas(this.#slots);
+    this.#areas = new SlotAreas(this.#slots);
     this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
-      ready: (exports) => (this.#exports ??= new Set(exports)),
+      ready: (exports, names) => {
+        this.#exports ??= new Set(exports);
+        this.#fnIndex ??= new Map(names.map((name, i) => [name, i]));
+      },
       initFailed: (cause, why) => this.#break(cause, why),
       exited: (w, current, error, code) => this.#onExit(w, current, error, code),
       settled: () => this.#settledCount,
@@ -309,7 +326,11 @@ export class Engine implements TaskOwner {
       const onAbort = () => {
         this.#signals.delete(signal);
         this.#unlisteners.delete(signal);
-        for (const t of [...shared]) t.future.abort(signal.reason);
+        // The tasks not started are cancelled first: a running one stopped first could free its
+        // worker to claim one of them before its turn came.
+        const tasks = [...shared];
+        for (const t of tasks) t.future.cancel();
+        for (const t of tasks) t.future.abort(signal.reason);
       };
       this.#signals.set(signal, tasks);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -411,33 +432,78 @@ export class Engine implements TaskOwner {
   // Feeding the task channel and reading results
 
   /**
-   * Put tasks on the channel while there are task slots (re-queued copies first). The owner
-   * only ever uses the Queues' async twins: a worker killed while holding a Queue's lock leaves
-   * it held until the owner's event loop runs that worker's `exit` handler (recovery), so a
-   * blocking call here could wait forever for a recovery it is itself holding up.
+   * Announce tasks on the channel while there are task slots (re-queued copies first): a task
+   * in its area (items.ts) by its number, whose put takes no lock and never waits for a worker
+   * (the owner is the only putter, so no other claim is ever in its way: ring.ts); any other
+   * task as an item, with the async put, since an item's put takes the queue's lock, which a
+   * killed worker may hold until the owner's event loop runs that worker's `exit` handler
+   * (recovery), so a blocking call here could wait forever for a recovery it is itself
+   * holding up. One item put at a time (`#feeding`); numbers meanwhile wait for it.
    */
   #feed(): void {
     if (this.#feeding) return;
-    // Decided synchronously: most calls (one per result) find nothing to put, and an async
-    // function would still cost a Promise each.
-    const batch = this.#takeBatch();
-    if (batch.length > 0) void this.#feedFrom(batch);
+    let put = 0;
+    for (;;) {
+      let task = this.#requeue.pop();
+      if (task === undefined) {
+        if (this.#slots.available === 0) break;
+        task = this.#nextFromBacklog();
+        if (task === undefined) break;
+        this.#bind(task);
+      } else if (task.slot < 0) continue; // settled or cancelled since it was re-queued
+      if (!task.inArea) {
+        void this.#putItem(task);
+        break;
+      }
+      try {
+        this.#tasks.putNowait(taskNumber(task.slot, task.gen));
+      } catch {
+        // Full: the next settle feeds again (a channel holding its limit has tasks to settle).
+        this.#requeue.push(task);
+        break;
+      }
+      this.#lastPutSlot = task.slot;
+      this.#lastPutGen = task.gen;
+      put++;
+    }
+    if (put > 0) this.#announced();
   }
 
-  async #feedFrom(batch: Task[]): Promise<void> {
+  /** After tasks were put: a taker for them (slots.ts, `needsTaker`), workers for them, a pump for their results. */
+  #announced(): void {
+    if (this.#slots.needsTaker(this.#tasks.qsize())) this.#slots.wakeSleeper();
+    this.#crew.grow(this.#wanted());
+    this.#pump();
+  }
+
+  /**
+   * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts), then feed on. One the
+   * channel refuses as full waits for the next settle; one it refuses otherwise (arguments that
+   * cannot cross, or too large) fails.
+   */
+  async #putItem(task: Task): Promise<void> {
     this.#feeding = true;
+    let full = false;
     try {
-      while (batch.length > 0) {
-        const put = await this.#put(batch);
-        this.#pump();
-        if (!put) break;
-        batch = this.#takeBatch();
+      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk, task.id], 0);
+      this.#lastPutSlot = task.slot;
+      this.#lastPutGen = task.gen;
+      this.#announced();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_FULL') {
+        this.#requeue.push(task);
+        full = true;
+      } else if (this.#bound[task.slot] === task) {
+        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
       }
     } finally {
       this.#feeding = false;
     }
+    if (!full) this.#feed();
   }
 
+  /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
   #bind(task: Task): void {
     const slot = this.#slots.bind();
     task.slot = slot;
@@ -445,62 +511,8 @@ export class Engine implements TaskOwner {
     this.#bound[slot] = task;
     if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
     task.future[setControl](task);
-  }
-
-  /**
-   * The next tasks to put on the channel as one item (re-queued copies first, then the backlog
-   * while there are free slots): one per worker-share of the work left, at most MAX_BATCH.
-   */
-  #takeBatch(): Task[] {
-    const left = this.#requeue.length + Math.min(this.#waiting, this.#slots.available);
-    const limit = Math.max(1, Math.min(MAX_BATCH, Math.floor((left + this.#waiting) / (4 * this.#size))));
-    const batch: Task[] = [];
-    // While workers still have items queued, wait for a whole batch: every settle calls back.
-    if (left < limit && this.#requeue.length === 0 && this.#tasks.qsize() > 0) return batch;
-    while (batch.length < limit) {
-      let task = this.#requeue.pop();
-      if (task === undefined && this.#slots.available > 0) {
-        task = this.#nextFromBacklog();
-        if (task !== undefined) this.#bind(task);
-      }
-      if (task === undefined) break;
-      batch.push(task);
-    }
-    return batch;
-  }
-
-  /**
-   * Put bound tasks on the channel as one item; false if the channel is full (they are retried
-   * later). A batch the channel refuses for another reason (arguments that cannot cross) is
-   * put task by task, so that only the task at fault fails.
-   */
-  async #put(batch: Task[]): Promise<boolean> {
-    const item: unknown[] = [];
-    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk, t.id);
-    try {
-      await this.#tasks.putAsync(item, 0);
-      if (this.#slots.needsTaker(this.#tasks.qsize())) this.#slots.wakeIdle();
-      this.#crew.grow(this.#wanted());
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_FULL') {
-        for (let i = batch.length - 1; i >= 0; i--) this.#requeue.push(batch[i]!);
-        return false;
-      }
-      if (batch.length > 1) {
-        for (let i = 0; i < batch.length; i++) {
-          if (!(await this.#put([batch[i]!]))) {
-            for (let j = batch.length - 1; j > i; j--) this.#requeue.push(batch[j]!);
-            return false;
-          }
-        }
-        return true;
-      }
-      const task = batch[0]!;
-      const tooBig = (error as { code?: string }).code === 'ERR_TOO_LARGE';
-      if (this.#bound[task.slot] === task) this.#settle(task, 0, tooBig ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
-      return true;
-    }
+    const fn = this.#fnIndex?.get(task.fn);
+    task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
   }
 
   #nextFromBacklog(): Task | undefined {
@@ -550,8 +562,24 @@ export class Engine implements TaskOwner {
     }
   }
 
-  /** Settle every bound task whose result is in its slot (READY); returns how many. */
+  /**
+   * Settle every bound task whose result is in its slot (READY); returns how many. The slots
+   * they free are fed once, after the scan: one put of many numbers and one wake-up, not one per
+   * result.
+   */
   #collect(): number {
+    this.#collecting = true;
+    let got: number;
+    try {
+      got = this.#collectReady();
+    } finally {
+      this.#collecting = false;
+    }
+    if (got > 0) this.#feed();
+    return got;
+  }
+
+  #collectReady(): number {
     let got = 0;
     const end = this.#scanEnd;
     for (let slot = 0; slot < end; slot++) {
@@ -592,13 +620,25 @@ export class Engine implements TaskOwner {
 
   /**
    * Before the pump sleeps: watch DONE_COUNT for OWNER_WATCH_US while that pays; whether it
-   * moved from `seen`.
+   * moved from `seen`. While the last task put is still unclaimed (its worker is being woken),
+   * the watch goes on until it is claimed, up to OWNER_CLAIM_WATCH_US, then OWNER_WATCH_US
+   * more: a result that comes right after a slow worker wake-up must not find the owner parked
+   * (see OWNER_CLAIM_WATCH_US).
    */
   #watchResults(seen: number): boolean {
     if (this.#lastRunUs > OWNER_WATCH_US && ++this.#unpaidWaits % WATCH_PROBE !== 0) return false;
-    const end = deadlineAfter(OWNER_WATCH_US / 1000);
-    while (this.#slots.completions() === seen && performance.now() < end);
-    return this.#slots.completions() !== seen;
+    const slots = this.#slots;
+    let end = deadlineAfter(OWNER_WATCH_US / 1000);
+    const limit = deadlineAfter(OWNER_CLAIM_WATCH_US / 1000);
+    let unclaimed = this.#lastPutSlot >= 0 && slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
+    for (;;) {
+      if (slots.completions() !== seen) return true;
+      const now = performance.now();
+      if (now < end) continue;
+      if (!unclaimed || now >= limit) return false;
+      unclaimed = slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
+      if (!unclaimed) end = deadlineAfter(OWNER_WATCH_US / 1000);
+    }
   }
 
   /** Wake the pump when tasks were settled without a result, or an exit took its Queue item. */
@@ -645,7 +685,7 @@ export class Engine implements TaskOwner {
     else this.#failed++;
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
-    this.#feed();
+    if (!this.#collecting) this.#feed();
     this.#settleIdle();
   }
 
@@ -727,6 +767,7 @@ export class Engine implements TaskOwner {
       running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
+    if (current === SLEEPING) this.#slots.addSleeper(-1);
     // A wake-up handed to a worker as it died is lost with it: hand one to the living.
     this.#slots.wakeIdle(Infinity);
     this.#wakePump();
