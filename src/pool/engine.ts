@@ -46,13 +46,11 @@
  * RETIRED) only start a replacement (a worker retires right after a task: it holds none).
  *
  * Abort and timeout. `Future.abort()` (or the caller's `signal`) cancels a task not started
- * (the STATE CAS); for a running one `#stopTask` records the reason and writes the slot's ABORT
+ * (the STATE CAS); for a running one `stopTask` records the reason and writes the slot's ABORT
  * word (slots.ts), which the task reads as `currentTask().aborted` and its signal. The task
- * settles with the reason however it ends — a value, an error, or its worker's death. A task
- * with a `timeout` has an owner timer: while the task is not running it looks again later;
- * once STARTED (stamped by the claimer) is `timeout` ms old it stops the task with TIMED_OUT
- * and a TimeoutError, and TIMEOUT_GRACE_MS later terminates the worker still running it (the
- * crew replaces it like any dead worker; the task settles with its TimeoutError).
+ * settles with the reason however it ends — a value, an error, or its worker's death. Signals
+ * and timeouts are watched by stops.ts; the backlog is backlog.ts; what crosses to the workers,
+ * and how, is items.ts.
  *
  * Progress. A progress item `[slot, gen, 2, value]` goes on the result channel (and bumps
  * DONE_COUNT); the pump reads the channel before it settles READY slots, so a task's last
@@ -67,7 +65,7 @@
  * fixed-size histograms (stats.ts): a few integer operations per task.
  */
 import type { Worker } from 'node:worker_threads';
-import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
+import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { deadlineAfter } from '../primitives/futex.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
@@ -75,7 +73,9 @@ import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setControl, setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
 import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
+import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
+import { Backlog } from './backlog.js';
+import { Stops } from './stops.js';
 import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
@@ -131,15 +131,6 @@ const WATCH_PROBE = 16;
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
 
-/**
- * How long a task that overran its `timeout` may go on after its signal fired before its
- * worker is terminated and replaced (API.md: 1 s).
- */
-export const TIMEOUT_GRACE_MS = 1000;
-
-/** How often a task with a `timeout` that has not started yet is looked at again (ms, at least). */
-const TIMEOUT_POLL_MS = 5;
-
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
 
@@ -154,10 +145,8 @@ export class Engine implements TaskOwner {
   readonly #areas: SlotAreas;
   readonly #crew: Crew;
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
-  #backlog: Task[] = [];
-  #backlogHead = 0;
-  /** Backlog tasks not cancelled (cancelled ones stay in the array until the feed skips them). */
-  #waiting = 0;
+  readonly #backlog = new Backlog();
+  /** Bound tasks to put on the task channel again (a dead worker may have taken them), or that found it full. */
   readonly #requeue: Task[] = [];
   #exports: Set<string> | undefined;
   /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
@@ -184,9 +173,7 @@ export class Engine implements TaskOwner {
   /** Bound slots lie below this index (the pump's scan ends there; the free stack reuses low slots first). */
   #scanEnd = 0;
   #nextId = 1;
-  /** The unsettled tasks of each caller's signal, and how to stop listening to it. */
-  readonly #signals = new Map<AbortSignal, Set<Task>>();
-  readonly #unlisteners = new Map<AbortSignal, () => void>();
+  readonly #stops: Stops;
   // stats()
   #completed = 0;
   #failed = 0;
@@ -206,6 +193,7 @@ export class Engine implements TaskOwner {
     this.#results = new Queue<ResultItem>(0, channel);
     this.#slots = new Slots(this.#size, TASK_SLOTS);
     this.#areas = new SlotAreas(this.#slots);
+    this.#stops = new Stops(facade, this.#slots, (w) => this.#crew.kill(w));
     this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
       ready: (exports, names) => {
         this.#exports ??= new Set(exports);
@@ -238,7 +226,7 @@ export class Engine implements TaskOwner {
   /** The pool's statistics now (stats.ts). */
   stats(): PoolStats {
     let busy = 0;
-    let queued = this.#waiting;
+    let queued = this.#backlog.waiting;
     let runningMs = 0;
     const now = clock();
     for (const task of this.#bound) {
@@ -274,7 +262,7 @@ export class Engine implements TaskOwner {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#waiting + this.#slots.count - this.#slots.available;
+    return this.#backlog.waiting + this.#slots.count - this.#slots.available;
   }
 
   /** Test hook. */
@@ -299,54 +287,19 @@ export class Engine implements TaskOwner {
       return future;
     }
     this.#backlog.push(task);
-    this.#waiting++;
     const signal = options?.signal;
     if (signal?.aborted) {
       future.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
       return future;
     }
-    if (signal !== undefined) this.#listen(task, signal);
-    if (task.timeout !== undefined) this.#armTimeout(task, task.timeout);
+    if (signal !== undefined) this.#stops.listen(task, signal);
+    if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
     this.#feed();
     return future;
   }
 
   // -------------------------------------------------------------------------------------------
   // Abort and timeout
-
-  /**
-   * Abort `task` when `signal` fires. One listener per signal, however many tasks share it (a
-   * listener per task would cost one each, and Node warns past 10 on one signal); it goes once
-   * the last of them settles.
-   */
-  #listen(task: Task, signal: AbortSignal): void {
-    let tasks = this.#signals.get(signal);
-    if (tasks === undefined) {
-      const shared = (tasks = new Set());
-      const onAbort = () => {
-        this.#signals.delete(signal);
-        this.#unlisteners.delete(signal);
-        // The tasks not started are cancelled first: a running one stopped first could free its
-        // worker to claim one of them before its turn came.
-        const tasks = [...shared];
-        for (const t of tasks) t.future.cancel();
-        for (const t of tasks) t.future.abort(signal.reason);
-      };
-      this.#signals.set(signal, tasks);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#unlisteners.set(signal, () => signal.removeEventListener('abort', onAbort));
-    }
-    const shared = tasks;
-    shared.add(task);
-    task.unlisten = () => {
-      shared.delete(task);
-      if (shared.size === 0 && this.#signals.get(signal) === shared) {
-        this.#signals.delete(signal);
-        this.#unlisteners.get(signal)?.();
-        this.#unlisteners.delete(signal);
-      }
-    };
-  }
 
   /**
    * Ask a running task to stop (`kind` ABORTED or TIMED_OUT): its ABORT word is written, so its
@@ -358,36 +311,6 @@ export class Engine implements TaskOwner {
     task.stop = kind;
     task.reason = reason;
     this.#slots.abort(task.slot, task.gen, kind);
-  }
-
-  /** Look at `task`'s running time in `ms`; time it out once it ran longer than its timeout. */
-  #armTimeout(task: Task, ms: number): void {
-    task.timer = setTimeout(() => this.#checkTimeout(task), ms);
-    task.timer.unref?.();
-  }
-
-  #checkTimeout(task: Task): void {
-    task.timer = undefined;
-    if (task.future.done() || task.stop !== 0) return;
-    const timeout = task.timeout!;
-    const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
-    if (claimer < 0) {
-      // Not started yet (or its result is on its way): look again later.
-      if (task.slot < 0 || this.#slots.stateOf(task.slot, task.gen) === PENDING) this.#armTimeout(task, Math.max(TIMEOUT_POLL_MS, timeout));
-      return;
-    }
-    const started = this.#slots.started[task.slot]!;
-    const ran = started === started ? clock() - started : 0;
-    if (ran < timeout) return this.#armTimeout(task, timeout - ran);
-    this[stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task.fn}' ran longer than its timeout of ${timeout} ms`));
-    // A task that ignores its signal has its worker terminated after the grace period.
-    const { slot, gen } = task;
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
-      const w = this.#slots.claimer(slot, gen);
-      if (w >= 0 && !task.future.done()) this.#crew.kill(w);
-    }, TIMEOUT_GRACE_MS);
-    task.timer.unref?.();
   }
 
   /** Throw `PoolClosedError` if the pool accepts no more tasks. */
@@ -403,7 +326,7 @@ export class Engine implements TaskOwner {
 
   /** Cancel every task no worker has started. */
   cancelPending(): void {
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future.cancel();
+    this.#backlog.forEach((task) => task.future.cancel());
     for (const task of this.#bound) task?.future.cancel();
   }
 
@@ -447,7 +370,7 @@ export class Engine implements TaskOwner {
       let task = this.#requeue.pop();
       if (task === undefined) {
         if (this.#slots.available === 0) break;
-        task = this.#nextFromBacklog();
+        task = this.#backlog.next();
         if (task === undefined) break;
         this.#bind(task);
       } else if (task.slot < 0) continue; // settled or cancelled since it was re-queued
@@ -513,22 +436,6 @@ export class Engine implements TaskOwner {
     task.future[setControl](task);
     const fn = this.#fnIndex?.get(task.fn);
     task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
-  }
-
-  #nextFromBacklog(): Task | undefined {
-    while (this.#backlogHead < this.#backlog.length) {
-      const task = this.#backlog[this.#backlogHead]!;
-      this.#backlog[this.#backlogHead++] = undefined as unknown as Task;
-      if (this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length) {
-        this.#backlog = this.#backlog.slice(this.#backlogHead);
-        this.#backlogHead = 0;
-      }
-      if (!task.future.done()) {
-        this.#waiting--;
-        return task;
-      }
-    }
-    return undefined;
   }
 
   /** Settle finished tasks while any task is bound: without waiting while there are some, else async. */
@@ -678,7 +585,7 @@ export class Engine implements TaskOwner {
       }
       this.#unbind(task);
     }
-    this.#forget(task);
+    this.#stops.forget(task);
     if (ok) this.#completed++;
     else if (task.stop === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;
@@ -697,22 +604,14 @@ export class Engine implements TaskOwner {
     if (this.#slots.available === this.#slots.count) this.#scanEnd = 0;
   }
 
-  /** Drop a settled task's timer and signal listener. */
-  #forget(task: Task): void {
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    task.timer = undefined;
-    task.unlisten?.();
-    task.unlisten = undefined;
-  }
-
   /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
   [dropCancelled](task: Task): void {
     this.#cancelled++;
-    this.#forget(task);
+    this.#stops.forget(task);
     if (task.slot >= 0) {
       this.#unbind(task);
       this.#feed();
-    } else this.#waiting--; // still in the backlog, which the feed will skip
+    } else this.#backlog.dropped(); // still in the backlog, which the feed will skip
     this.#wakePump();
     this.#settleIdle();
   }
@@ -739,14 +638,12 @@ export class Engine implements TaskOwner {
     if (this.#broken !== undefined) return;
     this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${why})`, { cause });
     this.#stopping = true;
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
-      const task = this.#backlog[i]!;
-      this.#forget(task);
-      if (task.future[setException](this.#broken)) this.#crashed++;
-    }
-    this.#backlog = [];
-    this.#backlogHead = 0;
-    this.#waiting = 0;
+    const broken = this.#broken;
+    this.#backlog.forEach((task) => {
+      this.#stops.forget(task);
+      if (task.future[setException](broken)) this.#crashed++;
+    });
+    this.#backlog.clear();
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
     void this.#crew.terminate();
   }
