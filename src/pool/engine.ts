@@ -527,17 +527,18 @@ export class Engine implements TaskOwner {
 
   /**
    * Before the pump sleeps: watch DONE_COUNT for OWNER_WATCH_US while that pays; whether it
-   * moved from `seen`. While the last task put is still unclaimed (its worker is being woken),
-   * the watch goes on until it is claimed, up to OWNER_CLAIM_WATCH_US, then OWNER_WATCH_US
-   * more: a result that comes right after a slow worker wake-up must not find the owner parked
-   * (see OWNER_CLAIM_WATCH_US).
+   * moved from `seen`. While the last task put is still unclaimed and alone on the channel (its
+   * worker is being woken), the watch goes on until it is claimed, up to OWNER_CLAIM_WATCH_US,
+   * then OWNER_WATCH_US more: a result that comes right after a slow worker wake-up must not find
+   * the owner parked (see OWNER_CLAIM_WATCH_US).
    */
   #watchResults(seen: number): boolean {
     if (this.#lastRunUs > OWNER_WATCH_US && ++this.#unpaidWaits % WATCH_PROBE !== 0) return false;
     const slots = this.#slots;
     let end = deadlineAfter(OWNER_WATCH_US / 1000);
     const limit = deadlineAfter(OWNER_CLAIM_WATCH_US / 1000);
-    let unclaimed = this.#lastPutSlot >= 0 && slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
+    // Only while it is the one task queued: behind others, it waits for busy workers, not a wake-up.
+    let unclaimed = this.#lastPutSlot >= 0 && this.#tasks.qsize() <= 1 && slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
     for (;;) {
       if (slots.completions() !== seen) return true;
       const now = performance.now();
