@@ -308,6 +308,27 @@ describe('Condition waiter-list capacity (maxWaiters)', () => {
     }
   });
 
+  test('a waiter notified round after round takes its own node back; another wrapper still finds one', async () => {
+    const cond = new Condition(new Lock(), { maxWaiters: 1 });
+    const other = Condition.from(cond.handle);
+    for (let round = 0; round < 6; round++) {
+      // Alternate wrappers: each wait either takes its wrapper's own DONE node back or, after
+      // the other wrapper's wait, needs the one node freed (the rebuild): ERR_TOO_MANY_WAITERS
+      // if a DONE node were lost.
+      const c = round % 3 === 2 ? other : cond;
+      expect(c.acquire(5_000)).toBe(true);
+      const woken = c.waitAsync(10_000);
+      expect(c.acquire(5_000)).toBe(true);
+      c.notify();
+      c.release();
+      expect(await woken).toBe(true);
+      c.release();
+    }
+    expect(cond.acquire(5_000)).toBe(true);
+    expect(cond.wait(5)).toBe(false);
+    cond.release();
+  });
+
   test('bad constructor arguments: TypeError / RangeError', () => {
     for (const maxWaiters of [0, -1, 2 ** 21]) expect(() => new Condition(undefined, { maxWaiters })).toThrow(RangeError);
     for (const maxWaiters of [1.5, '2', null]) {

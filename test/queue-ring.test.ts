@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
 import { UnsafeRing } from './fixtures/unsafe-ring.mjs';
-import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf } from './helpers/internals.js';
+import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf, SLOT_WORDS, SMALL } from './helpers/internals.js';
 import { blocked, untilWaiters } from './helpers/blocked.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
@@ -28,8 +28,8 @@ function run<T>(fn: string, data: unknown, file = F, timeout = 30_000): Running<
 }
 
 /** A worker that claims the next put's (get's) slot and is then killed: its sabsync id. */
-async function deadClaim(q: Queue<unknown>, side: 'put' | 'get'): Promise<number> {
-  const r = run('dieClaiming', { handle: q.handle, side });
+async function deadClaim(q: Queue<unknown>, side: 'put' | 'get', half = false): Promise<number> {
+  const r = run('dieClaiming', { handle: q.handle, side, half });
   await waitUntil(() => r.progress.includes('inside'), 10_000, 'the claim to be made');
   const id = sabsyncIdOf(r.worker.threadId);
   await r.worker.terminate();
@@ -63,6 +63,44 @@ describe("a thread killed holding a ring claim (between its claim and its publis
     q.join();
   });
 
+  it('a small item killed half written into its slot: the put never happened', async () => {
+    const q = new Queue<{ id: number; tags: string[] }>(4);
+    q.put({ id: 1, tags: ['a'] });
+    const id = await deadClaim(q, 'put', true);
+    markDead(id);
+    q.put({ id: 2, tags: ['b', 'c'] }, 5_000);
+    expect([q.get(0), q.get(0), q.qsize()]).toEqual([{ id: 1, tags: ['a'] }, { id: 2, tags: ['b', 'c'] }, 0]);
+  });
+
+  it('a small item whose getter was killed while it held the claim: got once, by the next get', async () => {
+    const q = new Queue<{ id: number }>(4);
+    for (let i = 1; i <= 3; i++) q.put({ id: i });
+    const id = await deadClaim(q, 'get');
+    markDead(id);
+    expect([q.get(5_000), q.get(0), q.get(0), q.qsize()]).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, 0]);
+  });
+
+  it('a put claim on a slot a small item left (LEN a byte count, no chunks): settled, no chunk is given back', async () => {
+    // 16 chunks of 64 bytes; a string of 95 characters encodes to 100 bytes: kept in its slot.
+    const q = new Queue<string>(4, { bytes: 1024 });
+    const small = 's'.repeat(95);
+    for (let i = 0; i < 4; i++) q.put(small);
+    for (let i = 0; i < 4; i++) expect(q.get(0)).toBe(small);
+    // TAIL is back at slot 0, whose LEN the small item left.
+    const id = await deadClaim(q, 'put');
+    markDead(id);
+    // Two items of 8 chunks each (512 encoded bytes) take every chunk ...
+    const half = (c: string) => c.repeat(507);
+    q.put(half('a'), 5_000);
+    q.put(half('b'), 0);
+    // ... so an item in chunks (125 bytes: 2 chunks) finds no room, had the settle "given back" none.
+    const more = 'm'.repeat(120);
+    expect(() => q.put(more, 0)).toThrow(expect.objectContaining({ name: 'Full' }));
+    expect([q.get(0), q.get(0)]).toEqual([half('a'), half('b')]);
+    q.put(more, 0);
+    expect([q.get(0), q.qsize()]).toEqual([more, 0]);
+  });
+
   it.each(['put', 'get'] as const)('a %s claim: the pool recovery ([recoverQueue]) settles it without a mark', async (side) => {
     const q = new Queue<number>(2);
     q.put(1);
@@ -94,15 +132,17 @@ describe("a thread killed holding a ring claim (between its claim and its publis
 describe('a claim is held only while its thread works on it', () => {
   it('a getAsync that must wait for the lock holds no claim meanwhile: a sync get on its thread is served', async () => {
     const q = new Queue<string>();
-    q.put('a');
-    q.put('b');
+    // Items too big for a slot (SMALL bytes): their bytes are in chunks.
+    const [a, b] = ['a', 'b'].map((c) => c.repeat(SMALL));
+    q.put(a!);
+    q.put(b!);
     const holder = run('holdLock', { handle: q.handle, ms: 500 });
     await waitUntil(() => holder.progress.includes('locked'), 10_000, 'the lock to be taken');
     // Its item is in chunks: its get needs the lock, which the holder keeps for a while.
     const pending = q.getAsync(10_000);
     // Blocks this thread (the getAsync's event loop) until the lock is let go.
-    expect(q.get(5_000)).toBe('a');
-    expect(await pending).toBe('b');
+    expect(q.get(5_000)).toBe(a);
+    expect(await pending).toBe(b);
     expect(await holder.result).toBe('released');
     expect(q.qsize()).toBe(0);
   });
@@ -113,12 +153,20 @@ function seqAtTail(q: Queue<unknown>): () => number {
   const h = q.handle as unknown as { buffer: SharedArrayBuffer; byteOffset: number };
   const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
   const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
-  return () => Atomics.load(i32, l.entries / 4 + (Atomics.load(i32, l.ring >> 2) % l.slots) * 4);
+  return () => Atomics.load(i32, l.entries / 4 + (Atomics.load(i32, l.ring >> 2) % l.slots) * SLOT_WORDS);
+}
+
+/** The state word of a FIFO queue's lock (0: free; lock.ts). */
+function lockState(q: Queue<unknown>): () => number {
+  const h = q.handle as unknown as { buffer: SharedArrayBuffer; byteOffset: number };
+  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
+  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
+  return () => Atomics.load(i32, (l.lock >> 2) + 1);
 }
 
 describe('shutdown and a put in flight', () => {
   it.each([true, false])('shutdown(%s) while a put holds its claim: the put lands before shutdown returns, or throws ShutDown', async (immediate) => {
-    const q = new Queue<string>(0, { bytes: 64 << 20 });
+    const q = new Queue<string>(4, { bytes: 64 << 20 });
     const go = new SharedArrayBuffer(4);
     const putter = run<string>('putBig', { handle: q.handle, go, mb: 40 });
     const seq = seqAtTail(q);
@@ -144,6 +192,37 @@ describe('shutdown and a put in flight', () => {
       q.taskDone();
       await q.joinAsync();
     }
+  });
+});
+
+describe('a put killed while it copies a big item into its chunks (its claim holds them, the lock is free)', () => {
+  it('is settled: its chunks go back, and the queue holds what it held', async () => {
+    const q = new Queue<Uint8Array | string>(4, { bytes: 64 << 20 });
+    q.put('before');
+    const go = new SharedArrayBuffer(4);
+    const putter = run<string>('putBig', { handle: q.handle, go, mb: 40, bytes: true });
+    const seq = seqAtTail(q);
+    const locked = lockState(q);
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    // Wait (blocking this thread) for the copy: the slot claimed, its chunks taken (the lock
+    // let go). It copies 40 MB; the kill lands in it or, rarely, after its publish.
+    const t0 = performance.now();
+    while (!(seq() < 0 && locked() === 0)) if (performance.now() - t0 > 10_000) throw new Error('no copy seen');
+    const id = sabsyncIdOf(putter.worker.threadId);
+    await putter.worker.terminate();
+    markDead(id);
+    // The next put meets the dead claim (if the kill came before the publish) and settles it.
+    q.put('after', 10_000);
+    const got: (Uint8Array | string)[] = [];
+    while (q.qsize() > 0) got.push(q.get(0));
+    expect(got[0]).toBe('before');
+    expect(got.at(-1)).toBe('after');
+    // Killed before its publish (the usual case) it put nothing; after, its item is whole.
+    expect(got.length === 2 || (got.length === 3 && (got[1] as Uint8Array).length === 40 << 20 && (got[1] as Uint8Array).every((b) => b === 7))).toBe(true);
+    // Every chunk is free again: an item of 60 MiB fits beside nothing else.
+    q.put('z'.repeat(60 << 20), 0);
+    expect(q.get(0)).toHaveLength(60 << 20);
   });
 });
 

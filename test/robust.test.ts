@@ -208,7 +208,8 @@ describe("a Queue handed to a task, its worker terminated inside the queue (the 
   test('terminated during a sync get/put loop: puts and gets go on, nothing duplicated, at most the item in its hands lost', async () => {
     const N = 6;
     const q = new Queue<unknown>(N + 1);
-    const originals = Array.from({ length: N }, (_, i) => `item ${i}`);
+    // Items too big for a ring slot (SMALL bytes): their bytes go in chunks, under the lock.
+    const originals = Array.from({ length: N }, (_, i) => `item ${i}`.padEnd(200, '.'));
     for (const x of originals) q.put(x);
     let heldAtDeath = 0;
     for (let round = 0; round < 40 && heldAtDeath < 3; round++) {
@@ -306,11 +307,13 @@ describe("a Queue's waiter that died holding a wake-up", () => {
 describe('every timeout bounds the whole call: a live thread keeps an internal lock forever', () => {
   test("Queue put / get / putAsync / getAsync with timeout 100 return Full / Empty in time", async () => {
     const q = new Queue<unknown>();
-    q.put('inside');
+    // Items too big for a ring slot (SMALL bytes): their bytes go in chunks, under the lock.
+    const big = (s: string) => s.padEnd(200, '.');
+    q.put(big('inside'));
     const ctl = ctlOf();
     const holder = start(FILE, 'seizeWord', { buffer: q.handle.buffer, byteOffset: q.handle.byteOffset, word: innerLockWord(q, 1), ctl: ctl.buffer }, { timeout: 60_000 });
     await waitUntil(() => Atomics.load(ctl, 0) === 1, 10_000, 'the live thread to hold the lock');
-    const putter = start<[string, number]>(FILE, 'putWithin', { handle: q.handle, item: 'x', timeout: 100 }, { timeout: 10_000 });
+    const putter = start<[string, number]>(FILE, 'putWithin', { handle: q.handle, item: big('x'), timeout: 100 }, { timeout: 10_000 });
     const getter = start<[string, number]>(FILE, 'getWithin', { handle: q.handle, timeout: 100 }, { timeout: 10_000 });
     const [putOutcome, putElapsed] = await putter.result;
     expect(putOutcome).toBe('Full');
@@ -319,7 +322,7 @@ describe('every timeout bounds the whole call: a live thread keeps an internal l
     expect(getOutcome).toBe('Empty');
     expectElapsed(getElapsed, 100);
     const t0 = performance.now();
-    await expect(within(q.putAsync('y', 100), 5_000, 'putAsync')).rejects.toMatchObject({ name: 'Full' });
+    await expect(within(q.putAsync(big('y'), 100), 5_000, 'putAsync')).rejects.toMatchObject({ name: 'Full' });
     await expect(within(q.getAsync(100), 5_000, 'getAsync')).rejects.toMatchObject({ name: 'Empty' });
     expect(performance.now() - t0).toBeLessThan(2_000);
     expect(q.qsize()).toBe(1);

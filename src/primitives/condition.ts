@@ -1,127 +1,54 @@
 /**
- * Condition: Python's `threading.Condition`, with its waiter list in shared memory.
+ * Condition: Python's `threading.Condition` over a Lock or an RLock — `wait` / `waitFor` /
+ * `notify` / `notifyAll` and their async twins. Its waiter list (the shared words, who
+ * enqueues and dequeues, crash recovery) is waiters.ts's; this file is the Python semantics:
+ * the lock released for the wait and taken back however it ends, and when a wake-up is paid.
  *
  *   word      name      meaning                                        written by
  *   --------  --------  ---------------------------------------------  ------------------------
  *   0         TAG       0x5AB5_0003                                    the constructor
- *   1         LIST      raw lock word guarding HEAD, TAIL, FREE,       whoever edits the list
- *                       WAITERS and the nodes' NEXT links
- *   2         WAITERS   nodes on the waiting list                      list editors (LIST held)
- *   3         HEAD      oldest waiting node + 1 (0: none)              list editors
- *   4         TAIL      newest waiting node + 1 (0: none)              list editors
- *   5         FREE      first free node + 1 (0: all in use)            list editors
- *   6         CAPACITY  maxWaiters: how many nodes there are           the constructor
- *   7         TICKETS   tickets handed out so far (wraps)              list editors
- *   8         OWED      wake-ups owed: notifies that found LIST held   an internal notifier
- *                       and left their wake-ups to its holder           (add), LIST holders
- *                                                                       (exchange to 0)
- *   9         —         padding (the nodes start on an 8-byte boundary)
- *   10 + 4k   node k:   STATE  0 free / WAITING / NOTIFIED / DONE      its waiter; a notifier
- *   11 + 4k             NEXT   next node + 1 on its list               list editors
- *   12 + 4k             OWNER  sabsync id of the waiting thread        its waiter
- *   13 + 4k             TICKET when it started waiting (TICKETS)       its waiter
+ *   1 .. 9    the waiter list's header (waiters.ts)                    see waiters.ts
+ *   10 + 4k   node k of the waiter list (waiters.ts), k < maxWaiters   see waiters.ts
  *   then      an RLock  the default lock, when none is given           RLock
  *
- * A waiter takes a free node, marks it WAITING and appends it to the list — all while it still
- * holds the Condition's lock — then releases that lock and sleeps on its node's STATE.
- * `notify(n)` (caller holds the lock) marks the n oldest nodes NOTIFIED, unlinks them and
- * wakes each sleeper. So wake-ups are FIFO, exactly min(n, waiting), and never spurious: a
- * waiter returns true only if its node says NOTIFIED.
+ * The invariant: a wait queues its thread on the list while it still holds the lock, and only
+ * then releases it; a notify (the lock held) marks the oldest queued nodes. So a notify issued
+ * by a thread that took the lock after a waiter released it always finds that waiter, and a
+ * wait returns true only if a notify marked its node (no spurious wake-ups, FIFO, exactly
+ * min(n, waiting)). However a wait ends — notified, timed out, thrown out of the runner — it
+ * returns holding the lock again, an RLock with its full recursion count (Python), except the
+ * queue's internal wait when its deadline passes first (`waitSteps`).
  *
  * The hand-off. A waiter woken while its notifier still holds the lock races it for the lock,
  * loses, sleeps on the lock and needs a second wake-up — every time, when the two threads share
  * a core and the waiter preempts its waker. So a public `notify` defers each wake-up to the
  * notifier's next release of a lock (futex.ts `wakeLater`, paid in rawlock.ts `unlock`, i.e.
  * `release()`, the release inside `wait()`, a `using` guard's): the waiter wakes to a free
- * lock. LIST is released with `unlockInner`, which leaves them deferred. A notifier that parks
- * anywhere, or ends its synchronous run (a microtask), pays them too — so the waiter still
- * wakes when another thread releases a Python Lock for its notifier. `[notifyHeld]` (the
- * Queue's, which releases its lock its own way) and the payment of OWED (by a LIST holder that
- * may hold no lock) wake at once.
+ * lock. The list's own word (LIST) is released with `unlockInner`, which leaves them deferred.
+ * A notifier that parks anywhere, or ends its synchronous run (a microtask), pays them too — so
+ * the waiter still wakes when another thread releases a Python Lock for its notifier.
+ * `[notifyHeld]` (the Queue's, which releases its lock its own way) and the payment of owed
+ * wake-ups (waiters.ts OWED, by a list holder that may hold no lock) wake at once.
  *
- * A notified waiter does not take LIST again: its notifier unlinks the node, so the waiter
- * turns NOTIFIED into DONE (one CAS: nobody's node, but not yet on the free list) and goes
- * straight on to take the lock back — on a hand-off between two threads the work between a
- * wake-up and the next notify is the latency users see. A waiter that finds no free node first
- * puts the DONE nodes back on the free list (the rebuild below). A notifier unlinks the node
- * before it releases LIST, so whoever holds LIST never finds a DONE node on the waiting list.
+ * With the lock held across rounds (`notify` then `wait`), the notifier's own wait is what
+ * pays that wake-up, when it releases the lock: the waiter wakes only once the notifier has
+ * queued itself. So that path is plain code (`#begin`): the list entered with one CAS, the
+ * lock released — no generator made, no runner entered until then. Only a wait that finds the
+ * list's word held goes the general way (`#waitSteps`).
  *
- * Why no wake-up is lost: a waiter sleeps comparing its STATE against WAITING; a notifier writes
- * NOTIFIED before it wakes (or defers the wake), so a notify that lands between "release the
- * lock" and "sleep" makes the sleep return at once, and one that lands after it is followed by
- * its wake — at once, or deferred, then paid as above before the notifier's thread sleeps or
- * returns to its event loop. A stray wake-up (a node reused right after a notify, a deferred
- * wake paid late) finds STATE still WAITING and sleeps again. A notifier that dies before it
- * pays leaves a NOTIFIED node asleep: its waiter sees NOTIFIED at the end of its current sleep
- * slice (liveness.ts: the same condition under which the dead notifier's lock can be taken
- * over at all), and a rebuild wakes every NOTIFIED node.
- *
- * A notify never waits (a Queue's calls must end by their timeout, and the thread that owns a
- * pool must never block on a lock a dead worker may hold): one that finds LIST held adds its
- * wake-ups to OWED and then tries LIST once more; every LIST holder, after releasing it, pays
- * OWED (it takes LIST back and wakes that many). No owed wake-up is lost: if the notifier's
- * last try fails, some thread held LIST after the add, and that thread's check of OWED follows
- * its release, which follows the add. A dead holder never pays; its taker does, on release.
- *
- * Timeouts: a waiter whose deadline passes first tries the same CAS (a notify that just won the
- * race makes the wait return true), else takes LIST and looks at its node. WAITING: it unlinks
- * it (it was not notified; a later notify will go to the next waiter instead). NOTIFIED: the
- * notify won the race and the wait returns true. Either way the decision is made against the
- * mark notifiers write under LIST, so a notify is never spent on a waiter that then reports a
- * timeout.
- *
- * Threads that die (a terminated worker). One that dies mid-wait leaves a node that would
- * swallow a notify, and one that dies while editing the list leaves LIST held and the links
- * half-written. Once the liveness table (liveness.ts) records the death:
- *   - a notifier never spends a wake-up on a dead waiter: it frees that node and wakes the next;
- *   - the next thread to want LIST takes it over (rawlock.ts) and rebuilds the list;
- *   - a waiter that finds no free node first reclaims the nodes of dead threads (and DONE ones);
- *   - a sleeping waiter that sees DEATHS move (liveness.ts) looks for a dead thread's traces
- *     here (the lock or LIST held, a node it left): a public wait repairs LIST in place and
- *     sleeps on; a queue's wait ends, spuriously, so the queue takes its lock over and looks
- *     again (a wake-up the dead thread took, or a put it finished but never announced).
- * The rebuild sets HEAD, TAIL, FREE, WAITERS and every NEXT from the nodes' own single-word
- * facts — STATE, OWNER (written before STATE) and TICKET (the FIFO order) — which are never
- * half-written, dropping every node whose OWNER is dead and freeing every DONE one.
- * `[purgeWaiters](deadId)` does the same for a thread its caller saw exit (whether or not a
- * table records it).
- *
- * Timeouts bound the whole call: a wait that cannot take LIST by its deadline returns false with
- * nothing changed. Once queued, a waiter must settle its node, and a public wait must return
- * holding the lock (Python); both waits are brief or robust: LIST is held only for a few
- * instructions, and a lock or LIST left by a dead thread is taken over.
+ * Timeouts bound the whole call: a wait that cannot enter the list by its deadline returns
+ * false with nothing changed. Once queued, a waiter must settle its node (waiters.ts), and a
+ * public wait must return holding the lock; both waits are brief or robust: the list's word is
+ * held only for a few instructions, and a lock or list left by a dead thread is taken over.
  */
-import { misuse, rangeError, typeError } from './errors.js';
-import { checkTimeout, deadlineAfter, park, remaining, runAsync, runBriefly, runSync, runSyncMarked, waitBegins, wake, wakeLater, type Steps } from './futex.js';
+import { rangeError, typeError, misuse } from './errors.js';
+import { assertCanBlock, checkTimeout, deadlineAfter, remaining, runAsync, runBriefly, runSync, waitBegins, type Steps } from './futex.js';
 import { acquireRestore, heldByDead, hold, holdAsync, isLockable, isOwned, releaseSave, tryRestore, type Lockable } from './lockable.js';
 import { adopt, attach, handleOf, open, registerKind, revive, type Handle, type PlacementOptions, type Region } from './memory.js';
-import { deaths, isDead, sliceEnd } from './liveness.js';
-import * as raw from './rawlock.js';
+import { deaths } from './liveness.js';
 import type { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { threadId } from './thread.js';
-
-const LIST = 1;
-const WAITERS = 2;
-const HEAD = 3;
-const TAIL = 4;
-const FREE = 5;
-const CAPACITY = 6;
-const TICKETS = 7;
-const OWED = 8;
-const NODES = 10;
-/** Most wake-ups OWED holds (a notifyAll owes them all). */
-const ALL_OWED = 1 << 30;
-const NODE_WORDS = 4;
-const STATE = 0;
-const NEXT = 1;
-const OWNER = 2;
-const TICKET = 3;
-
-const WAITING = 1;
-const NOTIFIED = 2;
-/** Its waiter saw NOTIFIED and left; off every list until a rebuild frees it. */
-const DONE = 3;
+import { WaiterList } from './waiters.js';
 
 // How a wait ended (#waitSteps).
 const TIMED_OUT = 0;
@@ -180,7 +107,7 @@ function checkMaxWaiters(value: unknown): number {
 }
 
 function conditionBytes(maxWaiters: number): number {
-  return (NODES + NODE_WORDS * maxWaiters) * 4 + RLock.byteLength;
+  return WaiterList.byteLength(maxWaiters) + RLock.byteLength;
 }
 
 /** A condition variable shared between threads. Python: `threading.Condition`. */
@@ -191,8 +118,8 @@ export class Condition {
   }
 
   readonly #region: Region;
-  readonly #i32: Int32Array;
   readonly #lock: Lockable;
+  readonly #list: WaiterList;
 
   /**
    * Create a Condition over `lock` (a Lock or RLock; default: a new RLock placed in the
@@ -201,32 +128,16 @@ export class Condition {
   constructor(lock?: Lock | RLock, options?: ConditionOptions) {
     if (lock !== undefined && !isLockable(lock)) throw typeError('Condition(lock): lock must be a Lock or an RLock');
     const capacity = checkMaxWaiters(options?.maxWaiters);
-    const region = open(this, 'Condition', conditionBytes(capacity), options, (i32) => {
-      Atomics.store(i32, LIST, raw.UNLOCKED);
-      Atomics.store(i32, WAITERS, 0);
-      Atomics.store(i32, HEAD, 0);
-      Atomics.store(i32, TAIL, 0);
-      Atomics.store(i32, CAPACITY, capacity);
-      Atomics.store(i32, TICKETS, 0);
-      Atomics.store(i32, OWED, 0);
-      for (let k = 0; k < capacity; k++) {
-        const base = NODES + k * NODE_WORDS;
-        Atomics.store(i32, base + STATE, 0);
-        Atomics.store(i32, base + NEXT, k + 1 < capacity ? k + 2 : 0);
-        Atomics.store(i32, base + OWNER, 0);
-        Atomics.store(i32, base + TICKET, 0);
-      }
-      Atomics.store(i32, FREE, 1);
-    });
+    const region = open(this, 'Condition', conditionBytes(capacity), options, (i32) => WaiterList.init(i32, capacity));
     this.#region = region;
-    this.#i32 = region.i32;
     this.#lock =
       lock ?? new RLock({ buffer: region.buffer, byteOffset: region.byteOffset + region.i32.byteLength - RLock.byteLength });
+    this.#list = new WaiterList(region.i32, () => this.#lock[heldByDead]());
   }
 
   /** Attach to the Condition a handle describes, and to its lock (from any thread). */
   static from(handle: Handle<'Condition'>): Condition {
-    const region = attach('Condition', handle, (i32) => conditionBytes(Atomics.load(i32, CAPACITY)));
+    const region = attach('Condition', handle, (i32) => conditionBytes(WaiterList.capacityOf(i32)));
     const lock = revive(handle.lock);
     if (!isLockable(lock)) throw typeError('Condition.from(handle): handle.lock is not a Lock or RLock handle');
     return adopt(region, () => new Condition(lock as Lock | RLock));
@@ -244,7 +155,7 @@ export class Condition {
 
   /** How many threads may wait at once. */
   get maxWaiters(): number {
-    return Atomics.load(this.#i32, CAPACITY);
+    return this.#list.capacity;
   }
 
   /** Acquire the underlying lock (see `Lock.acquire` / `RLock.acquire`). */
@@ -281,13 +192,14 @@ export class Condition {
    */
   wait(timeout?: number): boolean {
     const deadline = this.#checkWait(timeout, 'wait');
-    return runSync(this.#waitSteps(deadline, Infinity, false), 'waitAsync') === WOKEN;
+    assertCanBlock('waitAsync');
+    return runSync(this.#begin(deadline), 'waitAsync') === WOKEN;
   }
 
   /** Async twin of `wait`. */
   async waitAsync(timeout?: number): Promise<boolean> {
     const deadline = this.#checkWait(timeout, 'waitAsync');
-    return (await runAsync(this.#waitSteps(deadline, Infinity, false))) === WOKEN;
+    return (await runAsync(this.#begin(deadline))) === WOKEN;
   }
 
   /**
@@ -296,7 +208,14 @@ export class Condition {
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
     const deadline = this.#checkWaitFor(predicate, timeout, 'waitFor');
-    return runSyncMarked(this.#waitForSteps(predicate, deadline), 'waitForAsync');
+    let result = predicate();
+    while (!result && remaining(deadline) > 0) {
+      // A predicate that holds needs no wait: only now may a thread that cannot block refuse.
+      assertCanBlock('waitForAsync');
+      runSync(this.#begin(deadline), 'waitForAsync');
+      result = predicate();
+    }
+    return result;
   }
 
   /** Async twin of `waitFor`. */
@@ -325,63 +244,7 @@ export class Condition {
   }
 
   #notify(n: number, later: boolean): void {
-    const i32 = this.#i32;
-    // WAITERS counts every thread that entered wait() before we took the lock: each one
-    // appended itself while holding that lock. So 0 here means nobody can be missed.
-    if (n === 0 || Atomics.load(i32, WAITERS) === 0) return;
-    if (raw.tryLock(i32, LIST)) {
-      this.#wakeOldest(n, later);
-      this.#unlockList();
-      return;
-    }
-    // LIST is held: owe the wake-ups to its holder, then try to pay them ourselves (see OWED).
-    for (let owed = Atomics.load(i32, OWED); ; ) {
-      const seen = Atomics.compareExchange(i32, OWED, owed, Math.min(owed + n, ALL_OWED));
-      if (seen === owed) break;
-      owed = seen;
-    }
-    this.#payOwed();
-  }
-
-  /** Release LIST (held by the caller), then pay the wake-ups owed meanwhile (see OWED). */
-  #unlockList(): void {
-    raw.unlockInner(this.#i32, LIST);
-    this.#payOwed();
-  }
-
-  // The load of OWED follows the release of LIST (or the add to OWED): the order the
-  // no-lost-wake-up argument in the header needs. A failed tryLock leaves the debt to the
-  // thread that holds LIST now.
-  #payOwed(): void {
-    const i32 = this.#i32;
-    while (Atomics.load(i32, OWED) !== 0 && raw.tryLock(i32, LIST)) {
-      this.#wakeOldest(Atomics.exchange(i32, OWED, 0), false);
-      raw.unlockInner(i32, LIST);
-    }
-  }
-
-  /**
-   * Mark, wake and unlink the `n` oldest living waiters (LIST held by the caller): woken first,
-   * since the waiter needs nothing more from the list — or, when `later`, woken after this
-   * thread's next release of a lock (see the hand-off above). A dead waiter's node is freed on
-   * the way and counts for nothing.
-   */
-  #wakeOldest(n: number, later: boolean): void {
-    const i32 = this.#i32;
-    for (let woken = 0; woken < n; ) {
-      const node = Atomics.load(i32, HEAD) - 1;
-      if (node < 0) break;
-      const base = NODES + node * NODE_WORDS;
-      const dead = isDead(Atomics.load(i32, base + OWNER));
-      if (!dead) {
-        Atomics.store(i32, base + STATE, NOTIFIED);
-        if (later) wakeLater(i32, base + STATE);
-        else wake(i32, base + STATE, 1);
-        woken++;
-      }
-      this.#unlinkHead(node);
-      if (dead) this.#free(node);
-    }
+    this.#list.notify(n, later);
   }
 
   /** Wake every waiting thread. Python: `Condition.notify_all()`. */
@@ -418,140 +281,43 @@ export class Condition {
   }
 
   /**
+   * A public wait's front, in plain code: queue this thread and release the lock now — with the
+   * lock held across rounds, that release pays the wake-up its notify deferred — then the steps
+   * that sleep and take the lock back. With the list's word held, steps that queue first.
+   */
+  #begin(deadline: number): Steps<number> {
+    // Read with the lock held, where the caller checked what it waits for (liveness.ts).
+    const seen = deaths();
+    const node = this.#list.tryEnter();
+    if (node < 0) return this.#waitSteps(deadline, Infinity, false);
+    return this.#sleepSteps(node, this.#lock[releaseSave](), seen, deadline, Infinity, false);
+  }
+
+  /**
    * Wait (the lock held); take the lock back by `relock` (Infinity: however long it takes).
    * Returns WOKEN, TIMED_OUT, or UNLOCKED when the lock could not be taken back by `relock`.
    */
   *#waitSteps(deadline: number, relock: number, spurious: boolean): Steps<number> {
-    const i32 = this.#i32;
     // Read with the lock held, where the caller checked what it waits for (liveness.ts).
-    let seen = deaths();
-    if (!(yield* this.#lockList(deadline))) return TIMED_OUT;
-    if (Atomics.load(i32, FREE) === 0) this.#rebuild(0);
-    const node = Atomics.load(i32, FREE) - 1;
-    if (node < 0) {
-      this.#unlockList();
-      throw misuse('ERR_TOO_MANY_WAITERS', `wait(): ${this.maxWaiters} threads already wait (options.maxWaiters)`);
-    }
-    const base = NODES + node * NODE_WORDS;
-    Atomics.store(i32, FREE, Atomics.load(i32, base + NEXT));
-    // OWNER and TICKET before STATE: a WAITING node always names its thread (see purgeWaiters).
-    Atomics.store(i32, base + OWNER, threadId);
-    Atomics.store(i32, base + TICKET, Atomics.add(i32, TICKETS, 1));
-    Atomics.store(i32, base + NEXT, 0);
-    Atomics.store(i32, base + STATE, WAITING);
-    const tail = Atomics.load(i32, TAIL);
-    if (tail === 0) Atomics.store(i32, HEAD, node + 1);
-    else Atomics.store(i32, NODES + (tail - 1) * NODE_WORDS + NEXT, node + 1);
-    Atomics.store(i32, TAIL, node + 1);
-    Atomics.add(i32, WAITERS, 1);
-    this.#unlockList();
+    const seen = deaths();
+    const node = yield* this.#list.enterSteps(deadline);
+    if (node < 0) return TIMED_OUT;
+    return yield* this.#sleepSteps(node, this.#lock[releaseSave](), seen, deadline, relock, spurious);
+  }
 
-    const saved = this.#lock[releaseSave]();
-    // Sleep while our node is still WAITING: a notifier writes NOTIFIED before it wakes us.
-    // Sleeps are cut short to look for a dead thread's traces whenever DEATHS has moved.
-    let traced = false;
-    for (let sleeps = 0; Atomics.load(i32, base + STATE) === WAITING; sleeps++) {
-      const r = yield park(i32, base + STATE, WAITING, sliceEnd(deadline, sleeps));
-      if (Atomics.load(i32, base + STATE) !== WAITING) break; // notified: nothing more to check
-      if (r === 'timed-out' && remaining(deadline) === 0) break;
-      const now = deaths();
-      if (now === seen) continue;
-      seen = now;
-      if (!this.#deathTrace()) continue;
-      if ((traced = spurious)) break;
-      // Repair in place and sleep on: LIST taken over and rebuilt if a dead thread holds it,
-      // dead threads' nodes reclaimed, wake-ups owed meanwhile paid (perhaps to us).
-      yield* this.#lockList(Infinity);
-      this.#rebuild(0);
-      this.#unlockList();
-    }
-
-    // Notified: the notifier takes the node off the list; leave it DONE, take the lock back. Else
-    // (timed out, or a dead thread's trace) settle the node under LIST, where a notify may still
-    // win the race. A dead thread's hold on LIST or the lock is taken over and repaired.
-    let notified = !traced && Atomics.compareExchange(i32, base + STATE, NOTIFIED, DONE) === NOTIFIED;
-    if (!notified) notified = yield* this.#settle(node, traced);
+  /**
+   * The rest of a wait, its `node` queued and the lock released (`saved`, from `releaseSave`):
+   * sleep until notified or `deadline` (waiters.ts), then take the lock back by `relock`. A
+   * dead thread's hold on the lock is taken over and repaired.
+   */
+  *#sleepSteps(node: number, saved: number, seen: number, deadline: number, relock: number, spurious: boolean): Steps<number> {
+    const notified = yield* this.#list.awaitSteps(node, seen, deadline, spurious);
     if (!this.#lock[tryRestore](saved) && !(yield* this.#lock[acquireRestore](saved, relock))) {
       // Out of time before the lock came back: a wake-up we took goes to the next waiter.
-      if (notified) this[notifyHeld](1);
+      if (notified) this.#list.notify(1, false);
       return UNLOCKED;
     }
     return notified ? WOKEN : TIMED_OUT;
-  }
-
-  /**
-   * Settle our `node` under LIST as a wait ends unnotified so far (timed out, or a dead thread's
-   * trace): unlink it unless a notify marked it meanwhile, and free it. Returns whether notified.
-   */
-  *#settle(node: number, traced: boolean): Steps<boolean> {
-    yield* this.#lockList(Infinity);
-    if (traced) this.#rebuild(0);
-    const notified = Atomics.load(this.#i32, NODES + node * NODE_WORDS + STATE) === NOTIFIED;
-    if (!notified) this.#unlink(node);
-    this.#free(node);
-    this.#unlockList();
-    return notified;
-  }
-
-  /**
-   * Whether a dead thread left a trace here that may have cost a waiter its wake-up: the lock
-   * or LIST held, or a node — a wait it never finished, or a notify it never acted on.
-   */
-  #deathTrace(): boolean {
-    const i32 = this.#i32;
-    if (this.#lock[heldByDead]() || raw.heldByDead(i32, LIST)) return true;
-    for (let k = Atomics.load(i32, CAPACITY) - 1; k >= 0; k--) {
-      const base = NODES + k * NODE_WORDS;
-      const state = Atomics.load(i32, base + STATE);
-      if (state !== 0 && state !== DONE && isDead(Atomics.load(i32, base + OWNER))) return true;
-    }
-    return false;
-  }
-
-  /** Take LIST (repairing it if a dead thread left it held); false if `deadline` passes. */
-  *#lockList(deadline: number): Steps<boolean> {
-    return raw.tryLock(this.#i32, LIST) || (yield* raw.lockSteps(this.#i32, LIST, deadline, this.#repair));
-  }
-
-  /** After LIST was taken over from a dead thread: the links may be half-written. */
-  readonly #repair: raw.Repair = () => void this.#rebuild(0);
-
-  /** Put `node` back on the free list (LIST held; it is on no waiting list). */
-  #free(node: number): void {
-    const i32 = this.#i32;
-    const base = NODES + node * NODE_WORDS;
-    Atomics.store(i32, base + STATE, 0);
-    Atomics.store(i32, base + OWNER, 0);
-    Atomics.store(i32, base + NEXT, Atomics.load(i32, FREE));
-    Atomics.store(i32, FREE, node + 1);
-  }
-
-  /** Unlink the head node (LIST held). */
-  #unlinkHead(node: number): void {
-    const i32 = this.#i32;
-    const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
-    Atomics.store(i32, HEAD, next);
-    if (next === 0) Atomics.store(i32, TAIL, 0);
-    Atomics.sub(i32, WAITERS, 1);
-  }
-
-  /** Unlink `node` wherever it is on the waiting list (LIST held); false if it is not there. */
-  #unlink(node: number): boolean {
-    const i32 = this.#i32;
-    let prev = -1;
-    for (let cur = Atomics.load(i32, HEAD) - 1; cur >= 0; prev = cur, cur = Atomics.load(i32, NODES + cur * NODE_WORDS + NEXT) - 1) {
-      if (cur !== node) continue;
-      if (prev < 0) {
-        this.#unlinkHead(node);
-        return true;
-      }
-      const next = Atomics.load(i32, NODES + node * NODE_WORDS + NEXT);
-      Atomics.store(i32, NODES + prev * NODE_WORDS + NEXT, next);
-      if (next === 0) Atomics.store(i32, TAIL, prev + 1);
-      Atomics.sub(i32, WAITERS, 1);
-      return true;
-    }
-    return false;
   }
 
   /** @internal */
@@ -568,54 +334,9 @@ export class Condition {
     return runBriefly(this[purgeSteps](deadId), 'purgeWaiters');
   }
 
-  /** @internal `purgeWaiters` as steps (LIST waited for on the caller's runner). */
+  /** @internal `purgeWaiters` as steps (the list's word waited for on the caller's runner). */
   *[purgeSteps](deadId: number): Steps<number> {
-    const i32 = this.#i32;
-    let purged = raw.takeOver(i32, LIST, deadId) ? 1 : 0;
-    if (purged === 0) yield* this.#lockList(Infinity);
-    purged += this.#rebuild(deadId);
-    this.#unlockList();
-    return purged;
-  }
-
-  /**
-   * Rebuild the waiting and free lists from the nodes (LIST held), dropping the nodes of thread
-   * `deadId` and of every thread the liveness table records dead, and freeing DONE ones;
-   * returns how many it dropped (waits and notifies those threads never finished).
-   */
-  #rebuild(deadId: number): number {
-    const i32 = this.#i32;
-    let purged = 0;
-    const capacity = Atomics.load(i32, CAPACITY);
-    const waiting: number[] = [];
-    let free = 0;
-    for (let k = capacity - 1; k >= 0; k--) {
-      const base = NODES + k * NODE_WORDS;
-      const state = Atomics.load(i32, base + STATE);
-      const owner = Atomics.load(i32, base + OWNER);
-      if (state !== 0 && state !== DONE && (owner === deadId || isDead(owner))) {
-        purged++;
-      } else if (state === WAITING) {
-        waiting.push(k);
-        continue;
-      } else if (state === NOTIFIED) {
-        // Its notifier may have died between marking it and waking it.
-        wake(i32, base + STATE, 1);
-        continue;
-      }
-      Atomics.store(i32, base + STATE, 0);
-      Atomics.store(i32, base + OWNER, 0);
-      Atomics.store(i32, base + NEXT, free);
-      free = k + 1;
-    }
-    Atomics.store(i32, FREE, free);
-    const ticket = (k: number) => Atomics.load(i32, NODES + k * NODE_WORDS + TICKET);
-    waiting.sort((a, b) => (ticket(a) - ticket(b)) | 0);
-    waiting.forEach((k, n) => Atomics.store(i32, NODES + k * NODE_WORDS + NEXT, n + 1 < waiting.length ? waiting[n + 1]! + 1 : 0));
-    Atomics.store(i32, HEAD, waiting.length > 0 ? waiting[0]! + 1 : 0);
-    Atomics.store(i32, TAIL, waiting.length > 0 ? waiting[waiting.length - 1]! + 1 : 0);
-    Atomics.store(i32, WAITERS, waiting.length);
-    return purged;
+    return yield* this.#list.purgeSteps(deadId);
   }
 }
 

@@ -33,20 +33,24 @@ import { misuse, rangeError, typeError } from './errors.js';
 /** Outcome of one park, as `Atomics.wait` reports it. */
 export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
 
-/** A request to sleep while `i32[index] === expected`, until `deadline` (ms, monotonic). */
+/**
+ * A request to sleep while `i32[index] === expected`, until `deadline` (ms, monotonic); a
+ * synchronous park first spins `spins` loads (SPIN_LOADS unless the algorithm says otherwise).
+ */
 export interface Park {
   readonly i32: Int32Array;
   readonly index: number;
   readonly expected: number;
   readonly deadline: number;
+  readonly spins: number;
 }
 
 /** An algorithm with blocking points: yields parks, receives their results, returns T. */
 export type Steps<T> = Generator<Park, T, ParkResult>;
 
-/** Build a park request. */
-export function park(i32: Int32Array, index: number, expected: number, deadline: number): Park {
-  return { i32, index, expected, deadline };
+/** Build a park request (`spins`: loads to spin first, when the thread may block). */
+export function park(i32: Int32Array, index: number, expected: number, deadline: number, spins = SPIN_LOADS): Park {
+  return { i32, index, expected, deadline, spins };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +96,16 @@ export function remaining(deadline: number): number {
  */
 export const SPIN_LOADS = 64;
 
+/**
+ * Loads a Condition's waiter spins on its node before its first sleep (waiters.ts). On a
+ * hand-off the partner it has just woken often answers within a few microseconds, and a notify
+ * caught spinning saves both threads a futex round trip: SPIN_LOADS plus about a microsecond,
+ * the window the waiter had before its way into the sleep became plain code (condition.ts
+ * `#begin`). Longer (160) caught far more hand-offs with two free cores but cost 10-20% when
+ * both threads share one core (measured in the ping-pong rows, bench/primitives.bench.mjs).
+ */
+export const HANDOFF_SPIN_LOADS = 112;
+
 // ---------------------------------------------------------------------------------------------
 // Runners
 
@@ -126,7 +140,7 @@ function parkSync(p: Park): ParkResult {
   const { i32, index, expected } = p;
   wakeDeferred();
   if (remaining(p.deadline) === 0) return 'timed-out';
-  for (let i = 0; i < SPIN_LOADS; i++) {
+  for (let i = p.spins; i > 0; i--) {
     if (Atomics.load(i32, index) !== expected) return 'not-equal';
   }
   // Atomics.wait's own clock may fire a hair early: re-wait until the deadline has truly passed.

@@ -19,6 +19,8 @@
  *                       the ids of its buffers (buffers.ts), as u32 length and UTF-8 bytes
  *   9        UTF16      u32 length, UTF-16 code units: a string with a lone surrogate, which
  *                       UTF-8 cannot carry and structured clone keeps
+ *   28       ASCII      u8 length, u8 hint, the characters: a short ASCII string (the
+ *                       packer's own item, bytes.ts)
  *
  * Why this split (measured by bench/queue.bench.mjs, "codec" rows, and by hand on this
  * machine): numbers and strings are the common items and cost one store or one `encodeInto`.
@@ -26,7 +28,13 @@
  * ≈ 0.77 µs and decode + JSON.parse ≈ 0.85 µs (and JSON loses -0, NaN, undefined), `node:v8`
  * ≈ 3× that, postMessage's native clone ≈ 1.7 µs for both halves; the packer takes ≈ 0.64 µs
  * to encode and ≈ 0.5 µs to decode it (one walk, no text stage, short ASCII strings copied by
- * a loop).
+ * a loop). Then keys kept per shape, short ASCII strings found again by their bytes, and views
+ * of the scratch memory handed out again (pack.ts, bytes.ts, `view` below) took, measured in
+ * turn with the code before them in one process (CPU time per item, a loaded 2-core host):
+ * encode ×0.72, decode ×0.61, encode + copy + decode ×0.71, a Queue's put + get on one thread
+ * ×0.77. Of what is left of that encode, a quarter is `Object.keys` of the array (to find
+ * holes and extra keys: ≈ 130 ns + 18 ns an element, V8 leaving its fast path for any object
+ * with elements), and most of the rest reading strings a character at a time.
  *
  * Decoding fails only for GRAPH and SHARED items (`fallible`: nesting deeper than the getting
  * thread's stack, a buffer not received, a primitive whose kind the bundle lacks), which the
@@ -34,23 +42,8 @@
  * no deeper than any stack can unpack.
  */
 import { misuse } from '../primitives/errors.js';
-import {
-  C_STRING,
-  C_UTF16,
-  lastWalk,
-  packItem,
-  packString,
-  readText,
-  readU32,
-  restoreWalk,
-  room,
-  saveWalk,
-  scratch,
-  unpackItem,
-  unpackStringAt,
-  writeText,
-  writeU32,
-} from './pack.js';
+import { C_ASCII, C_STRING, C_UTF16, readF64, readText, readU32, room, scratch, writeF64, writeText, writeU32 } from './bytes.js';
+import { lastWalk, packItem, packString, restoreWalk, saveWalk, unpackItem, unpackStringAt } from './pack.js';
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -64,6 +57,8 @@ const T_GRAPH = 7;
 const T_SHARED = 8;
 /** The packer's own UTF16 tag: such a string item is the packer's, unchanged. */
 const T_UTF16 = C_UTF16;
+/** The packer's own ASCII tag, likewise. */
+const T_ASCII = C_ASCII;
 
 /** Bytes of an encoded number: the tag, padding, and the float64 at byte 8. */
 export const NUMBER_BYTES = 16;
@@ -71,8 +66,36 @@ export const NUMBER_BYTES = 16;
 /** Where a packed item's body starts: after the SHARED header (a plain one starts at byte 4). */
 const BODY = 5;
 
-const num = new Float64Array(1);
-const numBytes = new Uint8Array(num.buffer);
+
+/**
+ * The views of the scratch memory `encode` has handed out, by where they end (below VIEWS_KEPT),
+ * one table for those starting at byte 0 and one for byte BODY - 1; all of the scratch memory
+ * `viewsOf`. Making a view costs ≈ 60 ns here, a third of encoding a small number: items of one
+ * shape have one length, so a view is mostly handed out again. A view is valid only until the
+ * next `encode` anyway; its bytes are rewritten, and so may be its object.
+ */
+const VIEWS_KEPT = 512;
+let viewsOf: Uint8Array = scratch;
+let viewsAt0: (Uint8Array | undefined)[] = [];
+let viewsAtBody: (Uint8Array | undefined)[] = [];
+
+/** The view of the scratch memory from `start` (0 or BODY - 1) to `end`. */
+function view(start: number, end: number): Uint8Array {
+  if (end >= VIEWS_KEPT) return scratch.subarray(start, end);
+  if (viewsOf !== scratch) {
+    // The scratch memory grew, or is an inner walk's (or again the outer one's).
+    viewsOf = scratch;
+    viewsAt0 = new Array<Uint8Array | undefined>(VIEWS_KEPT).fill(undefined);
+    viewsAtBody = new Array<Uint8Array | undefined>(VIEWS_KEPT).fill(undefined);
+  }
+  const kept = start === 0 ? viewsAt0 : viewsAtBody;
+  let v = kept[end];
+  if (v === undefined) {
+    v = scratch.subarray(start, end);
+    kept[end] = v;
+  }
+  return v;
+}
 
 /**
  * Whether an `encode` is running. Encoding reads the item's properties, so a getter may put
@@ -115,37 +138,36 @@ function encodeValue(value: unknown): Uint8Array {
     case 'number':
       room(NUMBER_BYTES);
       scratch[0] = T_NUMBER;
-      num[0] = value;
-      scratch.set(numBytes, 8);
-      return scratch.subarray(0, NUMBER_BYTES);
+      writeF64(8, value);
+      return view(0, NUMBER_BYTES);
     case 'string': {
       // The packer's string item; a UTF-8 one gets the envelope's tag.
       const end = packString(value, 0);
       if (scratch[0] === C_STRING) scratch[0] = T_STRING;
-      return scratch.subarray(0, end);
+      return view(0, end);
     }
     case 'undefined':
       scratch[0] = T_UNDEFINED;
-      return scratch.subarray(0, 1);
+      return view(0, 1);
     case 'boolean':
       scratch[0] = value ? T_TRUE : T_FALSE;
-      return scratch.subarray(0, 1);
+      return view(0, 1);
     default: {
       if (value === null) {
         scratch[0] = T_NULL;
-        return scratch.subarray(0, 1);
+        return view(0, 1);
       }
       let end = packItem(value, BODY);
       const walk = lastWalk();
       if (!walk.shared) {
         scratch[BODY - 1] = walk.graph ? T_GRAPH : T_COMPACT;
-        return scratch.subarray(BODY - 1, end);
+        return view(BODY - 1, end);
       }
       const ids = end;
       end = writeText(0, JSON.stringify(walk.ids), ids);
       scratch[0] = T_SHARED;
       writeU32(1, ids);
-      return scratch.subarray(0, end);
+      return view(0, end);
     }
   }
 }
@@ -184,11 +206,11 @@ function decodeAt(bytes: Uint8Array, at: number): unknown {
     case T_TRUE:
       return true;
     case T_NUMBER:
-      numBytes.set(bytes.subarray(at + 8, at + 16));
-      return num[0];
+      return readF64(bytes, at + 8);
     case T_STRING:
       return unpackStringAt(bytes, at);
     case T_UTF16:
+    case T_ASCII:
       return unpackItem(bytes, at, false);
     case T_COMPACT:
       return unpackItem(bytes, at + 1, false);

@@ -2,14 +2,15 @@
  * A FIFO Queue's put and get over its ring (ring.ts), as steps driven by the sync runner or the
  * async twin: try, wait out another thread's claim, spin (sync only), then sleep — with Python's
  * outcomes (`Full`, `Empty`, `ShutDown`) and the item's buffers fetched as the table orders'
- * get does (queue.ts). No lock for a number; the lock only around an item's chunks (ring.ts).
+ * get does (table.ts). No lock for a number or a small item (kept in its slot); the lock only
+ * around an item's chunks (ring.ts).
  */
 import { Empty, Full, ShutDown } from '../primitives/errors.js';
 import { remaining, waitBegins, type Steps } from '../primitives/futex.js';
 import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
 import { briefDeadline, Decoded, Missing, pause, QUEUE_SPIN } from './policy.js';
-import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, TIMED_OUT, type Ring } from './ring.js';
+import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, SMALL, TIMED_OUT, type Ring } from './ring.js';
 import type { Store } from './store.js';
 
 export function* ringPutSteps(
@@ -22,6 +23,8 @@ export function* ringPutSteps(
   spin: boolean,
 ): Steps<void> {
   ring = ring!;
+  // A small item is kept in its slot: it waits for a slot, never for chunks.
+  if (typeof data !== 'number' && data.length <= SMALL) chunks = 0;
   for (let sleeps = 0; ; ) {
     if (store.shutDown) throw new ShutDown();
     const r = typeof data === 'number' ? ring.putNumber(data) : yield* ring.putBytes(data, chunks, briefDeadline(deadline));
@@ -87,7 +90,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
 }
 
 /**
- * Complete the get of the item in chunks this thread claimed (GOT_BYTES). The claim is never
+ * Complete the get of the item this thread claimed (GOT_BYTES: in its slot or in chunks). The claim is never
  * held across a wait (every other get would meet it and wait, this thread's own sync get
  * included): if the lock is not free at once, the claim is given back, the lock taken, and the
  * get at HEAD made again under it (`undefined`: no item there now, start over). A plain item

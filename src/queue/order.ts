@@ -4,7 +4,8 @@
  * Each order keeps a table of entries in shared memory, one per stored item, `width` Int32
  * words each, starting at word `at` of the queue's words:
  *
- *   FIFO   ring of [seq, chunk, 0, len], kept by ring.ts without the lock on its common path
+ *   FIFO   ring of [seq, a, b, len, 112 bytes of a small item], kept by ring.ts without the lock
+ *          on its common path (ring.ts draws it)
  *   LIFO   stack of [chunk, 0, len]; the newest entry is at slot count - 1
  *   heap   binary min-heap of [chunk, len, seq, priority low word, priority high word],
  *          ordered by (priority, seq): lowest priority first, FIFO among equals

@@ -1,6 +1,6 @@
 /**
  * How a queue's put or get waits: its spinning policy and its deadlines, shared by the FIFO
- * ring's steps (fifo.ts) and the table orders' (queue.ts).
+ * ring's steps (fifo.ts) and the table orders' (table.ts).
  */
 import { deadlineAfter } from '../primitives/futex.js';
 

@@ -9,20 +9,10 @@
  *     in the ring's words and are woken by a bump of a generation word, only when there are
  *     some. A thread that dies holding a claim leaves it for the next thread to settle (ring.ts,
  *     "Crash safety").
- *   - `LifoQueue` and `PriorityQueue` are built as Python builds them: one mutex and three
- *     Conditions over it — NOT_EMPTY (getters wait on it), NOT_FULL (putters wait on it) and
- *     ALL_DONE (joiners wait on it) — all placed inside the queue's own memory, next to the
- *     storage engine. The lock is held whenever the queue's words are read or changed.
- *     Notifications, on the same transitions as Python's:
- *
- *       put       → NOT_EMPTY.notify()       a getter may proceed
- *       get       → NOT_FULL.notify()        a putter may proceed
- *       taskDone  → ALL_DONE.notifyAll()     when the unfinished count reaches 0
- *       shutdown  → notifyAll() on all three (immediate: after emptying the queue)
- *
- *     No wake-up is lost because every check of the queue's state and every wait happens with
- *     the lock held, and Condition.wait queues its waiter before it releases the lock
- *     (condition.ts). A putter that is woken but whose item still does not fit waits again.
+ *   - `LifoQueue` and `PriorityQueue` are built as Python builds them (table.ts): one mutex and
+ *     three Conditions over it — NOT_EMPTY, NOT_FULL, ALL_DONE — placed inside the queue's own
+ *     memory, next to the storage engine; the lock is held whenever the queue's words are read
+ *     or changed, and Python's notifications are made on Python's transitions.
  *
  * The queue takes its lock one way: rawlock.ts on the Lock's word (`tryLock`, `lockSteps` with
  * the queue's repair, `unlock`); the Conditions take it back through the Lock object, whose
@@ -46,27 +36,28 @@
  * Items are encoded (codec.ts) before the lock is taken and, most of them, decoded after it
  * is released: only the copy in or out of the arena happens under the lock. An item whose
  * decoding may fail (deep nesting, shared buffers) is decoded before its get is committed, so
- * that a get that throws leaves the queue exactly as it was (`#take`, `#ringTake`).
+ * that a get that throws leaves the queue exactly as it was (table.ts `#take`, fifo.ts `ringTake`).
  *
  * Fast path: a synchronous put or get first tries once (the ring's claim, or the lock) and, if
  * the item fits (or one is there), does its work without creating a step generator; only when
  * it must wait does it run the blocking algorithm, which starts over and is the one shared with
  * the async twins.
  */
-import { Condition, notifyHeld, purgeSteps, waitSteps } from '../primitives/condition.js';
-import { Empty, Full, misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
-import { checkTimeout, remaining, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
+import { Condition, notifyHeld, purgeSteps } from '../primitives/condition.js';
+import { misuse, ShutDown, rangeError, typeError } from '../primitives/errors.js';
+import { checkTimeout, runAsync, runBriefly, runSyncMarked, waitBegins, type Steps } from '../primitives/futex.js';
 import { Lock } from '../primitives/lock.js';
 import { repairOnTakeOver } from '../primitives/lockable.js';
 import { adopt, attach, handleOf, open, registerKind, type Handle, type PlacementOptions, type QueueKind, type Region } from '../primitives/memory.js';
-import { lockBriefly, lockSteps, takeOver, tryLock, unlock } from '../primitives/rawlock.js';
-import { Carried, fetchSteps, knows, learn, openChannel, tidy } from './buffers.js';
+import { lockSteps, takeOver, unlock } from '../primitives/rawlock.js';
+import { Carried, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { ringGetSteps, ringPutSteps } from './fifo.js';
-import { briefDeadline, Decoded, deadlineOf, Missing, QUEUE_SPIN, type Taken } from './policy.js';
+import { deadlineOf, QUEUE_SPIN } from './policy.js';
 import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring } from './ring.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
+import { Table } from './table.js';
 
 /** Default byte capacity: 1 MiB of item storage. */
 export const DEFAULT_BYTES = 1 << 20;
@@ -141,9 +132,9 @@ export class Queue<T = unknown> {
   readonly #store: Store;
   /** The FIFO ring (a `Queue`); undefined for the table orders (Lifo, Priority). */
   readonly #ring: Ring | undefined;
-  readonly #notEmpty: Condition;
-  readonly #notFull: Condition;
-  readonly #allDone: Condition;
+  /** The table orders' engine (Lifo, Priority); undefined for a `Queue`. */
+  readonly #table: Table | undefined;
+  readonly #conditions: readonly [Condition, Condition, Condition];
   /** The queue's words and the index of its lock's word: every take and release goes here. */
   readonly #w: Int32Array;
   readonly #lock: number;
@@ -184,11 +175,12 @@ export class Queue<T = unknown> {
     this.#region = region;
     this.#store = new Store(region.buffer, region.byteOffset, l, order);
     this.#repairHeld = () => this.#repair();
-    this.#ring = order.ring ? new Ring(this.#store, l, this.#repairHeld) : undefined;
-    [this.#notEmpty, this.#notFull, this.#allDone] = made.conditions as [Condition, Condition, Condition];
+    this.#conditions = made.conditions as [Condition, Condition, Condition];
     // The Lock's STATE is its word 1 (lock.ts): the queue takes and releases it there.
     this.#w = this.#store.w;
     this.#lock = (l.lock >> 2) + 1;
+    this.#ring = order.ring ? new Ring(this.#store, l, this.#repairHeld) : undefined;
+    this.#table = order.ring ? undefined : new Table(this.#store, this.#lock, this.#conditions, this.#repairHeld, this.#storedHook);
     // Every wrapper of the queue's Lock repairs the queue when it takes the lock over: each
     // Condition's (a Condition attached from a handle revives a wrapper of its own) — the
     // queue's own takes pass the same repair to rawlock.ts.
@@ -263,8 +255,9 @@ export class Queue<T = unknown> {
     }
     const priority = this.#priority(item);
     const data = this.#encode(item);
-    if (this.#tryPut(data, priority)) return;
-    runSyncMarked(this.#putSteps(data, priority, deadlineOf(t), true), 'putAsync');
+    const table = this.#table!;
+    if (table.tryPut(data, priority)) return;
+    runSyncMarked(table.putSteps(data, priority, deadlineOf(t), true), 'putAsync');
   }
 
   /** Async twin of `put`. */
@@ -277,7 +270,7 @@ export class Queue<T = unknown> {
     if (this.#ring !== undefined) {
       return runAsync(ringPutSteps(this.#ring, this.#store, this.#storedHook, kept, typeof kept === 'number' ? 0 : chunksFor(kept.length), deadline, false));
     }
-    return runAsync(this.#putSteps(kept, priority, deadline, false));
+    return runAsync(this.#table!.putSteps(kept, priority, deadline, false));
   }
 
   /** Put without blocking: `Full` if there is no room. Python: `Queue.put_nowait`. */
@@ -325,16 +318,17 @@ export class Queue<T = unknown> {
       }
       return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
     }
-    const got = this.#tryGet();
-    if (got === undefined) return runSyncMarked(this.#getSteps(deadlineOf(t), true), 'getAsync');
-    return this.#landed(got);
+    const table = this.#table!;
+    const got = table.tryGet();
+    if (got === undefined) return runSyncMarked(table.getSteps<T>(deadlineOf(t), true), 'getAsync');
+    return table.landed<T>(got);
   }
 
   /** Async twin of `get`. */
   getAsync(timeout?: number): Promise<T> {
     const deadline = deadlineOf(checkTimeout(timeout));
     if (this.#ring !== undefined) return runAsync(ringGetSteps<T>(this.#ring, this.#store, deadline, false));
-    return runAsync(this.#getSteps(deadline, false));
+    return runAsync(this.#table!.getSteps<T>(deadline, false));
   }
 
   /** Get without blocking: `Empty` if there is nothing. Python: `Queue.get_nowait`. */
@@ -363,18 +357,8 @@ export class Queue<T = unknown> {
    * Python: `Queue.task_done()`.
    */
   taskDone(): void {
-    if (this.#ring !== undefined) {
-      if (!this.#ring.done()) throw taskDoneTooOften();
-      return;
-    }
-    lockBriefly(this.#w, this.#lock, 'taskDone', this.#repairHeld);
-    try {
-      const store = this.#store;
-      if (store.unfinished === 0) throw taskDoneTooOften();
-      if (store.done() === 0) this.#allDone[notifyHeld](Infinity);
-    } finally {
-      unlock(this.#w, this.#lock);
-    }
+    const done = this.#ring !== undefined ? this.#ring.done() : this.#table!.done();
+    if (!done) throw misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
   }
 
   /**
@@ -414,19 +398,7 @@ export class Queue<T = unknown> {
       ring.wakeEveryone();
       return;
     }
-    yield* this.#lockSteps(Infinity);
-    try {
-      const store = this.#store;
-      store.shut();
-      if (immediate) {
-        store.discardAll();
-        this.#allDone[notifyHeld](Infinity);
-      }
-      this.#notEmpty[notifyHeld](Infinity);
-      this.#notFull[notifyHeld](Infinity);
-    } finally {
-      unlock(this.#w, this.#lock);
-    }
+    yield* this.#table!.shutdownSteps(immediate);
   }
 
   /** Get items as they come (`getAsync`) until the queue is shut down and drained. */
@@ -453,13 +425,13 @@ export class Queue<T = unknown> {
     // over from a dead thread if one died holding it). This needs no queue lock, which a live
     // thread — even the caller, in an async put parked on that very list lock — may hold.
     let purged = 0;
-    for (const c of this.#conditions()) purged += yield* c[purgeSteps](deadId);
+    for (const c of this.#conditions) purged += yield* c[purgeSteps](deadId);
     // If the dead thread held the queue lock, take it over: nobody else can be inside, so its
     // half-done operation (if any) can be undone before anyone looks.
     const tookOver = takeOver(this.#w, this.#lock, deadId);
     if (tookOver) this.#repair();
     // Else a notify may still have been spent on the dead thread: wake everyone to re-check.
-    else if (purged > 0) for (const c of this.#conditions()) c[notifyHeld](Infinity);
+    else if (purged > 0) for (const c of this.#conditions) c[notifyHeld](Infinity);
     let settled = false;
     if (this.#ring !== undefined) {
       // A claim the dead thread left in the ring (ring.ts, "Crash safety"), settled under the
@@ -482,11 +454,7 @@ export class Queue<T = unknown> {
       this.#ring.settle(0);
       this.#ring.wakeEveryone();
     }
-    for (const c of this.#conditions()) c[notifyHeld](Infinity);
-  }
-
-  #conditions(): Condition[] {
-    return [this.#notEmpty, this.#notFull, this.#allDone];
+    for (const c of this.#conditions) c[notifyHeld](Infinity);
   }
 
   /** The priority of an item (0 unless this is a PriorityQueue); checks its shape. */
@@ -512,180 +480,6 @@ export class Queue<T = unknown> {
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // The table orders (Lifo, Priority): every access under the lock, with the undo log.
-
-  /**
-   * The fast path of a synchronous put: if the lock is free and the item fits, store it and
-   * return true; false (nothing changed, lock released) to run `#putSteps` instead.
-   */
-  #tryPut(data: number | Uint8Array, priority: number): boolean {
-    if (!tryLock(this.#w, this.#lock)) return false;
-    try {
-      const store = this.#store;
-      if (store.shutDown) throw new ShutDown();
-      if (!store.fits(store.chunksOf(data))) return false;
-      store.push(data, priority);
-      this.#stored(data);
-      this.#notEmpty[notifyHeld](1);
-      return true;
-    } finally {
-      unlock(this.#w, this.#lock);
-    }
-  }
-
-  /**
-   * The fast path of a synchronous get: if the lock is free and an item is stored that this
-   * thread can decode now, remove it and return it (`#take`); undefined (nothing changed, lock
-   * released) to run `#getSteps` instead.
-   */
-  #tryGet(): Taken | undefined {
-    if (!tryLock(this.#w, this.#lock)) return undefined;
-    try {
-      const store = this.#store;
-      if (store.count === 0) {
-        if (store.shutDown) throw new ShutDown();
-        return undefined;
-      }
-      const got = this.#take();
-      if (got instanceof Missing) return undefined;
-      this.#notFull[notifyHeld](1);
-      return got;
-    } finally {
-      unlock(this.#w, this.#lock);
-    }
-  }
-
-  /**
-   * Remove the next item (lock held, an item stored) — only if it can be decoded, so that a
-   * get that fails leaves the queue exactly as it was. Most items decode without fail: the
-   * removal is committed and the item decoded once the lock is released (`#landed`). A
-   * fallible one (codec.ts: deep nesting, shared buffers) is decoded here, before the commit: if
-   * that throws, the removal is rolled back (as it would be if this thread died now: store.ts,
-   * "Crash safety") and the error thrown. If it needs buffers this thread has not received,
-   * the removal is rolled back and `Missing` returned: fetch them, then start over.
-   */
-  #take(): Taken | Missing {
-    const store = this.#store;
-    const item = store.pop();
-    if (typeof item === 'number' || !fallible(item)) {
-      store.commit();
-      return item;
-    }
-    const ids = sharedIds(item);
-    if (!knows(ids)) {
-      store.rollback();
-      return new Missing(ids);
-    }
-    let value: unknown;
-    try {
-      value = decode(item);
-    } catch (e) {
-      store.rollback();
-      throw e;
-    }
-    store.commit();
-    return new Decoded(value);
-  }
-
-  /** After a get released the lock: drain the side channel now and then; the item's value. */
-  #landed(got: Taken): T {
-    tidy();
-    return (typeof got === 'number' ? got : got instanceof Decoded ? got.value : decode(got)) as T;
-  }
-
-  /**
-   * Take the lock; false if `deadline` passes first (a dead holder's is taken over and the
-   * queue repaired). NOWAIT waits up to NOWAIT_LOCK_MS for a holder to let go (see NOWAIT).
-   */
-  *#lockSteps(deadline: number): Steps<boolean> {
-    if (tryLock(this.#w, this.#lock)) return true;
-    // The lock is held only for a copy and a few words: watch it (loads, not CASes, so the
-    // holder's cache line is left alone) for QUEUE_SPIN / 4 loads before parking on it.
-    for (let i = 0; i < QUEUE_SPIN >> 2; i++) {
-      if (Atomics.load(this.#w, this.#lock) === 0 && tryLock(this.#w, this.#lock)) return true;
-    }
-    return yield* lockSteps(this.#w, this.#lock, briefDeadline(deadline), this.#repairHeld);
-  }
-
-  /**
-   * Spin (QUEUE_SPIN loads, lock released) until `ready()` may hold; then re-take the lock by
-   * `deadline`. Returns whether the lock is held again. Only from a synchronous call with time
-   * left.
-   */
-  *#spin(ready: () => boolean, deadline: number): Steps<boolean> {
-    unlock(this.#w, this.#lock);
-    for (let i = 0; i < QUEUE_SPIN && !ready() && remaining(deadline) > 0; i++);
-    return yield* this.#lockSteps(deadline);
-  }
-
-  /**
-   * Wait on `c` (lock held) after a spin if `spin`; returns whether the lock is held again
-   * (false: the deadline passed while taking it back).
-   */
-  *#await(c: Condition, ready: () => boolean, deadline: number, spin: boolean): Steps<boolean> {
-    return spin ? yield* this.#spin(ready, deadline) : yield* c[waitSteps](deadline);
-  }
-
-  *#putSteps(data: number | Uint8Array, priority: number, deadline: number, spin: boolean): Steps<void> {
-    if (!(yield* this.#lockSteps(deadline))) throw new Full();
-    let held = true;
-    try {
-      const store = this.#store;
-      const chunks = store.chunksOf(data);
-      const fits = () => store.fits(chunks);
-      if (store.shutDown) throw new ShutDown();
-      while (!fits()) {
-        if (remaining(deadline) === 0) throw new Full();
-        waitBegins();
-        held = yield* this.#await(this.#notFull, fits, deadline, spin);
-        spin = false;
-        if (!held) throw new Full();
-        if (store.shutDown) throw new ShutDown();
-      }
-      store.push(data, priority);
-      this.#stored(data);
-      this.#notEmpty[notifyHeld](1);
-    } finally {
-      if (held) unlock(this.#w, this.#lock);
-    }
-  }
-
-  *#getSteps(deadline: number, spin: boolean): Steps<T> {
-    for (;;) {
-      const got = yield* this.#takeSteps(deadline, spin);
-      if (!(got instanceof Missing)) return this.#landed(got);
-      // The lock released, wait for the buffers (ERR_UNSERIALIZABLE if they never come: the
-      // item is still queued), then start over: another getter may have taken the item. A get
-      // whose own deadline passes first throws Empty: nothing could be had in time.
-      if (!(yield* fetchSteps(got.ids, deadline))) throw new Empty();
-      spin = false;
-    }
-  }
-
-  *#takeSteps(deadline: number, spin: boolean): Steps<Taken | Missing> {
-    if (!(yield* this.#lockSteps(deadline))) throw new Empty();
-    let held = true;
-    try {
-      const store = this.#store;
-      const some = () => store.count > 0;
-      if (store.shutDown && store.count === 0) throw new ShutDown();
-      while (store.count === 0) {
-        if (remaining(deadline) === 0) throw new Empty();
-        waitBegins();
-        held = yield* this.#await(this.#notEmpty, some, deadline, spin);
-        spin = false;
-        if (!held) throw new Empty();
-        if (store.shutDown && store.count === 0) throw new ShutDown();
-      }
-      const got = this.#take();
-      if (!(got instanceof Missing)) this.#notFull[notifyHeld](1);
-      return got;
-    } finally {
-      if (held) unlock(this.#w, this.#lock);
-    }
-  }
-
   *#joinSteps(): Steps<void> {
     const ring = this.#ring;
     if (ring !== undefined) {
@@ -695,20 +489,8 @@ export class Queue<T = unknown> {
       }
       return;
     }
-    yield* this.#lockSteps(Infinity);
-    try {
-      while (this.#store.unfinished > 0) {
-        waitBegins();
-        yield* this.#allDone[waitSteps](Infinity);
-      }
-    } finally {
-      unlock(this.#w, this.#lock);
-    }
+    yield* this.#table!.joinSteps();
   }
-}
-
-function taskDoneTooOften(): Error {
-  return misuse('ERR_TASK_DONE', 'taskDone() called more times than items were put');
 }
 
 function priorityOf(item: unknown): number {

@@ -24,8 +24,21 @@
  *                          of the threads asleep in get, put, join (0: none)  its id, its id -> 0)
  *   slot k + 0    SEQ      the slot's state, below                           its claimer
  *   slot k + 1,2  A, B     a number's float64 words, or [first chunk, 0]     its putter
- *   slot k + 3    LEN      INLINE (a number), NONE (no chunks held), or the  its putter; its getter
- *                          byte length of an item in the arena's chunks      (NONE, logged)
+ *   slot k + 3    LEN      INLINE (a number), NONE (no bytes held), 1..SMALL  its putter; its getter
+ *                          (an item's bytes in the slot), or > SMALL (the    (NONE, logged: chunks)
+ *                          byte length of an item in the arena's chunks)
+ *   slot k + 4..  BYTES    SMALL = 112 bytes: a small item's encoding        its putter
+ *
+ * A slot is SLOT_WORDS = 32 words, 128 bytes: two cache lines, so neighbouring slots (the put's
+ * and the get's, in a ring that keeps up) share none. The slots are the queue's entries
+ * (store.ts): one per item the queue may hold, so a Queue costs 128 bytes per slot on top of
+ * its arena — `new Queue()` (1 MiB of `bytes`, 16,384 slots) ≈ 3.1 MiB, `new Queue(100)` with
+ * the default bytes ≈ 1.1 MiB (store.ts).
+ *
+ * Where an item lives, by the length L of its encoding (codec.ts): a number in A, B (no
+ * encoding); L <= SMALL in the slot's BYTES (the encoded small object of the queue benchmark,
+ * ≈ 100 bytes, is the reason for SMALL); L > SMALL in chunks of the arena, named by A and LEN.
+ * A number or a small item takes no lock, no chunk and no undo log: only the slot it claimed.
  *
  * Positions run mod M = CAP * floor(2^30 / CAP), CAP the slot count (>= 2); slot of position p:
  * p mod CAP. A slot's SEQ, for the position p whose turn it is at that slot:
@@ -46,14 +59,30 @@
  *
  * A put of a number: CAS SEQ p -> PUTTING(me); write A, B, LEN; store SEQ = p + 1 (the item
  * is visible: the put's linearization point); CAS TAIL p -> p + 1. A get: CAS SEQ p + 1 ->
- * GETTING(me); read A, B, LEN; store SEQ = p + CAP; CAS HEAD p -> p + 1. An item in chunks:
- * its putter, holding the queue's lock (store.ts), claims the slot, takes and fills the chunks
- * and writes A and LEN with the undo log, commits, releases the lock and publishes; its getter
- * claims the slot, copies the bytes out (nothing else touches them), and then, holding the
- * lock, gives the chunks back and sets LEN to NONE with the undo log, commits and empties the
- * slot. So LEN names chunks exactly while the item owns them, and NONE in a GETTING slot means
- * that get committed. A claim is never held across a wait: a getter that finds the lock taken
- * gives its claim back, takes the lock, and claims again under it (fifo.ts `ringTake`).
+ * GETTING(me); read A, B, LEN; store SEQ = p + CAP; CAS HEAD p -> p + 1. A small item: the
+ * same, its putter writing LEN and BYTES while its claim holds (plain stores: the sequentially
+ * consistent store of SEQ that publishes orders them before any get's claim), its getter
+ * copying BYTES out (into unshared memory: codec.ts `landing`) while its claim holds and then
+ * emptying the slot, before it decodes. The slot's bytes are the item's, written by one claim
+ * and read by one claim: a put at p + CAP claims the slot only once it was emptied. Why a copy
+ * and not a decoding straight from the slot: a browser's TextDecoder refuses a view of shared
+ * memory, and a get that decoded under its claim would hold every other get at HEAD for the
+ * decoding's microseconds instead of the copy's tens of nanoseconds.
+ *
+ * An item in chunks: its putter, holding the queue's lock (store.ts), claims the slot, takes
+ * the chunks and writes A and LEN with the undo log, commits and releases the lock; then it
+ * fills the chunks (its claim's: a thread killed from the commit on is settled by giving them
+ * back) and publishes. Its getter claims the slot, copies the bytes out (nothing else touches
+ * them), and then, holding the lock, gives the chunks back and sets LEN to NONE with the undo
+ * log, commits and empties the slot. So LEN > SMALL names chunks exactly while the item owns
+ * them, and NONE in a GETTING slot means that get committed. LEN is left as it was by a get (of
+ * a number, a small item, or NONE after chunks): a put claims a slot whose LEN may be any value
+ * <= SMALL, never one naming chunks. Neither side copies under the lock, so the lock is held for
+ * a few words (and a put's walk of the chain's links), and a put and a get of big items copy at
+ * the same time; the chain's links are written only under the lock, and only those of free
+ * chunks (store.ts `take`, `release`). A claim is never held across a wait: a getter that finds
+ * the lock taken gives its claim back, takes the lock, and claims again under it (fifo.ts
+ * `ringTake`).
  *
  * Shutdown: a put reads SHUTDOWN after its claim (and gives the claim back if set); shutdown
  * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`) before it discards and
@@ -63,14 +92,19 @@
  * Whoever finds the claim of a thread the liveness table records dead (liveness.ts), or the
  * pool's recovery naming that thread, takes the queue's lock (taking it over and rolling back
  * the undo log if the dead thread held it) and settles the claim (`settle`):
- *   - PUTTING at TAIL: the put never happened. Chunks its LEN names go back; SEQ = p again.
- *   - GETTING at HEAD, LEN not NONE: the get never happened: SEQ = p + 1 (the item is there).
+ *   - PUTTING at TAIL: the put never happened. Chunks its LEN names (> SMALL: committed with
+ *     the claim) go back; a number or small item half written is simply forgotten; SEQ = p.
+ *   - GETTING at HEAD, LEN not NONE: the get never happened: SEQ = p + 1 (the item is there:
+ *     a number or small item is only read under a claim, and a get returns its item only
+ *     after emptying the slot).
  *   - GETTING at HEAD, LEN NONE: the get committed (its thread had the item): SEQ = p + CAP.
  * A thread killed after its publish or its emptying leaves TAIL or HEAD behind, which the next
  * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
  * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
  * sleeper too. A put or get waiting on a live claim (a preempted thread) spins, then naps in
- * 1 ms parks and looks again — the claim is held for a few instructions. DONE is one CAS: a
+ * 1 ms parks and looks again — a number's or small item's claim is held for a few
+ * instructions; an item in chunks' claim for its copy, and the put or get of one of LONG_CLAIM
+ * bytes or more wakes the parked when it publishes (empties) the slot. DONE is one CAS: a
  * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
  * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
  * and the recovery of a dead thread (or one the table records dead) takes its name and its
@@ -99,6 +133,7 @@ import { park, remaining, wake, deadlineAfter, type Steps } from '../primitives/
 import { isDead, sliceEnd } from '../primitives/liveness.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
 import { threadId } from '../primitives/thread.js';
+import { landing } from './codec.js';
 import type { Layout, Store } from './store.js';
 
 const TAIL = 0;
@@ -117,12 +152,16 @@ const SEQ = 0;
 const A = 1;
 const B = 2;
 const LEN = 3;
-/** Slot words. */
-export const SLOT_WORDS = 4;
+/** Where a small item's bytes start in its slot (a word index from the slot's start). */
+const BYTES = 4;
+/** Slot words: 128 bytes. */
+export const SLOT_WORDS = 32;
+/** The most bytes an encoded item may have to be kept in its slot (after SEQ, A, B, LEN). */
+export const SMALL = (SLOT_WORDS - BYTES) * 4;
 
 /** LEN of a slot holding a number in A, B. */
 const INLINE = -1;
-/** LEN of a slot whose item holds no chunks. */
+/** LEN of a slot whose item holds no bytes (a get of an item in chunks committed). */
 const NONE = 0;
 
 /** Outcomes of the lock-free steps. */
@@ -134,7 +173,7 @@ export const BUSY = 2;
 export const EMPTY = 3;
 /** A get claimed a number: `number()` has it; the get is complete. */
 export const GOT_NUMBER = 4;
-/** A get claimed an item in chunks: `bytes()`, then `tryFinish` / `finishHeld` or `unclaim`. */
+/** A get claimed an encoded item (small, or in chunks): `bytes()`, then `tryFinish` / `finishHeld` or `unclaim`. */
 export const GOT_BYTES = 5;
 /** The lock could not be had by the deadline (nothing changed). */
 export const TIMED_OUT = 6;
@@ -152,14 +191,44 @@ const isGetting = (s: number) => ((-s - 1) & 1) === 1;
 const LOCK_SPIN = 500;
 /** How many loads to watch another thread's claim before napping (it is held for a few instructions). */
 const CLAIM_SPIN = 256;
+/**
+ * Bytes of an item in chunks from which its put (get) wakes threads parked on its claim when
+ * it publishes (empties) the slot: the claim is held for the item's copy, and a thread that
+ * waits it out (`waitClaim`) would otherwise nap 1 ms; below, a notify (≈ 50 ns) costs more.
+ */
+const LONG_CLAIM = 4096;
 
 // A number's two words.
 const num = new Float64Array(1);
 const numWords = new Int32Array(num.buffer);
 
+/**
+ * Views of whole words over the last buffer a put copied a small item from (0) and a get
+ * copied one into (1): the codec's scratch and landing memory, reused from item to item.
+ */
+const wordBuffers: (ArrayBufferLike | undefined)[] = [undefined, undefined];
+const wordViews: Int32Array<ArrayBufferLike>[] = [new Int32Array(0), new Int32Array(0)];
+
+/**
+ * An Int32Array over the whole words of `bytes`'s buffer, if `bytes` starts at a multiple of 4
+ * and its first `n` bytes rounded up to whole words lie in that buffer (so a copy of them may
+ * go word by word); else undefined. `side`: 0 a put's, 1 a get's (each keeps its last view).
+ */
+function wordsOf(bytes: Uint8Array, n: number, side: number): Int32Array<ArrayBufferLike> | undefined {
+  const buffer = bytes.buffer;
+  if ((bytes.byteOffset & 3) !== 0 || bytes.byteOffset + ((n + 3) & ~3) > buffer.byteLength) return undefined;
+  if (buffer !== wordBuffers[side]) {
+    wordBuffers[side] = buffer;
+    wordViews[side] = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  }
+  return wordViews[side];
+}
+
 /** The ring over one FIFO queue's memory. */
 export class Ring {
   readonly #w: Int32Array;
+  /** The same words as bytes: small items' BYTES. */
+  readonly #u8: Uint8Array;
   readonly #store: Store;
   readonly #cap: number;
   readonly #limit: number;
@@ -174,11 +243,14 @@ export class Ring {
   readonly #repair: Repair;
   readonly #putMark = putting(threadId);
   readonly #getMark = getting(threadId);
-  /** The position of the item in chunks this thread's last get claimed (GOT_BYTES). */
+  /** The position of the encoded item this thread's last get claimed (GOT_BYTES). */
   #claimed = 0;
+  /** The last chunk of that item's chain once `bytes()` copied it (-1: not known). */
+  #claimedLast = -1;
 
   constructor(store: Store, l: Layout, repair: Repair) {
     this.#w = store.w;
+    this.#u8 = new Uint8Array(store.w.buffer, store.w.byteOffset, store.w.byteLength);
     this.#store = store;
     this.#cap = l.slots;
     this.#limit = l.limit;
@@ -317,16 +389,66 @@ export class Ring {
   }
 
   /**
-   * Put an encoded item into chunks: OK, FULL, BUSY, or TIMED_OUT if the lock could not be had
+   * Copy a small item's bytes into the BYTES of slot `at`: word by word when `data` sits at a
+   * multiple of 4 in its buffer with whole words to read (the codec's scratch memory: ≈ 30 ns
+   * for 100 bytes, against ≈ 70 ns for TypedArray.set), byte by byte otherwise.
+   */
+  #writeSmall(at: number, data: Uint8Array): void {
+    const n = data.length;
+    const words = wordsOf(data, n, 0);
+    const w = this.#w;
+    const to = at + BYTES;
+    if (words !== undefined) {
+      const from = data.byteOffset >> 2;
+      for (let i = 0, k = (n + 3) >> 2; i < k; i++) w[to + i] = words[from + i]!;
+      return;
+    }
+    this.#u8.set(data, to << 2);
+  }
+
+  /** Copy the `len` bytes of the small item in slot `at` into `item` (unshared), as `#writeSmall`. */
+  #readSmall(at: number, len: number, item: Uint8Array): void {
+    const words = wordsOf(item, len, 1);
+    const w = this.#w;
+    const from = at + BYTES;
+    if (words !== undefined) {
+      const to = item.byteOffset >> 2;
+      for (let i = 0, k = (len + 3) >> 2; i < k; i++) words[to + i] = w[from + i]!;
+      return;
+    }
+    const u8 = this.#u8;
+    for (let i = 0, b = from << 2; i < len; i++) item[i] = u8[b + i]!;
+  }
+
+  /**
+   * Put an encoded item of at most SMALL bytes into its slot: OK, FULL, BUSY or SHUT (nothing
+   * changed). No lock, no chunk: the bytes are written while the claim holds.
+   */
+  #putSmall(data: Uint8Array): number {
+    const t = this.#claimPut();
+    if (t < 0) return -t;
+    const at = this.#slot(t);
+    if (this.#shutUnder(t, at)) return SHUT;
+    this.#w[at + LEN] = data.length;
+    this.#writeSmall(at, data);
+    this.#publish(t, at);
+    return OK;
+  }
+
+  /**
+   * Put an encoded item: of at most SMALL bytes, into its slot (`#putSmall`, no lock); else
+   * into chunks: OK, FULL, BUSY, or TIMED_OUT if the lock could not be had
    * by `deadline` (nothing changed but for a dead thread's claim settled on the way).
    */
   *putBytes(data: Uint8Array, chunks: number, deadline: number): Steps<number> {
+    if (data.length <= SMALL) return this.#putSmall(data);
     if (!this.#tryLockSpinning() && !(yield* lockSteps(this.#w, this.#lock, deadline, this.#repair))) return TIMED_OUT;
     return this.#putBytesHeld(data, chunks);
   }
 
-  /** `putBytes` if the lock is free now; BUSY (nothing changed) if not. */
+  /** `putBytes` if the lock is free now (a small item needs none); BUSY (nothing changed) if not. */
   tryPutBytes(data: Uint8Array, chunks: number): number {
+    if (data.length <= SMALL) return this.#putSmall(data);
     return this.#tryLockSpinning() ? this.#putBytesHeld(data, chunks) : BUSY;
   }
 
@@ -348,6 +470,7 @@ export class Ring {
     const store = this.#store;
     let t: number;
     let at: number;
+    let first: number;
     try {
       if (store.freeChunks < chunks) return FULL;
       t = this.#claimPut();
@@ -357,7 +480,7 @@ export class Ring {
       }
       at = this.#slot(t);
       if (this.#shutUnder(t, at)) return SHUT;
-      const first = store.alloc(data);
+      first = store.take(data.length);
       store.set(at + A, first);
       store.set(at + B, 0);
       store.set(at + LEN, data.length);
@@ -365,7 +488,11 @@ export class Ring {
     } finally {
       unlock(this.#w, this.#lock);
     }
+    // The chunks are this claim's (LEN names them, committed): filled without the lock, so a
+    // get that gives chunks back meanwhile does not wait for the copy.
+    store.write(first, data);
     this.#publish(t, at);
+    if (data.length >= LONG_CLAIM) wake(this.#w, at + SEQ, Infinity);
     return OK;
   }
 
@@ -378,17 +505,23 @@ export class Ring {
     return this.count <= this.#limit >> 1 && this.#store.freeChunks >= chunks;
   }
 
-  /** Whether a put of an item of `chunks` chunks (0: a number) might find room now. */
+  /**
+   * Whether a put of an item of `chunks` chunks might find room now: a slot, and that many free
+   * chunks. A number or a small item (0 chunks) needs only the slot — not `!full`, which is also
+   * true with no chunk free: a sleeping put's last look must ask what it needs, since a get that
+   * frees a slot wakes only the putters it finds counted.
+   */
   roomFor(chunks: number): boolean {
-    return !this.full && this.#store.freeChunks >= chunks;
+    return this.count < this.#limit && this.#store.freeChunks >= chunks;
   }
 
   // -------------------------------------------------------------------------------------------
   // Gets
 
   /**
-   * Claim the item at HEAD: GOT_NUMBER (the get is complete: `number()`), GOT_BYTES (claimed:
-   * `bytes()`, then `tryFinish()` / `finishHeld()` or `unclaim()`), EMPTY or BUSY. No lock.
+   * Claim the item at HEAD: GOT_NUMBER (the get is complete: `number()`), GOT_BYTES (claimed,
+   * a small item or one in chunks: `bytes()`, then `tryFinish()` / `finishHeld()` or
+   * `unclaim()`), EMPTY or BUSY. No lock.
    */
   get(): number {
     const w = this.#w;
@@ -401,6 +534,7 @@ export class Ring {
         if (Atomics.compareExchange(w, at, full, this.#getMark) !== full) continue;
         if (w[at + LEN] !== INLINE) {
           this.#claimed = h;
+          this.#claimedLast = -1;
           return GOT_BYTES;
         }
         numWords[0] = w[at + A]!;
@@ -433,10 +567,21 @@ export class Ring {
     return num[0]!;
   }
 
-  /** A copy of the item in chunks the last `get` claimed (GOT_BYTES). */
+  /**
+   * A copy of the encoded item the last `get` claimed (GOT_BYTES), in unshared memory
+   * (codec.ts `landing`, which may run past the item).
+   */
   bytes(): Uint8Array {
     const at = this.#slot(this.#claimed);
-    return this.#store.read(this.#w[at + A]!, this.#w[at + LEN]!);
+    const len = this.#w[at + LEN]!;
+    if (len > SMALL) {
+      const item = this.#store.read(this.#w[at + A]!, len);
+      this.#claimedLast = this.#store.lastRead;
+      return item;
+    }
+    const item = landing(len, this.#u8[(at + BYTES) << 2]!);
+    this.#readSmall(at, len, item);
+    return item;
   }
 
   /** Give back the claim of the last GOT_BYTES: the item stays first in the queue. */
@@ -463,8 +608,14 @@ export class Ring {
     this.#finishHeld();
   }
 
-  /** `finish` if the lock is free now (true); false (still claimed) if not. */
+  /** `finish` if the lock is free now, or not needed: a small item (true); false (still claimed) if not. */
   tryFinish(): boolean {
+    const h = this.#claimed;
+    const at = this.#slot(h);
+    if (this.#w[at + LEN]! <= SMALL) {
+      this.#emptied(h, at);
+      return true;
+    }
     if (!this.#tryLockSpinning()) return false;
     this.#finishHeld();
     return true;
@@ -473,18 +624,21 @@ export class Ring {
   #finishHeld(): void {
     const h = this.#claimed;
     const at = this.#slot(h);
+    const len = this.#w[at + LEN]!;
     try {
-      this.#release(at);
+      // A small item holds no chunk: nothing to give back.
+      if (len > SMALL) this.#release(at, this.#claimedLast);
     } finally {
       unlock(this.#w, this.#lock);
     }
     this.#emptied(h, at);
+    if (len >= LONG_CLAIM) wake(this.#w, at + SEQ, Infinity);
   }
 
   /** Give back the chunks of the item in slot `at` (lock held), LEN NONE; committed. */
-  #release(at: number): void {
+  #release(at: number, last = -1): void {
     const store = this.#store;
-    store.release(this.#w[at + A]!, this.#w[at + LEN]!);
+    store.release(this.#w[at + A]!, this.#w[at + LEN]!, last);
     store.set(at + LEN, NONE);
     store.commit();
   }
@@ -720,8 +874,9 @@ export class Ring {
     let at = this.#slot(t);
     let s = Atomics.load(w, at);
     if (dead(s) && !isGetting(s)) {
-      // The put never happened: chunks it took go back (its claim was committed with them).
-      if (w[at + LEN]! > 0) this.#release(at);
+      // The put never happened: chunks it took go back (its claim was committed with them);
+      // a LEN <= SMALL is a number's or small item's, or left by an earlier get: no chunks.
+      if (w[at + LEN]! > SMALL) this.#release(at);
       Atomics.compareExchange(w, at + SEQ, s, t);
       settled = true;
     }

@@ -1,7 +1,9 @@
 /**
  * The queue's shared memory and its storage engine: encoded items in an arena of fixed-size
  * chunks, retrieved in an order (order.ts). Every access below is made with the queue's lock
- * held (queue.ts), except the single-word reads of `qsize()` / `full()`.
+ * held (queue.ts), except the single-word reads of `qsize()` / `full()` and, in a FIFO queue,
+ * the copies of an item's bytes into and out of the chunks its ring claim owns (`write`,
+ * `read`: ring.ts).
  *
  *   word             name        meaning                                      written by
  *   ---------------  ----------  -------------------------------------------  ---------------
@@ -26,11 +28,20 @@
  *   then (bytes)     Lock        the queue's mutex (lock.ts)
  *   then             3 × Condition  not empty, not full, all tasks done, over that Lock
  *   then (words)     NEXT[N]     chunk links: free list, and each item's chain
- *   then             entries     SLOTS × width words (order.ts; FIFO: ring.ts); SLOTS =
- *                                min(MAXSIZE || N, N), at least 2 for the FIFO ring
+ *   then             entries     SLOTS × width words (order.ts; FIFO: ring.ts's slots of
+ *                                SLOT_WORDS = 32 words, 128 bytes); SLOTS = min(MAXSIZE || N,
+ *                                N), at least 2 for the FIFO ring
  *   then (bytes)     arena       N × CHUNK bytes of encoded items
  *
- * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts);
+ * What a queue costs (`byteLength`): ≈ 18 KiB of words, Lock and Conditions (256 waiters)
+ * + 4 bytes of NEXT and 64 of arena per chunk + SLOTS entries. A FIFO `Queue`'s slot is 128
+ * bytes (it holds an item of up to SMALL = 112 encoded bytes itself: ring.ts), so
+ * `new Queue()` (1 MiB, 16,384 chunks and slots) takes ≈ 3.1 MiB, `new Queue(100)` ≈ 1.1 MiB,
+ * `new Queue(0, { bytes: 8 MiB })` ≈ 24.5 MiB; a LifoQueue's entry is 12 bytes, a
+ * PriorityQueue's 20. `bytes` still bounds the arena, `maxsize` (or N) the items.
+ *
+ * Chunks: a number put in a FIFO or LIFO queue takes none (its entry holds it, order.ts), nor
+ * does an item of at most SMALL encoded bytes in a FIFO queue (its slot holds it, ring.ts);
  * any other item of L encoded bytes takes the first ceil(L / CHUNK) chunks of the free list,
  * linked by NEXT, and gives them back to the tail of the free list when it is got. Any free
  * chunk fits any item, so no order of gets ever fragments the arena (a LIFO or priority get
@@ -46,7 +57,7 @@
  * no metadata) or a non-empty log, which `rollback` undoes — called by the thread that takes
  * the lock over from the dead one (queue.ts), before it or anyone else looks at the words. So a
  * half-done put or get is never visible. A FIFO queue's ring (ring.ts) uses the same log for
- * what it does under the lock (an item's chunks and the slot words naming them: `alloc`,
+ * what it does under the lock (an item's chunks and the slot words naming them: `take`,
  * `release`); its lock-free words have crash-safety rules of their own (ring.ts). COUNT, HEAD,
  * SEQ and UNFINISHED are the table orders' only: the ring derives its counts from its positions.
  */
@@ -54,6 +65,7 @@ import { Condition } from '../primitives/condition.js';
 import { Lock } from '../primitives/lock.js';
 import { landing, NUMBER_BYTES, T_NUMBER } from './codec.js';
 import { INLINE, type Ordering, type Table } from './order.js';
+import { SLOT_WORDS } from './ring.js';
 import { logStore, rollbackLog } from './undolog.js';
 
 const MAXSIZE = 1;
@@ -110,7 +122,7 @@ export function layoutOf(order: Ordering, maxsize: number, chunks: number, maxWa
   const c0 = lock + Lock.byteLength;
   const next = c0 + 3 * cond;
   const entries = next + chunks * 4;
-  const arena = (entries + slots * order.width * 4 + 7) & ~7;
+  const arena = (entries + slots * (order.ring ? SLOT_WORDS : order.width) * 4 + 7) & ~7;
   return {
     maxsize,
     chunks,
@@ -148,6 +160,13 @@ export function initWords(i32: Int32Array, l: Layout): void {
 function ringBytes(maxWaiters: number): number {
   return (192 + 3 * maxWaiters * 4 + 7) & ~7;
 }
+
+/** Bytes from which a copy into the arena from a source not 8-aligned goes through `bounce`. */
+const BOUNCE_FROM = 256;
+/** The most bytes `bounce` holds (a longer copy goes through it piece by piece). */
+const BOUNCE_PIECE = 256 * 1024;
+/** This thread's unshared, 8-aligned stage for copies into the arena (`Store.#bounce`). */
+let bounce = new Uint8Array(0);
 
 /** Chunks an item of `len` encoded bytes takes. */
 export function chunksFor(len: number): number {
@@ -282,14 +301,16 @@ export class Store implements Table {
   }
 
   /**
-   * Take the chunks for `data` from the free list and copy it in (lock held; logged, not
-   * committed): its first chunk. The caller has checked `freeChunks`.
+   * Take the chunks for an item of `len` bytes from the free list (lock held; logged, not
+   * committed): its first chunk. Its bytes are written afterwards, lock or no lock (`write`):
+   * the chain's links are not changed while the item owns it. The caller has checked
+   * `freeChunks`.
    */
-  alloc(data: Uint8Array): number {
+  take(len: number): number {
     const w = this.w;
-    const len = data.length;
     const first = w[FREE_HEAD]!;
-    const last = this.#copy(first, len, data, true);
+    let last = first;
+    for (let done = CHUNK; done < len; done += CHUNK) last = w[this.#next + last]!;
     const k = chunksFor(len);
     const free = w[FREE_COUNT]!;
     if (k < free) this.set(FREE_HEAD, w[this.#next + last]!);
@@ -297,11 +318,21 @@ export class Store implements Table {
     return first;
   }
 
-  /** Give the chain of an item of `len` bytes at chunk `first` back (lock held; logged). */
-  release(first: number, len: number): void {
+  /** Copy `data` into the chain of chunks at `first` that `take` gave for it (no lock needed). */
+  write(first: number, data: Uint8Array): void {
+    this.#copy(first, data.length, data, true);
+  }
+
+  /**
+   * Give the chain of an item of `len` bytes at chunk `first` back (lock held; logged). `last`:
+   * its last chunk if known (`lastRead`), else found by walking the chain.
+   */
+  release(first: number, len: number, last = -1): void {
     const w = this.w;
-    let last = first;
-    for (let done = CHUNK; done < len; done += CHUNK) last = w[this.#next + last]!;
+    if (last < 0) {
+      last = first;
+      for (let done = CHUNK; done < len; done += CHUNK) last = w[this.#next + last]!;
+    }
     const free = w[FREE_COUNT]!;
     if (free === 0) this.set(FREE_HEAD, first);
     else this.set(this.#next + w[FREE_TAIL]!, first);
@@ -315,9 +346,12 @@ export class Store implements Table {
    */
   read(first: number, len: number): Uint8Array {
     const item = landing(len, this.#bytes[first * CHUNK]!);
-    this.#copy(first, len, item, false);
+    this.lastRead = this.#copy(first, len, item, false);
     return item;
   }
+
+  /** The last chunk of the chain the last `read` copied (for `release`, without a walk). */
+  lastRead = -1;
 
   /** Free chunks (a single-word read: an estimate without the lock). */
   get freeChunks(): number {
@@ -368,6 +402,21 @@ export class Store implements Table {
   }
 
   /**
+   * Copy `n` bytes of `data` from `from` to the arena at byte `to`, through unshared memory
+   * 8-aligned like the arena: V8 copies into (or out of) shared memory a word at a time only
+   * when source and target are aligned alike, else a byte at a time — ≈ 7× slower for 64 KiB
+   * from the codec's scratch, where a packed item starts at byte 4 (codec.ts).
+   */
+  #bounce(data: Uint8Array, from: number, n: number, to: number): void {
+    if (bounce.length < Math.min(n, BOUNCE_PIECE)) bounce = new Uint8Array(Math.min(Math.max(n, bounce.length * 2), BOUNCE_PIECE));
+    for (let k = 0; k < n; k += BOUNCE_PIECE) {
+      const m = Math.min(BOUNCE_PIECE, n - k);
+      bounce.set(data.subarray(from + k, from + k + m));
+      this.#bytes.set(m === bounce.length ? bounce : bounce.subarray(0, m), to + k);
+    }
+  }
+
+  /**
    * Copy `len` bytes between `data` and the chain starting at chunk `first`, one contiguous run
    * of chunks at a time (`into`: data → arena); returns the chain's last chunk.
    */
@@ -383,8 +432,9 @@ export class Store implements Table {
         size += CHUNK;
       }
       const n = Math.min(size, len - done);
+      if (into && ((data.byteOffset + done) & 7) !== 0 && n >= BOUNCE_FROM) this.#bounce(data, done, n, start * CHUNK);
       // The whole item in one run (the usual case) needs no view of it.
-      if (into) this.#bytes.set(n === data.length ? data : data.subarray(done, done + n), start * CHUNK);
+      else if (into) this.#bytes.set(n === data.length ? data : data.subarray(done, done + n), start * CHUNK);
       else data.set(this.#bytes.subarray(start * CHUNK, start * CHUNK + n), done);
       done += n;
       if (done === len) return c;

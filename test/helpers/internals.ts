@@ -23,6 +23,7 @@ export { sabsyncIdOf } from '../../dist/primitives/thread.js';
 export { layoutOfWords } from '../../dist/queue/store.js';
 export { Kind, tagOf } from '../../dist/primitives/memory.js';
 export { fifo } from '../../dist/queue/order.js';
+export { SLOT_WORDS, SMALL } from '../../dist/queue/ring.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
 export { deaths, isDead, livenessTable, markDead, DENSE_IDS } from '../../dist/primitives/liveness.js';
 export { SLEEPING } from '../../dist/pool/slots.js';

@@ -1,0 +1,222 @@
+/**
+ * The packer's bytes: this thread's scratch memory, the two cursors of a walk, little-endian
+ * numbers, and string items both ways. pack.ts draws the whole item format; the string items
+ * written here are:
+ *
+ *   tag  item              then
+ *   ---  ----------------  -----------------------------------------------------------------
+ *   6    STRING            u32 byte length, UTF-8 (well-formed text that is long or not ASCII)
+ *   9    UTF16             u32 length, UTF-16 code units (a string with a lone surrogate)
+ *   28   ASCII             u8 length (at most SHORT_ASCII), u8 hint, the characters: a short
+ *                          ASCII string, the common key and value. The hint is a hash of the
+ *                          length and the first, middle and last characters, chosen by the
+ *                          encoder (a hash of every character cost ≈ 1 ns a character more): the
+ *                          decoder takes it as the slot of its cache of recent strings, and
+ *                          trusts only the characters
+ *
+ * Why (measured on this machine, a 32-character ASCII string): a `TextDecoder` call costs
+ * ≈ 200–260 ns whatever the length up to ≈ 64 (and needs a view made per string), a loop of one
+ * concatenation per character ≈ 10 ns a character, `String.fromCharCode` of 16 bytes at a time
+ * ≈ 130 ns, and finding the string already made in the cache of recent strings (one comparison
+ * per character) less than half that. A key or a tag is nearly always a string met before; so
+ * is many a value (a name, a state). The encoder knows whether a string is ASCII (it copies it by
+ * a loop, which beats a `TextEncoder` call up to ≈ 64 characters): the decoder need not check.
+ *
+ * Every string is decoded from unshared memory (the queue copies an item out before decoding
+ * it): a `TextDecoder` cannot read a view of a `SharedArrayBuffer` in browsers. It keeps a
+ * leading U+FEFF (`ignoreBOM`), which a default decoder strips.
+ */
+
+/** A UTF-8 string item (u32 byte length, bytes): codec.ts lays its strings out the same. */
+export const C_STRING = 6;
+/** A UTF-16 string item (a lone surrogate): codec.ts keeps it as its own tag. */
+export const C_UTF16 = 9;
+/** A short ASCII string item (u8 length, u8 hint, characters): codec.ts keeps it too. */
+export const C_ASCII = 28;
+
+/** The longest string written as ASCII: past it, `TextEncoder` beats a copying loop. */
+const SHORT_ASCII = 64;
+
+const utf8 = new TextEncoder();
+// ignoreBOM: a string may start with U+FEFF, which a default decoder would strip.
+const text = new TextDecoder('utf-8', { ignoreBOM: true });
+const num = new Float64Array(1);
+const numBytes = new Uint8Array(num.buffer);
+
+// ---------------------------------------------------------------------------------------------
+// scratch memory and cursors
+
+/** This thread's scratch memory, where an item is packed (grown as needed). */
+export let scratch = new Uint8Array(1024);
+
+/** Make the scratch memory at least `n` bytes long, keeping its contents. */
+export function room(n: number): void {
+  if (scratch.length >= n) return;
+  const bigger = new Uint8Array(Math.max(n, scratch.length * 2));
+  bigger.set(scratch);
+  scratch = bigger;
+}
+
+/** Swap the scratch memory (a walk started inside another: codec.ts); returns the old one. */
+export function swapScratch(s: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const old = scratch;
+  scratch = s;
+  return old;
+}
+
+/**
+ * The walk's cursors: `w`, where packing writes next in the scratch memory; `r`, where unpacking
+ * reads next. Small integers in an object's fields (no double kept in a module variable).
+ */
+export const cursor = { w: 0, r: 0 };
+
+export function writeU32(at: number, n: number): void {
+  scratch[at] = n;
+  scratch[at + 1] = n >>> 8;
+  scratch[at + 2] = n >>> 16;
+  scratch[at + 3] = n >>> 24;
+}
+
+export function readU32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+export function writeF64(at: number, x: number): void {
+  num[0] = x;
+  for (let i = 0; i < 8; i++) scratch[at + i] = numBytes[i]!;
+}
+
+export function readF64(b: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) numBytes[i] = b[at + i]!;
+  return num[0]!;
+}
+
+/** Write `tag`, a u32 length and `s` as UTF-8 at `at`; returns the end. */
+export function writeText(tag: number, s: string, at: number): number {
+  room(at + 5 + s.length * 3);
+  scratch[at] = tag;
+  const n = utf8.encodeInto(s, scratch.subarray(at + 5)).written;
+  writeU32(at + 1, n);
+  return at + 5 + n;
+}
+
+/** Read the UTF-8 text written by `writeText` at `at`. */
+export function readText(b: Uint8Array, at: number): string {
+  return text.decode(b.subarray(at + 5, at + 5 + readU32(b, at + 1)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// string items
+
+/** Pack string `s` at the write cursor: ASCII if short, else UTF-8, else UTF-16 units. */
+export function packText(s: string): void {
+  const n = s.length;
+  let pos = cursor.w;
+  if (n <= SHORT_ASCII) {
+    room(pos + 3 + n);
+    const at = pos + 3;
+    const buf = scratch;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[at + i] = c;
+    }
+    if (i === n) {
+      buf[pos] = C_ASCII;
+      buf[pos + 1] = n;
+      buf[pos + 2] = n === 0 ? 0 : n * 7 + buf[at]! * 31 + buf[at + (n >> 1)]! * 17 + buf[at + n - 1]!;
+      cursor.w = at + n;
+      return;
+    }
+  }
+  if (s.isWellFormed()) {
+    cursor.w = writeText(C_STRING, s, pos);
+    return;
+  }
+  room(pos + 5 + n * 2);
+  scratch[pos] = C_UTF16;
+  writeU32(pos + 1, n);
+  pos += 5;
+  for (let i = 0; i < n; i++) {
+    const u = s.charCodeAt(i);
+    scratch[pos + 2 * i] = u;
+    scratch[pos + 1 + 2 * i] = u >>> 8;
+  }
+  cursor.w = pos + n * 2;
+}
+
+/**
+ * Recently decoded ASCII strings, by the hint their items carry, and their characters as bytes
+ * (SHORT_ASCII bytes a slot). A hit is checked byte by byte against the item, so a wrong hint
+ * costs a miss, never a wrong string; bytes against bytes, since reading a string's characters
+ * costs ≈ 3× reading bytes (V8 dispatches on the string's representation per read). For a key
+ * (which V8 keeps internalized) the same string again also makes the property store that
+ * follows one V8 has cached.
+ */
+const recent: string[] = new Array<string>(256).fill('');
+const recentBytes = new Uint8Array(256 * SHORT_ASCII);
+
+/** The ASCII string item at the read cursor. */
+export function unpackAscii(b: Uint8Array): string {
+  const r = cursor.r;
+  const n = b[r + 1]!;
+  const slot = b[r + 2]!;
+  const at = r + 3;
+  cursor.r = at + n;
+  const k = recent[slot]!;
+  const kept = slot * SHORT_ASCII;
+  if (k.length === n) {
+    let i = 0;
+    while (i < n && recentBytes[kept + i] === b[at + i]) i++;
+    if (i === n) return k;
+  }
+  // A corrupt item's length may exceed a slot: such a string is not kept.
+  if (n > SHORT_ASCII) return asciiAt(b, at, n);
+  for (let i = 0; i < n; i++) recentBytes[kept + i] = b[at + i]!;
+  const s = asciiAt(b, at, n);
+  recent[slot] = s;
+  return s;
+}
+
+/** The `n` ASCII characters at `at`, made 16 (then 4, then 1) at a time. */
+function asciiAt(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  let i = at;
+  const end = at + n;
+  for (; i + 16 <= end; i += 16) {
+    s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!, b[i + 8]!, b[i + 9]!, b[i + 10]!, b[i + 11]!, b[i + 12]!, b[i + 13]!, b[i + 14]!, b[i + 15]!);
+  }
+  for (; i + 4 <= end; i += 4) s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+  for (; i < end; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/** The UTF-8 string item at the read cursor. */
+export function unpackUtf8(b: Uint8Array): string {
+  const at = cursor.r + 5;
+  const n = readU32(b, cursor.r + 1);
+  cursor.r = at + n;
+  return text.decode(b.subarray(at, at + n));
+}
+
+/** The UTF-16 string item at the read cursor. */
+export function unpackUtf16(b: Uint8Array): string {
+  const n = readU32(b, cursor.r + 1);
+  const at = cursor.r + 5;
+  cursor.r = at + 2 * n;
+  const units = new Uint16Array(n);
+  for (let i = 0; i < n; i++) units[i] = b[at + 2 * i]! | (b[at + 1 + 2 * i]! << 8);
+  let s = '';
+  for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...units.subarray(i, i + 8192));
+  return s;
+}
+
+/** The string item at the read cursor, of any of the three tags. */
+export function unpackString(b: Uint8Array): string {
+  const tag = b[cursor.r];
+  if (tag === C_ASCII) return unpackAscii(b);
+  if (tag === C_STRING) return unpackUtf8(b);
+  if (tag === C_UTF16) return unpackUtf16(b);
+  throw new Error(`sabsync queue: corrupt item (a string expected, tag ${tag})`);
+}
