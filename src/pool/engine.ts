@@ -10,9 +10,12 @@
  * Queue — a FIFO Queue's number takes no lock —, or, when the task does not fit there (large
  * arguments, SharedArrayBuffers or primitives among them, or no worker has reported the
  * module's exports yet), puts the item `[slot, gen, fn, args, chunk, id]` instead. Slots freed by
- * one scan of results are fed together, with one wake-up. A worker takes a task (CURRENT =
- * TAKING while it does, until its claim), claims it with CAS(GEN|PENDING -> w|GEN|RUNNING)
- * (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
+ * one scan of results are fed together, with one WAKE bump that wakes as many sleepers as tasks
+ * are queued (slots.ts: k tasks get k takers). A task the channel refuses as full (its room can
+ * be taken by stale entries: numbers or items of cancelled tasks, copies re-queued after a death)
+ * is held and put again by the pump once a worker took something (REFUSED, slots.ts). A worker
+ * takes a task (CURRENT = TAKING while it does, until its claim), claims it with
+ * CAS(GEN|PENDING -> w|GEN|RUNNING) (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
  * set last), or, when it does not fit there or holds SharedArrayBuffers or primitives, puts
  * `[slot, gen, ok, value]` on the result Queue; then it bumps DONE_COUNT. The owner's `#pump`
  * sleeps on DONE_COUNT and, once woken, settles every READY slot and every queued result it
@@ -148,6 +151,8 @@ export class Engine implements TaskOwner {
   readonly #backlog = new Backlog();
   /** Bound tasks to put on the task channel again (a dead worker may have taken them), or that found it full. */
   readonly #requeue: Task[] = [];
+  /** A task in #requeue was refused as full: REFUSED is set, the pump puts it again when a worker takes something. */
+  #full = false;
   #exports: Set<string> | undefined;
   /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
   #fnIndex: Map<string, number> | undefined;
@@ -366,6 +371,7 @@ export class Engine implements TaskOwner {
   #feed(): void {
     if (this.#feeding) return;
     let put = 0;
+    let refused = false;
     for (;;) {
       let task = this.#requeue.pop();
       if (task === undefined) {
@@ -381,37 +387,63 @@ export class Engine implements TaskOwner {
       try {
         this.#tasks.putNowait(taskNumber(task.slot, task.gen));
       } catch {
-        // Full: the next settle feeds again (a channel holding its limit has tasks to settle).
+        // Full: held until a worker takes something (#refused); stale entries may fill the channel.
         this.#requeue.push(task);
+        refused = true;
         break;
       }
       this.#lastPutSlot = task.slot;
       this.#lastPutGen = task.gen;
       put++;
     }
+    if (refused) this.#refused();
+    else if (this.#full && !this.#feeding) {
+      this.#full = false; // nothing refused is held any more
+      this.#slots.setRefused(false);
+    }
     if (put > 0) this.#announced();
   }
 
-  /** After tasks were put: a taker for them (slots.ts, `needsTaker`), workers for them, a pump for their results. */
+  /**
+   * The channel refused a task as full (it is in #requeue). Room comes when a worker takes
+   * something, which may settle nothing (a stale entry: its claim fails), so the next settle
+   * cannot be relied on: REFUSED makes each take bump DONE_COUNT (slots.ts), and the pump puts
+   * the task again on each wake-up until it goes (#pumpResults). REFUSED stays set from the
+   * first refusal until a feed holds no refused task, so a take after any retry is seen; the
+   * pump is woken once now for a take that came between this refusal and the store.
+   */
+  #refused(): void {
+    if (!this.#full) {
+      this.#full = true;
+      this.#slots.setRefused(true);
+      this.#wakePump();
+    }
+    this.#pump();
+  }
+
+  /** After tasks were put: takers for them (slots.ts, `needsTaker`), workers for them, a pump for their results. */
   #announced(): void {
-    if (this.#slots.needsTaker(this.#tasks.qsize())) this.#slots.wakeSleeper();
+    const queued = this.#tasks.qsize();
+    if (this.#slots.needsTaker(queued)) this.#slots.wakeSleepers(queued);
     this.#crew.grow(this.#wanted());
     this.#pump();
   }
 
   /**
    * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts), then feed on. One the
-   * channel refuses as full waits for the next settle; one it refuses otherwise (arguments that
-   * cannot cross, or too large) fails.
+   * channel refuses as full is held until a worker takes something (#refused); one it refuses
+   * otherwise (arguments that cannot cross, or too large) fails. Only the put's own failure
+   * fails the task: once put, a worker may run it.
    */
   async #putItem(task: Task): Promise<void> {
     this.#feeding = true;
     let full = false;
+    let put = false;
     try {
       await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk, task.id], 0);
       this.#lastPutSlot = task.slot;
       this.#lastPutGen = task.gen;
-      this.#announced();
+      put = true;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_FULL') {
@@ -423,7 +455,9 @@ export class Engine implements TaskOwner {
     } finally {
       this.#feeding = false;
     }
-    if (!full) this.#feed();
+    if (put) this.#announced();
+    if (full) this.#refused();
+    else this.#feed();
   }
 
   /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
@@ -438,9 +472,15 @@ export class Engine implements TaskOwner {
     task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
   }
 
-  /** Settle finished tasks while any task is bound: without waiting while there are some, else async. */
+  /**
+   * Settle finished tasks while any task is bound. Started from a microtask, never inside the
+   * caller's `submit()`: the pump's first turn may watch for results (#watchResults), and a
+   * submit returns at once.
+   */
   #pump(): void {
-    if (!this.#pumping) void this.#pumpResults();
+    if (this.#pumping) return;
+    this.#pumping = true;
+    queueMicrotask(() => void this.#pumpResults());
   }
 
   /**
@@ -450,11 +490,13 @@ export class Engine implements TaskOwner {
    * the sleep returns at once: no result is left unseen (slots.ts).
    */
   async #pumpResults(): Promise<void> {
-    this.#pumping = true;
     try {
       let turn = 0;
       while (this.#slots.available < this.#slots.count) {
         const seen = this.#slots.completions();
+        // A task refused as full: put it again after reading the count, so that a take after
+        // this try moves it (a worker's take bumps it while REFUSED is set).
+        if (this.#full) this.#feed();
         let got = this.#results.empty() ? 0 : await this.#takeQueued();
         got += this.#collect();
         if (got === 0) {
@@ -687,9 +729,12 @@ export class Engine implements TaskOwner {
 
   /** Put again every bound task that no worker has claimed (a dead worker may have taken it). */
   #requeueUnclaimed(): void {
-    for (const task of this.#bound) {
+    const held = new Set(this.#requeue);
+    // From the last slot down: #requeue is popped from its end, so the lowest slot goes first.
+    for (let slot = this.#bound.length - 1; slot >= 0; slot--) {
+      const task = this.#bound[slot];
       if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
-      if (!this.#requeue.includes(task)) this.#requeue.push(task);
+      if (!held.has(task)) this.#requeue.push(task);
     }
     this.#feed();
   }

@@ -100,6 +100,28 @@ function small(v: number): number {
   return i === v && (i !== 0 || 1 / v > 0) ? i : v;
 }
 
+/**
+ * Whether `args` surely encode to more than ARGS_ROOM bytes, judged without encoding them: a
+ * string of more characters, an array of more elements, binary data of more bytes (each takes
+ * at least a byte), or a SharedArrayBuffer (it never goes in an area). Large arguments then go
+ * straight to the Queue's put, which encodes them once. Only the top level is looked at.
+ */
+function oversized(args: unknown[]): boolean {
+  if (args.length > ARGS_ROOM) return true;
+  for (const a of args) {
+    if (typeof a === 'string') {
+      if (a.length > ARGS_ROOM) return true;
+    } else if (typeof a === 'object' && a !== null) {
+      if (Array.isArray(a)) {
+        if (a.length > ARGS_ROOM) return true;
+      } else if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) {
+        if (a.byteLength > ARGS_ROOM) return true;
+      } else if (typeof SharedArrayBuffer !== 'undefined' && a instanceof SharedArrayBuffer) return true;
+    }
+  }
+  return false;
+}
+
 /** The areas of one pool's control block. */
 export class SlotAreas {
   readonly #u8: Uint8Array;
@@ -134,6 +156,7 @@ export class SlotAreas {
       this.#i32[w] = NUMBERS;
       this.#i32[w + 1] = n;
     } else {
+      if (oversized(args)) return false; // the item's put encodes them: once, not twice
       let bytes: Uint8Array;
       try {
         bytes = encode(args);

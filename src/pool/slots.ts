@@ -49,6 +49,16 @@
  *                                                                              once awake); the
  *                                                                              owner (-1 when a
  *                                                                              SLEEPING one dies)
+ *   DONE_COUNT+3   REFUSED      1 while the owner holds a task the task     the owner (1 before it
+ *                               channel refused as full: a worker that         puts the task again,
+ *                               takes anything then bumps DONE_COUNT, so       0 once none is
+ *                               the owner's pump wakes and puts it again       refused)
+ * SLEEPERS can over-count, never under-count: a worker killed after its +1 and before CURRENT
+ * reads SLEEPING (its last look), or after its wake-up and before its -1, stays counted, since
+ * the owner subtracts only for a worker that died SLEEPING. Each such leak is permanent and
+ * costs every later put a WAKE bump and a notify (no wake-up is lost by it). Subtracting for
+ * TAKING as well would under-count a worker killed before its +1 (a lost wake-up); an exact
+ * count needs a per-worker "counted" word set with the +1 and cleared with the -1.
  * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
  * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
  * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
@@ -96,12 +106,17 @@
  * workers sleep without watching — slower, never stuck.
  *
  * No queued task is left without a taker (the rule `needsTaker` applies after every put):
- * whoever puts tasks on the channel wakes a WAKE sleeper unless the channel is empty again (a
+ * whoever puts tasks on the channel wakes WAKE sleepers unless the channel is empty again (a
  * worker took what was put), or a watcher holds the token and the channel holds only what it
  * put, or SLEEPERS is 0 (a worker counts itself there before its last look at the channel, so
  * a putter that reads 0 after its put is followed by that look, which sees the task: the
- * notify, a system call with the futex table's lock, is paid only when someone may sleep). A watcher that sees a task takes it with the token still held, gives the token back,
- * then looks again and wakes a sleeper if tasks are left; a watcher that saw none gives the
+ * notify, a system call with the futex table's lock, is paid only when someone may sleep).
+ * k tasks on the channel get k takers: a putter wakes min(queued, SLEEPERS) sleepers with one
+ * WAKE bump (one feed may put many numbers), and a worker that takes a task — a woken sleeper
+ * or a watcher — and sees tasks left wakes min(left, SLEEPERS) more, so a wake-up lost to a
+ * race between takers is passed on by the taker that got the task. A watcher that sees a task
+ * takes it with the token still held, gives the token back, then looks again and wakes
+ * sleepers if tasks are left; a watcher that saw none gives the
  * token back before its last look at the channel; a sleeper reads WAKE before its last look.
  * All of these are sequentially consistent, so either the putter sees no watcher (and wakes a
  * sleeper), or the watcher's look after giving the token back sees the task, or the sleeper's
@@ -197,7 +212,7 @@ export class Slots {
     this.#abort = this.#live + 1;
     this.#progress = this.#abort + count;
     this.#done = this.#progress + count;
-    const words = (this.#done + 3 + 1) & ~1; // STARTED starts 8-aligned
+    const words = (this.#done + 4 + 1) & ~1; // STARTED starts 8-aligned
     this.areasAt = words * 4 + count * 8;
     const sab = buffer ?? new SharedArrayBuffer(this.areasAt + count * AREA_BYTES);
     this.i32 = new Int32Array(sab, 0, words);
@@ -341,9 +356,26 @@ export class Slots {
     return Atomics.load(this.i32, this.workers + this.count + 1);
   }
 
-  /** Wake a worker sleeping on WAKE if one may be (SLEEPERS): after a put that `needsTaker`. */
-  wakeSleeper(): void {
-    if (Atomics.load(this.i32, this.#done + 2) !== 0) this.wakeIdle();
+  /**
+   * Wake up to `queued` workers sleeping on WAKE, as many as may be (SLEEPERS): after a put
+   * that `needsTaker`, or a take that left `queued` tasks on the channel.
+   */
+  wakeSleepers(queued: number): void {
+    const sleepers = Atomics.load(this.i32, this.#done + 2);
+    if (sleepers > 0 && queued > 0) this.wakeIdle(Math.min(queued, sleepers));
+  }
+
+  /** Say whether the owner holds a task the task channel refused as full (REFUSED; owner). */
+  setRefused(on: boolean): void {
+    Atomics.store(this.i32, this.#done + 3, on ? 1 : 0);
+  }
+
+  /**
+   * After a worker took something from the task channel (room freed): if the owner holds a
+   * refused task, bump DONE_COUNT so that its pump wakes and puts it again.
+   */
+  tookTask(): void {
+    if (Atomics.load(this.i32, this.#done + 3) !== 0) this.completed();
   }
 
   /** Count this worker in SLEEPERS (+1, before its last look at the channel) or out (-1) (worker; the owner for a dead one). */

@@ -184,8 +184,13 @@ function takeSoon(): TaskItem | undefined | typeof NONE {
     slots.unwatch(me);
   }
   if (got === NONE) return takeNow(); // the last look, after giving the token back
-  if (!tasks.empty()) slots.wakeSleeper();
+  passOn();
   return got;
+}
+
+/** After taking a task: wake sleepers for the tasks left on the channel, if any (slots.ts: k tasks get k takers). */
+function passOn(): void {
+  if (!tasks.empty()) slots.wakeSleepers(tasks.qsize());
 }
 
 /**
@@ -210,7 +215,7 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
     const seen = slots.wakeCount();
     if (!tasks.empty()) {
       slots.addSleeper(-1);
-      return tasks.getAsync().catch(shutDown);
+      return tasks.getAsync().then(passedOn, shutDown);
     }
     const now = takeNow(false);
     if (now !== NONE) {
@@ -232,8 +237,14 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
       deadline = performance.now() + start.idleTimeout;
     }
     const soon = takeSoon();
-    if (soon !== NONE) return soon;
+    if (soon !== NONE) return passedOn(soon);
   }
+}
+
+/** A task a woken sleeper took: the wake-up that woke it may have been meant for more tasks. */
+function passedOn<T>(item: T): T {
+  passOn();
+  return item;
 }
 
 function shutDown(error: unknown): undefined {
@@ -313,6 +324,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     // CURRENT stays TAKING until the claim: if this worker dies before it, the owner puts the
     // task on the channel again.
     const item = next;
+    slots.tookTask(); // room freed on the channel: the owner may hold a task it refused (slots.ts, REFUSED)
     const inArea = typeof item === 'number';
     const slot = inArea ? slotOf(item) : (item[0] as number);
     const gen = inArea ? genOf(item) : (item[1] as number);
