@@ -105,3 +105,24 @@ describe('a task the full channel refused', () => {
     expect(await last.result(5_000)).toBe(2);
   });
 });
+
+describe('submit on an idle pool', () => {
+  // The pump that settles results starts after submit() returns (a microtask): submit never
+  // watches for its own result, so a future is never settled by the time submit() returns, and
+  // `submit(a); submit(b)` puts b before a can have run to completion.
+  it('returns before the task can have settled', async () => {
+    const counter = new Int32Array(new SharedArrayBuffer(8));
+    const ex = executor(2, counter);
+    await ex.submit('add', 0, 0); // exports known: tasks go in their areas
+    const asleep = await allAsleep(ex, 2);
+    let settledAtReturn = 0;
+    for (let i = 0; i < 40; i++) {
+      if (i % 8 === 0) await waitUntil(asleep, 10_000, 'both workers asleep');
+      else await new Promise((r) => setTimeout(r, 1));
+      const f = ex.submit<number>('add', i, 1);
+      if (f.done()) settledAtReturn++;
+      expect(await f.result(10_000)).toBe(i + 1);
+    }
+    expect(settledAtReturn).toBe(0);
+  });
+});
