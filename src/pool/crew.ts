@@ -128,8 +128,11 @@ export interface WorkerStart {
 
 /** What the crew tells its engine. */
 export interface CrewEvents {
-  /** A worker imported the module: the names of its function exports. */
-  ready(exports: string[]): void;
+  /**
+   * A worker imported the module: the names of its function exports, and of all its exports in
+   * the order a task in its area names its export by (items.ts).
+   */
+  ready(exports: string[], names: string[]): void;
   /** A worker cannot start: `why` says how (its error's name and message, or its exit code). */
   initFailed(cause: unknown, why: string): void;
   /**
@@ -384,8 +387,8 @@ export class Crew {
             adoptLink(message.port);
             return;
           }
-          const m = message as { ready?: string[]; initError?: ErrorDescription };
-          if (m.ready !== undefined) this.#events.ready(m.ready);
+          const m = message as { ready?: string[]; names?: string[]; initError?: ErrorDescription };
+          if (m.ready !== undefined) this.#events.ready(m.ready, m.names ?? []);
           if (m.initError !== undefined) this.#failed(rebuildError(m.initError));
         },
         onExit: (code, error) => {

@@ -5,22 +5,30 @@
  * task-level crash recovery.
  *
  * Life of a task. `submit` puts it in the owner's backlog. While a task slot is free, `#feed`
- * binds the oldest backlog task to a slot (STATE = GEN|PENDING) and puts it on the task Queue,
- * packed with others into one item `[slot, gen, fn, args, chunk, slot, gen, ...]` when there is
- * a backlog (#takeBatch; while workers still have items queued the feed waits for a whole
- * batch). A worker takes an item (CURRENT = TAKING while it does, and while any task of the item
- * is still unclaimed), claims each task in turn with CAS(GEN|PENDING -> w|GEN|RUNNING), runs it
- * and writes the result into the task's slot (READY set last), or, when it does not fit there
- * or holds SharedArrayBuffers or primitives, puts `[slot, gen, ok, value]` on the result Queue;
- * then it bumps DONE_COUNT. The owner's `#pump` sleeps on DONE_COUNT and, once woken, settles
- * every READY slot and every queued result it finds — one wake-up for many results, no Promise
- * per result —, frees their slots (DONE) and feeds the next tasks. So a worker never waits for the
- * owning thread between tasks, and the slot count bounds how much of the backlog sits in shared
- * memory. Cancel and crash stay per task: each task of a batch has its own STATE word.
+ * binds the oldest backlog task to a slot (STATE = GEN|PENDING), writes it into the slot's area
+ * (fn index, arguments, chunk, id: items.ts) and puts the task's number `slot, gen` on the task
+ * Queue — a FIFO Queue's number takes no lock —, or, when the task does not fit there (large
+ * arguments, SharedArrayBuffers or primitives among them, or no worker has reported the
+ * module's exports yet), puts the item `[slot, gen, fn, args, chunk, id]` instead. Slots freed by
+ * one scan of results are fed together, with one WAKE bump that wakes as many sleepers as tasks
+ * are queued (slots.ts: k tasks get k takers). A task the channel refuses as full (its room can
+ * be taken by stale entries: numbers or items of cancelled tasks, copies re-queued after a death)
+ * is held and put again by the pump once a worker took something (REFUSED, slots.ts). A worker
+ * takes a task (CURRENT = TAKING while it does, until its claim), claims it with
+ * CAS(GEN|PENDING -> w|GEN|RUNNING) (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
+ * set last), or, when it does not fit there or holds SharedArrayBuffers or primitives, puts
+ * `[slot, gen, ok, value]` on the result Queue; then it bumps DONE_COUNT. The owner's `#pump`
+ * sleeps on DONE_COUNT and, once woken, settles every READY slot and every queued result it
+ * finds — one wake-up for many results, no Promise per result —, frees their slots (DONE) and
+ * feeds the next tasks. So a worker never waits for the owning thread between tasks, and the
+ * slot count bounds how much of the backlog sits in shared memory. Cancel and crash stay per
+ * task: each task has its own STATE word.
  *
- * The owner never blocks on a Queue (it uses only the async twins, and recovering a dead
- * worker's part of a Queue never blocks it: crew.ts): a worker killed while holding a Queue's
- * lock is recovered by the owner's own `exit` handler, which a blocked owner would never run.
+ * The owner never blocks on a Queue (it uses only the async twins, but for the put of a task's
+ * number, which takes no lock and meets no claim but its own: the owner is the task Queue's only
+ * putter; and recovering a dead worker's part of a Queue never blocks it: crew.ts): a worker
+ * killed while holding a Queue's lock is recovered by the owner's own `exit` handler, which a
+ * blocked owner would never run.
  * Its only busy wait is bounded and touches no lock: before it parks, the pump watches
  * DONE_COUNT for OWNER_WATCH_US, while that keeps paying. Every put
  * on the task channel follows the wake rule of slots.ts, so no queued task waits for a taker.
@@ -30,23 +38,22 @@
  * slot and drains results already queued, and:
  *   - the task whose STATE names the dead worker as its claimer (RUNNING), and only it, fails
  *     with WorkerCrashedError;
- *   - if the dead worker's CURRENT was TAKING (it may have taken an item from the Queue and died
- *     before claiming all of its tasks), every bound task still PENDING is put on the task
- *     Queue again. A copy of a task that is still queued is harmless: the claim CAS lets only
- *     one copy run, and copies of a settled task carry an old GEN.
+ *   - if the dead worker's CURRENT was TAKING (it may have taken a task from the Queue and died
+ *     before claiming it), every bound task still PENDING is put on the task Queue again (its
+ *     area still holds it: nobody writes an area between the bind and the claim). A copy of a
+ *     task that is still queued is harmless: the claim CAS lets only one copy run, a copy that
+ *     loses reads nothing, and copies of a settled task carry an old GEN;
+ *   - a worker that died SLEEPING is counted out of SLEEPERS (slots.ts).
  * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
- * RETIRED) only start a replacement: a worker retiring in the middle of an item puts its
- * unclaimed tasks back on the task Queue first.
+ * RETIRED) only start a replacement (a worker retires right after a task: it holds none).
  *
  * Abort and timeout. `Future.abort()` (or the caller's `signal`) cancels a task not started
- * (the STATE CAS); for a running one `#stopTask` records the reason and writes the slot's ABORT
+ * (the STATE CAS); for a running one `stopTask` records the reason and writes the slot's ABORT
  * word (slots.ts), which the task reads as `currentTask().aborted` and its signal. The task
- * settles with the reason however it ends — a value, an error, or its worker's death. A task
- * with a `timeout` has an owner timer: while the task is not running it looks again later;
- * once STARTED (stamped by the claimer) is `timeout` ms old it stops the task with TIMED_OUT
- * and a TimeoutError, and TIMEOUT_GRACE_MS later terminates the worker still running it (the
- * crew replaces it like any dead worker; the task settles with its TimeoutError).
+ * settles with the reason however it ends — a value, an error, or its worker's death. Signals
+ * and timeouts are watched by stops.ts; the backlog is backlog.ts; what crosses to the workers,
+ * and how, is items.ts.
  *
  * Progress. A progress item `[slot, gen, 2, value]` goes on the result channel (and bumps
  * DONE_COUNT); the pump reads the channel before it settles READY slots, so a task's last
@@ -61,15 +68,17 @@
  * fixed-size histograms (stats.ts): a few integer operations per task.
  */
 import type { Worker } from 'node:worker_threads';
-import { PoolClosedError, TimeoutError, WorkerCrashedError, typeError } from '../primitives/errors.js';
+import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { deadlineAfter } from '../primitives/futex.js';
 import { Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setControl, setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
-import { ResultAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, TAKING, TIMED_OUT, Slots, clock } from './slots.js';
+import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.js';
+import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
+import { Backlog } from './backlog.js';
+import { Stops } from './stops.js';
 import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
@@ -111,27 +120,19 @@ export const CHANNEL_BYTES = 1 << 20;
  * kept the rounds slow: see worker.ts on the slow 1%.)
  */
 const OWNER_WATCH_US = 30;
+/**
+ * How long the owner's watch goes on for a task put and not yet claimed (µs). Measured
+ * (bench/pool.bench.mjs, 2 vCPUs): a worker woken from its sleep claims a task ≈ 25–30 µs after
+ * its put, so a watch of OWNER_WATCH_US from the put ended just before the result came, and the
+ * owner parked; its own wake-up then took ≈ 70 µs more, long enough for the worker's watch to
+ * give up (worker.ts, OWNER_GONE_US), so the next task had to wake a worker again: one slow
+ * round trip kept the next ones slow (runs of 100–200 µs round trips, ≈ 5 % of them).
+ */
+const OWNER_CLAIM_WATCH_US = 200;
 const WATCH_PROBE = 16;
 
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
-
-/**
- * Most tasks packed into one task-channel item. A channel operation (lock, copy, notify, a
- * Promise on the owner) costs far more than a trivial task, so under a backlog the owner packs
- * several; small enough that a worker holding a batch cannot leave the other workers idle for
- * long at the end of a run (batches also shrink as the remaining work does: see #takeBatch).
- */
-const MAX_BATCH = 32;
-
-/**
- * How long a task that overran its `timeout` may go on after its signal fired before its
- * worker is terminated and replaced (API.md: 1 s).
- */
-export const TIMEOUT_GRACE_MS = 1000;
-
-/** How often a task with a `timeout` that has not started yet is looked at again (ms, at least). */
-const TIMEOUT_POLL_MS = 5;
 
 /** Test hook: the live `Worker` objects of a pool (not part of the public API). */
 export const poolWorkers = Symbol.for('sabsync.poolWorkers');
@@ -144,25 +145,32 @@ export class Engine implements TaskOwner {
   readonly #tasks: Queue<TaskItem>;
   readonly #results: Queue<ResultItem>;
   readonly #slots: Slots;
-  readonly #areas: ResultAreas;
+  readonly #areas: SlotAreas;
   readonly #crew: Crew;
   readonly #bound: (Task | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
-  #backlog: Task[] = [];
-  #backlogHead = 0;
-  /** Backlog tasks not cancelled (cancelled ones stay in the array until the feed skips them). */
-  #waiting = 0;
+  readonly #backlog = new Backlog();
+  /** Bound tasks to put on the task channel again (a dead worker may have taken them), or that found it full. */
   readonly #requeue: Task[] = [];
+  /** A task in #requeue was refused as full: REFUSED is set, the pump puts it again when a worker takes something. */
+  #full = false;
   #exports: Set<string> | undefined;
+  /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
+  #fnIndex: Map<string, number> | undefined;
   #closed = false;
   #stopping = false;
   #broken: Error | undefined;
   #pumping = false;
   #feeding = false;
+  /** #collect is settling tasks: it feeds once, after them. */
+  #collecting = false;
   /** Tasks settled by #settle so far (the crew's respawn policy reads it). */
   #settledCount = 0;
   #idleWaiters: (() => void)[] = [];
   /** The owner's watches in a row that saw no result come, and waits since they stopped paying. */
   #unpaidWaits = 0;
+  /** Slot and GEN of the last task put on the task channel (#watchResults), slot -1 before any. */
+  #lastPutSlot = -1;
+  #lastPutGen = 0;
   /** Running time of the last task settled, µs (#watchResults). */
   #lastRunUs = 0;
   /** The pump waits in the result Queue's getAsync (an exit's drain may take its item). */
@@ -170,9 +178,7 @@ export class Engine implements TaskOwner {
   /** Bound slots lie below this index (the pump's scan ends there; the free stack reuses low slots first). */
   #scanEnd = 0;
   #nextId = 1;
-  /** The unsettled tasks of each caller's signal, and how to stop listening to it. */
-  readonly #signals = new Map<AbortSignal, Set<Task>>();
-  readonly #unlisteners = new Map<AbortSignal, () => void>();
+  readonly #stops: Stops;
   // stats()
   #completed = 0;
   #failed = 0;
@@ -191,9 +197,13 @@ export class Engine implements TaskOwner {
     this.#tasks = new Queue<TaskItem>(0, channel);
     this.#results = new Queue<ResultItem>(0, channel);
     this.#slots = new Slots(this.#size, TASK_SLOTS);
-    this.#areas = new ResultAreas(this.#slots);
+    this.#areas = new SlotAreas(this.#slots);
+    this.#stops = new Stops(facade, this.#slots, (w) => this.#crew.kill(w));
     this.#crew = new Crew(settings, this.#slots, this.#tasks, this.#results, {
-      ready: (exports) => (this.#exports ??= new Set(exports)),
+      ready: (exports, names) => {
+        this.#exports ??= new Set(exports);
+        this.#fnIndex ??= new Map(names.map((name, i) => [name, i]));
+      },
       initFailed: (cause, why) => this.#break(cause, why),
       exited: (w, current, error, code) => this.#onExit(w, current, error, code),
       settled: () => this.#settledCount,
@@ -221,7 +231,7 @@ export class Engine implements TaskOwner {
   /** The pool's statistics now (stats.ts). */
   stats(): PoolStats {
     let busy = 0;
-    let queued = this.#waiting;
+    let queued = this.#backlog.waiting;
     let runningMs = 0;
     const now = clock();
     for (const task of this.#bound) {
@@ -257,7 +267,7 @@ export class Engine implements TaskOwner {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#waiting + this.#slots.count - this.#slots.available;
+    return this.#backlog.waiting + this.#slots.count - this.#slots.available;
   }
 
   /** Test hook. */
@@ -282,50 +292,19 @@ export class Engine implements TaskOwner {
       return future;
     }
     this.#backlog.push(task);
-    this.#waiting++;
     const signal = options?.signal;
     if (signal?.aborted) {
       future.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
       return future;
     }
-    if (signal !== undefined) this.#listen(task, signal);
-    if (task.timeout !== undefined) this.#armTimeout(task, task.timeout);
+    if (signal !== undefined) this.#stops.listen(task, signal);
+    if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
     this.#feed();
     return future;
   }
 
   // -------------------------------------------------------------------------------------------
   // Abort and timeout
-
-  /**
-   * Abort `task` when `signal` fires. One listener per signal, however many tasks share it (a
-   * listener per task would cost one each, and Node warns past 10 on one signal); it goes once
-   * the last of them settles.
-   */
-  #listen(task: Task, signal: AbortSignal): void {
-    let tasks = this.#signals.get(signal);
-    if (tasks === undefined) {
-      const shared = (tasks = new Set());
-      const onAbort = () => {
-        this.#signals.delete(signal);
-        this.#unlisteners.delete(signal);
-        for (const t of [...shared]) t.future.abort(signal.reason);
-      };
-      this.#signals.set(signal, tasks);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#unlisteners.set(signal, () => signal.removeEventListener('abort', onAbort));
-    }
-    const shared = tasks;
-    shared.add(task);
-    task.unlisten = () => {
-      shared.delete(task);
-      if (shared.size === 0 && this.#signals.get(signal) === shared) {
-        this.#signals.delete(signal);
-        this.#unlisteners.get(signal)?.();
-        this.#unlisteners.delete(signal);
-      }
-    };
-  }
 
   /**
    * Ask a running task to stop (`kind` ABORTED or TIMED_OUT): its ABORT word is written, so its
@@ -337,36 +316,6 @@ export class Engine implements TaskOwner {
     task.stop = kind;
     task.reason = reason;
     this.#slots.abort(task.slot, task.gen, kind);
-  }
-
-  /** Look at `task`'s running time in `ms`; time it out once it ran longer than its timeout. */
-  #armTimeout(task: Task, ms: number): void {
-    task.timer = setTimeout(() => this.#checkTimeout(task), ms);
-    task.timer.unref?.();
-  }
-
-  #checkTimeout(task: Task): void {
-    task.timer = undefined;
-    if (task.future.done() || task.stop !== 0) return;
-    const timeout = task.timeout!;
-    const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
-    if (claimer < 0) {
-      // Not started yet (or its result is on its way): look again later.
-      if (task.slot < 0 || this.#slots.stateOf(task.slot, task.gen) === PENDING) this.#armTimeout(task, Math.max(TIMEOUT_POLL_MS, timeout));
-      return;
-    }
-    const started = this.#slots.started[task.slot]!;
-    const ran = started === started ? clock() - started : 0;
-    if (ran < timeout) return this.#armTimeout(task, timeout - ran);
-    this[stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task.fn}' ran longer than its timeout of ${timeout} ms`));
-    // A task that ignores its signal has its worker terminated after the grace period.
-    const { slot, gen } = task;
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
-      const w = this.#slots.claimer(slot, gen);
-      if (w >= 0 && !task.future.done()) this.#crew.kill(w);
-    }, TIMEOUT_GRACE_MS);
-    task.timer.unref?.();
   }
 
   /** Throw `PoolClosedError` if the pool accepts no more tasks. */
@@ -382,7 +331,7 @@ export class Engine implements TaskOwner {
 
   /** Cancel every task no worker has started. */
   cancelPending(): void {
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i]!.future.cancel();
+    this.#backlog.forEach((task) => task.future.cancel());
     for (const task of this.#bound) task?.future.cancel();
   }
 
@@ -411,33 +360,107 @@ export class Engine implements TaskOwner {
   // Feeding the task channel and reading results
 
   /**
-   * Put tasks on the channel while there are task slots (re-queued copies first). The owner
-   * only ever uses the Queues' async twins: a worker killed while holding a Queue's lock leaves
-   * it held until the owner's event loop runs that worker's `exit` handler (recovery), so a
-   * blocking call here could wait forever for a recovery it is itself holding up.
+   * Announce tasks on the channel while there are task slots (re-queued copies first): a task
+   * in its area (items.ts) by its number, whose put takes no lock and never waits for a worker
+   * (the owner is the only putter, so no other claim is ever in its way: ring.ts); any other
+   * task as an item, with the async put, since an item's put takes the queue's lock, which a
+   * killed worker may hold until the owner's event loop runs that worker's `exit` handler
+   * (recovery), so a blocking call here could wait forever for a recovery it is itself
+   * holding up. One item put at a time (`#feeding`); numbers meanwhile wait for it.
    */
   #feed(): void {
     if (this.#feeding) return;
-    // Decided synchronously: most calls (one per result) find nothing to put, and an async
-    // function would still cost a Promise each.
-    const batch = this.#takeBatch();
-    if (batch.length > 0) void this.#feedFrom(batch);
+    let put = 0;
+    let refused = false;
+    for (;;) {
+      let task = this.#requeue.pop();
+      if (task === undefined) {
+        if (this.#slots.available === 0) break;
+        task = this.#backlog.next();
+        if (task === undefined) break;
+        this.#bind(task);
+      } else if (task.slot < 0) continue; // settled or cancelled since it was re-queued
+      if (!task.inArea) {
+        void this.#putItem(task);
+        break;
+      }
+      try {
+        this.#tasks.putNowait(taskNumber(task.slot, task.gen));
+      } catch {
+        // Full: held until a worker takes something (#refused); stale entries may fill the channel.
+        this.#requeue.push(task);
+        refused = true;
+        break;
+      }
+      this.#lastPutSlot = task.slot;
+      this.#lastPutGen = task.gen;
+      put++;
+    }
+    if (refused) this.#refused();
+    else if (this.#full && !this.#feeding) {
+      this.#full = false; // nothing refused is held any more
+      this.#slots.setRefused(false);
+    }
+    if (put > 0) this.#announced();
   }
 
-  async #feedFrom(batch: Task[]): Promise<void> {
+  /**
+   * The channel refused a task as full (it is in #requeue). Room comes when a worker takes
+   * something, which may settle nothing (a stale entry: its claim fails), so the next settle
+   * cannot be relied on: REFUSED makes each take bump DONE_COUNT (slots.ts), and the pump puts
+   * the task again on each wake-up until it goes (#pumpResults). REFUSED stays set from the
+   * first refusal until a feed holds no refused task, so a take after any retry is seen; the
+   * pump is woken once now for a take that came between this refusal and the store.
+   */
+  #refused(): void {
+    if (!this.#full) {
+      this.#full = true;
+      this.#slots.setRefused(true);
+      this.#wakePump();
+    }
+    this.#pump();
+  }
+
+  /** After tasks were put: takers for them (slots.ts, `needsTaker`), workers for them, a pump for their results. */
+  #announced(): void {
+    const queued = this.#tasks.qsize();
+    if (this.#slots.needsTaker(queued)) this.#slots.wakeSleepers(queued);
+    this.#crew.grow(this.#wanted());
+    this.#pump();
+  }
+
+  /**
+   * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts), then feed on. One the
+   * channel refuses as full is held until a worker takes something (#refused); one it refuses
+   * otherwise (arguments that cannot cross, or too large) fails. Only the put's own failure
+   * fails the task: once put, a worker may run it.
+   */
+  async #putItem(task: Task): Promise<void> {
     this.#feeding = true;
+    let full = false;
+    let put = false;
     try {
-      while (batch.length > 0) {
-        const put = await this.#put(batch);
-        this.#pump();
-        if (!put) break;
-        batch = this.#takeBatch();
+      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk, task.id], 0);
+      this.#lastPutSlot = task.slot;
+      this.#lastPutGen = task.gen;
+      put = true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_FULL') {
+        this.#requeue.push(task);
+        full = true;
+      } else if (this.#bound[task.slot] === task) {
+        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
       }
     } finally {
       this.#feeding = false;
     }
+    if (put) this.#announced();
+    if (full) this.#refused();
+    else this.#feed();
   }
 
+  /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
   #bind(task: Task): void {
     const slot = this.#slots.bind();
     task.slot = slot;
@@ -445,83 +468,19 @@ export class Engine implements TaskOwner {
     this.#bound[slot] = task;
     if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
     task.future[setControl](task);
+    const fn = this.#fnIndex?.get(task.fn);
+    task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
   }
 
   /**
-   * The next tasks to put on the channel as one item (re-queued copies first, then the backlog
-   * while there are free slots): one per worker-share of the work left, at most MAX_BATCH.
+   * Settle finished tasks while any task is bound. Started from a microtask, never inside the
+   * caller's `submit()`: the pump's first turn may watch for results (#watchResults), and a
+   * submit returns at once.
    */
-  #takeBatch(): Task[] {
-    const left = this.#requeue.length + Math.min(this.#waiting, this.#slots.available);
-    const limit = Math.max(1, Math.min(MAX_BATCH, Math.floor((left + this.#waiting) / (4 * this.#size))));
-    const batch: Task[] = [];
-    // While workers still have items queued, wait for a whole batch: every settle calls back.
-    if (left < limit && this.#requeue.length === 0 && this.#tasks.qsize() > 0) return batch;
-    while (batch.length < limit) {
-      let task = this.#requeue.pop();
-      if (task === undefined && this.#slots.available > 0) {
-        task = this.#nextFromBacklog();
-        if (task !== undefined) this.#bind(task);
-      }
-      if (task === undefined) break;
-      batch.push(task);
-    }
-    return batch;
-  }
-
-  /**
-   * Put bound tasks on the channel as one item; false if the channel is full (they are retried
-   * later). A batch the channel refuses for another reason (arguments that cannot cross) is
-   * put task by task, so that only the task at fault fails.
-   */
-  async #put(batch: Task[]): Promise<boolean> {
-    const item: unknown[] = [];
-    for (const t of batch) item.push(t.slot, t.gen, t.fn, t.args, t.chunk, t.id);
-    try {
-      await this.#tasks.putAsync(item, 0);
-      if (this.#slots.needsTaker(this.#tasks.qsize())) this.#slots.wakeIdle();
-      this.#crew.grow(this.#wanted());
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_FULL') {
-        for (let i = batch.length - 1; i >= 0; i--) this.#requeue.push(batch[i]!);
-        return false;
-      }
-      if (batch.length > 1) {
-        for (let i = 0; i < batch.length; i++) {
-          if (!(await this.#put([batch[i]!]))) {
-            for (let j = batch.length - 1; j > i; j--) this.#requeue.push(batch[j]!);
-            return false;
-          }
-        }
-        return true;
-      }
-      const task = batch[0]!;
-      const tooBig = (error as { code?: string }).code === 'ERR_TOO_LARGE';
-      if (this.#bound[task.slot] === task) this.#settle(task, 0, tooBig ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
-      return true;
-    }
-  }
-
-  #nextFromBacklog(): Task | undefined {
-    while (this.#backlogHead < this.#backlog.length) {
-      const task = this.#backlog[this.#backlogHead]!;
-      this.#backlog[this.#backlogHead++] = undefined as unknown as Task;
-      if (this.#backlogHead > 1024 && this.#backlogHead * 2 > this.#backlog.length) {
-        this.#backlog = this.#backlog.slice(this.#backlogHead);
-        this.#backlogHead = 0;
-      }
-      if (!task.future.done()) {
-        this.#waiting--;
-        return task;
-      }
-    }
-    return undefined;
-  }
-
-  /** Settle finished tasks while any task is bound: without waiting while there are some, else async. */
   #pump(): void {
-    if (!this.#pumping) void this.#pumpResults();
+    if (this.#pumping) return;
+    this.#pumping = true;
+    queueMicrotask(() => void this.#pumpResults());
   }
 
   /**
@@ -531,11 +490,13 @@ export class Engine implements TaskOwner {
    * the sleep returns at once: no result is left unseen (slots.ts).
    */
   async #pumpResults(): Promise<void> {
-    this.#pumping = true;
     try {
       let turn = 0;
       while (this.#slots.available < this.#slots.count) {
         const seen = this.#slots.completions();
+        // A task refused as full: put it again after reading the count, so that a take after
+        // this try moves it (a worker's take bumps it while REFUSED is set).
+        if (this.#full) this.#feed();
         let got = this.#results.empty() ? 0 : await this.#takeQueued();
         got += this.#collect();
         if (got === 0) {
@@ -550,8 +511,24 @@ export class Engine implements TaskOwner {
     }
   }
 
-  /** Settle every bound task whose result is in its slot (READY); returns how many. */
+  /**
+   * Settle every bound task whose result is in its slot (READY); returns how many. The slots
+   * they free are fed once, after the scan: one put of many numbers and one wake-up, not one per
+   * result.
+   */
   #collect(): number {
+    this.#collecting = true;
+    let got: number;
+    try {
+      got = this.#collectReady();
+    } finally {
+      this.#collecting = false;
+    }
+    if (got > 0) this.#feed();
+    return got;
+  }
+
+  #collectReady(): number {
     let got = 0;
     const end = this.#scanEnd;
     for (let slot = 0; slot < end; slot++) {
@@ -592,13 +569,26 @@ export class Engine implements TaskOwner {
 
   /**
    * Before the pump sleeps: watch DONE_COUNT for OWNER_WATCH_US while that pays; whether it
-   * moved from `seen`.
+   * moved from `seen`. While the last task put is still unclaimed and alone on the channel (its
+   * worker is being woken), the watch goes on until it is claimed, up to OWNER_CLAIM_WATCH_US,
+   * then OWNER_WATCH_US more: a result that comes right after a slow worker wake-up must not find
+   * the owner parked (see OWNER_CLAIM_WATCH_US).
    */
   #watchResults(seen: number): boolean {
     if (this.#lastRunUs > OWNER_WATCH_US && ++this.#unpaidWaits % WATCH_PROBE !== 0) return false;
-    const end = deadlineAfter(OWNER_WATCH_US / 1000);
-    while (this.#slots.completions() === seen && performance.now() < end);
-    return this.#slots.completions() !== seen;
+    const slots = this.#slots;
+    let end = deadlineAfter(OWNER_WATCH_US / 1000);
+    const limit = deadlineAfter(OWNER_CLAIM_WATCH_US / 1000);
+    // Only while it is the one task queued: behind others, it waits for busy workers, not a wake-up.
+    let unclaimed = this.#lastPutSlot >= 0 && this.#tasks.qsize() <= 1 && slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
+    for (;;) {
+      if (slots.completions() !== seen) return true;
+      const now = performance.now();
+      if (now < end) continue;
+      if (!unclaimed || now >= limit) return false;
+      unclaimed = slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
+      if (!unclaimed) end = deadlineAfter(OWNER_WATCH_US / 1000);
+    }
   }
 
   /** Wake the pump when tasks were settled without a result, or an exit took its Queue item. */
@@ -638,14 +628,14 @@ export class Engine implements TaskOwner {
       }
       this.#unbind(task);
     }
-    this.#forget(task);
+    this.#stops.forget(task);
     if (ok) this.#completed++;
     else if (task.stop === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;
     else this.#failed++;
     if (ok) task.future[setResult](value);
     else task.future[setException](value);
-    this.#feed();
+    if (!this.#collecting) this.#feed();
     this.#settleIdle();
   }
 
@@ -657,22 +647,14 @@ export class Engine implements TaskOwner {
     if (this.#slots.available === this.#slots.count) this.#scanEnd = 0;
   }
 
-  /** Drop a settled task's timer and signal listener. */
-  #forget(task: Task): void {
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    task.timer = undefined;
-    task.unlisten?.();
-    task.unlisten = undefined;
-  }
-
   /** `Future.cancel()` won: forget the task (a queued copy will find its slot CANCELLED). */
   [dropCancelled](task: Task): void {
     this.#cancelled++;
-    this.#forget(task);
+    this.#stops.forget(task);
     if (task.slot >= 0) {
       this.#unbind(task);
       this.#feed();
-    } else this.#waiting--; // still in the backlog, which the feed will skip
+    } else this.#backlog.dropped(); // still in the backlog, which the feed will skip
     this.#wakePump();
     this.#settleIdle();
   }
@@ -699,14 +681,12 @@ export class Engine implements TaskOwner {
     if (this.#broken !== undefined) return;
     this.#broken = new WorkerCrashedError(`${this.#facade}: a worker failed to start (${why})`, { cause });
     this.#stopping = true;
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
-      const task = this.#backlog[i]!;
-      this.#forget(task);
-      if (task.future[setException](this.#broken)) this.#crashed++;
-    }
-    this.#backlog = [];
-    this.#backlogHead = 0;
-    this.#waiting = 0;
+    const broken = this.#broken;
+    this.#backlog.forEach((task) => {
+      this.#stops.forget(task);
+      if (task.future[setException](broken)) this.#crashed++;
+    });
+    this.#backlog.clear();
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
     void this.#crew.terminate();
   }
@@ -727,6 +707,7 @@ export class Engine implements TaskOwner {
       running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
+    if (current === SLEEPING) this.#slots.addSleeper(-1);
     // A wake-up handed to a worker as it died is lost with it: hand one to the living.
     this.#slots.wakeIdle(Infinity);
     this.#wakePump();
@@ -748,9 +729,12 @@ export class Engine implements TaskOwner {
 
   /** Put again every bound task that no worker has claimed (a dead worker may have taken it). */
   #requeueUnclaimed(): void {
-    for (const task of this.#bound) {
+    const held = new Set(this.#requeue);
+    // From the last slot down: #requeue is popped from its end, so the lowest slot goes first.
+    for (let slot = this.#bound.length - 1; slot >= 0; slot--) {
+      const task = this.#bound[slot];
       if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
-      if (!this.#requeue.includes(task)) this.#requeue.push(task);
+      if (!held.has(task)) this.#requeue.push(task);
     }
     this.#feed();
   }

@@ -44,6 +44,8 @@ export const onDone = Symbol('sabsync.onDone');
 export const failed = Symbol('sabsync.failed');
 /** @internal The outcome of a done Future, read synchronously: `{ ok, value }` (value: result or error). */
 export const peek = Symbol('sabsync.peek');
+/** @internal The resolve and reject of the future's own Promise (`then`). */
+const captured = Symbol('sabsync.captured');
 /** @internal A progress value came from the task. */
 export const setProgress = Symbol('sabsync.setProgress');
 
@@ -69,7 +71,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #progress: ((value: unknown) => void)[] | undefined;
   /** What `then` builds on: one Promise settled directly by #finish (not a `result()` call). */
   #promise: Promise<R> | undefined;
-  #settle: [resolve: (value: R) => void, reject: (error: unknown) => void] | undefined;
+  #resolve: ((value: R) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   /** @internal `onCancel` is called when `cancel()` wins (the engine drops the task). */
   constructor(onCancel?: CancelHook) {
@@ -172,7 +175,17 @@ export class Future<R = unknown> implements PromiseLike<R> {
   ): Promise<A | B> {
     if (this.#promise === undefined) {
       if (this.#outcome !== 'pending') this.#promise = this.result();
-      else this.#promise = new Promise<R>((resolve, reject) => (this.#settle = [resolve, reject]));
+      else {
+        // No closure and no array per future: the executor is one function for all, handed the
+        // future it fills through `capturing` (many futures are awaited: a pool of trivial
+        // tasks spent a third of its owner's time collecting garbage, most of it from here).
+        capturing = this as Future<unknown>;
+        try {
+          this.#promise = new Promise<R>(capture as (resolve: (value: R) => void, reject: (error: unknown) => void) => void);
+        } finally {
+          capturing = undefined;
+        }
+      }
     }
     return this.#promise.then(onFulfilled, onRejected);
   }
@@ -236,6 +249,12 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   /** @internal */
+  [captured](resolve: (value: R) => void, reject: (error: unknown) => void): void {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** @internal */
   [failed](): boolean {
     return this.#failed;
   }
@@ -243,19 +262,21 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #finish(): void {
     this.#control = undefined;
     this.#onCancel = undefined;
-    const callbacks = this.#callbacks ?? [];
+    const callbacks = this.#callbacks;
     const listeners = this.#listeners;
     this.#callbacks = undefined;
     this.#listeners = undefined;
     this.#progress = undefined;
-    const settle = this.#settle;
-    this.#settle = undefined;
-    if (settle !== undefined) {
-      if (this.#failed || this.#outcome === 'cancelled') settle[1](this.#error);
-      else settle[0](this.#value as R);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    if (resolve !== undefined) {
+      if (this.#failed || this.#outcome === 'cancelled') reject!(this.#error);
+      else resolve(this.#value as R);
     }
     if (listeners !== undefined) for (const listener of listeners) listener();
-    for (const cb of callbacks) runCallback(cb, this);
+    if (callbacks !== undefined) for (const cb of callbacks) runCallback(cb, this);
   }
 
   #settled(timeout: number, method: string): Promise<void> {
@@ -275,6 +296,14 @@ export class Future<R = unknown> implements PromiseLike<R> {
       }
     });
   }
+}
+
+/** The future whose Promise is being made in `then` (read by `capture`, its executor). */
+let capturing: Future<unknown> | undefined;
+
+/** The executor of a future's Promise: keeps its resolve and reject on the future. */
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  capturing![captured](resolve, reject);
 }
 
 function runCallback<R>(cb: (f: Future<R>) => void, future: Future<R>): void {

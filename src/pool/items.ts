@@ -2,65 +2,215 @@
  * What crosses between a pool's owner and its workers, in one place (engine.ts writes tasks and
  * reads results, worker.ts the other way round):
  *
- *   - a task item on the task Queue: one or more tasks, TASK_FIELDS entries each, flattened;
- *   - a result in its task's slot (RESULT[s], slots.ts), the common case;
- *   - a result item on the result Queue, for a result that does not fit its slot or holds
- *     SharedArrayBuffers or primitives (the owner must fetch those before it can decode them),
- *     and for progress values.
+ *   - a task in its slot's area (AREA[s], slots.ts), the common case, announced on the task
+ *     Queue by one number, `slot << GEN_BITS | gen` (a FIFO Queue's number takes no lock);
+ *   - a task item on the task Queue `[slot, gen, fn, args, chunk, id]`, for a task whose
+ *     arguments do not fit its area or hold SharedArrayBuffers or primitives (the worker must
+ *     fetch those before it can decode them), or whose export the owner cannot name by index
+ *     yet (no worker has reported the module's exports);
+ *   - a result in its task's area, the common case;
+ *   - a result item on the result Queue, for a result that does not fit its area or holds
+ *     SharedArrayBuffers or primitives, and for progress values.
  *
- * RESULT[s], RESULT_BYTES per slot, 8-aligned:
+ * AREA[s], AREA_BYTES per slot, 8-aligned, holds first the task, then its result: the task is
+ * written by the owner before its number is put (the put orders the writes before the taker's
+ * reads), read only by the worker whose claim won (slots.ts), and that worker reads all of it
+ * before it runs the task; the result is written by the same worker over it. The owner writes
+ * the area again only after the task settled (slots.ts: a slot is bound again only then). A
+ * copy of the number left on the Queue (re-queued after a worker died) loses its claim and
+ * reads nothing.
  *
- *   byte   what
- *   -----  ---------------------------------------------------------------
- *   0      LEN: bytes of the encoded result (Int32)
- *   4      OK | RAN << 1 (Int32): OK 1 for a value, 0 for an error
- *          description; RAN the task's running time in µs (claim to
- *          result, capped), which tells the owner how long to watch
- *   8      the encoded result (codec.ts `encode`): for a number, its tag,
- *          then the Float64 at byte 16, which the owner reads in place
+ *   as a task                                   as its result
+ *   byte  what                                  byte  what
+ *   ----  ------------------------------------  ----  -----------------------------------------
+ *   0     ARGS (Int32): NUMBERS (the arguments  0     LEN: bytes of the encoded result (Int32)
+ *         are numbers, as Float64s at byte 24)  4     OK | RAN << 1 (Int32): OK 1 for a value,
+ *         or ENCODED (codec.ts `encode` of the        0 for an error description; RAN the
+ *         argument list at byte 24)                   task's running time in µs (claim to
+ *   4     COUNT: numbers, or bytes encoded            result, capped), which tells the owner
+ *   8     FN: the export's index in the list          how long to watch
+ *         the workers reported (`functionExports`) 8  the encoded result (codec.ts `encode`):
+ *   12    CHUNK: 1 for a chunk of a `map`             for a number, its tag, then the Float64
+ *   16    ID: the task's id (Float64)                 at byte 16, which the owner reads in place
+ *   24    the arguments
  *
- * Written by the task's claimer before its READY CAS (slots.ts `publish`), read by the owner
- * after it saw READY: the CAS orders the plain writes before the owner's reads.
+ * A result is written by the task's claimer before its READY CAS (slots.ts `publish`), read by
+ * the owner after it saw READY: the CAS orders the plain writes before the owner's reads.
  */
-import { decode, encode, fallible, T_NUMBER } from '../queue/codec.js';
-import { RESULT_BYTES, type Slots } from './slots.js';
+import { decode, encode, fallible, NUMBER_BYTES, T_NUMBER } from '../queue/codec.js';
+import { AREA_BYTES, type Slots } from './slots.js';
 
-/** Entries per task in a task item (`slot, gen, fn, args, chunk, id`). */
+/** Bits of GEN in a task's number on the task Queue (slots.ts: GEN has 16). */
+const GEN_BITS = 16;
+const GEN_MASK = (1 << GEN_BITS) - 1;
+
+/** The number that announces slot `slot`'s GEN `gen` task on the task Queue. */
+export function taskNumber(slot: number, gen: number): number {
+  return (slot << GEN_BITS) | gen;
+}
+
+/** The slot of a task's number. */
+export function slotOf(n: number): number {
+  return n >>> GEN_BITS;
+}
+
+/** The GEN of a task's number. */
+export function genOf(n: number): number {
+  return n & GEN_MASK;
+}
+
+/** Entries of a task item (`slot, gen, fn, args, chunk, id`). */
 export const TASK_FIELDS = 6;
 
 /**
- * The item a worker takes from the task Queue: one or more tasks, `TASK_FIELDS` entries each
- * (`slot, gen, fn, args, chunk, id`), flattened into one array.
+ * What a worker takes from the task Queue: a task's number (its task is in its area), or a
+ * task item `[slot, gen, fn, args, chunk, id]`.
  */
-export type TaskItem = unknown[];
+export type TaskItem = number | unknown[];
 
 /**
  * The item a worker puts on the result Queue: a result (`ok` 1) or an error (0) that cannot go
- * in its slot, or a progress value (2: current.ts) of a running task. The owner also puts 0
+ * in its area, or a progress value (2: current.ts) of a running task. The owner also puts 0
  * there to wake a pump waiting on that Queue.
  */
 export type ResultItem = [slot: number, gen: number, ok: 0 | 1 | 2, value: unknown] | 0;
+
+/** ARGS of a task whose arguments are numbers. */
+const NUMBERS = 1;
+/** ARGS of a task whose argument list is encoded. */
+const ENCODED = 2;
+/** Where a task's arguments start in its area. */
+const ARGS_AT = 24;
+/** The most bytes of arguments one area holds (numbers: 8 each). */
+export const ARGS_ROOM = AREA_BYTES - ARGS_AT;
 
 /** The longest running time RAN records (µs); longer ones read as this. */
 const MAX_RAN_US = (1 << 30) - 1;
 
 /** The most bytes of encoded result one slot's area holds. */
-export const RESULT_ROOM = RESULT_BYTES - 8;
+export const RESULT_ROOM = AREA_BYTES - 8;
 
-/** The RESULT areas of one pool's control block. */
-export class ResultAreas {
+/**
+ * A number read from a Float64Array, as a small integer when it is one (not -0). Read as it is,
+ * it is a heap double even when it holds 25, and code that computes with it runs in doubles:
+ * fib(25) took ≈ 2x as long with its argument read so (bench/pool.bench.mjs).
+ */
+function small(v: number): number {
+  const i = v | 0;
+  return i === v && (i !== 0 || 1 / v > 0) ? i : v;
+}
+
+/**
+ * Whether `args` surely encode to more than ARGS_ROOM bytes, judged without encoding them: a
+ * string of more characters, an array of more elements, binary data of more bytes (each takes
+ * at least a byte), or a SharedArrayBuffer (it never goes in an area). Large arguments then go
+ * straight to the Queue's put, which encodes them once. Only the top level is looked at.
+ */
+function oversized(args: unknown[]): boolean {
+  if (args.length > ARGS_ROOM) return true;
+  for (const a of args) {
+    if (typeof a === 'string') {
+      if (a.length > ARGS_ROOM) return true;
+    } else if (typeof a === 'object' && a !== null) {
+      if (Array.isArray(a)) {
+        if (a.length > ARGS_ROOM) return true;
+      } else if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) {
+        if (a.byteLength > ARGS_ROOM) return true;
+      } else if (typeof SharedArrayBuffer !== 'undefined' && a instanceof SharedArrayBuffer) return true;
+    }
+  }
+  return false;
+}
+
+/** The areas of one pool's control block. */
+export class SlotAreas {
   readonly #u8: Uint8Array;
   readonly #i32: Int32Array;
   readonly #f64: Float64Array;
-  /** Unshared memory a result is copied into before `decode` (owner). */
-  readonly #pad = new Uint8Array(RESULT_BYTES);
+  /** Unshared memory an area's encoding is copied into before `decode`. */
+  readonly #pad = new Uint8Array(AREA_BYTES);
 
   constructor(slots: Slots) {
-    const n = slots.count * RESULT_BYTES;
-    this.#u8 = new Uint8Array(slots.buffer, slots.resultsAt, n);
-    this.#i32 = new Int32Array(slots.buffer, slots.resultsAt, n >> 2);
-    this.#f64 = new Float64Array(slots.buffer, slots.resultsAt, n >> 3);
+    const n = slots.count * AREA_BYTES;
+    this.#u8 = new Uint8Array(slots.buffer, slots.areasAt, n);
+    this.#i32 = new Int32Array(slots.buffer, slots.areasAt, n >> 2);
+    this.#f64 = new Float64Array(slots.buffer, slots.areasAt, n >> 3);
   }
+
+  // ---- the task (owner writes, claimer reads) ----
+
+  /**
+   * Write slot `slot`'s task into its area (owner, before its number is put): export index
+   * `fn`, its arguments, `chunk`, `id`. False (the area unchanged in what matters) if it must
+   * go on the Queue as an item: arguments too large for the area, holding SharedArrayBuffers or
+   * primitives, or ones `encode` refuses (the Queue's put then says why).
+   */
+  writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
+    const w = (slot * AREA_BYTES) >> 2;
+    const n = args.length;
+    let numbers = n <= ARGS_ROOM >> 3;
+    for (let i = 0; numbers && i < n; i++) numbers = typeof args[i] === 'number';
+    if (numbers) {
+      const f = (slot * AREA_BYTES + ARGS_AT) >> 3;
+      for (let i = 0; i < n; i++) this.#f64[f + i] = args[i] as number;
+      this.#i32[w] = NUMBERS;
+      this.#i32[w + 1] = n;
+    } else {
+      if (oversized(args)) return false; // the item's put encodes them: once, not twice
+      let bytes: Uint8Array;
+      try {
+        bytes = encode(args);
+      } catch {
+        return false;
+      }
+      if (bytes.length > ARGS_ROOM || fallible(bytes)) return false;
+      this.#u8.set(bytes, slot * AREA_BYTES + ARGS_AT);
+      this.#i32[w] = ENCODED;
+      this.#i32[w + 1] = bytes.length;
+    }
+    this.#i32[w + 2] = fn;
+    this.#i32[w + 3] = chunk;
+    this.#f64[(slot * AREA_BYTES + 16) >> 3] = id;
+    return true;
+  }
+
+  /** The export index of slot `slot`'s task (its claimer). */
+  taskFn(slot: number): number {
+    return this.#i32[((slot * AREA_BYTES) >> 2) + 2]!;
+  }
+
+  /** Whether slot `slot`'s task is a chunk of a `map` (its claimer). */
+  taskChunk(slot: number): 0 | 1 {
+    return this.#i32[((slot * AREA_BYTES) >> 2) + 3] as 0 | 1;
+  }
+
+  /** The id of slot `slot`'s task (its claimer). */
+  taskId(slot: number): number {
+    return this.#f64[(slot * AREA_BYTES + 16) >> 3]!;
+  }
+
+  /** The arguments of slot `slot`'s task (its claimer, before it writes the result). */
+  taskArgs(slot: number): unknown[] {
+    const w = (slot * AREA_BYTES) >> 2;
+    const n = this.#i32[w + 1]!;
+    if (this.#i32[w] === NUMBERS) {
+      const f = (slot * AREA_BYTES + ARGS_AT) >> 3;
+      const args = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) args[i] = small(this.#f64[f + i]!);
+      return args;
+    }
+    return this.#decode(slot * AREA_BYTES + ARGS_AT, n) as unknown[];
+  }
+
+  /** Decode `len` bytes at byte `at` (copied out of shared memory first: the decoder reads unshared bytes). */
+  #decode(at: number, len: number): unknown {
+    const u8 = this.#u8;
+    const pad = this.#pad;
+    for (let i = 0; i < len; i++) pad[i] = u8[at + i]!;
+    return decode(pad);
+  }
+
+  // ---- the result (claimer writes, owner reads) ----
 
   /**
    * Write `value` (a result, or with `ok` 0 an error description) into slot `slot`'s area if it
@@ -69,6 +219,15 @@ export class ResultAreas {
    * then says why).
    */
   write(slot: number, ok: 0 | 1, value: unknown, ranUs: number): boolean {
+    const at = slot * AREA_BYTES;
+    if (typeof value === 'number') {
+      // What `encode` writes for a number (codec.ts), without its copy.
+      this.#u8[at + 8] = T_NUMBER;
+      this.#f64[(at + 16) >> 3] = value;
+      this.#i32[at >> 2] = NUMBER_BYTES;
+      this.#i32[(at >> 2) + 1] = ok | (Math.min(ranUs, MAX_RAN_US) << 1);
+      return true;
+    }
     let bytes: Uint8Array;
     try {
       bytes = encode(value);
@@ -76,7 +235,6 @@ export class ResultAreas {
       return false;
     }
     if (bytes.length > RESULT_ROOM || fallible(bytes)) return false;
-    const at = slot * RESULT_BYTES;
     this.#i32[at >> 2] = bytes.length;
     this.#i32[(at >> 2) + 1] = ok | (Math.min(ranUs, MAX_RAN_US) << 1);
     this.#u8.set(bytes, at + 8);
@@ -85,22 +243,18 @@ export class ResultAreas {
 
   /** Whether slot `slot`'s result is a value (1) or an error description (0) (owner, after READY). */
   ok(slot: number): 0 | 1 {
-    return (this.#i32[((slot * RESULT_BYTES) >> 2) + 1]! & 1) as 0 | 1;
+    return (this.#i32[((slot * AREA_BYTES) >> 2) + 1]! & 1) as 0 | 1;
   }
 
   /** How long slot `slot`'s task ran, µs (owner, after READY). */
   ranUs(slot: number): number {
-    return this.#i32[((slot * RESULT_BYTES) >> 2) + 1]! >>> 1;
+    return this.#i32[((slot * AREA_BYTES) >> 2) + 1]! >>> 1;
   }
 
   /** Decode slot `slot`'s result (owner, after READY). */
   read(slot: number): unknown {
-    const at = slot * RESULT_BYTES;
-    const u8 = this.#u8;
-    if (u8[at + 8] === T_NUMBER) return this.#f64[(at + 16) >> 3];
-    const len = this.#i32[at >> 2]!;
-    const pad = this.#pad;
-    for (let i = 0; i < len; i++) pad[i] = u8[at + 8 + i]!;
-    return decode(pad);
+    const at = slot * AREA_BYTES;
+    if (this.#u8[at + 8] === T_NUMBER) return small(this.#f64[(at + 16) >> 3]!);
+    return this.#decode(at + 8, this.#i32[at >> 2]!);
   }
 }

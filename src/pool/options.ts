@@ -8,7 +8,7 @@ import { rangeError, typeError } from '../primitives/errors.js';
 export interface TaskOptions {
   /** Aborting it cancels the task if it has not started, else aborts it (`future.abort`). */
   signal?: AbortSignal | undefined;
-  /** Most ms the task may run: then its signal fires with `TimeoutError` (see TIMEOUT_GRACE_MS). */
+  /** Most ms the task may run: then its signal fires with `TimeoutError` (see TIMEOUT_GRACE_MS in stops.ts). */
   timeout?: number | undefined;
 }
 

@@ -16,7 +16,7 @@
  *                               (0: no worker)
  *   workers + s    STATE[s]     task slot s: CLAIMER << 19 | GEN << 3 | ST  the owner (bind, DONE,
  *                               ST: PENDING, RUNNING, DONE, CANCELLED,         CANCELLED); a worker
- *                               READY (its result is in RESULT[s]);            (its claim, READY,
+ *                               READY (its result is in AREA[s]);              (its claim, READY,
  *                               CLAIMER: worker index + 1 while RUNNING        and `finished`)
  *                               and its result is not sent yet (then 0)
  *   workers+count  WATCHER      the idle worker watching the empty task     a worker (CAS 0 -> w+1
@@ -44,13 +44,29 @@
  *                               owner's pump sleeps on it
  *   DONE_COUNT+1   OWNER_ASLEEP 1 while the owner may sleep on DONE_COUNT:     the owner
  *                               a worker notifies only then
+ *   DONE_COUNT+2   SLEEPERS     workers asleep on WAKE or about to be: a     a worker (+1 before
+ *                               putter bumps WAKE only when there are some      its last look, -1
+ *                                                                              once awake); the
+ *                                                                              owner (-1 when a
+ *                                                                              SLEEPING one dies)
+ *   DONE_COUNT+3   REFUSED      1 while the owner holds a task the task     the owner (1 before it
+ *                               channel refused as full: a worker that         puts the task again,
+ *                               takes anything then bumps DONE_COUNT, so       0 once none is
+ *                               the owner's pump wakes and puts it again       refused)
+ * SLEEPERS can over-count, never under-count: a worker killed after its +1 and before CURRENT
+ * reads SLEEPING (its last look), or after its wake-up and before its -1, stays counted, since
+ * the owner subtracts only for a worker that died SLEEPING. Each such leak is permanent and
+ * costs every later put a WAKE bump and a notify (no wake-up is lost by it). Subtracting for
+ * TAKING as well would under-count a worker killed before its +1 (a lost wake-up); an exact
+ * count needs a per-worker "counted" word set with the +1 and cleared with the -1.
  * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
  * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
  * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
  * its readers are the owner after the task's result (the READY CAS, or the result Queue's lock,
  * orders it) and the owner's timeout check, which treats NaN — claimed, not yet stamped — as
- * "just started". Then RESULT[s], RESULT_BYTES per slot (8-aligned): the result area of slot
- * s's task, written by its claimer before READY (results.ts draws it).
+ * "just started". Then AREA[s], AREA_BYTES per slot (8-aligned): slot s's task, written by the
+ * owner before it announces the task, then its result, written by its claimer before READY
+ * (items.ts draws it).
  *
  * A task slot holds one task (or one chunk of a `map`) from the moment the owner puts it on the
  * task channel until its result comes back or it is cancelled; then the slot is free again and
@@ -65,14 +81,15 @@
  *   - `Future.cancel()` is CAS(GEN|PENDING -> GEN|CANCELLED): it wins only against a task that
  *     no worker has claimed, and a claimed task can never be cancelled or claimed twice;
  *   - a result that fits its slot is published with CAS(w+1|GEN|RUNNING -> GEN|READY) after
- *     its bytes are written into RESULT[s] (results.ts): a worker that dies before the CAS —
+ *     its bytes are written into AREA[s] (items.ts): a worker that dies before the CAS —
  *     even halfway through writing the bytes — leaves RUNNING, and the owner fails the task
  *     (its worker died running it); one that dies after it leaves a whole result, which the
  *     owner delivers: a result written survives the worker that wrote it;
  *   - a result that goes on the result channel instead is followed by CAS(w+1|GEN|RUNNING ->
  *     GEN|RUNNING), clearing CLAIMER: a dead or timed-out worker is charged only with a task
  *     whose result it has not sent (the result was put first, so it is never lost).
- * RESULT[s] is written only by the claimer of slot s's current GEN, and the owner binds the
+ * AREA[s] is written by the owner only while slot s's task is PENDING (before it is announced),
+ * then only by the claimer of slot s's current GEN, and the owner binds the
  * slot again only after that task settled: from its result (the claimer is done with the
  * area), or from its claimer's death (its `exit` event: the thread runs no more).
  *
@@ -89,10 +106,17 @@
  * workers sleep without watching — slower, never stuck.
  *
  * No queued task is left without a taker (the rule `needsTaker` applies after every put):
- * whoever puts tasks on the channel wakes a WAKE sleeper unless the channel is empty again (a
- * worker took what was put) or a watcher holds the token and the channel holds only what it
- * put. A watcher that sees a task takes it with the token still held, gives the token back,
- * then looks again and wakes a sleeper if tasks are left; a watcher that saw none gives the
+ * whoever puts tasks on the channel wakes WAKE sleepers unless the channel is empty again (a
+ * worker took what was put), or a watcher holds the token and the channel holds only what it
+ * put, or SLEEPERS is 0 (a worker counts itself there before its last look at the channel, so
+ * a putter that reads 0 after its put is followed by that look, which sees the task: the
+ * notify, a system call with the futex table's lock, is paid only when someone may sleep).
+ * k tasks on the channel get k takers: a putter wakes min(queued, SLEEPERS) sleepers with one
+ * WAKE bump (one feed may put many numbers), and a worker that takes a task — a woken sleeper
+ * or a watcher — and sees tasks left wakes min(left, SLEEPERS) more, so a wake-up lost to a
+ * race between takers is passed on by the taker that got the task. A watcher that sees a task
+ * takes it with the token still held, gives the token back, then looks again and wakes
+ * sleepers if tasks are left; a watcher that saw none gives the
  * token back before its last look at the channel; a sleeper reads WAKE before its last look.
  * All of these are sequentially consistent, so either the putter sees no watcher (and wakes a
  * sleeper), or the watcher's look after giving the token back sees the task, or the sleeper's
@@ -130,8 +154,8 @@ export const CANCELLED = 3;
 /** ST of a task whose result is in its slot's RESULT area. */
 export const READY = 4;
 
-/** Bytes of one slot's RESULT area (results.ts). */
-export const RESULT_BYTES = 256;
+/** Bytes of one slot's AREA: its task, then its result (items.ts). */
+export const AREA_BYTES = 256;
 
 /** Most workers one pool may have: CLAIMER has 13 bits. */
 export const MAX_WORKERS = (1 << 13) - 1;
@@ -177,8 +201,8 @@ export class Slots {
   readonly #progress: number;
   /** Index of DONE_COUNT (OWNER_ASLEEP follows it). */
   readonly #done: number;
-  /** Byte offset of RESULT[0] in the buffer. */
-  readonly resultsAt: number;
+  /** Byte offset of AREA[0] in the buffer. */
+  readonly areasAt: number;
 
   /** Create the control block (owner), or attach to `buffer` (worker). */
   constructor(workers: number, count: number, buffer?: SharedArrayBuffer) {
@@ -188,9 +212,9 @@ export class Slots {
     this.#abort = this.#live + 1;
     this.#progress = this.#abort + count;
     this.#done = this.#progress + count;
-    const words = (this.#done + 2 + 1) & ~1; // STARTED starts 8-aligned
-    this.resultsAt = words * 4 + count * 8;
-    const sab = buffer ?? new SharedArrayBuffer(this.resultsAt + count * RESULT_BYTES);
+    const words = (this.#done + 4 + 1) & ~1; // STARTED starts 8-aligned
+    this.areasAt = words * 4 + count * 8;
+    const sab = buffer ?? new SharedArrayBuffer(this.areasAt + count * AREA_BYTES);
     this.i32 = new Int32Array(sab, 0, words);
     this.started = new Float64Array(sab, words * 4, count);
     this.#gens = new Uint16Array(buffer === undefined ? count : 0);
@@ -259,7 +283,7 @@ export class Slots {
   }
 
   /**
-   * Worker `w` has written the result of slot `slot`'s GEN `gen` task into RESULT[slot]:
+   * Worker `w` has written the result of slot `slot`'s GEN `gen` task into AREA[slot]:
    * RUNNING -> READY (worker). False if the CAS lost (the task was settled without this
    * result: the pool was terminated or broken).
    */
@@ -268,7 +292,7 @@ export class Slots {
     return Atomics.compareExchange(this.i32, this.workers + slot, running, word(gen, READY)) === running;
   }
 
-  /** Whether slot `slot`'s GEN `gen` task has its result in RESULT[slot] (owner). */
+  /** Whether slot `slot`'s GEN `gen` task has its result in AREA[slot] (owner). */
   ready(slot: number, gen: number): boolean {
     return Atomics.load(this.i32, this.workers + slot) === word(gen, READY);
   }
@@ -330,6 +354,33 @@ export class Slots {
   /** The WAKE counter, read by a worker before its last look at the channel. */
   wakeCount(): number {
     return Atomics.load(this.i32, this.workers + this.count + 1);
+  }
+
+  /**
+   * Wake up to `queued` workers sleeping on WAKE, as many as may be (SLEEPERS): after a put
+   * that `needsTaker`, or a take that left `queued` tasks on the channel.
+   */
+  wakeSleepers(queued: number): void {
+    const sleepers = Atomics.load(this.i32, this.#done + 2);
+    if (sleepers > 0 && queued > 0) this.wakeIdle(Math.min(queued, sleepers));
+  }
+
+  /** Say whether the owner holds a task the task channel refused as full (REFUSED; owner). */
+  setRefused(on: boolean): void {
+    Atomics.store(this.i32, this.#done + 3, on ? 1 : 0);
+  }
+
+  /**
+   * After a worker took something from the task channel (room freed): if the owner holds a
+   * refused task, bump DONE_COUNT so that its pump wakes and puts it again.
+   */
+  tookTask(): void {
+    if (Atomics.load(this.i32, this.#done + 3) !== 0) this.completed();
+  }
+
+  /** Count this worker in SLEEPERS (+1, before its last look at the channel) or out (-1) (worker; the owner for a dead one). */
+  addSleeper(n: number): void {
+    Atomics.add(this.i32, this.#done + 2, n);
   }
 
   /** Wake up to `count` workers sleeping on WAKE. */

@@ -23,6 +23,8 @@ export class Task implements TaskControl {
   readonly future: Future<unknown>;
   slot = -1;
   gen = 0;
+  /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
+  inArea = false;
   /** When it was submitted (slots.ts `clock`). */
   readonly submitted = clock();
   /** ABORTED or TIMED_OUT once asked to stop while running; `reason` is what its future rejects with. */

@@ -14,13 +14,13 @@
  * QUIT, so the owner can tell a worker that cannot start from one killed while starting. (A
  * browser has no `process`: there a task that calls it fails with a ReferenceError.)
  *
- * Each turn of the loop (slots.ts draws the words):
- *   1. CURRENT = TAKING, then take an item `[slot, gen, fn, args, chunk, ...]` (one or more
- *      tasks) from the task Queue;
- *   2. for each task: claim it with CAS(GEN|PENDING -> me|GEN|RUNNING); a lost CAS means the
- *      task was cancelled or is a copy another worker already claimed: skip it. CURRENT stays
- *      TAKING while later tasks of the item are unclaimed (so the owner re-queues them if this
- *      worker dies) and becomes BUSY for the item's last task;
+ * Each turn of the loop (slots.ts draws the words, items.ts what crosses):
+ *   1. CURRENT = TAKING, then take a task from the task Queue: its number `slot, gen` (the task
+ *      is in its slot's area) or an item `[slot, gen, fn, args, chunk, id]`;
+ *   2. claim it with CAS(GEN|PENDING -> me|GEN|RUNNING); a lost CAS means the task was
+ *      cancelled or is a copy another worker already claimed: skip it. CURRENT stays TAKING
+ *      until the claim (so the owner re-queues the unclaimed tasks if this worker dies with a
+ *      task taken) and becomes BUSY once it won; only then is the area read;
  *   3. stamp STARTED[slot], open the task's scope (current.ts: `currentTask()`, its abort word,
  *      its progress), run it, close the scope (sending the latest progress value first) and
  *      write the result into the task's slot, then READY (items.ts, slots.ts `publish`); a
@@ -60,7 +60,7 @@ import { threadId } from '../primitives/thread.js';
 import { exitOnClose, exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import { enterTask, TaskScope } from './current.js';
-import { ResultAreas, TASK_FIELDS, type ResultItem, type TaskItem } from './items.js';
+import { genOf, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
 import { BUSY, clock, LEFT, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
 
@@ -108,7 +108,7 @@ const start = await begin();
 const slots = new Slots(start.workers, start.slots, start.control);
 const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
-const areas = new ResultAreas(slots);
+const areas = new SlotAreas(slots);
 const me = start.index;
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
@@ -184,8 +184,13 @@ function takeSoon(): TaskItem | undefined | typeof NONE {
     slots.unwatch(me);
   }
   if (got === NONE) return takeNow(); // the last look, after giving the token back
-  if (!tasks.empty()) slots.wakeIdle();
+  passOn();
   return got;
+}
+
+/** After taking a task: wake sleepers for the tasks left on the channel, if any (slots.ts: k tasks get k takers). */
+function passOn(): void {
+  if (!tasks.empty()) slots.wakeSleepers(tasks.qsize());
 }
 
 /**
@@ -206,13 +211,21 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   // Workers that can never leave (minWorkers = workers) sleep without a deadline.
   let deadline = start.minWorkers >= start.workers ? Infinity : idleSince + start.idleTimeout;
   for (;;) {
-    const seen = slots.wakeCount(); // before the last look (slots.ts)
-    if (!tasks.empty()) return tasks.getAsync().catch(shutDown);
+    slots.addSleeper(1); // counted, then WAKE read, before the last look (slots.ts)
+    const seen = slots.wakeCount();
+    if (!tasks.empty()) {
+      slots.addSleeper(-1);
+      return tasks.getAsync().then(passedOn, shutDown);
+    }
     const now = takeNow(false);
-    if (now !== NONE) return now;
+    if (now !== NONE) {
+      slots.addSleeper(-1);
+      return now;
+    }
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
     const slept = await slots.sleep(seen, deadline);
     slots.setCurrent(me, TAKING);
+    slots.addSleeper(-1);
     // Idle for idleTimeout: leave if more than minWorkers stay. A task put after the look
     // above and before the exit is seen by the look below (then stay), or by the owner, which
     // wakes the living and starts a worker for it when this one's exit comes (engine.ts).
@@ -224,8 +237,14 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
       deadline = performance.now() + start.idleTimeout;
     }
     const soon = takeSoon();
-    if (soon !== NONE) return soon;
+    if (soon !== NONE) return passedOn(soon);
   }
+}
+
+/** A task a woken sleeper took: the wake-up that woke it may have been meant for more tasks. */
+function passedOn<T>(item: T): T {
+  passOn();
+  return item;
 }
 
 function shutDown(error: unknown): undefined {
@@ -289,9 +308,11 @@ function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unk
 
 /**
  * Run tasks until the channel is shut down or `maxTasksPerChild` is reached. Returns the
- * CURRENT word to leave with: RETIRED, or TAKING if this worker may still hold tasks.
+ * CURRENT word to leave with: RETIRED or LEFT.
  */
 async function serve(mod: Record<string, unknown>): Promise<number> {
+  // The owner names an export by its index in this list (items.ts, main below).
+  const names = Object.keys(mod);
   let ran = 0;
   let lastYield = performance.now();
   for (;;) {
@@ -300,37 +321,33 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     if (next instanceof Promise) next = await next;
     if (next === undefined) return RETIRED;
     if (next === LEAVE) return LEFT;
-    const batch = next;
-    // CURRENT stays TAKING while tasks of this batch are still unclaimed: if this worker dies,
-    // the owner then puts every unclaimed task on the channel again.
-    for (let i = 0; i < batch.length; i += TASK_FIELDS) {
-      const slot = batch[i] as number;
-      const gen = batch[i + 1] as number;
-      if (!slots.claim(slot, gen, me)) continue;
-      slots.started[slot] = clock();
-      if (i + TASK_FIELDS === batch.length) slots.setCurrent(me, BUSY);
-      const fn = batch[i + 2] as string;
-      const scope = new TaskScope(slots, slot, gen, batch[i + 5] as number, sendProgress);
-      enterTask(scope);
-      let outcome = run(mod, fn, batch[i + 3] as unknown[], batch[i + 4] as 0 | 1);
-      if (outcome instanceof Promise) outcome = await outcome;
-      scope.end();
-      enterTask(undefined);
-      idleSince = performance.now();
-      const sent = send(slot, gen, fn, outcome[0], outcome[1]);
-      if (sent !== undefined) await sent;
-      if (++ran === start.maxTasksPerChild) {
-        // Hand the unclaimed rest of the batch back before leaving (a retirement, not a crash).
-        if (i + TASK_FIELDS < batch.length) {
-          await tasks.putAsync(batch.slice(i + TASK_FIELDS));
-          slots.wakeIdle();
-        }
-        return RETIRED;
-      }
-      if (performance.now() - lastYield > YIELD_MS) {
-        await new Promise(setImmediate);
-        lastYield = performance.now();
-      }
+    // CURRENT stays TAKING until the claim: if this worker dies before it, the owner puts the
+    // task on the channel again.
+    const item = next;
+    slots.tookTask(); // room freed on the channel: the owner may hold a task it refused (slots.ts, REFUSED)
+    const inArea = typeof item === 'number';
+    const slot = inArea ? slotOf(item) : (item[0] as number);
+    const gen = inArea ? genOf(item) : (item[1] as number);
+    if (!slots.claim(slot, gen, me)) continue;
+    slots.started[slot] = clock();
+    slots.setCurrent(me, BUSY);
+    const fn = inArea ? (names[areas.taskFn(slot)] ?? '') : (item[2] as string);
+    const args = inArea ? areas.taskArgs(slot) : (item[3] as unknown[]);
+    const chunk = inArea ? areas.taskChunk(slot) : (item[4] as 0 | 1);
+    const id = inArea ? areas.taskId(slot) : (item[5] as number);
+    const scope = new TaskScope(slots, slot, gen, id, sendProgress);
+    enterTask(scope);
+    let outcome = run(mod, fn, args, chunk);
+    if (outcome instanceof Promise) outcome = await outcome;
+    scope.end();
+    enterTask(undefined);
+    idleSince = performance.now();
+    const sent = send(slot, gen, fn, outcome[0], outcome[1]);
+    if (sent !== undefined) await sent;
+    if (++ran === start.maxTasksPerChild) return RETIRED;
+    if (performance.now() - lastYield > YIELD_MS) {
+      await new Promise(setImmediate);
+      lastYield = performance.now();
     }
   }
 }
@@ -395,7 +412,9 @@ async function main(): Promise<void> {
     postToParent({ initError: describeError(error) });
     return exitWorker(1);
   }
-  postToParent({ ready: functionExports(mod) });
+  // Every export's name, in the order by which the owner names a task's export (items.ts): a
+  // module's export names are fixed by its source, so every worker lists them alike.
+  postToParent({ ready: functionExports(mod), names: Object.keys(mod) });
   slots.setCurrent(me, await serve(mod));
   exitWorker(0);
 }
