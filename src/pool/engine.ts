@@ -108,6 +108,16 @@ export const TASK_SLOTS = 512;
 export const CHANNEL_BYTES = 1 << 20;
 
 /**
+ * Items each channel holds at once (its maxsize). A FIFO Queue has one 128-byte ring slot per
+ * item it may hold, written when the Queue is made, so the slot count is resident memory: left
+ * at the default (one per 64-byte chunk: 16,384 for 1 MiB), 2 MiB per channel, which put the
+ * churn above at +262 MB after 60 pools. A channel carries at most one number or item per bound
+ * task (TASK_SLOTS), plus copies put again after a death and the items of cancelled tasks not yet
+ * taken; a put that finds it full is put again later (REFUSED, slots.ts).
+ */
+const CHANNEL_ITEMS = 4 * TASK_SLOTS;
+
+/**
  * How long the owner watches DONE_COUNT before it parks on it (µs). Measured (bench/pool.bench.mjs,
  * 2 vCPUs): a trivial task's result comes ≈ 5 µs after its task was put, while waking an owner
  * parked in `Atomics.waitAsync` costs ≈ 15–40 µs more, and 100–400 µs when both cores had gone
@@ -194,8 +204,8 @@ export class Engine implements TaskOwner {
     this.#module = settings.module;
     this.#size = settings.size;
     const channel = { bytes: CHANNEL_BYTES, maxWaiters: this.#size + 2 };
-    this.#tasks = new Queue<TaskItem>(0, channel);
-    this.#results = new Queue<ResultItem>(0, channel);
+    this.#tasks = new Queue<TaskItem>(CHANNEL_ITEMS, channel);
+    this.#results = new Queue<ResultItem>(CHANNEL_ITEMS, channel);
     this.#slots = new Slots(this.#size, TASK_SLOTS);
     this.#areas = new SlotAreas(this.#slots);
     this.#stops = new Stops(facade, this.#slots, (w) => this.#crew.kill(w));
