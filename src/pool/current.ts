@@ -95,19 +95,19 @@ export class TaskScope implements TaskContext {
   /** Send the unsent latest value: when none is unread (or, with `force`, anyway). */
   #flush(force: boolean): void {
     if (!this.#unsent) return;
-    const marked = this.#slots.progressSent(this.#slot);
-    if (!marked && !force) return;
+    // Counted before the put, so the owner never settles the result with this value unread.
+    if (!this.#slots.progressSent(this.#slot, force)) return;
     let sent: boolean;
     try {
       sent = this.#send(this.#slot, this.#gen, this.#latest);
     } catch (error) {
       // A value that cannot cross: dropped, and thrown to the task.
       this.#unsent = false;
-      if (marked) this.#slots.progressRead(this.#slot);
+      this.#slots.progressRead(this.#slot);
       throw error;
     }
     this.#unsent = !sent; // the channel was full: sent at a later call
-    if (!sent && marked) this.#slots.progressRead(this.#slot);
+    if (!sent) this.#slots.progressRead(this.#slot);
   }
 
   async #watch(controller: AbortController): Promise<void> {

@@ -56,9 +56,11 @@
  * and how, is items.ts.
  *
  * Progress. A progress item `[slot, gen, 2, value]` goes on the result channel (and bumps
- * DONE_COUNT); the pump reads the channel before it settles READY slots, so a task's last
- * progress value comes before its result. Reading it clears the slot's PROGRESS word, letting
- * the task send the next one (current.ts: latest value wins).
+ * DONE_COUNT); the slot's PROGRESS word counts such items unread (counted before the put), and
+ * the pump settles a READY slot only once it reads 0, so a task's last progress value comes
+ * before its result. Reading one takes it off the count, letting the task send the next one
+ * (current.ts: latest value wins; the last value is sent at the task's end even while an
+ * earlier one is unread).
  *
  * Workers on demand. After each put the crew starts workers up to `#wanted()` = the tasks in
  * shared memory, within minWorkers..maxWorkers; idle workers above minWorkers leave by

@@ -33,11 +33,12 @@
  *   ABORT[s]       ABORT[s]     GEN << 3 | KIND once slot s's GEN task was  the owner (store, then
  *   (after LIVE)                asked to stop: KIND ABORTED (1) or TIMED_OUT   notify: the task's
  *                               (2); stale GENs mean nothing                   signal may wait on it)
- *   PROGRESS[s]    PROGRESS[s]  1 while a progress item of slot s's task is  the worker running the
- *   (after ABORT)               on the result channel unread, else 0: so at    task (0 -> 1 as it
- *                               most one waits there per task (latest value    puts one); the owner
- *                               wins, the worker keeps newer ones meanwhile)   (1 -> 0 as it reads
- *                                                                              it, 0 at bind)
+ *   PROGRESS[s]    PROGRESS[s]  progress items of slot s's task on the result the worker running the
+ *   (after ABORT)               channel unread: at most one sent by            task (0 -> 1 as it
+ *                               `progress()` (latest value wins, the worker    puts one; +1 for the
+ *                               keeps newer ones meanwhile), plus the last     last value); the owner
+ *                               value sent at the task's end, so the owner     (-1 as it reads one,
+ *                               settles the result only after both             0 at bind)
  *   DONE_COUNT     DONE_COUNT   tasks finished: bumped after each result is  a worker (`completed`);
  *   (after                      published (READY, or put on the result         the owner (to wake its
  *   PROGRESS)                   Queue) and each progress item put; the         own pump)
@@ -436,14 +437,21 @@ export class Slots {
     return this.#abort + slot;
   }
 
-  /** Mark a progress item of slot `slot` unread (worker); false if one already is. */
-  progressSent(slot: number): boolean {
+  /**
+   * Count a progress item of slot `slot` unread before it is put (worker): false if one already
+   * is, unless `last` (the task's last value, sent even then: counted too).
+   */
+  progressSent(slot: number, last: boolean): boolean {
+    if (last) {
+      Atomics.add(this.i32, this.#progress + slot, 1);
+      return true;
+    }
     return Atomics.compareExchange(this.i32, this.#progress + slot, 0, 1) === 0;
   }
 
-  /** The owner read slot `slot`'s progress item: the task may send the next. */
+  /** A counted progress item of slot `slot` was read (owner), or not put after all (worker). */
   progressRead(slot: number): void {
-    Atomics.store(this.i32, this.#progress + slot, 0);
+    Atomics.sub(this.i32, this.#progress + slot, 1);
   }
 
   /** Whether slot `slot` has a progress item unread (worker). */
