@@ -110,6 +110,9 @@ describe('repair after a thread dies', () => {
     // the links cut as a notifier killed half-way through unlinking would leave them.
     const { buffer, byteOffset } = cond.handle;
     const words = new Int32Array(buffer, byteOffset, 8);
+    // A waiter is on the list before it lets go of LIST: fake the dead holder only once LIST and
+    // the lock are free, or the waiter's own release of LIST would overwrite it.
+    await waitUntil(() => Atomics.load(words, 1) === 0 && lockIsFree(cond), 10_000, 'the waiters to release LIST and the lock');
     const deadId = 0x3fff0000;
     Atomics.store(words, 1, deadId << 1);
     Atomics.store(words, 3, 0); // HEAD
