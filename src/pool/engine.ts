@@ -25,8 +25,9 @@
  * task: each task has its own STATE word.
  *
  * The owner never blocks on a Queue (it uses only the async twins, but for the put of a task's
- * number, which takes no lock and meets no claim but its own: the owner is the task Queue's only
- * putter; and recovering a dead worker's part of a Queue never blocks it: crew.ts): a worker
+ * number, which never waits: `offerNumber` refuses it when the channel is full or a claim —
+ * maybe a dead worker's — holds its end, and the task is held as refused; and recovering a dead
+ * worker's part of a Queue never blocks it: crew.ts): a worker
  * killed while holding a Queue's lock is recovered by the owner's own `exit` handler, which a
  * blocked owner would never run.
  * Its only busy wait is bounded and touches no lock: before it parks, the pump watches
@@ -72,7 +73,7 @@
 import type { Worker } from 'node:worker_threads';
 import { PoolClosedError, WorkerCrashedError, typeError } from '../primitives/errors.js';
 import { deadlineAfter } from '../primitives/futex.js';
-import { Queue, shutdownAsync } from '../queue/queue.js';
+import { offerNumber, Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setControl, setException, setProgress, setResult, type Future } from './future.js';
@@ -396,10 +397,15 @@ export class Engine implements TaskOwner {
         void this.#putItem(task);
         break;
       }
+      let offered = false;
       try {
-        this.#tasks.putNowait(taskNumber(task.slot, task.gen));
+        offered = this.#tasks[offerNumber](taskNumber(task.slot, task.gen));
       } catch {
-        // Full: held until a worker takes something (#refused); stale entries may fill the channel.
+        // shut down: held, like a refused task, until the engine's own shutdown settles it
+      }
+      if (!offered) {
+        // Full, or a claim at the channel's end (maybe a dead worker's: never waited for here):
+        // held until a worker takes something (#refused); stale entries may fill the channel.
         this.#requeue.push(task);
         refused = true;
         break;

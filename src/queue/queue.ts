@@ -55,7 +55,7 @@ import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { ringGetSteps, ringPutSteps } from './fifo.js';
 import { deadlineOf, QUEUE_SPIN } from './policy.js';
-import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring } from './ring.js';
+import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring, SHUT } from './ring.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
 import { Table } from './table.js';
 
@@ -84,6 +84,14 @@ export const recoverQueue = Symbol('sabsync.recoverQueue');
 
 /** `shutdown` as a Promise, for the pool's owner, which must never block its event loop. */
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
+
+/**
+ * A FIFO queue's put of a number that never waits, not even for another thread's claim (which
+ * may be a dead thread's, settled only once the owner's event loop records the death): true if
+ * put, false if the queue is full or a claim holds its end. For the pool's owner, which puts
+ * its tasks' numbers and must never block its event loop. Throws ShutDown once shut down.
+ */
+export const offerNumber = Symbol('sabsync.offerNumber');
 
 /** Options of `new Queue(maxsize, options)`. */
 export interface QueueOptions extends PlacementOptions {
@@ -470,6 +478,13 @@ export class Queue<T = unknown> {
       throw misuse('ERR_TOO_LARGE', `the item takes ${data.length} bytes; the queue holds ${this.bytes} (options.bytes)`);
     }
     return data;
+  }
+
+  [offerNumber](n: number): boolean {
+    if (this.#store.shutDown) throw new ShutDown();
+    const r = this.#ring!.putNumber(n);
+    if (r === SHUT) throw new ShutDown();
+    return r === OK;
   }
 
   /** After a put stored `data`: note the shared buffers its item refers to. */
