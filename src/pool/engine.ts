@@ -374,8 +374,9 @@ export class Engine implements TaskOwner {
 
   /**
    * Announce tasks on the channel while there are task slots (re-queued copies first): a task
-   * in its area (items.ts) by its number, whose put takes no lock and never waits for a worker
-   * (the owner is the only putter, so no other claim is ever in its way: ring.ts); any other
+   * in its area (items.ts) by its number, whose put takes no lock and never waits
+   * (`offerNumber`: a full channel, or a worker's claim at its end — a getter's on a full lap,
+   * maybe a dead one's —, refuses it and the task is held as refused); any other
    * task as an item, with the async put, since an item's put takes the queue's lock, which a
    * killed worker may hold until the owner's event loop runs that worker's `exit` handler
    * (recovery), so a blocking call here could wait forever for a recovery it is itself
