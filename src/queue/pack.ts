@@ -278,37 +278,48 @@ const INDEX_NAMES: readonly string[] = Array.from({ length: 256 }, (_, i) => Str
 const SHAPES = 64;
 const shapeKeys: (string[] | undefined)[] = new Array<string[] | undefined>(SHAPES).fill(undefined);
 const shapeBytes: Uint8Array[] = new Array<Uint8Array>(SHAPES).fill(new Uint8Array(0));
+const shapeHints: number[] = new Array<number>(SHAPES).fill(0);
+
+/** The slot of the shape the last OBJECT packed was of: items in a row mostly share one. */
+let lastShape = 0;
 
 /** Pack the own enumerable string keys of `o` and their values, as an OBJECT. */
 export function packObject(o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
   const n = keys.length;
-  let h = n;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    h = (h * 31 + k.length * 7 + (k.length > 0 ? k.charCodeAt(0) : 0)) | 0;
-  }
-  h ^= h >>> 11;
-  const slot = h & (SHAPES - 1);
-  const known = shapeKeys[slot];
+  // The last shape first: its keys compared (pointer tests) before any hashing.
+  let slot = lastShape;
+  let known = shapeKeys[slot];
   let same = known !== undefined && known.length === n;
   for (let i = 0; same && i < n; i++) same = known![i] === keys[i];
+  if (!same) {
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      h = (h * 31 + k.length * 7 + (k.length > 0 ? k.charCodeAt(0) : 0)) | 0;
+    }
+    slot = (h ^ (h >>> 11)) & (SHAPES - 1);
+    known = shapeKeys[slot];
+    same = known !== undefined && known.length === n;
+    for (let i = 0; same && i < n; i++) same = known![i] === keys[i];
+  }
   const start = cursor.w;
   if (same) {
     const bytes = shapeBytes[slot]!;
     const len = bytes.length;
     room(start + 6 + len);
-    scratch[start] = C_OBJECT;
-    scratch[start + 1] = h;
+    const buf = scratch;
+    buf[start] = C_OBJECT;
+    buf[start + 1] = shapeHints[slot]!;
     writeU32(start + 2, len);
     const at = start + 6;
-    const buf = scratch;
-    if (len <= 32) for (let i = 0; i < len; i++) buf[at + i] = bytes[i]!;
+    if (len <= 64) for (let i = 0; i < len; i++) buf[at + i] = bytes[i]!;
     else buf.set(bytes, at);
     cursor.w = at + len;
-  } else if (!writeShape(keys, h, start)) {
+  } else if (!writeShape(keys, slot, start)) {
     return packProtoKeyed(o, keys, depth);
   }
+  lastShape = slot;
   for (let i = 0; i < n; i++) {
     const x = o[keys[i]!];
     if (typeof x === 'string') packText(x);
@@ -320,19 +331,21 @@ export function packObject(o: Record<string, unknown>, depth: number): void {
  * Write the OBJECT header and keys of a shape met for the first time (in its slot), and keep
  * its bytes; false (nothing written) if a key is `__proto__`, which an OBJECT never holds.
  */
-function writeShape(keys: string[], h: number, start: number): boolean {
+function writeShape(keys: string[], slot: number, start: number): boolean {
   const n = keys.length;
   for (let i = 0; i < n; i++) if (keys[i] === '__proto__') return false;
   room(start + 6);
   cursor.w = start + 6;
   for (let i = 0; i < n; i++) packText(keys[i]!);
   const len = cursor.w - start - 6;
+  // The hint: the slot, and two bits of the hash that picked it (the decoder has 256 slots).
+  const hint = slot | ((n & 3) << 6);
   scratch[start] = C_OBJECT;
-  scratch[start + 1] = h;
+  scratch[start + 1] = hint;
   writeU32(start + 2, len);
-  const slot = h & (SHAPES - 1);
   shapeBytes[slot] = scratch.slice(start + 6, cursor.w);
   shapeKeys[slot] = keys;
+  shapeHints[slot] = hint;
   return true;
 }
 
