@@ -42,7 +42,7 @@
  * no deeper than any stack can unpack.
  */
 import { misuse } from '../primitives/errors.js';
-import { C_ASCII, C_STRING, C_UTF16, readF64, readText, readU32, room, scratch, writeF64, writeText, writeU32 } from './bytes.js';
+import { C_ASCII, C_STRING, C_UTF16, landingIs, readF64, readText, readU32, room, scratch, writeF64, writeText, writeU32 } from './bytes.js';
 import { lastWalk, packItem, packString, restoreWalk, saveWalk, unpackItem, unpackStringAt } from './pack.js';
 
 const T_UNDEFINED = 0;
@@ -178,6 +178,7 @@ function encodeValue(value: unknown): Uint8Array {
 }
 
 let landingPad = new Uint8Array(1024);
+landingIs(landingPad);
 
 /** The ids of an item that refers to no shared buffer. */
 export const NO_IDS: readonly string[] = Object.freeze([]);
@@ -190,7 +191,10 @@ export const NO_IDS: readonly string[] = Object.freeze([]);
  */
 export function landing(len: number, tag: number): Uint8Array {
   if (tag === T_GRAPH || tag === T_SHARED) return new Uint8Array(len);
-  if (landingPad.length < len) landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+  if (landingPad.length < len) {
+    landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+    landingIs(landingPad);
+  }
   return landingPad;
 }
 
