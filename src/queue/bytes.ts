@@ -275,7 +275,7 @@ export function unpackAscii(b: Uint8Array): string {
   const k = recent[slot]!;
   const kept = slot * SHORT_ASCII;
   if (k.length === n) {
-    if (n >= ALIGNED) {
+    if (n >= ALIGNED && wordBase >= 0) {
       if (sameWords(b, at, n, recent32, recentBytes, kept >> 2)) return k;
     } else {
       let i = 0;

@@ -54,7 +54,7 @@
  * value can pass for a buffer or a primitive, and an OBJECT's keys never hold `__proto__`.
  */
 import { misuse } from '../primitives/errors.js';
-import { align4, C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, readWordsOf, room, sameWords, scratch, scratch32, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, writeF64, writeU32 } from './bytes.js';
+import { align4, C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, readWordsOf, room, sameWords, scratch, scratch32, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, wordBase, writeF64, writeU32 } from './bytes.js';
 import { packOther, unpackOther } from './rich.js';
 
 // What pack.ts exported before bytes.ts was split off it, still reachable from here.
@@ -198,6 +198,17 @@ export function packString(s: string, at: number): number {
   return cursor.w;
 }
 
+/** Pack `x` as an INT if it is an int32 (not -0): whether it was. */
+function packInt(x: unknown): boolean {
+  if (typeof x !== 'number' || (x | 0) !== x || (x === 0 && 1 / x < 0)) return false;
+  const pos = cursor.w;
+  room(pos + 5);
+  scratch[pos] = C_INT;
+  writeU32(pos + 1, x);
+  cursor.w = pos + 5;
+  return true;
+}
+
 /** Pack `v`, nested `depth` objects deep, at the write cursor (advancing it). */
 export function pack(v: unknown, depth: number): void {
   const pos = cursor.w;
@@ -253,9 +264,9 @@ export function pack(v: unknown, depth: number): void {
     cursor.w = pos + 5;
     for (let i = 0; i < n; i++) {
       const x = a[i];
-      // A string element is the common case: no second dispatch.
+      // A string or an int element is the common case: no second dispatch.
       if (typeof x === 'string') packText(x);
-      else pack(x, depth + 1);
+      else if (!packInt(x)) pack(x, depth + 1);
     }
     return;
   }
@@ -336,7 +347,7 @@ export function packObject(o: Record<string, unknown>, depth: number): void {
   for (let i = 0; i < n; i++) {
     const x = o[keys[i]!];
     if (typeof x === 'string') packText(x);
-    else pack(x, depth + 1);
+    else if (!packInt(x)) pack(x, depth + 1);
   }
 }
 
@@ -445,7 +456,15 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
   const end = at + len;
   cursor.r = end;
   const bytes = knownBytes[hint]!;
-  if (bytes.length === len && sameWords(b, at, len, knownWords[hint]!, bytes, 0)) return knownKeys[hint]!;
+  if (bytes.length === len) {
+    if (wordBase >= 0) {
+      if (sameWords(b, at, len, knownWords[hint]!, bytes, 0)) return knownKeys[hint]!;
+    } else {
+      let i = 0;
+      while (i < len && bytes[i] === b[at + i]) i++;
+      if (i === len) return knownKeys[hint]!;
+    }
+  }
   const keys: string[] = [];
   cursor.r = at;
   while (cursor.r < end) {
