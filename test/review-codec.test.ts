@@ -57,13 +57,30 @@ function sameHint(n: number, k: number): string {
   if (free.length === 0) {
     if (n > 0) chars[n - 1] = String.fromCharCode(65 + (k % 26));
   } else {
-    // k in base 26 over the free positions, from the second character on.
+    // k in base 26 over the free positions, from both ends: strings that differ in their first
+    // word, their last whole word, and their last bytes past it.
     let x = k;
     for (let j = 0; j < free.length && (j === 0 || x > 0); j++) {
-      chars[free[j]!] = String.fromCharCode(65 + (x % 26));
+      const c = String.fromCharCode(65 + (x % 26));
+      chars[free[j]!] = c;
+      chars[free[free.length - 1 - j]!] = c;
       x = Math.floor(x / 26);
     }
   }
+  return chars.join('');
+}
+
+/**
+ * Strings of length `n` and one hint that differ in one character only: the free position
+ * `where` of 0 (first), 1 (middle), 2 (last) — in the first word, a middle word, the bytes past
+ * the last whole word — `k` picking the character.
+ */
+function oneApart(n: number, where: 0 | 1 | 2, k: number): string {
+  const chars = [...sameHint(n, 0)];
+  const free = [...Array(n).keys()].filter((i) => i !== 0 && i !== n >> 1 && i !== n - 1);
+  if (free.length === 0) return chars.join('');
+  const at = free[where === 0 ? 0 : where === 1 ? free.length >> 1 : free.length - 1]!;
+  chars[at] = String.fromCharCode(65 + (k % 26));
   return chars.join('');
 }
 
@@ -151,6 +168,10 @@ describe('queue codec review: strings', () => {
         const c = sameHint(n, 3);
         // Top-level, in an array, as an object's value and as a key: each place its alignment.
         roundTrips(q, [a, b, a, c, b, [a, b, a], [b, a], { [a]: b, [b]: a }, { [b]: a, [a]: b }, { x: a }, { x: b }, { xy: b, [c]: [a, c] }]);
+        for (const where of [0, 1, 2] as const) {
+          const [x, y] = [oneApart(n, where, 1), oneApart(n, where, 2)];
+          roundTrips(q, [x, y, x, { [x]: 1 }, { [y]: 1 }, { [x]: y }, [y, x, y]]);
+        }
         // Non-ASCII and lone surrogates in the same slots.
         roundTrips(q, [a.slice(0, -1) + 'é', a, a.slice(0, -1) + '\ud800', a]);
       }
@@ -222,6 +243,26 @@ describe('queue codec review: objects and shapes', () => {
     q.put(outer);
     expectSame(q.get(1_000), structuredClone(inner));
     expectSame(q.get(1_000), { abcdefgh: sameHint(9, 2), x: sameHint(9, 1), y: [sameHint(8, 3), sameHint(8, 4)] });
+  });
+});
+
+describe('queue codec review: a get in the middle of a put', () => {
+  it('a getter that gets (decodes) an item of the same shapes and strings mid-encode leaves both right', () => {
+    const q = new Queue();
+    const other = new Queue();
+    const got: unknown[] = [];
+    const stored = { abcdefgh: oneApart(12, 1, 3), x: [oneApart(12, 2, 4)] };
+    other.put(stored);
+    const outer = {
+      abcdefgh: oneApart(12, 1, 4),
+      get x(): string[] {
+        got.push(other.get(1_000));
+        return [oneApart(12, 2, 5)];
+      },
+    };
+    q.put(outer);
+    expectSame(got[0], structuredClone(stored));
+    expectSame(q.get(1_000), { abcdefgh: oneApart(12, 1, 4), x: [oneApart(12, 2, 5)] });
   });
 });
 
