@@ -1,4 +1,4 @@
-// Review of the queue codec's aligned layout and caches (items 8-aligned at byte 0, keys and
+// The queue codec's aligned layout and caches (items 8-aligned at byte 0, keys and
 // ASCII strings of 8 or more 4-aligned, the encoder's cache of recent short ASCII strings by
 // hint, the last shape looked up first, chunked items without the bounce copy). Every value
 // must come out of a queue exactly as `structuredClone` gives it — same keys in the same order,
@@ -148,7 +148,7 @@ const value = fc.letrec<{ v: unknown }>((tie) => ({
 
 // ---------------------------------------------------------------------------------------------
 
-describe('queue codec review: strings', () => {
+describe('queue codec caches: strings', () => {
   it('sameHint makes strings of one hint that differ', () => {
     for (const n of [4, 8, 9, 31, 64]) {
       const a = sameHint(n, 1);
@@ -189,7 +189,7 @@ describe('queue codec review: strings', () => {
   });
 });
 
-describe('queue codec review: objects and shapes', () => {
+describe('queue codec caches: objects and shapes', () => {
   it('shapes of one hash (same key lengths and first characters) and the same keys in another order', () => {
     const q = new Queue(0, { bytes: 1 << 20 });
     const shapes = [
@@ -246,7 +246,7 @@ describe('queue codec review: objects and shapes', () => {
   });
 });
 
-describe('queue codec review: a get in the middle of a put', () => {
+describe('queue codec caches: a get in the middle of a put', () => {
   it('a getter that gets (decodes) an item of the same shapes and strings mid-encode leaves both right', () => {
     const q = new Queue();
     const other = new Queue();
@@ -266,7 +266,7 @@ describe('queue codec review: a get in the middle of a put', () => {
   });
 });
 
-describe('queue codec review: chunked bytes', () => {
+describe('queue codec caches: chunked bytes', () => {
   it('typed arrays at every offset and length around the chunk, slot and 64 KiB edges', () => {
     const q = new Queue(0, { bytes: 1 << 21 });
     const lifo = new LifoQueue(0, { bytes: 1 << 21 });
@@ -297,7 +297,7 @@ describe('queue codec review: chunked bytes', () => {
   });
 });
 
-describe('queue codec review: properties', () => {
+describe('queue codec caches: properties', () => {
   it('any sequence of values through two queues and a LifoQueue in this thread', () => {
     const qs = [new Queue(0, { bytes: 1 << 21 }), new Queue(0, { bytes: 1 << 21 }), new LifoQueue(0, { bytes: 1 << 21 })];
     fc.assert(
@@ -326,7 +326,7 @@ describe('queue codec review: properties', () => {
   });
 });
 
-describe('queue codec review: known divergences from structuredClone (not from this change)', () => {
+describe('queue codec: known divergences from structuredClone (a getter that changes the object being put)', () => {
   // structuredClone reads each key only while it is still an own property (HTML
   // StructuredSerializeInternal: "if ! HasOwnProperty(value, key)"); the packer writes every key
   // Object.keys gave, so a key a getter deleted arrives as undefined.
