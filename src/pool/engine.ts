@@ -76,7 +76,7 @@ import { deadlineAfter } from '../primitives/futex.js';
 import { offerNumber, Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
-import { setControl, setException, setProgress, setResult, type Future } from './future.js';
+import { setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
 import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.js';
 import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
@@ -190,7 +190,15 @@ export class Engine implements TaskOwner {
   #queueWait = false;
   /** Bound slots lie below this index (the pump's scan ends there; the free stack reuses low slots first). */
   #scanEnd = 0;
+  /** The scan of READY slots (#collectReady): DONE_COUNT as it last read it, the bumps it has not matched with a result, where it goes on. */
+  #scanSeen = 0;
+  #owed = 0;
+  #cursor = 0;
   #nextId = 1;
+  /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
+  readonly #timeOrigin = performance.timeOrigin;
+  /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
+  readonly #submitted = new Float64Array(TASK_SLOTS);
   readonly #stops: Stops;
   // stats()
   #completed = 0;
@@ -297,21 +305,23 @@ export class Engine implements TaskOwner {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
     const task = new Task(this, this.#slots, fn, args, chunk, this.#nextId++, options?.timeout);
-    const future = task.future as Future<R>;
+    const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
       this.#failed++;
-      future[setException](refusal);
+      task[setException](refusal);
       return future;
     }
-    this.#backlog.push(task);
-    const signal = options?.signal;
-    if (signal?.aborted) {
-      future.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
-      return future;
+    this.#backlog.push(task, this.#timeOrigin + performance.now());
+    if (options !== undefined) {
+      const signal = options.signal;
+      if (signal?.aborted) {
+        task.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
+        return future;
+      }
+      if (signal !== undefined) this.#stops.listen(task, signal);
+      if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
     }
-    if (signal !== undefined) this.#stops.listen(task, signal);
-    if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
     this.#feed();
     return future;
   }
@@ -325,7 +335,7 @@ export class Engine implements TaskOwner {
    * first request wins. A task no worker has started is cancelled by the Future before this.
    */
   [stopTask](task: Task, kind: number, reason: unknown): void {
-    if (task.slot < 0 || task.future.done() || task.stop !== 0) return;
+    if (task.slot < 0 || task.done() || task.stop !== 0) return;
     task.stop = kind;
     task.reason = reason;
     this.#slots.abort(task.slot, task.gen, kind);
@@ -344,8 +354,8 @@ export class Engine implements TaskOwner {
 
   /** Cancel every task no worker has started. */
   cancelPending(): void {
-    this.#backlog.forEach((task) => task.future.cancel());
-    for (const task of this.#bound) task?.future.cancel();
+    this.#backlog.forEach((task) => task.cancel());
+    for (const task of this.#bound) task?.cancel();
   }
 
   /** Resolve once the pool is closed, every task is settled and every worker has exited. */
@@ -486,7 +496,7 @@ export class Engine implements TaskOwner {
     task.gen = this.#slots.genOf(slot);
     this.#bound[slot] = task;
     if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
-    task.future[setControl](task);
+    this.#submitted[slot] = this.#backlog.takenSubmitted;
     const fn = this.#fnIndex?.get(task.fn);
     task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
   }
@@ -531,15 +541,15 @@ export class Engine implements TaskOwner {
   }
 
   /**
-   * Settle every bound task whose result is in its slot (READY); returns how many. The slots
+   * Settle the bound tasks whose result is in their slot (READY); returns how many. The slots
    * they free are fed once, after the scan: one put of many numbers and one wake-up, not one per
-   * result.
+   * result. `full`: look at every bound slot (a worker died: everything published must be seen).
    */
-  #collect(): number {
+  #collect(full = false): number {
     this.#collecting = true;
     let got: number;
     try {
-      got = this.#collectReady();
+      got = this.#collectReady(full);
     } finally {
       this.#collecting = false;
     }
@@ -547,27 +557,52 @@ export class Engine implements TaskOwner {
     return got;
   }
 
-  #collectReady(): number {
-    let got = 0;
+  /**
+   * The scan. A worker bumps DONE_COUNT after each result it publishes, so the bumps since the
+   * last scan (#owed) bound the READY slots no scan has found yet: the scan stops once it found
+   * that many, where it stopped the next one starts (#cursor, so no slot waits behind busier
+   * ones), and it looks at all bound slots only when the bumps were not all results (progress
+   * items, results on the Queue, wake-ups) — then #owed starts again at 0. With 512 bound slots
+   * and a few results per wake-up, a scan of them all cost more than settling what it found.
+   * A scan that finds nothing has looked at every slot, so the pump parks only after a full
+   * scan (it loops while a scan finds something).
+   */
+  #collectReady(full: boolean): number {
+    const seen = this.#slots.completions();
+    const owed = (this.#owed += (seen - this.#scanSeen) | 0);
+    this.#scanSeen = seen;
     const end = this.#scanEnd;
-    for (let slot = 0; slot < end; slot++) {
+    let slot = this.#cursor < end ? this.#cursor : 0;
+    let got = 0;
+    for (let n = 0; n < end; n++, slot = slot + 1 < end ? slot + 1 : 0) {
       const task = this.#bound[slot];
       if (task === undefined || !this.#slots.ready(slot, task.gen)) continue;
       got++;
       // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
-      if (this.#slots.progressPending(slot)) continue;
-      const ok = this.#areas.ok(slot);
-      this.#lastRunUs = this.#areas.ranUs(slot);
-      let value: unknown;
-      try {
-        value = this.#areas.read(slot);
-      } catch (error) {
-        this.#settle(task, 0, error);
-        continue;
+      if (!this.#slots.progressPending(slot)) this.#settleReady(task, slot);
+      if (got >= owed && !full) {
+        this.#owed = owed - got;
+        this.#cursor = slot + 1;
+        return got;
       }
-      this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
     }
+    this.#owed = 0;
     return got;
+  }
+
+  /** Settle `task` with the result in its slot's area. */
+  #settleReady(task: Task, slot: number): void {
+    const ok = this.#areas.ok(slot);
+    const ranUs = this.#areas.ranUs(slot);
+    this.#lastRunUs = ranUs;
+    let value: unknown;
+    try {
+      value = this.#areas.read(slot);
+    } catch (error) {
+      this.#settle(task, 0, error, ranUs);
+      return;
+    }
+    this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription), ranUs);
   }
 
   /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */
@@ -623,7 +658,7 @@ export class Engine implements TaskOwner {
     if (task === undefined || task.gen !== gen) return; // a copy of a task settled already
     if (ok === 2) {
       this.#slots.progressRead(slot);
-      task.future[setProgress](value);
+      task[setProgress](value);
       return;
     }
     this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
@@ -633,27 +668,28 @@ export class Engine implements TaskOwner {
    * Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. A task
    * asked to stop (abort, timeout) settles with its stop reason, whatever it returned.
    */
-  #settle(task: Task, ok: 0 | 1, value: unknown): void {
+  #settle(task: Task, ok: 0 | 1, value: unknown, ranUs = -1): void {
     this.#settledCount++;
     if (task.stop !== 0) {
       ok = 0;
       value = task.reason;
     }
-    if (task.slot >= 0) {
-      const started = this.#slots.started[task.slot]!;
+    const slot = task.slot;
+    if (slot >= 0) {
+      const started = this.#slots.started[slot]!;
       if (started === started) {
-        this.#waitTime.record(started - task.submitted);
-        this.#runTime.record(clock() - started);
+        this.#waitTime.record(started - this.#submitted[slot]!);
+        this.#runTime.record(ranUs >= 0 ? ranUs / 1000 : this.#timeOrigin + performance.now() - started);
       }
       this.#unbind(task);
     }
-    this.#stops.forget(task);
+    if (task.timer !== undefined || task.unlisten !== undefined) this.#stops.forget(task);
     if (ok) this.#completed++;
     else if (task.stop === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;
     else this.#failed++;
-    if (ok) task.future[setResult](value);
-    else task.future[setException](value);
+    if (ok) task[setResult](value);
+    else task[setException](value);
     if (!this.#collecting) this.#feed();
     this.#settleIdle();
   }
@@ -703,7 +739,7 @@ export class Engine implements TaskOwner {
     const broken = this.#broken;
     this.#backlog.forEach((task) => {
       this.#stops.forget(task);
-      if (task.future[setException](broken)) this.#crashed++;
+      if (task[setException](broken)) this.#crashed++;
     });
     this.#backlog.clear();
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
@@ -717,7 +753,7 @@ export class Engine implements TaskOwner {
    */
   async #onExit(w: number, current: number, cause: unknown, code: number): Promise<boolean> {
     await this.#drainResults();
-    this.#collect();
+    this.#collect(true);
     let running = false;
     for (const task of this.#bound) {
       if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;

@@ -14,6 +14,14 @@
  * and after it settles, the Future alone decides. Everything else — results, callbacks, the
  * Promises of `result()` / `exception()` — happens on the owning thread.
  *
+ * A Future is itself a Promise of its result (a subclass of `Promise` whose `constructor` reads
+ * `Promise`), settled by the engine when the result comes: `await future`, `Promise.all(futures)`
+ * and `then` take it as it is, with no Promise made for it in between (a Future that was a mere
+ * thenable cost each awaiter a Promise for the Future, a job that called `then`, and one more
+ * Promise inside `then`: ≈ 1.3 KB per task of a pool of trivial tasks, a third of its owner's
+ * time in GC). A Future that fails or is cancelled while nobody awaits it raises no unhandled
+ * rejection: its Promise is marked handled first (only failures pay for that).
+ *
  * `abort(reason)` (a JavaScript extension) is `cancel()` for a task not started; for a running
  * one it asks the engine to stop it (TaskControl.abort) and the future stays running until the
  * task has stopped, then rejects with the reason. `onProgress` callbacks run on the owning
@@ -29,7 +37,7 @@ export interface TaskControl {
   /** Whether a worker is running the task now. */
   running(): boolean;
   /** Ask the running task to stop; its future later rejects with `reason`. */
-  abort(reason: unknown): void;
+  abort?(reason: unknown): void;
 }
 
 /** @internal Settle a Future with a value. */
@@ -44,38 +52,75 @@ export const onDone = Symbol('sabsync.onDone');
 export const failed = Symbol('sabsync.failed');
 /** @internal The outcome of a done Future, read synchronously: `{ ok, value }` (value: result or error). */
 export const peek = Symbol('sabsync.peek');
-/** @internal The resolve and reject of the future's own Promise (`then`). */
-const captured = Symbol('sabsync.captured');
 /** @internal A progress value came from the task. */
 export const setProgress = Symbol('sabsync.setProgress');
+/** @internal `cancel()` won: what a subclass does then (the engine's Task drops itself). */
+export const whenCancelled = Symbol('sabsync.whenCancelled');
+/** @internal Whether a cancel may win now: the task control's `cancel()` (a subclass: its own). */
+export const tryCancel = Symbol('sabsync.tryCancel');
+/** @internal Whether a worker runs the task now (a subclass: its own). */
+export const isRunning = Symbol('sabsync.isRunning');
+/** @internal Ask the running task to stop (a subclass: its own). */
+export const abortRunning = Symbol('sabsync.abortRunning');
 
 type Outcome = 'pending' | 'finished' | 'cancelled';
 
 /** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
 type CancelHook = (() => void) | { cancelled(): void };
 
+/** The resolve and reject of the Promise being constructed (read by the Future's constructor). */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+/** The executor of every Future's Promise: one function for all, no closure per future. */
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** The handler that marks a failed Future's Promise handled. */
+function ignore(): void {}
+
+const promiseThen = Promise.prototype.then;
+
+/** What a Future shows of the Promise it is: a `PromiseLike` (its type stays what it was before it was one). */
+interface PromiseLikeBase<R> {
+  /** `PromiseLike`: `await future` is `await future.result()`. */
+  then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B>;
+}
+
+/** `Promise`, typed as the PromiseLike a Future is. */
+const PromiseLikeBase = Promise as unknown as new <R>(executor: typeof capture) => PromiseLikeBase<R>;
+
 /**
- * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it.
+ * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it (at run
+ * time a Promise: see above).
  * Python: `concurrent.futures.Future`.
  */
-export class Future<R = unknown> implements PromiseLike<R> {
+export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLike<R> {
   #outcome: Outcome = 'pending';
-  #value: R | undefined;
-  #error: unknown;
   #failed = false;
+  /** The result, or the error (failed, cancelled). */
+  #value: unknown;
   #control: TaskControl | undefined;
   #onCancel: CancelHook | undefined;
   // Created on first use: most futures never get a callback or a listener.
   #callbacks: ((f: Future<R>) => void)[] | undefined;
   #listeners: Set<() => void> | undefined;
   #progress: ((value: unknown) => void)[] | undefined;
-  /** What `then` builds on: one Promise settled directly by #finish (not a `result()` call). */
-  #promise: Promise<R> | undefined;
-  #resolve: ((value: R) => void) | undefined;
+  /** The resolve and reject of this Promise (undefined once settled). */
+  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
+  /** A pending Future (a pool's come from `submit`; this one is settled by whoever made it). */
+  constructor();
   /** @internal `onCancel` is called when `cancel()` wins (the engine drops the task). */
+  constructor(onCancel?: CancelHook);
   constructor(onCancel?: CancelHook) {
+    super(capture);
+    this.#resolve = capturedResolve;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = undefined;
     this.#onCancel = onCancel;
   }
 
@@ -85,14 +130,15 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   cancel(): boolean {
     if (this.#outcome !== 'pending') return this.#outcome === 'cancelled';
-    if (this.#control !== undefined && !this.#control.cancel()) return false;
+    if (!this[tryCancel]()) return false;
     this.#outcome = 'cancelled';
-    this.#error = new CancelledError();
+    this.#value = new CancelledError();
     this.#control = undefined;
     const onCancel = this.#onCancel;
     this.#onCancel = undefined;
     if (typeof onCancel === 'function') onCancel();
-    else onCancel?.cancelled();
+    else if (onCancel !== undefined) onCancel.cancelled();
+    else this[whenCancelled]();
     this.#finish();
     return true;
   }
@@ -105,7 +151,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   abort(reason?: unknown): void {
     if (this.#outcome !== 'pending' || this.cancel()) return;
-    this.#control?.abort(reason === undefined ? new AbortError() : reason);
+    this[abortRunning](reason === undefined ? new AbortError() : reason);
   }
 
   /**
@@ -127,7 +173,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** Whether a worker is running the task now. Python: `Future.running()`. */
   running(): boolean {
-    return this.#outcome === 'pending' && this.#control !== undefined && this.#control.running();
+    return this.#outcome === 'pending' && this[isRunning]();
   }
 
   /** Whether the future is finished or cancelled. Python: `Future.done()`. */
@@ -142,7 +188,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   async result(timeout?: number): Promise<R> {
     await this.#settled(checkTimeout(timeout), 'result');
-    if (this.#failed || this.#outcome === 'cancelled') throw this.#error;
+    if (this.#failed || this.#outcome === 'cancelled') throw this.#value;
     return this.#value as R;
   }
 
@@ -153,8 +199,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   async exception(timeout?: number): Promise<unknown> {
     await this.#settled(checkTimeout(timeout), 'exception');
-    if (this.#outcome === 'cancelled') throw this.#error;
-    return this.#failed ? this.#error : undefined;
+    if (this.#outcome === 'cancelled') throw this.#value;
+    return this.#failed ? this.#value : undefined;
   }
 
   /**
@@ -166,28 +212,6 @@ export class Future<R = unknown> implements PromiseLike<R> {
     if (typeof cb !== 'function') throw typeError('addDoneCallback(cb): cb must be a function');
     if (this.#outcome === 'pending') (this.#callbacks ??= []).push(cb);
     else runCallback(cb, this);
-  }
-
-  /** `PromiseLike`: `await future` is `await future.result()`. */
-  then<A = R, B = never>(
-    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    if (this.#promise === undefined) {
-      if (this.#outcome !== 'pending') this.#promise = this.result();
-      else {
-        // No closure and no array per future: the executor is one function for all, handed the
-        // future it fills through `capturing` (many futures are awaited: a pool of trivial
-        // tasks spent a third of its owner's time collecting garbage, most of it from here).
-        capturing = this as Future<unknown>;
-        try {
-          this.#promise = new Promise<R>(capture as (resolve: (value: R) => void, reject: (error: unknown) => void) => void);
-        } finally {
-          capturing = undefined;
-        }
-      }
-    }
-    return this.#promise.then(onFulfilled, onRejected);
   }
 
   /** A short description for logs. */
@@ -209,7 +233,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
     if (this.#outcome !== 'pending') return false;
     this.#outcome = 'finished';
     this.#failed = true;
-    this.#error = error;
+    this.#value = error;
     this.#finish();
     return true;
   }
@@ -217,6 +241,24 @@ export class Future<R = unknown> implements PromiseLike<R> {
   /** @internal */
   [setControl](control: TaskControl | undefined): void {
     this.#control = control;
+  }
+
+  /** @internal What a subclass does when `cancel()` wins and no hook was given (nothing here). */
+  [whenCancelled](): void {}
+
+  /** @internal */
+  [tryCancel](): boolean {
+    return this.#control === undefined || this.#control.cancel();
+  }
+
+  /** @internal */
+  [isRunning](): boolean {
+    return this.#control !== undefined && this.#control.running();
+  }
+
+  /** @internal */
+  [abortRunning](reason: unknown): void {
+    this.#control?.abort?.(reason);
   }
 
   /** @internal */
@@ -232,8 +274,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** @internal */
   [peek](): { ok: boolean; value: unknown } {
-    if (this.#outcome === 'finished' && !this.#failed) return { ok: true, value: this.#value };
-    return { ok: false, value: this.#error };
+    return { ok: this.#outcome === 'finished' && !this.#failed, value: this.#value };
   }
 
   /** @internal */
@@ -249,12 +290,6 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   /** @internal */
-  [captured](resolve: (value: R) => void, reject: (error: unknown) => void): void {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  /** @internal */
   [failed](): boolean {
     return this.#failed;
   }
@@ -267,14 +302,15 @@ export class Future<R = unknown> implements PromiseLike<R> {
     this.#callbacks = undefined;
     this.#listeners = undefined;
     this.#progress = undefined;
-    const resolve = this.#resolve;
-    const reject = this.#reject;
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
     this.#resolve = undefined;
     this.#reject = undefined;
-    if (resolve !== undefined) {
-      if (this.#failed || this.#outcome === 'cancelled') reject!(this.#error);
-      else resolve(this.#value as R);
-    }
+    if (this.#failed || this.#outcome === 'cancelled') {
+      // Handled, so that nobody awaiting it is no unhandled rejection (awaiters still see it).
+      promiseThen.call(this, undefined, ignore);
+      reject(this.#value);
+    } else resolve(this.#value);
     if (listeners !== undefined) for (const listener of listeners) listener();
     if (callbacks !== undefined) for (const cb of callbacks) runCallback(cb, this);
   }
@@ -298,13 +334,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 }
 
-/** The future whose Promise is being made in `then` (read by `capture`, its executor). */
-let capturing: Future<unknown> | undefined;
-
-/** The executor of a future's Promise: keeps its resolve and reject on the future. */
-function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  capturing![captured](resolve, reject);
-}
+// `Promise.resolve(future)`, `await future` and `Promise.all` take a Future as it is only when
+// its `constructor` is `Promise` (else they wrap it in a new Promise and call its `then` from a
+// job); the Promises that `then`, `catch` and `finally` derive from it are plain ones too.
+Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
 
 function runCallback<R>(cb: (f: Future<R>) => void, future: Future<R>): void {
   try {

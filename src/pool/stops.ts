@@ -51,8 +51,8 @@ export class Stops {
         this.#signals.delete(signal);
         this.#unlisteners.delete(signal);
         const all = [...shared];
-        for (const t of all) t.future.cancel();
-        for (const t of all) t.future.abort(signal.reason);
+        for (const t of all) t.cancel();
+        for (const t of all) t.abort(signal.reason);
       };
       this.#signals.set(signal, tasks);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -86,7 +86,7 @@ export class Stops {
 
   #checkTimeout(task: Task): void {
     task.timer = undefined;
-    if (task.future.done() || task.stop !== 0) return;
+    if (task.done() || task.stop !== 0) return;
     const timeout = task.timeout!;
     const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
     if (claimer < 0) {
@@ -103,7 +103,7 @@ export class Stops {
     task.timer = setTimeout(() => {
       task.timer = undefined;
       const w = this.#slots.claimer(slot, gen);
-      if (w >= 0 && !task.future.done()) this.#kill(w);
+      if (w >= 0 && !task.done()) this.#kill(w);
     }, TIMEOUT_GRACE_MS);
     task.timer.unref?.();
   }
