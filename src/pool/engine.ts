@@ -82,7 +82,7 @@ import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.j
 import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
-import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
+import { dropCancelled, stopTask, TAKEN, Task, TaskUpkeep, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 import { macrotask } from '../runtime/worker.js';
@@ -144,6 +144,14 @@ const OWNER_WATCH_US = 30;
 const OWNER_CLAIM_WATCH_US = 200;
 const WATCH_PROBE = 16;
 
+/**
+ * While the owner settles the tasks it took, it looks for more results every SETTLE_BATCH
+ * tasks (a power of two), and takes at most TAKEN_MAX before it settles them all and lets the
+ * pump go on (#collect).
+ */
+const SETTLE_BATCH = 64;
+const TAKEN_MAX = 2 * TASK_SLOTS;
+
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
 
@@ -194,6 +202,12 @@ export class Engine implements TaskOwner {
   #scanSeen = 0;
   #owed = 0;
   #cursor = 0;
+  /** Tasks #take took out of their slots in this scan (their results beside them), and how many of them #settleTaken has settled. */
+  readonly #takenTasks: (Task | undefined)[] = new Array(TAKEN_MAX).fill(undefined);
+  readonly #takenValues: unknown[] = new Array(TAKEN_MAX).fill(undefined);
+  readonly #takenOk = new Uint8Array(TAKEN_MAX);
+  #taken = 0;
+  #settled = 0;
   #nextId = 1;
   /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
@@ -236,6 +250,11 @@ export class Engine implements TaskOwner {
   /** The most workers. */
   get size(): number {
     return this.#size;
+  }
+
+  /** The control block (TaskOwner: a task's cancel and running() read its STATE word there). */
+  get taskSlots(): Slots {
+    return this.#slots;
   }
 
   /** The fewest workers kept alive while idle. */
@@ -288,7 +307,7 @@ export class Engine implements TaskOwner {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#backlog.waiting + this.#slots.count - this.#slots.available;
+    return this.#backlog.waiting + this.#slots.count - this.#slots.available + this.#taken - this.#settled;
   }
 
   /** Test hook. */
@@ -304,7 +323,7 @@ export class Engine implements TaskOwner {
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0, options?: TaskOptions): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, this.#slots, fn, args, chunk, this.#nextId++, options?.timeout);
+    const task = new Task(this, fn, args, chunk, this.#nextId++);
     const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
@@ -313,14 +332,15 @@ export class Engine implements TaskOwner {
       return future;
     }
     this.#backlog.push(task, this.#timeOrigin + performance.now());
-    if (options !== undefined) {
+    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
       const signal = options.signal;
       if (signal?.aborted) {
         task.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
         return future;
       }
+      task.upkeep = new TaskUpkeep(options.timeout);
       if (signal !== undefined) this.#stops.listen(task, signal);
-      if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
+      if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
     this.#feed();
     return future;
@@ -337,7 +357,7 @@ export class Engine implements TaskOwner {
   [stopTask](task: Task, kind: number, reason: unknown): void {
     if (task.slot < 0 || task.done() || task.stop !== 0) return;
     task.stop = kind;
-    task.reason = reason;
+    task.upkept().reason = reason;
     this.#slots.abort(task.slot, task.gen, kind);
   }
 
@@ -541,20 +561,37 @@ export class Engine implements TaskOwner {
   }
 
   /**
-   * Settle the bound tasks whose result is in their slot (READY); returns how many. The slots
-   * they free are fed once, after the scan: one put of many numbers and one wake-up, not one per
-   * result. `full`: look at every bound slot (a worker died: everything published must be seen).
+   * Settle the bound tasks whose result is in their slot (READY); returns how many. Their
+   * results are taken out of the slots first and the slots fed at once — one put of many
+   * numbers and one wake-up —, and only then are their Futures settled: the workers run the
+   * next tasks while the owner settles (Promise reactions, callbacks), instead of waiting for
+   * it. While it settles, every SETTLE_BATCH tasks, results that came meanwhile are taken and
+   * their slots fed too (up to TAKEN_MAX in all), so the channel does not run dry while the
+   * owner is busy — the workers would go to sleep, and waking them costs more than the look.
+   * `full`: look at every bound slot (a worker died: everything published must be seen).
    */
   #collect(full = false): number {
     this.#collecting = true;
     let got: number;
     try {
       got = this.#collectReady(full);
+      if (got > 0) this.#feedNow();
+      got += this.#settleTaken();
     } finally {
       this.#collecting = false;
     }
-    if (got > 0) this.#feed();
+    if (got > 0) this.#feed(); // slots a callback freed (a cancel)
     return got;
+  }
+
+  /** Feed while #collecting (which holds back the feed of each #settle). */
+  #feedNow(): void {
+    this.#collecting = false;
+    try {
+      this.#feed();
+    } finally {
+      this.#collecting = true;
+    }
   }
 
   /**
@@ -579,7 +616,7 @@ export class Engine implements TaskOwner {
       if (task === undefined || !this.#slots.ready(slot, task.gen)) continue;
       got++;
       // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
-      if (!this.#slots.progressPending(slot)) this.#settleReady(task, slot);
+      if (!this.#slots.progressPending(slot)) this.#take(task, slot);
       if (got >= owed && !full) {
         this.#owed = owed - got;
         this.#cursor = slot + 1;
@@ -590,19 +627,60 @@ export class Engine implements TaskOwner {
     return got;
   }
 
-  /** Settle `task` with the result in its slot's area. */
-  #settleReady(task: Task, slot: number): void {
-    const ok = this.#areas.ok(slot);
+  /**
+   * Take `task`'s result out of its slot's area, record its latencies and free the slot; the
+   * task is settled by #settleTaken. Meanwhile it is TAKEN: it ran, so it can no longer be
+   * cancelled (task.ts) nor stopped, and it still counts as unsettled.
+   */
+  #take(task: Task, slot: number): void {
+    let ok = this.#areas.ok(slot);
     const ranUs = this.#areas.ranUs(slot);
     this.#lastRunUs = ranUs;
     let value: unknown;
     try {
       value = this.#areas.read(slot);
+      if (!ok) value = rebuildError(value as ErrorDescription);
     } catch (error) {
-      this.#settle(task, 0, error, ranUs);
-      return;
+      ok = 0;
+      value = error;
     }
-    this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription), ranUs);
+    const started = this.#slots.started[slot]!;
+    if (started === started) {
+      this.#waitTime.record(started - this.#submitted[slot]!);
+      this.#runTime.record(ranUs / 1000);
+    }
+    this.#unbind(task);
+    task.slot = TAKEN;
+    const i = this.#taken++;
+    this.#takenTasks[i] = task;
+    this.#takenValues[i] = value;
+    this.#takenOk[i] = ok;
+  }
+
+  /**
+   * Settle the tasks #take took, in the order taken, taking more on the way (see #collect);
+   * returns how many READY slots the scans on the way found.
+   */
+  #settleTaken(): number {
+    const tasks = this.#takenTasks;
+    const values = this.#takenValues;
+    let more = 0;
+    for (let i = 0; i < this.#taken; i++) {
+      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && this.#taken <= TAKEN_MAX - TASK_SLOTS && this.#slots.completions() !== this.#scanSeen) {
+        const got = this.#collectReady(false);
+        if (got > 0) this.#feedNow();
+        more += got;
+      }
+      const task = tasks[i]!;
+      const value = values[i];
+      tasks[i] = undefined;
+      values[i] = undefined;
+      this.#settled++;
+      this.#settle(task, this.#takenOk[i] as 0 | 1, value);
+    }
+    this.#taken = 0;
+    this.#settled = 0;
+    return more;
   }
 
   /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */
@@ -668,22 +746,22 @@ export class Engine implements TaskOwner {
    * Settle a task with a value (`ok` 1) or an error, free its slot and feed the next one. A task
    * asked to stop (abort, timeout) settles with its stop reason, whatever it returned.
    */
-  #settle(task: Task, ok: 0 | 1, value: unknown, ranUs = -1): void {
+  #settle(task: Task, ok: 0 | 1, value: unknown): void {
     this.#settledCount++;
     if (task.stop !== 0) {
       ok = 0;
-      value = task.reason;
+      value = task.upkeep!.reason;
     }
     const slot = task.slot;
     if (slot >= 0) {
       const started = this.#slots.started[slot]!;
       if (started === started) {
         this.#waitTime.record(started - this.#submitted[slot]!);
-        this.#runTime.record(ranUs >= 0 ? ranUs / 1000 : this.#timeOrigin + performance.now() - started);
+        this.#runTime.record(this.#timeOrigin + performance.now() - started);
       }
       this.#unbind(task);
     }
-    if (task.timer !== undefined || task.unlisten !== undefined) this.#stops.forget(task);
+    if (task.upkeep !== undefined) this.#stops.forget(task);
     if (ok) this.#completed++;
     else if (task.stop === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;

@@ -63,7 +63,19 @@ export const isRunning = Symbol('sabsync.isRunning');
 /** @internal Ask the running task to stop (a subclass: its own). */
 export const abortRunning = Symbol('sabsync.abortRunning');
 
-type Outcome = 'pending' | 'finished' | 'cancelled';
+/** What a Future is (#state). */
+const PENDING = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+const STATE_NAMES = ['pending', 'finished', 'finished', 'cancelled'] as const;
+
+/** What few futures get: done callbacks, onDone listeners, progress callbacks (made on first use). */
+class Listeners<R> {
+  callbacks: ((f: Future<R>) => void)[] | undefined = undefined;
+  listeners: Set<() => void> | undefined = undefined;
+  progress: ((value: unknown) => void)[] | undefined = undefined;
+}
 
 /** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
 type CancelHook = (() => void) | { cancelled(): void };
@@ -98,16 +110,15 @@ const PromiseLikeBase = Promise as unknown as new <R>(executor: typeof capture) 
  * Python: `concurrent.futures.Future`.
  */
 export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLike<R> {
-  #outcome: Outcome = 'pending';
-  #failed = false;
+  // Few fields: a pool of trivial tasks keeps a Future per task in flight, and every field is
+  // 8 bytes more that each scavenge copies.
+  #state = PENDING;
   /** The result, or the error (failed, cancelled). */
-  #value: unknown;
-  #control: TaskControl | undefined;
+  #value: unknown = undefined;
+  #control: TaskControl | undefined = undefined;
   #onCancel: CancelHook | undefined;
-  // Created on first use: most futures never get a callback or a listener.
-  #callbacks: ((f: Future<R>) => void)[] | undefined;
-  #listeners: Set<() => void> | undefined;
-  #progress: ((value: unknown) => void)[] | undefined;
+  /** Created on first use: most futures never get a callback or a listener. */
+  #more: Listeners<R> | undefined = undefined;
   /** The resolve and reject of this Promise (undefined once settled). */
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
@@ -129,9 +140,9 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    * (also when it already was), false if it is running or finished. Python: `Future.cancel()`.
    */
   cancel(): boolean {
-    if (this.#outcome !== 'pending') return this.#outcome === 'cancelled';
+    if (this.#state !== PENDING) return this.#state === CANCELLED;
     if (!this[tryCancel]()) return false;
-    this.#outcome = 'cancelled';
+    this.#state = CANCELLED;
     this.#value = new CancelledError();
     this.#control = undefined;
     const onCancel = this.#onCancel;
@@ -150,7 +161,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    * nothing to a future that is done. JavaScript extension.
    */
   abort(reason?: unknown): void {
-    if (this.#outcome !== 'pending' || this.cancel()) return;
+    if (this.#state !== PENDING || this.cancel()) return;
     this[abortRunning](reason === undefined ? new AbortError() : reason);
   }
 
@@ -162,23 +173,23 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    */
   onProgress(cb: (value: unknown) => void): this {
     if (typeof cb !== 'function') throw typeError('onProgress(cb): cb must be a function');
-    if (this.#outcome === 'pending') (this.#progress ??= []).push(cb);
+    if (this.#state === PENDING) ((this.#more ??= new Listeners()).progress ??= []).push(cb);
     return this;
   }
 
   /** Whether the future was cancelled. Python: `Future.cancelled()`. */
   cancelled(): boolean {
-    return this.#outcome === 'cancelled';
+    return this.#state === CANCELLED;
   }
 
   /** Whether a worker is running the task now. Python: `Future.running()`. */
   running(): boolean {
-    return this.#outcome === 'pending' && this[isRunning]();
+    return this.#state === PENDING && this[isRunning]();
   }
 
   /** Whether the future is finished or cancelled. Python: `Future.done()`. */
   done(): boolean {
-    return this.#outcome !== 'pending';
+    return this.#state !== PENDING;
   }
 
   /**
@@ -188,7 +199,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    */
   async result(timeout?: number): Promise<R> {
     await this.#settled(checkTimeout(timeout), 'result');
-    if (this.#failed || this.#outcome === 'cancelled') throw this.#value;
+    if (this.#state !== FINISHED) throw this.#value;
     return this.#value as R;
   }
 
@@ -199,8 +210,8 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    */
   async exception(timeout?: number): Promise<unknown> {
     await this.#settled(checkTimeout(timeout), 'exception');
-    if (this.#outcome === 'cancelled') throw this.#value;
-    return this.#failed ? this.#value : undefined;
+    if (this.#state === CANCELLED) throw this.#value;
+    return this.#state === FAILED ? this.#value : undefined;
   }
 
   /**
@@ -210,19 +221,19 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    */
   addDoneCallback(cb: (future: Future<R>) => void): void {
     if (typeof cb !== 'function') throw typeError('addDoneCallback(cb): cb must be a function');
-    if (this.#outcome === 'pending') (this.#callbacks ??= []).push(cb);
+    if (this.#state === PENDING) ((this.#more ??= new Listeners()).callbacks ??= []).push(cb);
     else runCallback(cb, this);
   }
 
   /** A short description for logs. */
   get [Symbol.toStringTag](): string {
-    return `Future ${this.running() ? 'running' : this.#outcome}`;
+    return `Future ${this.running() ? 'running' : STATE_NAMES[this.#state]!}`;
   }
 
   /** @internal */
   [setResult](value: R): boolean {
-    if (this.#outcome !== 'pending') return false;
-    this.#outcome = 'finished';
+    if (this.#state !== PENDING) return false;
+    this.#state = FINISHED;
     this.#value = value;
     this.#finish();
     return true;
@@ -230,9 +241,8 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
 
   /** @internal */
   [setException](error: unknown): boolean {
-    if (this.#outcome !== 'pending') return false;
-    this.#outcome = 'finished';
-    this.#failed = true;
+    if (this.#state !== PENDING) return false;
+    this.#state = FAILED;
     this.#value = error;
     this.#finish();
     return true;
@@ -263,24 +273,25 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
 
   /** @internal */
   [onDone](listener: () => void): () => void {
-    if (this.#outcome !== 'pending') {
+    if (this.#state !== PENDING) {
       listener();
       return () => {};
     }
-    const listeners = (this.#listeners ??= new Set());
+    const listeners = ((this.#more ??= new Listeners()).listeners ??= new Set());
     listeners.add(listener);
     return () => listeners.delete(listener);
   }
 
   /** @internal */
   [peek](): { ok: boolean; value: unknown } {
-    return { ok: this.#outcome === 'finished' && !this.#failed, value: this.#value };
+    return { ok: this.#state === FINISHED, value: this.#value };
   }
 
   /** @internal */
   [setProgress](value: unknown): void {
-    if (this.#progress === undefined || this.#outcome !== 'pending') return;
-    for (const cb of this.#progress) {
+    const progress = this.#more?.progress;
+    if (progress === undefined || this.#state !== PENDING) return;
+    for (const cb of progress) {
       try {
         cb(value);
       } catch (error) {
@@ -291,32 +302,30 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
 
   /** @internal */
   [failed](): boolean {
-    return this.#failed;
+    return this.#state === FAILED;
   }
 
   #finish(): void {
     this.#control = undefined;
     this.#onCancel = undefined;
-    const callbacks = this.#callbacks;
-    const listeners = this.#listeners;
-    this.#callbacks = undefined;
-    this.#listeners = undefined;
-    this.#progress = undefined;
+    const more = this.#more;
+    this.#more = undefined;
     const resolve = this.#resolve!;
     const reject = this.#reject!;
     this.#resolve = undefined;
     this.#reject = undefined;
-    if (this.#failed || this.#outcome === 'cancelled') {
+    if (this.#state !== FINISHED) {
       // Handled, so that nobody awaiting it is no unhandled rejection (awaiters still see it).
       promiseThen.call(this, undefined, ignore);
       reject(this.#value);
     } else resolve(this.#value);
-    if (listeners !== undefined) for (const listener of listeners) listener();
-    if (callbacks !== undefined) for (const cb of callbacks) runCallback(cb, this);
+    if (more === undefined) return;
+    if (more.listeners !== undefined) for (const listener of more.listeners) listener();
+    if (more.callbacks !== undefined) for (const cb of more.callbacks) runCallback(cb, this);
   }
 
   #settled(timeout: number, method: string): Promise<void> {
-    if (this.#outcome !== 'pending') return Promise.resolve();
+    if (this.#state !== PENDING) return Promise.resolve();
     if (timeout === 0) return Promise.reject(new TimeoutError(`${method}(): the future is not done`));
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -42,7 +42,7 @@ export class Stops {
     this.#kill = kill;
   }
 
-  /** Abort `task` when `signal` fires (`task.unlisten` stops that). */
+  /** Abort `task` when `signal` fires (`task.upkeep.unlisten` stops that). */
   listen(task: Task, signal: AbortSignal): void {
     let tasks = this.#signals.get(signal);
     if (tasks === undefined) {
@@ -60,7 +60,7 @@ export class Stops {
     }
     const shared = tasks;
     shared.add(task);
-    task.unlisten = () => {
+    task.upkept().unlisten = () => {
       shared.delete(task);
       if (shared.size === 0 && this.#signals.get(signal) === shared) {
         this.#signals.delete(signal);
@@ -72,22 +72,26 @@ export class Stops {
 
   /** Look at `task`'s running time in `ms`; time it out once it ran longer than its timeout. */
   armTimeout(task: Task, ms: number): void {
-    task.timer = setTimeout(() => this.#checkTimeout(task), ms);
-    task.timer.unref?.();
+    const upkeep = task.upkept();
+    upkeep.timer = setTimeout(() => this.#checkTimeout(task), ms);
+    upkeep.timer.unref?.();
   }
 
   /** Drop a settled task's timer and signal listener. */
   forget(task: Task): void {
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    task.timer = undefined;
-    task.unlisten?.();
-    task.unlisten = undefined;
+    const upkeep = task.upkeep;
+    if (upkeep === undefined) return;
+    if (upkeep.timer !== undefined) clearTimeout(upkeep.timer);
+    upkeep.timer = undefined;
+    upkeep.unlisten?.();
+    upkeep.unlisten = undefined;
   }
 
   #checkTimeout(task: Task): void {
-    task.timer = undefined;
+    const upkeep = task.upkept();
+    upkeep.timer = undefined;
     if (task.done() || task.stop !== 0) return;
-    const timeout = task.timeout!;
+    const timeout = upkeep.timeout!;
     const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
     if (claimer < 0) {
       // Not started yet (or its result is on its way): look again later.
@@ -100,11 +104,11 @@ export class Stops {
     task.engine[stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task.fn}' ran longer than its timeout of ${timeout} ms`));
     // A task that ignores its signal has its worker terminated after the grace period.
     const { slot, gen } = task;
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
+    upkeep.timer = setTimeout(() => {
+      upkeep.timer = undefined;
       const w = this.#slots.claimer(slot, gen);
       if (w >= 0 && !task.done()) this.#kill(w);
     }, TIMEOUT_GRACE_MS);
-    task.timer.unref?.();
+    upkeep.timer.unref?.();
   }
 }

@@ -11,6 +11,9 @@
 import { abortRunning, Future, isRunning, tryCancel, whenCancelled } from './future.js';
 import { ABORTED, type Slots } from './slots.js';
 
+/** `Task.slot` of a task whose result the engine has taken out of its slot and is about to settle it with. */
+export const TAKEN = -2;
+
 /** `Future.cancel()` won for a task: the engine forgets it. */
 export const dropCancelled = Symbol('dropCancelled');
 /** A running task is asked to stop (abort, timeout). */
@@ -18,49 +21,72 @@ export const stopTask = Symbol('stopTask');
 
 /** What a Task asks of its engine. */
 export interface TaskOwner {
+  /** The engine's control block (slots.ts): a bound task's STATE word is there. */
+  readonly taskSlots: Slots;
   [dropCancelled](task: Task): void;
   [stopTask](task: Task, kind: number, reason: unknown): void;
 }
 
-/** One submitted task: its Future, which asks its slot's STATE word while it is bound to one. */
+/** The upkeep of a task with per-task options, or asked to stop: made only for such a task. */
+export class TaskUpkeep {
+  /** The `timeout` option (ms of running time). */
+  readonly timeout: number | undefined;
+  /** What the future rejects with once the task was asked to stop (Task.stop). */
+  reason: unknown = undefined;
+  /** The timeout's timer, the signal's listener (stops.ts). */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  unlisten: (() => void) | undefined = undefined;
+
+  constructor(timeout: number | undefined) {
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * One submitted task: its Future, which asks its slot's STATE word while it is bound to one.
+ * Few fields (a burst of trivial tasks keeps one per task in flight: see future.ts).
+ */
 export class Task extends Future<unknown> {
   readonly engine: TaskOwner;
-  readonly slots: Slots;
   readonly fn: string;
   readonly args: unknown[];
-  readonly chunk: 0 | 1;
   readonly id: number;
-  readonly timeout: number | undefined;
-  /** The slot while bound (slots.ts), else -1 (in the backlog, or settled). */
+  readonly chunk: 0 | 1;
+  /** The slot while bound (slots.ts), else -1 (in the backlog, or settled), or TAKEN. */
   slot = -1;
   gen = 0;
   /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
   inArea = false;
-  /** ABORTED or TIMED_OUT once asked to stop while running; `reason` is what its future rejects with. */
+  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with). */
   stop = 0;
-  reason: unknown;
-  /** Per-task options' upkeep: the timeout's timer, the signal's listener. */
-  timer: ReturnType<typeof setTimeout> | undefined;
-  unlisten: (() => void) | undefined;
+  /** Made for a task with options (signal, timeout) or once it is asked to stop. */
+  upkeep: TaskUpkeep | undefined = undefined;
 
-  constructor(engine: TaskOwner, slots: Slots, fn: string, args: unknown[], chunk: 0 | 1, id: number, timeout: number | undefined) {
+  constructor(engine: TaskOwner, fn: string, args: unknown[], chunk: 0 | 1, id: number) {
     super();
     this.engine = engine;
-    this.slots = slots;
     this.fn = fn;
     this.args = args;
     this.chunk = chunk;
     this.id = id;
-    this.timeout = timeout;
   }
 
-  /** A task in the backlog is cancelled by its Future alone; a bound one by the STATE CAS (PENDING -> CANCELLED). */
+  /** The task's upkeep, made now if it has none. */
+  upkept(): TaskUpkeep {
+    return (this.upkeep ??= new TaskUpkeep(undefined));
+  }
+
+  /**
+   * A task in the backlog is cancelled by its Future alone; a bound one by the STATE CAS
+   * (PENDING -> CANCELLED); a TAKEN one ran.
+   */
   override [tryCancel](): boolean {
-    return this.slot < 0 || this.slots.cancel(this.slot, this.gen);
+    if (this.slot >= 0) return this.engine.taskSlots.cancel(this.slot, this.gen);
+    return this.slot !== TAKEN;
   }
 
   override [isRunning](): boolean {
-    return this.slot >= 0 && this.slots.claimer(this.slot, this.gen) >= 0;
+    return this.slot >= 0 && this.engine.taskSlots.claimer(this.slot, this.gen) >= 0;
   }
 
   override [abortRunning](reason: unknown): void {
