@@ -1,6 +1,8 @@
 // The owner's settle path with many results at once: results taken out of their slots, the slots
-// fed again, then the futures settled (engine.ts #collect). A task whose result was taken is
-// done running: a callback of a future settled before it in the same batch cannot cancel it.
+// fed again, then the futures settled (engine.ts #collect), and results taken inside a long run
+// of submit() calls, which settles nothing (#takeEarly). A task whose result was taken is done
+// running: nothing can cancel it any more, an abort still makes it reject with the reason (as
+// for a result not read yet), and its future settles only from the pump.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Executor, type Future } from 'sabsync';
 
@@ -60,5 +62,55 @@ describe('settling many results at once', () => {
       expect(values).toEqual(Array.from({ length: n }, (_, i) => i));
     }
     expect(ex.stats()).toMatchObject({ completed: 1 + 7 + 511 + 513 + 2049 + 20_000, failed: 0, cancelled: 0, busy: 0, queued: 0 });
+  }, 30_000);
+
+  it('results taken during a run of submit() calls: nothing settles inside it; a task that ran cannot be cancelled, an abort still rejects it', async () => {
+    const N = 4000;
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    // markInit(i) counts in `counts`, which the initializer keeps: its tasks go in their slots'
+    // areas, announced by a number, which needs no turn of the event loop.
+    const ex = executor({ minWorkers: 2, initializer: 'setUp', initArgs: [counts] });
+    // Both workers started and the module's exports known.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => ex.submit('add', i, 1)));
+    const ranSoFar = () => counts.reduce((a, b) => a + b, 0);
+    const futures: Future<unknown>[] = [];
+    let callbacks = 0;
+    for (let i = 0; i < N; i++) {
+      const f = ex.submit('markInit', i);
+      f.addDoneCallback(() => callbacks++);
+      futures.push(f);
+      // Halfway, still inside this synchronous run, let the workers run a few hundred tasks.
+      if (i === N / 2) {
+        const deadline = performance.now() + 10_000;
+        while (ranSoFar() < 300 && performance.now() < deadline);
+        expect(ranSoFar()).toBeGreaterThanOrEqual(300);
+      }
+    }
+    // Every task that ran by now has its result in its slot or taken by a submit: not settled.
+    expect(futures.filter((f) => f.done())).toEqual([]);
+    expect(callbacks).toBe(0);
+    const ran = futures.map((_, i) => Atomics.load(counts, i) === 1);
+    const reason = new Error('late abort');
+    let tried = 0;
+    for (let i = 0; i < N; i++) {
+      if (!ran[i]) continue;
+      expect(futures[i]!.cancel(), `task ${i} ran`).toBe(false);
+      if (tried++ % 10 === 0) futures[i]!.abort(reason);
+    }
+    expect(tried).toBeGreaterThanOrEqual(300);
+    const outcomes = await Promise.all(futures.map((f) => f.then((v) => v, (e: unknown) => e)));
+    for (let i = 0; i < N; i++) {
+      expect(counts[i], `task ${i}`).toBe(1);
+      expect(futures[i]!.cancelled()).toBe(false);
+    }
+    let aborted = 0;
+    for (let i = 0, k = 0; i < N; i++) {
+      if (ran[i] && k++ % 10 === 0) {
+        expect(outcomes[i], `task ${i} aborted after it ran`).toBe(reason);
+        aborted++;
+      } else expect(outcomes[i]).toBe(i);
+    }
+    expect(callbacks).toBe(N);
+    expect(ex.stats()).toMatchObject({ completed: 100 + N - aborted, cancelled: aborted, failed: 0 });
   }, 30_000);
 });

@@ -82,6 +82,7 @@ import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.j
 import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
+import { Taken } from './taken.js';
 import { dropCancelled, stopTask, TAKEN, Task, TaskUpkeep, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
@@ -146,11 +147,17 @@ const WATCH_PROBE = 16;
 
 /**
  * While the owner settles the tasks it took, it looks for more results every SETTLE_BATCH
- * tasks (a power of two), and takes at most TAKEN_MAX before it settles them all and lets the
- * pump go on (#collect).
+ * tasks (a power of two), while fewer than TAKEN_MAX are taken and unsettled (#settleTaken).
  */
 const SETTLE_BATCH = 64;
 const TAKEN_MAX = 2 * TASK_SLOTS;
+
+/**
+ * A run of `submit()` calls that finds every task slot bound takes the results that came
+ * meanwhile, once this many did, and feeds their slots (#takeEarly): the workers go on while the
+ * caller submits, instead of idling from their first TASK_SLOTS tasks until the pump runs.
+ */
+const TAKE_EARLY = 32;
 
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
@@ -202,12 +209,8 @@ export class Engine implements TaskOwner {
   #scanSeen = 0;
   #owed = 0;
   #cursor = 0;
-  /** Tasks #take took out of their slots in this scan (their results beside them), and how many of them #settleTaken has settled. */
-  readonly #takenTasks: (Task | undefined)[] = new Array(TAKEN_MAX).fill(undefined);
-  readonly #takenValues: unknown[] = new Array(TAKEN_MAX).fill(undefined);
-  readonly #takenOk = new Uint8Array(TAKEN_MAX);
-  #taken = 0;
-  #settled = 0;
+  /** Tasks #take took out of their slots, with their results, not settled yet (taken.ts). */
+  readonly #taken = new Taken(TAKEN_MAX);
   #nextId = 1;
   /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
@@ -307,7 +310,7 @@ export class Engine implements TaskOwner {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#backlog.waiting + this.#slots.count - this.#slots.available + this.#taken - this.#settled;
+    return this.#backlog.waiting + this.#slots.count - this.#slots.available + this.#taken.size;
   }
 
   /** Test hook. */
@@ -342,6 +345,7 @@ export class Engine implements TaskOwner {
       if (signal !== undefined) this.#stops.listen(task, signal);
       if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
+    if (this.#slots.available === 0) this.#takeEarly();
     this.#feed();
     return future;
   }
@@ -355,7 +359,14 @@ export class Engine implements TaskOwner {
    * first request wins. A task no worker has started is cancelled by the Future before this.
    */
   [stopTask](task: Task, kind: number, reason: unknown): void {
-    if (task.slot < 0 || task.done() || task.stop !== 0) return;
+    if (task.done() || task.stop !== 0) return;
+    if (task.slot === TAKEN) {
+      // Its result is taken, not settled yet: it settles with the reason, as one READY would.
+      task.stop = kind;
+      task.upkept().reason = reason;
+      return;
+    }
+    if (task.slot < 0) return;
     task.stop = kind;
     task.upkept().reason = reason;
     this.#slots.abort(task.slot, task.gen, kind);
@@ -393,6 +404,7 @@ export class Engine implements TaskOwner {
     this.#closed = true;
     this.#stopping = true;
     this.cancelPending();
+    this.#settleAllTaken(); // they ran: their results stand
     const stopped = new PoolClosedError(`${this.#facade} was terminated while this task was running`);
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, stopped);
     await this.#crew.terminate();
@@ -541,7 +553,7 @@ export class Engine implements TaskOwner {
   async #pumpResults(): Promise<void> {
     try {
       let turn = 0;
-      while (this.#slots.available < this.#slots.count) {
+      while (this.#slots.available < this.#slots.count || this.#taken.size > 0) {
         const seen = this.#slots.completions();
         // A task refused as full: put it again after reading the count, so that a take after
         // this try moves it (a worker's take bumps it while REFUSED is set).
@@ -651,36 +663,47 @@ export class Engine implements TaskOwner {
     }
     this.#unbind(task);
     task.slot = TAKEN;
-    const i = this.#taken++;
-    this.#takenTasks[i] = task;
-    this.#takenValues[i] = value;
-    this.#takenOk[i] = ok;
+    this.#taken.push(task, ok, value);
   }
 
   /**
-   * Settle the tasks #take took, in the order taken, taking more on the way (see #collect);
-   * returns how many READY slots the scans on the way found.
+   * Settle the tasks #take took, in the order taken, RESULTS_PER_TURN at most, taking more on
+   * the way (see #collect); returns how many it settled plus how many READY slots the scans on
+   * the way found.
    */
   #settleTaken(): number {
-    const tasks = this.#takenTasks;
-    const values = this.#takenValues;
-    let more = 0;
-    for (let i = 0; i < this.#taken; i++) {
-      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && this.#taken <= TAKEN_MAX - TASK_SLOTS && this.#slots.completions() !== this.#scanSeen) {
-        const got = this.#collectReady(false);
-        if (got > 0) this.#feedNow();
-        more += got;
+    const taken = this.#taken;
+    let got = 0;
+    for (let i = 0; i < RESULTS_PER_TURN && taken.size > 0; i++) {
+      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && taken.size < TAKEN_MAX && this.#slots.completions() !== this.#scanSeen) {
+        const more = this.#collectReady(false);
+        if (more > 0) this.#feedNow();
+        got += more;
       }
-      const task = tasks[i]!;
-      const value = values[i];
-      tasks[i] = undefined;
-      values[i] = undefined;
-      this.#settled++;
-      this.#settle(task, this.#takenOk[i] as 0 | 1, value);
+      const task = taken.shift();
+      this.#settle(task, taken.ok, taken.value);
+      got++;
     }
-    this.#taken = 0;
-    this.#settled = 0;
-    return more;
+    return got;
+  }
+
+  /** Settle every taken task now (terminate, break: the pump may not come again). */
+  #settleAllTaken(): void {
+    const taken = this.#taken;
+    while (taken.size > 0) {
+      const task = taken.shift();
+      this.#settle(task, taken.ok, taken.value);
+    }
+  }
+
+  /**
+   * In `submit()`, every task slot bound: take the results that came since the last look, once
+   * TAKE_EARLY did, so that the feed after it refills their slots (see TAKE_EARLY). Nothing is
+   * settled here — a submit returns before any callback runs —; the pump settles them.
+   */
+  #takeEarly(): void {
+    if (((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed < TAKE_EARLY) return;
+    if (this.#collectReady(false) > 0) this.#pump();
   }
 
   /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */
@@ -820,6 +843,7 @@ export class Engine implements TaskOwner {
       if (task[setException](broken)) this.#crashed++;
     });
     this.#backlog.clear();
+    this.#settleAllTaken();
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
     void this.#crew.terminate();
   }
