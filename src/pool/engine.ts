@@ -147,7 +147,8 @@ const WATCH_PROBE = 16;
 
 /**
  * While the owner settles the tasks it took, it looks for more results every SETTLE_BATCH
- * tasks (a power of two), while fewer than TAKEN_MAX are taken and unsettled (#settleTaken).
+ * tasks (a power of two), and takes them once TAKE_EARLY came, while fewer than TAKEN_MAX are
+ * taken and unsettled (#settleTaken).
  */
 const SETTLE_BATCH = 64;
 const TAKEN_MAX = 2 * TASK_SLOTS;
@@ -675,7 +676,7 @@ export class Engine implements TaskOwner {
     const taken = this.#taken;
     let got = 0;
     for (let i = 0; i < RESULTS_PER_TURN && taken.size > 0; i++) {
-      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && taken.size < TAKEN_MAX && this.#slots.completions() !== this.#scanSeen) {
+      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && taken.size < TAKEN_MAX && ((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed >= TAKE_EARLY) {
         const more = this.#collectReady(false);
         if (more > 0) this.#feedNow();
         got += more;
