@@ -18,10 +18,13 @@
  * CAS(GEN|PENDING -> w|GEN|RUNNING) (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
  * set last), or, when it does not fit there or holds SharedArrayBuffers or primitives, puts
  * `[slot, gen, ok, value]` on the result Queue; then it bumps DONE_COUNT. The owner's `#pump`
- * sleeps on DONE_COUNT and, once woken, settles every READY slot and every queued result it
- * finds — one wake-up for many results, no Promise per result —, frees their slots (DONE) and
- * feeds the next tasks. So a worker never waits for the owning thread between tasks, and the
- * slot count bounds how much of the backlog sits in shared memory. Cancel and crash stay per
+ * sleeps on DONE_COUNT and, once woken, takes the results of the READY slots it finds out of
+ * them (TAKEN, taken.ts), frees their slots (DONE) and feeds the next tasks, and only then
+ * settles their Futures — one wake-up for many results, no Promise per result but the Future
+ * itself (future.ts) —, and every queued result. A run of `submit()` calls that finds every
+ * slot bound takes and feeds the same way, settling nothing (#takeEarly). So a worker never
+ * waits for the owning thread between tasks, and the slot count bounds how much of the
+ * backlog sits in shared memory. Cancel and crash stay per
  * task: each task has its own STATE word.
  *
  * The owner never blocks on a Queue (it uses only the async twins, but for the put of a task's
