@@ -1,0 +1,64 @@
+// A Future that is a Promise and is its engine's Task (engine.ts, task.ts, future.ts): what a
+// settled Future keeps, what it shows, and the Promise statics it inherits.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Executor, Future } from 'sabsync';
+
+const tasks = new URL('./fixtures/review-owner.mjs', import.meta.url);
+const open: Executor[] = [];
+function executor(): Executor {
+  const ex = new Executor(tasks, { maxWorkers: 1 });
+  open.push(ex);
+  return ex;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((x) => x.shutdown({ cancelFutures: true })));
+});
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+async function collect(): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('a settled Future', () => {
+  it('keeps nothing of the call it was submitted with (its arguments can be collected)', async () => {
+    const ex = executor();
+    let arg: { payload: string } | undefined = { payload: 'x'.repeat(1000) };
+    const ref = new WeakRef(arg);
+    const future = ex.submit('one', arg);
+    arg = undefined;
+    expect(await future).toBe(1);
+    await ex.shutdown();
+    await collect();
+    // The caller keeps the future (as Promise.all results, a list of futures...): its arguments
+    // must not stay alive with it.
+    expect(future.done()).toBe(true);
+    expect(ref.deref(), 'the settled future still holds its arguments').toBeUndefined();
+  });
+
+  it('shows no engine internals as own properties (engine, args, slot... are not part of the API)', async () => {
+    const ex = executor();
+    const future = ex.submit('one', 0);
+    await future;
+    expect(Object.keys(future)).toEqual([]);
+    expect('engine' in future).toBe(false);
+  });
+});
+
+describe('Future as a Promise subclass', () => {
+  it('Promise statics reached through Future work, or are absent', async () => {
+    const statics = Future as unknown as PromiseConstructor;
+    if (typeof statics.resolve === 'function') {
+      // Promise.resolve with `this` = Future builds `new Future(executor)`: the Future's
+      // constructor takes its argument as a cancel hook and never calls the executor.
+      expect(() => statics.resolve(1)).not.toThrow();
+      expect(await statics.resolve(1)).toBe(1);
+    }
+  });
+});
