@@ -85,3 +85,33 @@ describe('the taken store (taken.ts)', () => {
     expect(grown, `${(grown / 2 ** 20).toFixed(1)} MiB kept for one entry`).toBeLessThan(4 * 2 ** 20);
   });
 });
+
+describe('a worker that dies during a burst, while results are taken and being settled', () => {
+  it('fails only its own task; every other task runs once and settles with its result', async () => {
+    const N = 4000;
+    const ex = new Executor(tasks, { maxWorkers: 2 });
+    open.push(ex);
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    const futures: Future<unknown>[] = [];
+    for (let i = 0; i < N; i++) futures.push(i === N / 2 ? ex.submit('die') : ex.submit('mark', counts, i));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcomes = await Promise.race([
+      Promise.allSettled(futures),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('futures left unsettled')), 30_000))),
+    ]);
+    clearTimeout(timer);
+    for (let i = 0; i < N; i++) {
+      const o = outcomes[i]!;
+      if (i === N / 2) {
+        expect(o.status).toBe('rejected');
+        expect((o as PromiseRejectedResult).reason).toMatchObject({ name: 'WorkerCrashedError' });
+        continue;
+      }
+      expect(o, `task ${i}`).toEqual({ status: 'fulfilled', value: i });
+      expect(counts[i], `task ${i} ran ${counts[i]} times`).toBe(1);
+    }
+    const stats = ex.stats();
+    expect(stats.completed).toBe(N - 1);
+    expect(stats.crashed).toBe(1);
+  });
+});
