@@ -86,7 +86,7 @@ import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slo
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Taken } from './taken.js';
-import { dropCancelled, stopTask, TAKEN, Task, TaskUpkeep, type TaskOwner } from './task.js';
+import { ARGS, CHUNK, dropCancelled, FN, GEN, ID, IN_AREA, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 import { macrotask } from '../runtime/worker.js';
@@ -283,11 +283,11 @@ export class Engine implements TaskOwner {
     const now = clock();
     for (const task of this.#bound) {
       if (task === undefined) continue;
-      const st = this.#slots.stateOf(task.slot, task.gen);
+      const st = this.#slots.stateOf(task[SLOT], task[GEN]);
       if (st === PENDING) queued++;
       else if (st === RUNNING) {
         busy++;
-        const started = this.#slots.started[task.slot]!;
+        const started = this.#slots.started[task[SLOT]]!;
         if (started === started) runningMs += Math.max(0, now - started);
       }
     }
@@ -345,7 +345,7 @@ export class Engine implements TaskOwner {
         task.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
         return future;
       }
-      task.upkeep = new TaskUpkeep(options.timeout);
+      task[UPKEEP] = new TaskUpkeep(options.timeout);
       if (signal !== undefined) this.#stops.listen(task, signal);
       if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
@@ -363,17 +363,17 @@ export class Engine implements TaskOwner {
    * first request wins. A task no worker has started is cancelled by the Future before this.
    */
   [stopTask](task: Task, kind: number, reason: unknown): void {
-    if (task.done() || task.stop !== 0) return;
-    if (task.slot === TAKEN) {
+    if (task.done() || task[STOP] !== 0) return;
+    if (task[SLOT] === TAKEN) {
       // Its result is taken, not settled yet: it settles with the reason, as one READY would.
-      task.stop = kind;
-      task.upkept().reason = reason;
+      task[STOP] = kind;
+      task[UPKEPT]().reason = reason;
       return;
     }
-    if (task.slot < 0) return;
-    task.stop = kind;
-    task.upkept().reason = reason;
-    this.#slots.abort(task.slot, task.gen, kind);
+    if (task[SLOT] < 0) return;
+    task[STOP] = kind;
+    task[UPKEPT]().reason = reason;
+    this.#slots.abort(task[SLOT], task[GEN], kind);
   }
 
   /** Throw `PoolClosedError` if the pool accepts no more tasks. */
@@ -439,14 +439,14 @@ export class Engine implements TaskOwner {
         task = this.#backlog.next();
         if (task === undefined) break;
         this.#bind(task);
-      } else if (task.slot < 0) continue; // settled or cancelled since it was re-queued
-      if (!task.inArea) {
+      } else if (task[SLOT] < 0) continue; // settled or cancelled since it was re-queued
+      if (!task[IN_AREA]) {
         void this.#putItem(task);
         break;
       }
       let offered = false;
       try {
-        offered = this.#tasks[offerNumber](taskNumber(task.slot, task.gen));
+        offered = this.#tasks[offerNumber](taskNumber(task[SLOT], task[GEN]));
       } catch {
         // shut down: held, like a refused task, until the engine's own shutdown settles it
       }
@@ -457,8 +457,8 @@ export class Engine implements TaskOwner {
         refused = true;
         break;
       }
-      this.#lastPutSlot = task.slot;
-      this.#lastPutGen = task.gen;
+      this.#lastPutSlot = task[SLOT];
+      this.#lastPutGen = task[GEN];
       put++;
     }
     if (refused) this.#refused();
@@ -505,17 +505,17 @@ export class Engine implements TaskOwner {
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk, task.id], 0);
-      this.#lastPutSlot = task.slot;
-      this.#lastPutGen = task.gen;
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], task[ARGS], task[CHUNK], task[ID]], 0);
+      this.#lastPutSlot = task[SLOT];
+      this.#lastPutGen = task[GEN];
       put = true;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_FULL') {
         this.#requeue.push(task);
         full = true;
-      } else if (this.#bound[task.slot] === task) {
-        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
+      } else if (this.#bound[task[SLOT]] === task) {
+        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task[FN], CHANNEL_BYTES, error) : error);
       }
     } finally {
       this.#feeding = false;
@@ -528,13 +528,13 @@ export class Engine implements TaskOwner {
   /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
   #bind(task: Task): void {
     const slot = this.#slots.bind();
-    task.slot = slot;
-    task.gen = this.#slots.genOf(slot);
+    task[SLOT] = slot;
+    task[GEN] = this.#slots.genOf(slot);
     this.#bound[slot] = task;
     if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
     this.#submitted[slot] = this.#backlog.takenSubmitted;
-    const fn = this.#fnIndex?.get(task.fn);
-    task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
+    const fn = this.#fnIndex?.get(task[FN]);
+    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK], task[ID]);
   }
 
   /**
@@ -577,8 +577,10 @@ export class Engine implements TaskOwner {
   }
 
   /**
-   * Settle the bound tasks whose result is in their slot (READY); returns how many. Their
-   * results are taken out of the slots first and the slots fed at once — one put of many
+   * Settle the bound tasks whose result is in their slot (READY), and those taken before (a
+   * turn's worth: #settleTaken); returns the READY slots found plus the tasks settled — a task
+   * found and settled in one call counts twice, which only sizes the pump's turn, and 0 means
+   * nothing was found nor settled (the pump may then park). Their results are taken out of the slots first and the slots fed at once — one put of many
    * numbers and one wake-up —, and only then are their Futures settled: the workers run the
    * next tasks while the owner settles (Promise reactions, callbacks), instead of waiting for
    * it. While it settles, every SETTLE_BATCH tasks, results that came meanwhile are taken and
@@ -596,7 +598,9 @@ export class Engine implements TaskOwner {
     } finally {
       this.#collecting = false;
     }
-    if (got > 0) this.#feed(); // slots a callback freed (a cancel)
+    // Feed what the settles held back (#collecting): slots a done callback freed (a cancel),
+    // tasks it submitted, slots freed since the last feed.
+    if (got > 0) this.#feed();
     return got;
   }
 
@@ -629,7 +633,7 @@ export class Engine implements TaskOwner {
     let got = 0;
     for (let n = 0; n < end; n++, slot = slot + 1 < end ? slot + 1 : 0) {
       const task = this.#bound[slot];
-      if (task === undefined || !this.#slots.ready(slot, task.gen)) continue;
+      if (task === undefined || !this.#slots.ready(slot, task[GEN])) continue;
       got++;
       // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
       if (!this.#slots.progressPending(slot)) this.#take(task, slot);
@@ -666,7 +670,7 @@ export class Engine implements TaskOwner {
       this.#runTime.record(ranUs / 1000);
     }
     this.#unbind(task);
-    task.slot = TAKEN;
+    task[SLOT] = TAKEN;
     this.#taken.push(task, ok, value);
   }
 
@@ -760,7 +764,7 @@ export class Engine implements TaskOwner {
 
   #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
     const task = this.#bound[slot];
-    if (task === undefined || task.gen !== gen) return; // a copy of a task settled already
+    if (task === undefined || task[GEN] !== gen) return; // a copy of a task settled already
     if (ok === 2) {
       this.#slots.progressRead(slot);
       task[setProgress](value);
@@ -775,11 +779,11 @@ export class Engine implements TaskOwner {
    */
   #settle(task: Task, ok: 0 | 1, value: unknown): void {
     this.#settledCount++;
-    if (task.stop !== 0) {
+    if (task[STOP] !== 0) {
       ok = 0;
-      value = task.upkeep!.reason;
+      value = task[UPKEEP]!.reason;
     }
-    const slot = task.slot;
+    const slot = task[SLOT];
     if (slot >= 0) {
       const started = this.#slots.started[slot]!;
       if (started === started) {
@@ -788,9 +792,9 @@ export class Engine implements TaskOwner {
       }
       this.#unbind(task);
     }
-    if (task.upkeep !== undefined) this.#stops.forget(task);
+    if (task[UPKEEP] !== undefined) this.#stops.forget(task);
     if (ok) this.#completed++;
-    else if (task.stop === ABORTED) this.#cancelled++;
+    else if (task[STOP] === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;
     else this.#failed++;
     if (ok) task[setResult](value);
@@ -801,9 +805,9 @@ export class Engine implements TaskOwner {
 
   /** Free a settled or cancelled task's slot. */
   #unbind(task: Task): void {
-    this.#bound[task.slot] = undefined;
-    this.#slots.release(task.slot, task.gen);
-    task.slot = -1;
+    this.#bound[task[SLOT]] = undefined;
+    this.#slots.release(task[SLOT], task[GEN]);
+    task[SLOT] = -1;
     if (this.#slots.available === this.#slots.count) this.#scanEnd = 0;
   }
 
@@ -811,7 +815,7 @@ export class Engine implements TaskOwner {
   [dropCancelled](task: Task): void {
     this.#cancelled++;
     this.#stops.forget(task);
-    if (task.slot >= 0) {
+    if (task[SLOT] >= 0) {
       this.#unbind(task);
       this.#feed();
     } else this.#backlog.dropped(); // still in the backlog, which the feed will skip
@@ -862,9 +866,9 @@ export class Engine implements TaskOwner {
     this.#collect(true);
     let running = false;
     for (const task of this.#bound) {
-      if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
+      if (task === undefined || this.#slots.claimer(task[SLOT], task[GEN]) !== w) continue;
       const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
-      this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
+      this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task[FN]}' died${why}`, { cause }));
       running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
@@ -894,7 +898,7 @@ export class Engine implements TaskOwner {
     // From the last slot down: #requeue is popped from its end, so the lowest slot goes first.
     for (let slot = this.#bound.length - 1; slot >= 0; slot--) {
       const task = this.#bound[slot];
-      if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
+      if (task === undefined || this.#slots.stateOf(task[SLOT], task[GEN]) !== PENDING) continue;
       if (!held.has(task)) this.#requeue.push(task);
     }
     this.#feed();

@@ -22,6 +22,18 @@
  * time in GC). A Future that fails or is cancelled while nobody awaits it raises no unhandled
  * rejection: its Promise is marked handled first (only failures pay for that).
  *
+ * So, deliberately, `future.constructor === Promise` (the prototype's `constructor`, not an own
+ * property): `await`, `Promise.resolve` and `Promise.all` take a Promise as it is only when its
+ * `constructor` is `Promise` itself, and the Promises `then`, `catch` and `finally` derive from
+ * a Future are plain ones. `future instanceof Future` (and `instanceof Promise`) hold; code
+ * that tells a Future by `f.constructor === Future` or `f.constructor.name` must use
+ * `instanceof Future` instead. A Future shows no own properties (`Object.keys` is empty): its
+ * state and the engine's are private fields (task.ts). The Promise statics `Future` inherits
+ * (`Future.resolve`, `Future.all`, …) would make Futures through a Promise executor, which a
+ * Future's constructor does not run: they throw a TypeError that says where Futures come from
+ * (an Executor) — `Promise.resolve(x)`, `Promise.all(futures)` are the ones to call. TypeScript
+ * shows none of them: a Future is typed as the `PromiseLike` it was before.
+ *
  * `abort(reason)` (a JavaScript extension) is `cancel()` for a task not started; for a running
  * one it asks the engine to stop it (TaskControl.abort) and the future stays running until the
  * task has stopped, then rejects with the reason. `onProgress` callbacks run on the owning
@@ -62,6 +74,8 @@ export const tryCancel = Symbol('sabsync.tryCancel');
 export const isRunning = Symbol('sabsync.isRunning');
 /** @internal Ask the running task to stop (a subclass: its own). */
 export const abortRunning = Symbol('sabsync.abortRunning');
+/** @internal The Future is settled or cancelled: what a subclass lets go of then (the engine's Task: its engine and call). */
+export const released = Symbol('sabsync.released');
 
 /** What a Future is (#state). */
 const PENDING = 0;
@@ -256,6 +270,9 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   /** @internal What a subclass does when `cancel()` wins and no hook was given (nothing here). */
   [whenCancelled](): void {}
 
+  /** @internal What a subclass lets go of once the Future is settled (nothing here). */
+  [released](): void {}
+
   /** @internal */
   [tryCancel](): boolean {
     return this.#control === undefined || this.#control.cancel();
@@ -308,6 +325,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   #finish(): void {
     this.#control = undefined;
     this.#onCancel = undefined;
+    this[released]();
     const more = this.#more;
     this.#more = undefined;
     const resolve = this.#resolve!;
@@ -347,6 +365,20 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
 // its `constructor` is `Promise` (else they wrap it in a new Promise and call its `then` from a
 // job); the Promises that `then`, `catch` and `finally` derive from it are plain ones too.
 Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
+
+// The Promise statics (`Future.resolve(1)`, `Future.all([])` …) would call `new Future(executor)`,
+// whose constructor takes no executor: each throws a TypeError that says so, not the engine's
+// "Promise resolve or reject function is not callable".
+for (const name of ['all', 'allSettled', 'any', 'race', 'reject', 'resolve', 'try', 'withResolvers']) {
+  if (!(name in Promise)) continue;
+  Object.defineProperty(Future, name, {
+    value: function promiseStatic(): never {
+      throw typeError(`Future.${name}(): a Future comes from an Executor (submit, map); for a Promise use Promise.${name}()`);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
 
 function runCallback<R>(cb: (f: Future<R>) => void, future: Future<R>): void {
   try {

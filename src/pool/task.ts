@@ -8,7 +8,7 @@
  * a double in an object's field is a heap number of its own, copied by every scavenge the task
  * lives through.
  */
-import { abortRunning, Future, isRunning, tryCancel, whenCancelled } from './future.js';
+import { abortRunning, Future, isRunning, released, tryCancel, whenCancelled } from './future.js';
 import { ABORTED, type Slots } from './slots.js';
 
 /** `Task.slot` of a task whose result the engine has taken out of its slot and is about to settle it with. */
@@ -31,7 +31,7 @@ export interface TaskOwner {
 export class TaskUpkeep {
   /** The `timeout` option (ms of running time). */
   readonly timeout: number | undefined;
-  /** What the future rejects with once the task was asked to stop (Task.stop). */
+  /** What the future rejects with once the task was asked to stop (Task[STOP]). */
   reason: unknown = undefined;
   /** The timeout's timer, the signal's listener (stops.ts). */
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -42,60 +42,141 @@ export class TaskUpkeep {
   }
 }
 
+/** The keys by which the engine reaches a Task's state (the private fields behind them). */
+export const ENGINE = Symbol('sabsync.task.engine');
+export const FN = Symbol('sabsync.task.fn');
+export const ARGS = Symbol('sabsync.task.args');
+export const ID = Symbol('sabsync.task.id');
+export const CHUNK = Symbol('sabsync.task.chunk');
+export const SLOT = Symbol('sabsync.task.slot');
+export const GEN = Symbol('sabsync.task.gen');
+export const IN_AREA = Symbol('sabsync.task.inArea');
+export const STOP = Symbol('sabsync.task.stop');
+export const UPKEEP = Symbol('sabsync.task.upkeep');
+/** The task's upkeep, made now if it has none. */
+export const UPKEPT = Symbol('sabsync.task.upkept');
+
+/** The arguments of a settled task: none (it lets go of its own). */
+const NO_ARGS: unknown[] = [];
+
 /**
  * One submitted task: its Future, which asks its slot's STATE word while it is bound to one.
- * Few fields (a burst of trivial tasks keeps one per task in flight: see future.ts).
+ * Few fields (a burst of trivial tasks keeps one per task in flight: see future.ts), all
+ * private: a Future shows no own properties (`Object.keys(future)` is empty, `console.log`
+ * prints no engine) and nobody but the engine can change them. The engine reaches them by the
+ * symbol-keyed accessors below, which an optimized caller inlines as field accesses. Once the
+ * task is settled (or cancelled) it lets go of what it no longer needs — its engine, call and
+ * upkeep (#released) —: a future kept after its pool is gone keeps neither the pool nor the
+ * task's arguments alive.
  */
 export class Task extends Future<unknown> {
-  readonly engine: TaskOwner;
-  readonly fn: string;
-  readonly args: unknown[];
-  readonly id: number;
-  readonly chunk: 0 | 1;
+  #engine: TaskOwner | undefined;
+  #fn: string;
+  #args: unknown[];
+  readonly #id: number;
+  readonly #chunk: 0 | 1;
   /** The slot while bound (slots.ts), else -1 (in the backlog, or settled), or TAKEN. */
-  slot = -1;
-  gen = 0;
+  #slot = -1;
+  #gen = 0;
   /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
-  inArea = false;
+  #inArea = false;
   /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with). */
-  stop = 0;
+  #stop = 0;
   /** Made for a task with options (signal, timeout) or once it is asked to stop. */
-  upkeep: TaskUpkeep | undefined = undefined;
+  #upkeep: TaskUpkeep | undefined = undefined;
 
   constructor(engine: TaskOwner, fn: string, args: unknown[], chunk: 0 | 1, id: number) {
     super();
-    this.engine = engine;
-    this.fn = fn;
-    this.args = args;
-    this.chunk = chunk;
-    this.id = id;
+    this.#engine = engine;
+    this.#fn = fn;
+    this.#args = args;
+    this.#chunk = chunk;
+    this.#id = id;
+  }
+
+  /** The engine (undefined once settled). */
+  get [ENGINE](): TaskOwner | undefined {
+    return this.#engine;
+  }
+  /** The export called ('' once settled). */
+  get [FN](): string {
+    return this.#fn;
+  }
+  /** Its arguments (none once settled). */
+  get [ARGS](): unknown[] {
+    return this.#args;
+  }
+  get [ID](): number {
+    return this.#id;
+  }
+  get [CHUNK](): 0 | 1 {
+    return this.#chunk;
+  }
+  get [SLOT](): number {
+    return this.#slot;
+  }
+  set [SLOT](slot: number) {
+    this.#slot = slot;
+  }
+  get [GEN](): number {
+    return this.#gen;
+  }
+  set [GEN](gen: number) {
+    this.#gen = gen;
+  }
+  get [IN_AREA](): boolean {
+    return this.#inArea;
+  }
+  set [IN_AREA](inArea: boolean) {
+    this.#inArea = inArea;
+  }
+  get [STOP](): number {
+    return this.#stop;
+  }
+  set [STOP](stop: number) {
+    this.#stop = stop;
+  }
+  get [UPKEEP](): TaskUpkeep | undefined {
+    return this.#upkeep;
+  }
+  set [UPKEEP](upkeep: TaskUpkeep | undefined) {
+    this.#upkeep = upkeep;
   }
 
   /** The task's upkeep, made now if it has none. */
-  upkept(): TaskUpkeep {
-    return (this.upkeep ??= new TaskUpkeep(undefined));
+  [UPKEPT](): TaskUpkeep {
+    return (this.#upkeep ??= new TaskUpkeep(undefined));
   }
 
   /**
    * A task in the backlog is cancelled by its Future alone; a bound one by the STATE CAS
-   * (PENDING -> CANCELLED); a TAKEN one ran.
+   * (PENDING -> CANCELLED); a TAKEN one ran. (Only a pending Future asks: its engine is there.)
    */
   override [tryCancel](): boolean {
-    if (this.slot >= 0) return this.engine.taskSlots.cancel(this.slot, this.gen);
-    return this.slot !== TAKEN;
+    if (this.#slot >= 0) return this.#engine!.taskSlots.cancel(this.#slot, this.#gen);
+    return this.#slot !== TAKEN;
   }
 
   override [isRunning](): boolean {
-    return this.slot >= 0 && this.engine.taskSlots.claimer(this.slot, this.gen) >= 0;
+    return this.#slot >= 0 && this.#engine!.taskSlots.claimer(this.#slot, this.#gen) >= 0;
   }
 
   override [abortRunning](reason: unknown): void {
-    this.engine[stopTask](this, ABORTED, reason);
+    this.#engine![stopTask](this, ABORTED, reason);
   }
 
   /** `Future.cancel()` won. */
   override [whenCancelled](): void {
-    this.engine[dropCancelled](this);
+    this.#engine![dropCancelled](this);
+  }
+
+  /** Settled or cancelled (the engine is done with it): let go of the engine, the call and the upkeep. */
+  override [released](): void {
+    this.#engine = undefined;
+    this.#fn = '';
+    this.#args = NO_ARGS;
+    this.#upkeep = undefined;
+    this.#slot = -1;
   }
 }
 
