@@ -710,6 +710,8 @@ export class Engine implements TaskOwner {
    * settled here — a submit returns before any callback runs —; the pump settles them.
    */
   #takeEarly(): void {
+    // #collectReady runs here outside #collecting: sound only while #take settles nothing (a
+    // settle would feed, and run callbacks, inside the caller's submit()).
     if (((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed < TAKE_EARLY) return;
     if (this.#collectReady(false) > 0) this.#pump();
   }

@@ -11,7 +11,9 @@
  * While the task is on the task channel the decisive state is the task's shared STATE word
  * (slots.ts): `cancel()` and `running()` read or swap it, so a cancel can never win against a
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
- * and after it settles, the Future alone decides. Everything else — results, callbacks, the
+ * and after it settles, the Future alone decides. Between a task's end and its settle (its
+ * result taken, not yet handed to the Future: engine.ts) a future is pending and not running,
+ * and `cancel()` fails: the task has run (API.md: cancel succeeds only for a task not started). Everything else — results, callbacks, the
  * Promises of `result()` / `exception()` — happens on the owning thread.
  *
  * A Future is itself a Promise of its result (a subclass of `Promise` whose `constructor` reads

@@ -2,7 +2,8 @@
  * One submitted task as the engine (engine.ts) keeps it: its Future itself, with its call, its
  * slot while it is bound to one (slots.ts) and its per-task options' upkeep — one object per
  * task and no closure: the Future's cancel, running and abort reach the shared STATE word and
- * the engine through the hooks below.
+ * the engine through the hooks below. Its fields are private (see Task), and it lets go of them
+ * once settled.
  *
  * No submit time here: the engine keeps it in a Float64Array (backlog.ts, then per slot), since
  * a double in an object's field is a heap number of its own, copied by every scavenge the task
@@ -11,7 +12,7 @@
 import { abortRunning, Future, isRunning, released, tryCancel, whenCancelled } from './future.js';
 import { ABORTED, type Slots } from './slots.js';
 
-/** `Task.slot` of a task whose result the engine has taken out of its slot and is about to settle it with. */
+/** `task[SLOT]` of a task whose result the engine has taken out of its slot and is about to settle it with. */
 export const TAKEN = -2;
 
 /** `Future.cancel()` won for a task: the engine forgets it. */
