@@ -106,6 +106,46 @@ describe('Future', () => {
     expect(n).toBe(1);
     expect(() => f.addDoneCallback(42 as unknown as () => void)).toThrow(TypeError);
   });
+
+  it('is a Promise of its result: await, Promise.resolve and Promise.all take it as it is', async () => {
+    const f = new Future<number>();
+    expect(f).toBeInstanceOf(Promise);
+    expect(Promise.resolve(f)).toBe(f); // no Promise made for it in between
+    const derived = f.then((v) => v * 2);
+    expect(derived).not.toBeInstanceOf(Future); // then (and Promise's catch, finally) derive plain Promises
+    expect(derived.constructor).toBe(Promise);
+    const all = Promise.all([f, Promise.prototype.finally.call(f, () => {})]);
+    setResult(f, 21);
+    expect(await f).toBe(21);
+    expect(await derived).toBe(42);
+    expect(await all).toEqual([21, 21]);
+    expect(Object.prototype.toString.call(f)).toBe('[object Future finished]');
+  });
+
+  it('a future that fails or is cancelled while nobody awaits it raises no unhandled rejection', async () => {
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failing = new Future();
+      const cancelled = new Future();
+      const awaited = new Future();
+      const caught = awaited.then(undefined, (e: unknown) => e);
+      setException(failing, new RangeError('nobody looks'));
+      expect(cancelled.cancel()).toBe(true);
+      const boom = new RangeError('awaited');
+      setException(awaited, boom);
+      expect(await caught).toBe(boom); // an awaiter still sees the error
+      await expect(failing).rejects.toBeInstanceOf(RangeError);
+      await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+      // Node reports unhandled rejections after the microtasks of a turn: two turns later, none came.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('asCompleted', () => {

@@ -18,10 +18,13 @@
  * CAS(GEN|PENDING -> w|GEN|RUNNING) (CURRENT = BUSY), reads its area, runs it and writes the result into the same area (READY
  * set last), or, when it does not fit there or holds SharedArrayBuffers or primitives, puts
  * `[slot, gen, ok, value]` on the result Queue; then it bumps DONE_COUNT. The owner's `#pump`
- * sleeps on DONE_COUNT and, once woken, settles every READY slot and every queued result it
- * finds — one wake-up for many results, no Promise per result —, frees their slots (DONE) and
- * feeds the next tasks. So a worker never waits for the owning thread between tasks, and the
- * slot count bounds how much of the backlog sits in shared memory. Cancel and crash stay per
+ * sleeps on DONE_COUNT and, once woken, takes the results of the READY slots it finds out of
+ * them (TAKEN, taken.ts), frees their slots (DONE) and feeds the next tasks, and only then
+ * settles their Futures — one wake-up for many results, no Promise per result but the Future
+ * itself (future.ts) —, and every queued result. A run of `submit()` calls that finds every
+ * slot bound takes and feeds the same way, settling nothing (#takeEarly). So a worker never
+ * waits for the owning thread between tasks, and the slot count bounds how much of the
+ * backlog sits in shared memory. Cancel and crash stay per
  * task: each task has its own STATE word.
  *
  * The owner never blocks on a Queue (it uses only the async twins, but for the put of a task's
@@ -76,13 +79,14 @@ import { deadlineAfter } from '../primitives/futex.js';
 import { offerNumber, Queue, shutdownAsync } from '../queue/queue.js';
 import { refuseWhileBootstrapping } from '../primitives/thread.js';
 import { Crew, crewSettings, type EngineOptions } from './crew.js';
-import { setControl, setException, setProgress, setResult, type Future } from './future.js';
+import { setException, setProgress, setResult, type Future } from './future.js';
 import { noSuchExport, rebuildError, tooLarge, type ErrorDescription } from './remote.js';
 import { SlotAreas, taskNumber, type ResultItem, type TaskItem } from './items.js';
 import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
-import { dropCancelled, stopTask, Task, type TaskOwner } from './task.js';
+import { Taken } from './taken.js';
+import { ARGS, CHUNK, dropCancelled, FN, GEN, ID, IN_AREA, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 import { macrotask } from '../runtime/worker.js';
@@ -144,6 +148,21 @@ const OWNER_WATCH_US = 30;
 const OWNER_CLAIM_WATCH_US = 200;
 const WATCH_PROBE = 16;
 
+/**
+ * While the owner settles the tasks it took, it looks for more results every SETTLE_BATCH
+ * tasks (a power of two), and takes them once TAKE_EARLY came, while fewer than TAKEN_MAX are
+ * taken and unsettled (#settleTaken).
+ */
+const SETTLE_BATCH = 64;
+const TAKEN_MAX = 2 * TASK_SLOTS;
+
+/**
+ * A run of `submit()` calls that finds every task slot bound takes the results that came
+ * meanwhile, once this many did, and feeds their slots (#takeEarly): the workers go on while the
+ * caller submits, instead of idling from their first TASK_SLOTS tasks until the pump runs.
+ */
+const TAKE_EARLY = 32;
+
 /** Results handled in one turn before the pump lets the event loop run timers and I/O. */
 const RESULTS_PER_TURN = 256;
 
@@ -190,7 +209,17 @@ export class Engine implements TaskOwner {
   #queueWait = false;
   /** Bound slots lie below this index (the pump's scan ends there; the free stack reuses low slots first). */
   #scanEnd = 0;
+  /** The scan of READY slots (#collectReady): DONE_COUNT as it last read it, the bumps it has not matched with a result, where it goes on. */
+  #scanSeen = 0;
+  #owed = 0;
+  #cursor = 0;
+  /** Tasks #take took out of their slots, with their results, not settled yet (taken.ts). */
+  readonly #taken = new Taken(TAKEN_MAX);
   #nextId = 1;
+  /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
+  readonly #timeOrigin = performance.timeOrigin;
+  /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
+  readonly #submitted = new Float64Array(TASK_SLOTS);
   readonly #stops: Stops;
   // stats()
   #completed = 0;
@@ -230,6 +259,11 @@ export class Engine implements TaskOwner {
     return this.#size;
   }
 
+  /** The control block (TaskOwner: a task's cancel and running() read its STATE word there). */
+  get taskSlots(): Slots {
+    return this.#slots;
+  }
+
   /** The fewest workers kept alive while idle. */
   get minWorkers(): number {
     return this.#crew.minWorkers;
@@ -249,11 +283,11 @@ export class Engine implements TaskOwner {
     const now = clock();
     for (const task of this.#bound) {
       if (task === undefined) continue;
-      const st = this.#slots.stateOf(task.slot, task.gen);
+      const st = this.#slots.stateOf(task[SLOT], task[GEN]);
       if (st === PENDING) queued++;
       else if (st === RUNNING) {
         busy++;
-        const started = this.#slots.started[task.slot]!;
+        const started = this.#slots.started[task[SLOT]]!;
         if (started === started) runningMs += Math.max(0, now - started);
       }
     }
@@ -280,7 +314,7 @@ export class Engine implements TaskOwner {
 
   /** Tasks submitted and not yet settled (backlog, queued and running). */
   get unsettled(): number {
-    return this.#backlog.waiting + this.#slots.count - this.#slots.available;
+    return this.#backlog.waiting + this.#slots.count - this.#slots.available + this.#taken.size;
   }
 
   /** Test hook. */
@@ -296,22 +330,26 @@ export class Engine implements TaskOwner {
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0, options?: TaskOptions): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, this.#slots, fn, args, chunk, this.#nextId++, options?.timeout);
-    const future = task.future as Future<R>;
+    const task = new Task(this, fn, args, chunk, this.#nextId++);
+    const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
       this.#failed++;
-      future[setException](refusal);
+      task[setException](refusal);
       return future;
     }
-    this.#backlog.push(task);
-    const signal = options?.signal;
-    if (signal?.aborted) {
-      future.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
-      return future;
+    this.#backlog.push(task, this.#timeOrigin + performance.now());
+    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
+      const signal = options.signal;
+      if (signal?.aborted) {
+        task.cancel(); // exactly as cancel() of a task in the backlog, which the feed skips
+        return future;
+      }
+      task[UPKEEP] = new TaskUpkeep(options.timeout);
+      if (signal !== undefined) this.#stops.listen(task, signal);
+      if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
-    if (signal !== undefined) this.#stops.listen(task, signal);
-    if (task.timeout !== undefined) this.#stops.armTimeout(task, task.timeout);
+    if (this.#slots.available === 0) this.#takeEarly();
     this.#feed();
     return future;
   }
@@ -325,10 +363,17 @@ export class Engine implements TaskOwner {
    * first request wins. A task no worker has started is cancelled by the Future before this.
    */
   [stopTask](task: Task, kind: number, reason: unknown): void {
-    if (task.slot < 0 || task.future.done() || task.stop !== 0) return;
-    task.stop = kind;
-    task.reason = reason;
-    this.#slots.abort(task.slot, task.gen, kind);
+    if (task.done() || task[STOP] !== 0) return;
+    if (task[SLOT] === TAKEN) {
+      // Its result is taken, not settled yet: it settles with the reason, as one READY would.
+      task[STOP] = kind;
+      task[UPKEPT]().reason = reason;
+      return;
+    }
+    if (task[SLOT] < 0) return;
+    task[STOP] = kind;
+    task[UPKEPT]().reason = reason;
+    this.#slots.abort(task[SLOT], task[GEN], kind);
   }
 
   /** Throw `PoolClosedError` if the pool accepts no more tasks. */
@@ -344,8 +389,8 @@ export class Engine implements TaskOwner {
 
   /** Cancel every task no worker has started. */
   cancelPending(): void {
-    this.#backlog.forEach((task) => task.future.cancel());
-    for (const task of this.#bound) task?.future.cancel();
+    this.#backlog.forEach((task) => task.cancel());
+    for (const task of this.#bound) task?.cancel();
   }
 
   /** Resolve once the pool is closed, every task is settled and every worker has exited. */
@@ -363,6 +408,7 @@ export class Engine implements TaskOwner {
     this.#closed = true;
     this.#stopping = true;
     this.cancelPending();
+    this.#settleAllTaken(); // they ran: their results stand
     const stopped = new PoolClosedError(`${this.#facade} was terminated while this task was running`);
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, stopped);
     await this.#crew.terminate();
@@ -393,14 +439,14 @@ export class Engine implements TaskOwner {
         task = this.#backlog.next();
         if (task === undefined) break;
         this.#bind(task);
-      } else if (task.slot < 0) continue; // settled or cancelled since it was re-queued
-      if (!task.inArea) {
+      } else if (task[SLOT] < 0) continue; // settled or cancelled since it was re-queued
+      if (!task[IN_AREA]) {
         void this.#putItem(task);
         break;
       }
       let offered = false;
       try {
-        offered = this.#tasks[offerNumber](taskNumber(task.slot, task.gen));
+        offered = this.#tasks[offerNumber](taskNumber(task[SLOT], task[GEN]));
       } catch {
         // shut down: held, like a refused task, until the engine's own shutdown settles it
       }
@@ -411,8 +457,8 @@ export class Engine implements TaskOwner {
         refused = true;
         break;
       }
-      this.#lastPutSlot = task.slot;
-      this.#lastPutGen = task.gen;
+      this.#lastPutSlot = task[SLOT];
+      this.#lastPutGen = task[GEN];
       put++;
     }
     if (refused) this.#refused();
@@ -459,17 +505,17 @@ export class Engine implements TaskOwner {
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync([task.slot, task.gen, task.fn, task.args, task.chunk, task.id], 0);
-      this.#lastPutSlot = task.slot;
-      this.#lastPutGen = task.gen;
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], task[ARGS], task[CHUNK], task[ID]], 0);
+      this.#lastPutSlot = task[SLOT];
+      this.#lastPutGen = task[GEN];
       put = true;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_FULL') {
         this.#requeue.push(task);
         full = true;
-      } else if (this.#bound[task.slot] === task) {
-        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task.fn, CHANNEL_BYTES, error) : error);
+      } else if (this.#bound[task[SLOT]] === task) {
+        this.#settle(task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task[FN], CHANNEL_BYTES, error) : error);
       }
     } finally {
       this.#feeding = false;
@@ -482,13 +528,13 @@ export class Engine implements TaskOwner {
   /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
   #bind(task: Task): void {
     const slot = this.#slots.bind();
-    task.slot = slot;
-    task.gen = this.#slots.genOf(slot);
+    task[SLOT] = slot;
+    task[GEN] = this.#slots.genOf(slot);
     this.#bound[slot] = task;
     if (slot >= this.#scanEnd) this.#scanEnd = slot + 1;
-    task.future[setControl](task);
-    const fn = this.#fnIndex?.get(task.fn);
-    task.inArea = fn !== undefined && this.#areas.writeTask(slot, fn, task.args, task.chunk, task.id);
+    this.#submitted[slot] = this.#backlog.takenSubmitted;
+    const fn = this.#fnIndex?.get(task[FN]);
+    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK], task[ID]);
   }
 
   /**
@@ -511,7 +557,7 @@ export class Engine implements TaskOwner {
   async #pumpResults(): Promise<void> {
     try {
       let turn = 0;
-      while (this.#slots.available < this.#slots.count) {
+      while (this.#slots.available < this.#slots.count || this.#taken.size > 0) {
         const seen = this.#slots.completions();
         // A task refused as full: put it again after reading the count, so that a take after
         // this try moves it (a worker's take bumps it while REFUSED is set).
@@ -531,43 +577,143 @@ export class Engine implements TaskOwner {
   }
 
   /**
-   * Settle every bound task whose result is in its slot (READY); returns how many. The slots
-   * they free are fed once, after the scan: one put of many numbers and one wake-up, not one per
-   * result.
+   * Settle the bound tasks whose result is in their slot (READY), and those taken before (a
+   * turn's worth: #settleTaken); returns the READY slots found plus the tasks settled — a task
+   * found and settled in one call counts twice, which only sizes the pump's turn, and 0 means
+   * nothing was found nor settled (the pump may then park). Their results are taken out of the slots first and the slots fed at once — one put of many
+   * numbers and one wake-up —, and only then are their Futures settled: the workers run the
+   * next tasks while the owner settles (Promise reactions, callbacks), instead of waiting for
+   * it. While it settles, every SETTLE_BATCH tasks, results that came meanwhile are taken and
+   * their slots fed too (up to TAKEN_MAX in all), so the channel does not run dry while the
+   * owner is busy — the workers would go to sleep, and waking them costs more than the look.
+   * `full`: look at every bound slot (a worker died: everything published must be seen).
    */
-  #collect(): number {
+  #collect(full = false): number {
     this.#collecting = true;
     let got: number;
     try {
-      got = this.#collectReady();
+      got = this.#collectReady(full);
+      if (got > 0) this.#feedNow();
+      got += this.#settleTaken();
     } finally {
       this.#collecting = false;
     }
+    // Feed what the settles held back (#collecting): slots a done callback freed (a cancel),
+    // tasks it submitted, slots freed since the last feed.
     if (got > 0) this.#feed();
     return got;
   }
 
-  #collectReady(): number {
-    let got = 0;
+  /** Feed while #collecting (which holds back the feed of each #settle). */
+  #feedNow(): void {
+    this.#collecting = false;
+    try {
+      this.#feed();
+    } finally {
+      this.#collecting = true;
+    }
+  }
+
+  /**
+   * The scan. A worker bumps DONE_COUNT after each result it publishes, so the bumps since the
+   * last scan (#owed) bound the READY slots no scan has found yet: the scan stops once it found
+   * that many, where it stopped the next one starts (#cursor, so no slot waits behind busier
+   * ones), and it looks at all bound slots only when the bumps were not all results (progress
+   * items, results on the Queue, wake-ups) — then #owed starts again at 0. With 512 bound slots
+   * and a few results per wake-up, a scan of them all cost more than settling what it found.
+   * A scan that finds nothing has looked at every slot, so the pump parks only after a full
+   * scan (it loops while a scan finds something).
+   */
+  #collectReady(full: boolean): number {
+    const seen = this.#slots.completions();
+    const owed = (this.#owed += (seen - this.#scanSeen) | 0);
+    this.#scanSeen = seen;
     const end = this.#scanEnd;
-    for (let slot = 0; slot < end; slot++) {
+    let slot = this.#cursor < end ? this.#cursor : 0;
+    let got = 0;
+    for (let n = 0; n < end; n++, slot = slot + 1 < end ? slot + 1 : 0) {
       const task = this.#bound[slot];
-      if (task === undefined || !this.#slots.ready(slot, task.gen)) continue;
+      if (task === undefined || !this.#slots.ready(slot, task[GEN])) continue;
       got++;
       // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
-      if (this.#slots.progressPending(slot)) continue;
-      const ok = this.#areas.ok(slot);
-      this.#lastRunUs = this.#areas.ranUs(slot);
-      let value: unknown;
-      try {
-        value = this.#areas.read(slot);
-      } catch (error) {
-        this.#settle(task, 0, error);
-        continue;
+      if (!this.#slots.progressPending(slot)) this.#take(task, slot);
+      if (got >= owed && !full) {
+        this.#owed = owed - got;
+        this.#cursor = slot + 1;
+        return got;
       }
-      this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
+    }
+    this.#owed = 0;
+    return got;
+  }
+
+  /**
+   * Take `task`'s result out of its slot's area, record its latencies and free the slot; the
+   * task is settled by #settleTaken. Meanwhile it is TAKEN: it ran, so it can no longer be
+   * cancelled (task.ts) nor stopped, and it still counts as unsettled.
+   */
+  #take(task: Task, slot: number): void {
+    let ok = this.#areas.ok(slot);
+    const ranUs = this.#areas.ranUs(slot);
+    this.#lastRunUs = ranUs;
+    let value: unknown;
+    try {
+      value = this.#areas.read(slot);
+      if (!ok) value = rebuildError(value as ErrorDescription);
+    } catch (error) {
+      ok = 0;
+      value = error;
+    }
+    const started = this.#slots.started[slot]!;
+    if (started === started) {
+      this.#waitTime.record(started - this.#submitted[slot]!);
+      this.#runTime.record(ranUs / 1000);
+    }
+    this.#unbind(task);
+    task[SLOT] = TAKEN;
+    this.#taken.push(task, ok, value);
+  }
+
+  /**
+   * Settle the tasks #take took, in the order taken, RESULTS_PER_TURN at most, taking more on
+   * the way (see #collect); returns how many it settled plus how many READY slots the scans on
+   * the way found.
+   */
+  #settleTaken(): number {
+    const taken = this.#taken;
+    let got = 0;
+    for (let i = 0; i < RESULTS_PER_TURN && taken.size > 0; i++) {
+      if ((i & (SETTLE_BATCH - 1)) === SETTLE_BATCH - 1 && taken.size < TAKEN_MAX && ((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed >= TAKE_EARLY) {
+        const more = this.#collectReady(false);
+        if (more > 0) this.#feedNow();
+        got += more;
+      }
+      const task = taken.shift();
+      this.#settle(task, taken.ok, taken.value);
+      got++;
     }
     return got;
+  }
+
+  /** Settle every taken task now (terminate, break: the pump may not come again). */
+  #settleAllTaken(): void {
+    const taken = this.#taken;
+    while (taken.size > 0) {
+      const task = taken.shift();
+      this.#settle(task, taken.ok, taken.value);
+    }
+  }
+
+  /**
+   * In `submit()`, every task slot bound: take the results that came since the last look, once
+   * TAKE_EARLY did, so that the feed after it refills their slots (see TAKE_EARLY). Nothing is
+   * settled here — a submit returns before any callback runs —; the pump settles them.
+   */
+  #takeEarly(): void {
+    // #collectReady runs here outside #collecting: sound only while #take settles nothing (a
+    // settle would feed, and run callbacks, inside the caller's submit()).
+    if (((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed < TAKE_EARLY) return;
+    if (this.#collectReady(false) > 0) this.#pump();
   }
 
   /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */
@@ -620,10 +766,10 @@ export class Engine implements TaskOwner {
 
   #onResult([slot, gen, ok, value]: Exclude<ResultItem, 0>): void {
     const task = this.#bound[slot];
-    if (task === undefined || task.gen !== gen) return; // a copy of a task settled already
+    if (task === undefined || task[GEN] !== gen) return; // a copy of a task settled already
     if (ok === 2) {
       this.#slots.progressRead(slot);
-      task.future[setProgress](value);
+      task[setProgress](value);
       return;
     }
     this.#settle(task, ok, ok ? value : rebuildError(value as ErrorDescription));
@@ -635,34 +781,35 @@ export class Engine implements TaskOwner {
    */
   #settle(task: Task, ok: 0 | 1, value: unknown): void {
     this.#settledCount++;
-    if (task.stop !== 0) {
+    if (task[STOP] !== 0) {
       ok = 0;
-      value = task.reason;
+      value = task[UPKEEP]!.reason;
     }
-    if (task.slot >= 0) {
-      const started = this.#slots.started[task.slot]!;
+    const slot = task[SLOT];
+    if (slot >= 0) {
+      const started = this.#slots.started[slot]!;
       if (started === started) {
-        this.#waitTime.record(started - task.submitted);
-        this.#runTime.record(clock() - started);
+        this.#waitTime.record(started - this.#submitted[slot]!);
+        this.#runTime.record(this.#timeOrigin + performance.now() - started);
       }
       this.#unbind(task);
     }
-    this.#stops.forget(task);
+    if (task[UPKEEP] !== undefined) this.#stops.forget(task);
     if (ok) this.#completed++;
-    else if (task.stop === ABORTED) this.#cancelled++;
+    else if (task[STOP] === ABORTED) this.#cancelled++;
     else if (value instanceof WorkerCrashedError) this.#crashed++;
     else this.#failed++;
-    if (ok) task.future[setResult](value);
-    else task.future[setException](value);
+    if (ok) task[setResult](value);
+    else task[setException](value);
     if (!this.#collecting) this.#feed();
     this.#settleIdle();
   }
 
   /** Free a settled or cancelled task's slot. */
   #unbind(task: Task): void {
-    this.#bound[task.slot] = undefined;
-    this.#slots.release(task.slot, task.gen);
-    task.slot = -1;
+    this.#bound[task[SLOT]] = undefined;
+    this.#slots.release(task[SLOT], task[GEN]);
+    task[SLOT] = -1;
     if (this.#slots.available === this.#slots.count) this.#scanEnd = 0;
   }
 
@@ -670,7 +817,7 @@ export class Engine implements TaskOwner {
   [dropCancelled](task: Task): void {
     this.#cancelled++;
     this.#stops.forget(task);
-    if (task.slot >= 0) {
+    if (task[SLOT] >= 0) {
       this.#unbind(task);
       this.#feed();
     } else this.#backlog.dropped(); // still in the backlog, which the feed will skip
@@ -703,9 +850,10 @@ export class Engine implements TaskOwner {
     const broken = this.#broken;
     this.#backlog.forEach((task) => {
       this.#stops.forget(task);
-      if (task.future[setException](broken)) this.#crashed++;
+      if (task[setException](broken)) this.#crashed++;
     });
     this.#backlog.clear();
+    this.#settleAllTaken();
     for (const task of this.#bound) if (task !== undefined) this.#settle(task, 0, this.#broken);
     void this.#crew.terminate();
   }
@@ -717,12 +865,12 @@ export class Engine implements TaskOwner {
    */
   async #onExit(w: number, current: number, cause: unknown, code: number): Promise<boolean> {
     await this.#drainResults();
-    this.#collect();
+    this.#collect(true);
     let running = false;
     for (const task of this.#bound) {
-      if (task === undefined || this.#slots.claimer(task.slot, task.gen) !== w) continue;
+      if (task === undefined || this.#slots.claimer(task[SLOT], task[GEN]) !== w) continue;
       const why = cause instanceof Error ? `: ${cause.message}` : ` with exit code ${code}`;
-      this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task.fn}' died${why}`, { cause }));
+      this.#settle(task, 0, new WorkerCrashedError(`the worker running task '${task[FN]}' died${why}`, { cause }));
       running = true;
     }
     if (current === TAKING) this.#requeueUnclaimed();
@@ -752,7 +900,7 @@ export class Engine implements TaskOwner {
     // From the last slot down: #requeue is popped from its end, so the lowest slot goes first.
     for (let slot = this.#bound.length - 1; slot >= 0; slot--) {
       const task = this.#bound[slot];
-      if (task === undefined || this.#slots.stateOf(task.slot, task.gen) !== PENDING) continue;
+      if (task === undefined || this.#slots.stateOf(task[SLOT], task[GEN]) !== PENDING) continue;
       if (!held.has(task)) this.#requeue.push(task);
     }
     this.#feed();

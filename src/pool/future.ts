@@ -11,8 +11,30 @@
  * While the task is on the task channel the decisive state is the task's shared STATE word
  * (slots.ts): `cancel()` and `running()` read or swap it, so a cancel can never win against a
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
- * and after it settles, the Future alone decides. Everything else — results, callbacks, the
+ * and after it settles, the Future alone decides. Between a task's end and its settle (its
+ * result taken, not yet handed to the Future: engine.ts) a future is pending and not running,
+ * and `cancel()` fails: the task has run (API.md: cancel succeeds only for a task not started). Everything else — results, callbacks, the
  * Promises of `result()` / `exception()` — happens on the owning thread.
+ *
+ * A Future is itself a Promise of its result (a subclass of `Promise` whose `constructor` reads
+ * `Promise`), settled by the engine when the result comes: `await future`, `Promise.all(futures)`
+ * and `then` take it as it is, with no Promise made for it in between (a Future that was a mere
+ * thenable cost each awaiter a Promise for the Future, a job that called `then`, and one more
+ * Promise inside `then`: ≈ 1.3 KB per task of a pool of trivial tasks, a third of its owner's
+ * time in GC). A Future that fails or is cancelled while nobody awaits it raises no unhandled
+ * rejection: its Promise is marked handled first (only failures pay for that).
+ *
+ * So, deliberately, `future.constructor === Promise` (the prototype's `constructor`, not an own
+ * property): `await`, `Promise.resolve` and `Promise.all` take a Promise as it is only when its
+ * `constructor` is `Promise` itself, and the Promises `then`, `catch` and `finally` derive from
+ * a Future are plain ones. `future instanceof Future` (and `instanceof Promise`) hold; code
+ * that tells a Future by `f.constructor === Future` or `f.constructor.name` must use
+ * `instanceof Future` instead. A Future shows no own properties (`Object.keys` is empty): its
+ * state and the engine's are private fields (task.ts). The Promise statics `Future` inherits
+ * (`Future.resolve`, `Future.all`, …) would make Futures through a Promise executor, which a
+ * Future's constructor does not run: they throw a TypeError that says where Futures come from
+ * (an Executor) — `Promise.resolve(x)`, `Promise.all(futures)` are the ones to call. TypeScript
+ * shows none of them: a Future is typed as the `PromiseLike` it was before.
  *
  * `abort(reason)` (a JavaScript extension) is `cancel()` for a task not started; for a running
  * one it asks the engine to stop it (TaskControl.abort) and the future stays running until the
@@ -29,7 +51,7 @@ export interface TaskControl {
   /** Whether a worker is running the task now. */
   running(): boolean;
   /** Ask the running task to stop; its future later rejects with `reason`. */
-  abort(reason: unknown): void;
+  abort?(reason: unknown): void;
 }
 
 /** @internal Settle a Future with a value. */
@@ -44,38 +66,88 @@ export const onDone = Symbol('sabsync.onDone');
 export const failed = Symbol('sabsync.failed');
 /** @internal The outcome of a done Future, read synchronously: `{ ok, value }` (value: result or error). */
 export const peek = Symbol('sabsync.peek');
-/** @internal The resolve and reject of the future's own Promise (`then`). */
-const captured = Symbol('sabsync.captured');
 /** @internal A progress value came from the task. */
 export const setProgress = Symbol('sabsync.setProgress');
+/** @internal `cancel()` won: what a subclass does then (the engine's Task drops itself). */
+export const whenCancelled = Symbol('sabsync.whenCancelled');
+/** @internal Whether a cancel may win now: the task control's `cancel()` (a subclass: its own). */
+export const tryCancel = Symbol('sabsync.tryCancel');
+/** @internal Whether a worker runs the task now (a subclass: its own). */
+export const isRunning = Symbol('sabsync.isRunning');
+/** @internal Ask the running task to stop (a subclass: its own). */
+export const abortRunning = Symbol('sabsync.abortRunning');
+/** @internal The Future is settled or cancelled: what a subclass lets go of then (the engine's Task: its engine and call). */
+export const released = Symbol('sabsync.released');
 
-type Outcome = 'pending' | 'finished' | 'cancelled';
+/** What a Future is (#state). */
+const PENDING = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+const STATE_NAMES = ['pending', 'finished', 'finished', 'cancelled'] as const;
+
+/** What few futures get: done callbacks, onDone listeners, progress callbacks (made on first use). */
+class Listeners<R> {
+  callbacks: ((f: Future<R>) => void)[] | undefined = undefined;
+  listeners: Set<() => void> | undefined = undefined;
+  progress: ((value: unknown) => void)[] | undefined = undefined;
+}
 
 /** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
 type CancelHook = (() => void) | { cancelled(): void };
 
+/** The resolve and reject of the Promise being constructed (read by the Future's constructor). */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+/** The executor of every Future's Promise: one function for all, no closure per future. */
+function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** The handler that marks a failed Future's Promise handled. */
+function ignore(): void {}
+
+const promiseThen = Promise.prototype.then;
+
+/** What a Future shows of the Promise it is: a `PromiseLike` (its type stays what it was before it was one). */
+interface PromiseLikeBase<R> {
+  /** `PromiseLike`: `await future` is `await future.result()`. */
+  then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B>;
+}
+
+/** `Promise`, typed as the PromiseLike a Future is. */
+const PromiseLikeBase = Promise as unknown as new <R>(executor: typeof capture) => PromiseLikeBase<R>;
+
 /**
- * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it.
+ * The eventual result of a task submitted to an `Executor`; also a `PromiseLike` of it (at run
+ * time a Promise: see above).
  * Python: `concurrent.futures.Future`.
  */
-export class Future<R = unknown> implements PromiseLike<R> {
-  #outcome: Outcome = 'pending';
-  #value: R | undefined;
-  #error: unknown;
-  #failed = false;
-  #control: TaskControl | undefined;
+export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLike<R> {
+  // Few fields: a pool of trivial tasks keeps a Future per task in flight, and every field is
+  // 8 bytes more that each scavenge copies.
+  #state = PENDING;
+  /** The result, or the error (failed, cancelled). */
+  #value: unknown = undefined;
+  #control: TaskControl | undefined = undefined;
   #onCancel: CancelHook | undefined;
-  // Created on first use: most futures never get a callback or a listener.
-  #callbacks: ((f: Future<R>) => void)[] | undefined;
-  #listeners: Set<() => void> | undefined;
-  #progress: ((value: unknown) => void)[] | undefined;
-  /** What `then` builds on: one Promise settled directly by #finish (not a `result()` call). */
-  #promise: Promise<R> | undefined;
-  #resolve: ((value: R) => void) | undefined;
+  /** Created on first use: most futures never get a callback or a listener. */
+  #more: Listeners<R> | undefined = undefined;
+  /** The resolve and reject of this Promise (undefined once settled). */
+  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
+  /** A pending Future (a pool's come from `submit`; this one is settled by whoever made it). */
+  constructor();
   /** @internal `onCancel` is called when `cancel()` wins (the engine drops the task). */
+  constructor(onCancel?: CancelHook);
   constructor(onCancel?: CancelHook) {
+    super(capture);
+    this.#resolve = capturedResolve;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = undefined;
     this.#onCancel = onCancel;
   }
 
@@ -84,15 +156,16 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * (also when it already was), false if it is running or finished. Python: `Future.cancel()`.
    */
   cancel(): boolean {
-    if (this.#outcome !== 'pending') return this.#outcome === 'cancelled';
-    if (this.#control !== undefined && !this.#control.cancel()) return false;
-    this.#outcome = 'cancelled';
-    this.#error = new CancelledError();
+    if (this.#state !== PENDING) return this.#state === CANCELLED;
+    if (!this[tryCancel]()) return false;
+    this.#state = CANCELLED;
+    this.#value = new CancelledError();
     this.#control = undefined;
     const onCancel = this.#onCancel;
     this.#onCancel = undefined;
     if (typeof onCancel === 'function') onCancel();
-    else onCancel?.cancelled();
+    else if (onCancel !== undefined) onCancel.cancelled();
+    else this[whenCancelled]();
     this.#finish();
     return true;
   }
@@ -104,8 +177,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * nothing to a future that is done. JavaScript extension.
    */
   abort(reason?: unknown): void {
-    if (this.#outcome !== 'pending' || this.cancel()) return;
-    this.#control?.abort(reason === undefined ? new AbortError() : reason);
+    if (this.#state !== PENDING || this.cancel()) return;
+    this[abortRunning](reason === undefined ? new AbortError() : reason);
   }
 
   /**
@@ -116,23 +189,23 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   onProgress(cb: (value: unknown) => void): this {
     if (typeof cb !== 'function') throw typeError('onProgress(cb): cb must be a function');
-    if (this.#outcome === 'pending') (this.#progress ??= []).push(cb);
+    if (this.#state === PENDING) ((this.#more ??= new Listeners()).progress ??= []).push(cb);
     return this;
   }
 
   /** Whether the future was cancelled. Python: `Future.cancelled()`. */
   cancelled(): boolean {
-    return this.#outcome === 'cancelled';
+    return this.#state === CANCELLED;
   }
 
   /** Whether a worker is running the task now. Python: `Future.running()`. */
   running(): boolean {
-    return this.#outcome === 'pending' && this.#control !== undefined && this.#control.running();
+    return this.#state === PENDING && this[isRunning]();
   }
 
   /** Whether the future is finished or cancelled. Python: `Future.done()`. */
   done(): boolean {
-    return this.#outcome !== 'pending';
+    return this.#state !== PENDING;
   }
 
   /**
@@ -142,7 +215,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   async result(timeout?: number): Promise<R> {
     await this.#settled(checkTimeout(timeout), 'result');
-    if (this.#failed || this.#outcome === 'cancelled') throw this.#error;
+    if (this.#state !== FINISHED) throw this.#value;
     return this.#value as R;
   }
 
@@ -153,8 +226,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   async exception(timeout?: number): Promise<unknown> {
     await this.#settled(checkTimeout(timeout), 'exception');
-    if (this.#outcome === 'cancelled') throw this.#error;
-    return this.#failed ? this.#error : undefined;
+    if (this.#state === CANCELLED) throw this.#value;
+    return this.#state === FAILED ? this.#value : undefined;
   }
 
   /**
@@ -164,41 +237,19 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   addDoneCallback(cb: (future: Future<R>) => void): void {
     if (typeof cb !== 'function') throw typeError('addDoneCallback(cb): cb must be a function');
-    if (this.#outcome === 'pending') (this.#callbacks ??= []).push(cb);
+    if (this.#state === PENDING) ((this.#more ??= new Listeners()).callbacks ??= []).push(cb);
     else runCallback(cb, this);
-  }
-
-  /** `PromiseLike`: `await future` is `await future.result()`. */
-  then<A = R, B = never>(
-    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    if (this.#promise === undefined) {
-      if (this.#outcome !== 'pending') this.#promise = this.result();
-      else {
-        // No closure and no array per future: the executor is one function for all, handed the
-        // future it fills through `capturing` (many futures are awaited: a pool of trivial
-        // tasks spent a third of its owner's time collecting garbage, most of it from here).
-        capturing = this as Future<unknown>;
-        try {
-          this.#promise = new Promise<R>(capture as (resolve: (value: R) => void, reject: (error: unknown) => void) => void);
-        } finally {
-          capturing = undefined;
-        }
-      }
-    }
-    return this.#promise.then(onFulfilled, onRejected);
   }
 
   /** A short description for logs. */
   get [Symbol.toStringTag](): string {
-    return `Future ${this.running() ? 'running' : this.#outcome}`;
+    return `Future ${this.running() ? 'running' : STATE_NAMES[this.#state]!}`;
   }
 
   /** @internal */
   [setResult](value: R): boolean {
-    if (this.#outcome !== 'pending') return false;
-    this.#outcome = 'finished';
+    if (this.#state !== PENDING) return false;
+    this.#state = FINISHED;
     this.#value = value;
     this.#finish();
     return true;
@@ -206,10 +257,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** @internal */
   [setException](error: unknown): boolean {
-    if (this.#outcome !== 'pending') return false;
-    this.#outcome = 'finished';
-    this.#failed = true;
-    this.#error = error;
+    if (this.#state !== PENDING) return false;
+    this.#state = FAILED;
+    this.#value = error;
     this.#finish();
     return true;
   }
@@ -219,27 +269,48 @@ export class Future<R = unknown> implements PromiseLike<R> {
     this.#control = control;
   }
 
+  /** @internal What a subclass does when `cancel()` wins and no hook was given (nothing here). */
+  [whenCancelled](): void {}
+
+  /** @internal What a subclass lets go of once the Future is settled (nothing here). */
+  [released](): void {}
+
+  /** @internal */
+  [tryCancel](): boolean {
+    return this.#control === undefined || this.#control.cancel();
+  }
+
+  /** @internal */
+  [isRunning](): boolean {
+    return this.#control !== undefined && this.#control.running();
+  }
+
+  /** @internal */
+  [abortRunning](reason: unknown): void {
+    this.#control?.abort?.(reason);
+  }
+
   /** @internal */
   [onDone](listener: () => void): () => void {
-    if (this.#outcome !== 'pending') {
+    if (this.#state !== PENDING) {
       listener();
       return () => {};
     }
-    const listeners = (this.#listeners ??= new Set());
+    const listeners = ((this.#more ??= new Listeners()).listeners ??= new Set());
     listeners.add(listener);
     return () => listeners.delete(listener);
   }
 
   /** @internal */
   [peek](): { ok: boolean; value: unknown } {
-    if (this.#outcome === 'finished' && !this.#failed) return { ok: true, value: this.#value };
-    return { ok: false, value: this.#error };
+    return { ok: this.#state === FINISHED, value: this.#value };
   }
 
   /** @internal */
   [setProgress](value: unknown): void {
-    if (this.#progress === undefined || this.#outcome !== 'pending') return;
-    for (const cb of this.#progress) {
+    const progress = this.#more?.progress;
+    if (progress === undefined || this.#state !== PENDING) return;
+    for (const cb of progress) {
       try {
         cb(value);
       } catch (error) {
@@ -249,38 +320,32 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   /** @internal */
-  [captured](resolve: (value: R) => void, reject: (error: unknown) => void): void {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  /** @internal */
   [failed](): boolean {
-    return this.#failed;
+    return this.#state === FAILED;
   }
 
   #finish(): void {
     this.#control = undefined;
     this.#onCancel = undefined;
-    const callbacks = this.#callbacks;
-    const listeners = this.#listeners;
-    this.#callbacks = undefined;
-    this.#listeners = undefined;
-    this.#progress = undefined;
-    const resolve = this.#resolve;
-    const reject = this.#reject;
+    this[released]();
+    const more = this.#more;
+    this.#more = undefined;
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
     this.#resolve = undefined;
     this.#reject = undefined;
-    if (resolve !== undefined) {
-      if (this.#failed || this.#outcome === 'cancelled') reject!(this.#error);
-      else resolve(this.#value as R);
-    }
-    if (listeners !== undefined) for (const listener of listeners) listener();
-    if (callbacks !== undefined) for (const cb of callbacks) runCallback(cb, this);
+    if (this.#state !== FINISHED) {
+      // Handled, so that nobody awaiting it is no unhandled rejection (awaiters still see it).
+      promiseThen.call(this, undefined, ignore);
+      reject(this.#value);
+    } else resolve(this.#value);
+    if (more === undefined) return;
+    if (more.listeners !== undefined) for (const listener of more.listeners) listener();
+    if (more.callbacks !== undefined) for (const cb of more.callbacks) runCallback(cb, this);
   }
 
   #settled(timeout: number, method: string): Promise<void> {
-    if (this.#outcome !== 'pending') return Promise.resolve();
+    if (this.#state !== PENDING) return Promise.resolve();
     if (timeout === 0) return Promise.reject(new TimeoutError(`${method}(): the future is not done`));
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -298,12 +363,23 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 }
 
-/** The future whose Promise is being made in `then` (read by `capture`, its executor). */
-let capturing: Future<unknown> | undefined;
+// `Promise.resolve(future)`, `await future` and `Promise.all` take a Future as it is only when
+// its `constructor` is `Promise` (else they wrap it in a new Promise and call its `then` from a
+// job); the Promises that `then`, `catch` and `finally` derive from it are plain ones too.
+Object.defineProperty(Future.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
 
-/** The executor of a future's Promise: keeps its resolve and reject on the future. */
-function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  capturing![captured](resolve, reject);
+// The Promise statics (`Future.resolve(1)`, `Future.all([])` …) would call `new Future(executor)`,
+// whose constructor takes no executor: each throws a TypeError that says so, not the engine's
+// "Promise resolve or reject function is not callable".
+for (const name of ['all', 'allSettled', 'any', 'race', 'reject', 'resolve', 'try', 'withResolvers']) {
+  if (!(name in Promise)) continue;
+  Object.defineProperty(Future, name, {
+    value: function promiseStatic(): never {
+      throw typeError(`Future.${name}(): a Future comes from an Executor (submit, map); for a Promise use Promise.${name}()`);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 function runCallback<R>(cb: (f: Future<R>) => void, future: Future<R>): void {

@@ -15,7 +15,7 @@
  */
 import { TimeoutError } from '../primitives/errors.js';
 import { PENDING, TIMED_OUT, clock, type Slots } from './slots.js';
-import { stopTask, type Task } from './task.js';
+import { ENGINE, FN, GEN, SLOT, STOP, stopTask, UPKEEP, UPKEPT, type Task } from './task.js';
 
 /**
  * How long a task that overran its `timeout` may go on after its signal fired before its
@@ -42,7 +42,7 @@ export class Stops {
     this.#kill = kill;
   }
 
-  /** Abort `task` when `signal` fires (`task.unlisten` stops that). */
+  /** Abort `task` when `signal` fires (`task[UPKEEP].unlisten` stops that). */
   listen(task: Task, signal: AbortSignal): void {
     let tasks = this.#signals.get(signal);
     if (tasks === undefined) {
@@ -51,8 +51,8 @@ export class Stops {
         this.#signals.delete(signal);
         this.#unlisteners.delete(signal);
         const all = [...shared];
-        for (const t of all) t.future.cancel();
-        for (const t of all) t.future.abort(signal.reason);
+        for (const t of all) t.cancel();
+        for (const t of all) t.abort(signal.reason);
       };
       this.#signals.set(signal, tasks);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -60,7 +60,7 @@ export class Stops {
     }
     const shared = tasks;
     shared.add(task);
-    task.unlisten = () => {
+    task[UPKEPT]().unlisten = () => {
       shared.delete(task);
       if (shared.size === 0 && this.#signals.get(signal) === shared) {
         this.#signals.delete(signal);
@@ -72,39 +72,44 @@ export class Stops {
 
   /** Look at `task`'s running time in `ms`; time it out once it ran longer than its timeout. */
   armTimeout(task: Task, ms: number): void {
-    task.timer = setTimeout(() => this.#checkTimeout(task), ms);
-    task.timer.unref?.();
+    const upkeep = task[UPKEPT]();
+    upkeep.timer = setTimeout(() => this.#checkTimeout(task), ms);
+    upkeep.timer.unref?.();
   }
 
   /** Drop a settled task's timer and signal listener. */
   forget(task: Task): void {
-    if (task.timer !== undefined) clearTimeout(task.timer);
-    task.timer = undefined;
-    task.unlisten?.();
-    task.unlisten = undefined;
+    const upkeep = task[UPKEEP];
+    if (upkeep === undefined) return;
+    if (upkeep.timer !== undefined) clearTimeout(upkeep.timer);
+    upkeep.timer = undefined;
+    upkeep.unlisten?.();
+    upkeep.unlisten = undefined;
   }
 
   #checkTimeout(task: Task): void {
-    task.timer = undefined;
-    if (task.future.done() || task.stop !== 0) return;
-    const timeout = task.timeout!;
-    const claimer = task.slot < 0 ? -1 : this.#slots.claimer(task.slot, task.gen);
+    const upkeep = task[UPKEPT]();
+    upkeep.timer = undefined;
+    if (task.done() || task[STOP] !== 0) return;
+    const timeout = upkeep.timeout!;
+    const claimer = task[SLOT] < 0 ? -1 : this.#slots.claimer(task[SLOT], task[GEN]);
     if (claimer < 0) {
       // Not started yet (or its result is on its way): look again later.
-      if (task.slot < 0 || this.#slots.stateOf(task.slot, task.gen) === PENDING) this.armTimeout(task, Math.max(TIMEOUT_POLL_MS, timeout));
+      if (task[SLOT] < 0 || this.#slots.stateOf(task[SLOT], task[GEN]) === PENDING) this.armTimeout(task, Math.max(TIMEOUT_POLL_MS, timeout));
       return;
     }
-    const started = this.#slots.started[task.slot]!;
+    const started = this.#slots.started[task[SLOT]]!;
     const ran = started === started ? clock() - started : 0;
     if (ran < timeout) return this.armTimeout(task, timeout - ran);
-    task.engine[stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task.fn}' ran longer than its timeout of ${timeout} ms`));
+    task[ENGINE]![stopTask](task, TIMED_OUT, new TimeoutError(`${this.#facade}: task '${task[FN]}' ran longer than its timeout of ${timeout} ms`));
     // A task that ignores its signal has its worker terminated after the grace period.
-    const { slot, gen } = task;
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
+    const slot = task[SLOT];
+    const gen = task[GEN];
+    upkeep.timer = setTimeout(() => {
+      upkeep.timer = undefined;
       const w = this.#slots.claimer(slot, gen);
-      if (w >= 0 && !task.future.done()) this.#kill(w);
+      if (w >= 0 && !task.done()) this.#kill(w);
     }, TIMEOUT_GRACE_MS);
-    task.timer.unref?.();
+    upkeep.timer.unref?.();
   }
 }

@@ -1,11 +1,19 @@
 /**
- * One submitted task as the engine (engine.ts) keeps it: its call, its slot while it is bound
- * to one (slots.ts), its per-task options' upkeep, and — while bound — its Future's control
- * (TaskControl), so that a task costs no closure: the Future reaches the shared STATE word and
- * the engine through this object.
+ * One submitted task as the engine (engine.ts) keeps it: its Future itself, with its call, its
+ * slot while it is bound to one (slots.ts) and its per-task options' upkeep — one object per
+ * task and no closure: the Future's cancel, running and abort reach the shared STATE word and
+ * the engine through the hooks below. Its fields are private (see Task), and it lets go of them
+ * once settled.
+ *
+ * No submit time here: the engine keeps it in a Float64Array (backlog.ts, then per slot), since
+ * a double in an object's field is a heap number of its own, copied by every scavenge the task
+ * lives through.
  */
-import { Future, type TaskControl } from './future.js';
-import { ABORTED, clock, type Slots } from './slots.js';
+import { abortRunning, Future, isRunning, released, tryCancel, whenCancelled } from './future.js';
+import { ABORTED, type Slots } from './slots.js';
+
+/** `task[SLOT]` of a task whose result the engine has taken out of its slot and is about to settle it with. */
+export const TAKEN = -2;
 
 /** `Future.cancel()` won for a task: the engine forgets it. */
 export const dropCancelled = Symbol('dropCancelled');
@@ -14,52 +22,164 @@ export const stopTask = Symbol('stopTask');
 
 /** What a Task asks of its engine. */
 export interface TaskOwner {
+  /** The engine's control block (slots.ts): a bound task's STATE word is there. */
+  readonly taskSlots: Slots;
   [dropCancelled](task: Task): void;
   [stopTask](task: Task, kind: number, reason: unknown): void;
 }
 
-/** One submitted task; also its Future's control while it is bound to a slot. */
-export class Task implements TaskControl {
-  readonly future: Future<unknown>;
-  slot = -1;
-  gen = 0;
-  /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
-  inArea = false;
-  /** When it was submitted (slots.ts `clock`). */
-  readonly submitted = clock();
-  /** ABORTED or TIMED_OUT once asked to stop while running; `reason` is what its future rejects with. */
-  stop = 0;
-  reason: unknown;
-  /** Per-task options' upkeep: the timeout's timer, the signal's listener. */
-  timer: ReturnType<typeof setTimeout> | undefined;
-  unlisten: (() => void) | undefined;
+/** The upkeep of a task with per-task options, or asked to stop: made only for such a task. */
+export class TaskUpkeep {
+  /** The `timeout` option (ms of running time). */
+  readonly timeout: number | undefined;
+  /** What the future rejects with once the task was asked to stop (Task[STOP]). */
+  reason: unknown = undefined;
+  /** The timeout's timer, the signal's listener (stops.ts). */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  unlisten: (() => void) | undefined = undefined;
 
-  constructor(
-    readonly engine: TaskOwner,
-    readonly slots: Slots,
-    readonly fn: string,
-    readonly args: unknown[],
-    readonly chunk: 0 | 1,
-    readonly id: number,
-    readonly timeout: number | undefined,
-  ) {
-    this.future = new Future(this);
-  }
-
-  /** `Future.cancel()` won (Future's cancel hook). */
-  cancelled(): void {
-    this.engine[dropCancelled](this);
-  }
-
-  cancel(): boolean {
-    return this.slots.cancel(this.slot, this.gen);
-  }
-
-  running(): boolean {
-    return this.slots.claimer(this.slot, this.gen) >= 0;
-  }
-
-  abort(reason: unknown): void {
-    this.engine[stopTask](this, ABORTED, reason);
+  constructor(timeout: number | undefined) {
+    this.timeout = timeout;
   }
 }
+
+/** The keys by which the engine reaches a Task's state (the private fields behind them). */
+export const ENGINE = Symbol('sabsync.task.engine');
+export const FN = Symbol('sabsync.task.fn');
+export const ARGS = Symbol('sabsync.task.args');
+export const ID = Symbol('sabsync.task.id');
+export const CHUNK = Symbol('sabsync.task.chunk');
+export const SLOT = Symbol('sabsync.task.slot');
+export const GEN = Symbol('sabsync.task.gen');
+export const IN_AREA = Symbol('sabsync.task.inArea');
+export const STOP = Symbol('sabsync.task.stop');
+export const UPKEEP = Symbol('sabsync.task.upkeep');
+/** The task's upkeep, made now if it has none. */
+export const UPKEPT = Symbol('sabsync.task.upkept');
+
+/** The arguments of a settled task: none (it lets go of its own). */
+const NO_ARGS: unknown[] = [];
+
+/**
+ * One submitted task: its Future, which asks its slot's STATE word while it is bound to one.
+ * Few fields (a burst of trivial tasks keeps one per task in flight: see future.ts), all
+ * private: a Future shows no own properties (`Object.keys(future)` is empty, `console.log`
+ * prints no engine) and nobody but the engine can change them. The engine reaches them by the
+ * symbol-keyed accessors below, which an optimized caller inlines as field accesses. Once the
+ * task is settled (or cancelled) it lets go of what it no longer needs — its engine, call and
+ * upkeep (#released) —: a future kept after its pool is gone keeps neither the pool nor the
+ * task's arguments alive.
+ */
+export class Task extends Future<unknown> {
+  #engine: TaskOwner | undefined;
+  #fn: string;
+  #args: unknown[];
+  readonly #id: number;
+  readonly #chunk: 0 | 1;
+  /** The slot while bound (slots.ts), else -1 (in the backlog, or settled), or TAKEN. */
+  #slot = -1;
+  #gen = 0;
+  /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
+  #inArea = false;
+  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with). */
+  #stop = 0;
+  /** Made for a task with options (signal, timeout) or once it is asked to stop. */
+  #upkeep: TaskUpkeep | undefined = undefined;
+
+  constructor(engine: TaskOwner, fn: string, args: unknown[], chunk: 0 | 1, id: number) {
+    super();
+    this.#engine = engine;
+    this.#fn = fn;
+    this.#args = args;
+    this.#chunk = chunk;
+    this.#id = id;
+  }
+
+  /** The engine (undefined once settled). */
+  get [ENGINE](): TaskOwner | undefined {
+    return this.#engine;
+  }
+  /** The export called ('' once settled). */
+  get [FN](): string {
+    return this.#fn;
+  }
+  /** Its arguments (none once settled). */
+  get [ARGS](): unknown[] {
+    return this.#args;
+  }
+  get [ID](): number {
+    return this.#id;
+  }
+  get [CHUNK](): 0 | 1 {
+    return this.#chunk;
+  }
+  get [SLOT](): number {
+    return this.#slot;
+  }
+  set [SLOT](slot: number) {
+    this.#slot = slot;
+  }
+  get [GEN](): number {
+    return this.#gen;
+  }
+  set [GEN](gen: number) {
+    this.#gen = gen;
+  }
+  get [IN_AREA](): boolean {
+    return this.#inArea;
+  }
+  set [IN_AREA](inArea: boolean) {
+    this.#inArea = inArea;
+  }
+  get [STOP](): number {
+    return this.#stop;
+  }
+  set [STOP](stop: number) {
+    this.#stop = stop;
+  }
+  get [UPKEEP](): TaskUpkeep | undefined {
+    return this.#upkeep;
+  }
+  set [UPKEEP](upkeep: TaskUpkeep | undefined) {
+    this.#upkeep = upkeep;
+  }
+
+  /** The task's upkeep, made now if it has none. */
+  [UPKEPT](): TaskUpkeep {
+    return (this.#upkeep ??= new TaskUpkeep(undefined));
+  }
+
+  /**
+   * A task in the backlog is cancelled by its Future alone; a bound one by the STATE CAS
+   * (PENDING -> CANCELLED); a TAKEN one ran. (Only a pending Future asks: its engine is there.)
+   */
+  override [tryCancel](): boolean {
+    if (this.#slot >= 0) return this.#engine!.taskSlots.cancel(this.#slot, this.#gen);
+    return this.#slot !== TAKEN;
+  }
+
+  override [isRunning](): boolean {
+    return this.#slot >= 0 && this.#engine!.taskSlots.claimer(this.#slot, this.#gen) >= 0;
+  }
+
+  override [abortRunning](reason: unknown): void {
+    this.#engine![stopTask](this, ABORTED, reason);
+  }
+
+  /** `Future.cancel()` won. */
+  override [whenCancelled](): void {
+    this.#engine![dropCancelled](this);
+  }
+
+  /** Settled or cancelled (the engine is done with it): let go of the engine, the call and the upkeep. */
+  override [released](): void {
+    this.#engine = undefined;
+    this.#fn = '';
+    this.#args = NO_ARGS;
+    this.#upkeep = undefined;
+    this.#slot = -1;
+  }
+}
+
+// As for every Future (future.ts): `await`, `Promise.resolve` and `Promise.all` take a Task as it is.
+Object.defineProperty(Task.prototype, 'constructor', { value: Promise, writable: true, configurable: true });

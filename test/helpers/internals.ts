@@ -90,3 +90,4 @@ export function setControl(f: Future<unknown>, control: TaskControl | undefined)
   callHook(f, SET_CONTROL, control);
 }
 export { setAfterStore } from '../../dist/shared/storage.js';
+export { Taken } from '../../dist/pool/taken.js';
