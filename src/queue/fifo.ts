@@ -9,7 +9,7 @@ import { Empty, Full, ShutDown } from '../primitives/errors.js';
 import { remaining, waitBegins, type Steps } from '../primitives/futex.js';
 import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
-import { briefDeadline, Decoded, Missing, pause, QUEUE_SPIN } from './policy.js';
+import { briefDeadline, Decoded, Missing, QUEUE_SPIN } from './policy.js';
 import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, SMALL, TIMED_OUT, type Ring } from './ring.js';
 import type { Store } from './store.js';
 
@@ -25,6 +25,8 @@ export function* ringPutSteps(
   ring = ring!;
   // A small item is kept in its slot: it waits for a slot, never for chunks.
   if (typeof data !== 'number' && data.length <= SMALL) chunks = 0;
+  // Polls left to watch a full ring before sleeping (sync only: `spin`), once per call.
+  let polls = spin ? QUEUE_SPIN : 0;
   for (let sleeps = 0; ; ) {
     if (store.shutDown) throw new ShutDown();
     const r = typeof data === 'number' ? ring.putNumber(data) : yield* ring.putBytes(data, chunks, briefDeadline(deadline));
@@ -40,9 +42,8 @@ export function* ringPutSteps(
     }
     if (remaining(deadline) === 0) throw new Full();
     waitBegins();
-    if (spin) {
-      spin = false;
-      for (let i = 0; i < QUEUE_SPIN && !ring.halfFree(chunks) && !store.shutDown; i++) pause();
+    if (polls > 0) {
+      polls = ring.watchFull(polls, chunks);
       continue;
     }
     yield* ring.sleep(1, chunks, deadline, sleeps++);
@@ -82,7 +83,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     waitBegins();
     if (spin) {
       spin = false;
-      for (let i = 0; i < QUEUE_SPIN && !ring.hasItem() && !store.shutDown; i++);
+      ring.watchEmpty(QUEUE_SPIN);
       continue;
     }
     yield* ring.sleep(0, 0, deadline, sleeps++);

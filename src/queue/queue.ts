@@ -246,7 +246,8 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       if (typeof item === 'number') {
-        if (this.#store.shutDown) throw new ShutDown();
+        // A put that claims reads SHUTDOWN after its claim (ring.ts `#shutUnder`): SHUT, FULL
+        // or BUSY go to the steps, which throw ShutDown first.
         if (ring.putNumber(item) === OK) return;
         runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, item, 0, deadlineOf(t), true), 'putAsync');
         return;
@@ -300,13 +301,12 @@ export class Queue<T = unknown> {
     if (ring !== undefined) {
       let r = ring.get();
       // Spin for the next item here, before any generator is made: between two busy threads
-      // the other side usually delivers within the spin (see QUEUE_SPIN).
+      // the other side usually delivers within the spin (see QUEUE_SPIN), watched with a
+      // pause between polls (ring.ts `watchEmpty`).
       if (r === EMPTY && t !== 0 && !this.#store.shutDown) {
-        for (let i = 0; i < QUEUE_SPIN; i++) {
-          if (ring.hasItem()) {
-            r = ring.get();
-            if (r !== EMPTY) break;
-          }
+        for (let polls = QUEUE_SPIN; r === EMPTY && polls > 0; ) {
+          polls = ring.watchEmpty(polls);
+          r = ring.get();
         }
       }
       if (r === GOT_NUMBER) {
@@ -481,10 +481,11 @@ export class Queue<T = unknown> {
   }
 
   [offerNumber](n: number): boolean {
-    if (this.#store.shutDown) throw new ShutDown();
     const r = this.#ring!.putNumber(n);
-    if (r === SHUT) throw new ShutDown();
-    return r === OK;
+    if (r === OK) return true;
+    // SHUT, or FULL / BUSY on a queue shut down meanwhile: ShutDown as a put says it.
+    if (r === SHUT || this.#store.shutDown) throw new ShutDown();
+    return false;
   }
 
   /** After a put stored `data`: note the shared buffers its item refers to. */

@@ -134,6 +134,7 @@ import { isDead, sliceEnd } from '../primitives/liveness.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
 import { threadId } from '../primitives/thread.js';
 import { landing } from './codec.js';
+import { MAX_PAUSE_TURNS, PAUSE_TURNS, pause } from './policy.js';
 import type { Layout, Store } from './store.js';
 
 const TAIL = 0;
@@ -373,12 +374,22 @@ export class Ring {
     if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
   }
 
-  /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
+  /**
+   * Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. The common case first:
+   * TAIL and its slot read as plain words (a hint: an Atomics call costs ≈ 10 ns, a plain read
+   * ≈ 1.5 ns) and the claim's CAS checks them — a slot still holding `t` is the one a put at
+   * TAIL would claim (see the invariant), whatever TAIL is now. Anything else takes
+   * `#claimPut`, which reads them as Atomics do (FULL or BUSY are never said from a hint).
+   */
   putNumber(x: number): number {
-    const t = this.#claimPut();
-    if (t < 0) return -t;
     const w = this.#w;
-    const at = this.#slot(t);
+    let t = w[this.#tail]!;
+    let at = this.#slot(t);
+    if (this.#limit !== this.#cap || w[at] !== t || Atomics.compareExchange(w, at, t, this.#putMark) !== t) {
+      t = this.#claimPut();
+      if (t < 0) return -t;
+      at = this.#slot(t);
+    }
     if (this.#shutUnder(t, at)) return SHUT;
     num[0] = x;
     w[at + A] = numWords[0]!;
@@ -506,6 +517,36 @@ export class Ring {
   }
 
   /**
+   * Watch a ring a put found full for at most `polls` polls, a pause between two, until half
+   * of it is free (`halfFree`): the polls left then (put again), 0 if it never was. For a put
+   * needing only a slot in a ring whose limit is its slot count, one word is watched: the SEQ
+   * of the item half a ring before TAIL's, which is emptied once half the ring is free; the
+   * getters touch that slot once a lap, so the watch leaves their hot lines (HEAD, the slot
+   * they work on) alone — `count` reads both.
+   */
+  watchFull(polls: number, chunks: number): number {
+    const w = this.#w;
+    if (chunks > 0 || this.#limit !== this.#cap) {
+      while (polls > 0) {
+        polls--;
+        pause();
+        if (this.halfFree(chunks) || this.#store.shutDown) return polls;
+      }
+      return 0;
+    }
+    const p = this.#add(Atomics.load(w, this.#tail), this.#m - this.#cap + (this.#cap >> 1));
+    const at = this.#slot(p);
+    const full = this.#add(p, 1);
+    while (polls > 0) {
+      polls--;
+      pause();
+      const s = Atomics.load(w, at);
+      if (s !== full && (s >= 0 || !isGetting(s))) return polls;
+    }
+    return 0;
+  }
+
+  /**
    * Whether a put of an item of `chunks` chunks might find room now: a slot, and that many free
    * chunks. A number or a small item (0 chunks) needs only the slot — not `!full`, which is also
    * true with no chunk free: a sleeping put's last look must ask what it needs, since a get that
@@ -525,6 +566,11 @@ export class Ring {
    */
   get(): number {
     const w = this.#w;
+    // The common case first, from plain reads checked by the claim's CAS (as `putNumber`).
+    const h0 = w[this.#head]!;
+    const at0 = this.#slot(h0);
+    const full0 = this.#add(h0, 1);
+    if (w[at0] === full0 && Atomics.compareExchange(w, at0, full0, this.#getMark) === full0) return this.#gotAt(h0, at0);
     for (;;) {
       const h = Atomics.load(w, this.#head);
       const at = this.#slot(h);
@@ -532,15 +578,7 @@ export class Ring {
       const full = this.#add(h, 1);
       if (s === full) {
         if (Atomics.compareExchange(w, at, full, this.#getMark) !== full) continue;
-        if (w[at + LEN] !== INLINE) {
-          this.#claimed = h;
-          this.#claimedLast = -1;
-          return GOT_BYTES;
-        }
-        numWords[0] = w[at + A]!;
-        numWords[1] = w[at + B]!;
-        this.#emptied(h, at);
-        return GOT_NUMBER;
+        return this.#gotAt(h, at);
       }
       if (s === h) {
         if (Atomics.load(w, this.#head) !== h) continue;
@@ -560,6 +598,20 @@ export class Ring {
       if (Atomics.load(w, this.#tail) === h || Atomics.load(w, at) !== s) return EMPTY;
       this.#moveHead(h);
     }
+  }
+
+  /** The get that claimed slot `at` of position `h`: a number is read and the slot emptied. */
+  #gotAt(h: number, at: number): number {
+    const w = this.#w;
+    if (w[at + LEN] !== INLINE) {
+      this.#claimed = h;
+      this.#claimedLast = -1;
+      return GOT_BYTES;
+    }
+    numWords[0] = w[at + A]!;
+    numWords[1] = w[at + B]!;
+    this.#emptied(h, at);
+    return GOT_NUMBER;
   }
 
   /** The number the last `get` returned GOT_NUMBER for. */
@@ -649,6 +701,25 @@ export class Ring {
     Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
     Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
     if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
+  }
+
+  /**
+   * Watch the slot at HEAD of a ring found empty for at most `polls` polls, a pause between
+   * two (policy.ts `pause`: a poll pulls the cache line the putter is writing): the polls left
+   * once it changed (an item may be there: `get` again), 0 if it did not.
+   */
+  watchEmpty(polls: number): number {
+    const w = this.#w;
+    const h = Atomics.load(w, this.#head);
+    const at = this.#slot(h);
+    for (let turns = PAUSE_TURNS; polls > 0; turns = turns < MAX_PAUSE_TURNS ? turns << 1 : turns) {
+      polls--;
+      pause(turns);
+      const s = Atomics.load(w, at);
+      // A put's claim is about to publish: watched on, not got at (it would find EMPTY).
+      if (s !== h && (s >= 0 || isGetting(s))) return polls;
+    }
+    return 0;
   }
 
   /** Whether a get might find an item now (one published, or claimed by another get). */
