@@ -188,6 +188,16 @@ const claimer = (s: number) => (-s - 1) >>> 1;
 /** Whether a claim is a get's. */
 const isGetting = (s: number) => ((-s - 1) & 1) === 1;
 
+/**
+ * How far TAIL (HEAD) may lag behind the position the puts (gets) reached, in a ring of at least
+ * LAZY_SLOTS slots: a put (get) moves it only at each LAG-th position, from wherever it is (see
+ * "Positions"). A smaller ring moves it at every position.
+ */
+const LAG = 32;
+const LAZY_SLOTS = 4 * LAG;
+/** Slots a put's (get's) first try passes from its hint, as plain reads, before it takes the slow way. */
+const SCAN = 16;
+
 /** How many loads to watch the lock before parking on it (held for a few words). */
 const LOCK_SPIN = 500;
 /** How many loads to watch another thread's claim before napping (it is held for a few instructions). */
@@ -244,6 +254,14 @@ export class Ring {
   readonly #repair: Repair;
   readonly #putMark = putting(threadId);
   readonly #getMark = getting(threadId);
+  /** Whether TAIL and HEAD are moved at each LAG-th position only (LAZY_SLOTS slots or more). */
+  readonly #lazy: boolean;
+  /**
+   * This thread's hints: the position after its last put (get), -1 until it made one. Every
+   * position before a hint was published (got): see "Positions".
+   */
+  #putAt = -1;
+  #getAt = -1;
   /** The position of the encoded item this thread's last get claimed (GOT_BYTES). */
   #claimed = 0;
   /** The last chunk of that item's chain once `bytes()` copied it (-1: not known). */
@@ -265,6 +283,7 @@ export class Ring {
     this.#sleepers = this.#r + SLEEPERS;
     this.#maxWaiters = l.maxWaiters;
     this.#repair = repair;
+    this.#lazy = l.slots >= LAZY_SLOTS;
   }
 
   /** Initialise a new queue's slots: slot k waits for the put at position k. */
@@ -308,6 +327,8 @@ export class Ring {
    */
   #claimPut(): number {
     const w = this.#w;
+    // TAIL may lag (lazy): moved to this thread's hint first, so that the walk below is short.
+    if (this.#putAt >= 0) this.#advance(this.#tail, this.#putAt);
     for (;;) {
       const t = Atomics.load(w, this.#tail);
       const at = this.#slot(t);
@@ -330,13 +351,56 @@ export class Ring {
       // A get's claim: of the item published at t before TAIL moved past it (HEAD = t; read
       // SEQ again, so that the claim seen is one that existed while HEAD was t), or of the
       // item of t - CAP (the ring is full).
-      if (isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, at) === s) {
+      if (isGetting(s) && this.#settledHead() === t && Atomics.load(w, at) === s) {
         this.#moveTail(t);
         continue;
       }
       if (Atomics.load(w, this.#tail) !== t) continue;
       return -BUSY;
     }
+  }
+
+  /**
+   * The first try of a put's claim, from plain reads (a hint: an Atomics call costs ≈ 10 ns
+   * here, a plain read ≈ 1.5 ns): from this thread's hint (or TAIL), past slots published or
+   * got, to a slot still holding its position, claimed by CAS. Every position before the one
+   * claimed was published (the hint's, TAIL's, and each slot passed), so the claim is at the
+   * first unpublished position, where `#claimPut` would make it. -1 (nothing claimed) on
+   * anything else: `#claimPut` then decides from Atomics reads (FULL, BUSY are never said from
+   * a hint). Not for a ring whose limit is below its slot count (it counts first).
+   */
+  #fastClaimPut(): number {
+    const w = this.#w;
+    if (this.#limit !== this.#cap) return -1;
+    let t = this.#putAt;
+    if (t < 0) t = w[this.#tail]!;
+    for (let k = 0; k < SCAN; k++) {
+      const at = this.#slot(t);
+      const s = w[at]!;
+      if (s === t) return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
+      const next = this.#add(t, 1);
+      if (s !== next && s !== this.#add(t, this.#cap)) return -1;
+      t = next;
+    }
+    return -1;
+  }
+
+  /** Claim for a put: `#fastClaimPut`, else `#claimPut`. */
+  #claim(): number {
+    const t = this.#fastClaimPut();
+    return t >= 0 ? t : this.#claimPut();
+  }
+
+  /**
+   * Move TAIL or HEAD (`word`) forward to `p` unless it is there or past it already (a
+   * position every earlier one of which was published, or got). Forward means less than half
+   * of M ahead.
+   */
+  #advance(word: number, p: number): void {
+    const w = this.#w;
+    const cur = Atomics.load(w, word);
+    const ahead = (p - cur + this.#m) % this.#m;
+    if (ahead !== 0 && ahead < this.#m >> 1) Atomics.compareExchange(w, word, cur, p);
   }
 
   /**
@@ -359,37 +423,32 @@ export class Ring {
   *settlePuts(): Steps<void> {
     const w = this.#w;
     for (;;) {
-      const s = Atomics.load(w, this.#slot(Atomics.load(w, this.#tail)));
+      const s = Atomics.load(w, this.#slot(this.#settledTail()));
       if (s >= 0 || isGetting(s)) return;
       yield* this.waitClaim(true, Infinity);
     }
   }
 
-  /** Publish the item of the put that claimed position `t`, and wake sleeping getters. */
+  /**
+   * Publish the item of the put that claimed position `t`, move TAIL (lazily: at each LAG-th
+   * position, from wherever it is), and wake sleeping getters.
+   */
   #publish(t: number, at: number): void {
     const w = this.#w;
     const next = this.#add(t, 1);
     Atomics.store(w, at + SEQ, next);
-    Atomics.compareExchange(w, this.#tail, t, next);
+    this.#putAt = next;
+    if (!this.#lazy) Atomics.compareExchange(w, this.#tail, t, next);
+    else if (next % LAG === 0) this.#advance(this.#tail, next);
     if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
   }
 
-  /**
-   * Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. The common case first:
-   * TAIL and its slot read as plain words (a hint: an Atomics call costs ≈ 10 ns, a plain read
-   * ≈ 1.5 ns) and the claim's CAS checks them — a slot still holding `t` is the one a put at
-   * TAIL would claim (see the invariant), whatever TAIL is now. Anything else takes
-   * `#claimPut`, which reads them as Atomics do (FULL or BUSY are never said from a hint).
-   */
+  /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
   putNumber(x: number): number {
+    const t = this.#claim();
+    if (t < 0) return -t;
     const w = this.#w;
-    let t = w[this.#tail]!;
-    let at = this.#slot(t);
-    if (this.#limit !== this.#cap || w[at] !== t || Atomics.compareExchange(w, at, t, this.#putMark) !== t) {
-      t = this.#claimPut();
-      if (t < 0) return -t;
-      at = this.#slot(t);
-    }
+    const at = this.#slot(t);
     if (this.#shutUnder(t, at)) return SHUT;
     num[0] = x;
     w[at + A] = numWords[0]!;
@@ -436,7 +495,7 @@ export class Ring {
    * changed). No lock, no chunk: the bytes are written while the claim holds.
    */
   #putSmall(data: Uint8Array): number {
-    const t = this.#claimPut();
+    const t = this.#claim();
     if (t < 0) return -t;
     const at = this.#slot(t);
     if (this.#shutUnder(t, at)) return SHUT;
@@ -534,7 +593,7 @@ export class Ring {
       }
       return 0;
     }
-    const p = this.#add(Atomics.load(w, this.#tail), this.#m - this.#cap + (this.#cap >> 1));
+    const p = this.#add(this.#settledTail(), this.#m - this.#cap + (this.#cap >> 1));
     const at = this.#slot(p);
     const full = this.#add(p, 1);
     while (polls > 0) {
@@ -566,11 +625,37 @@ export class Ring {
    */
   get(): number {
     const w = this.#w;
-    // The common case first, from plain reads checked by the claim's CAS (as `putNumber`).
-    const h0 = w[this.#head]!;
-    const at0 = this.#slot(h0);
-    const full0 = this.#add(h0, 1);
-    if (w[at0] === full0 && Atomics.compareExchange(w, at0, full0, this.#getMark) === full0) return this.#gotAt(h0, at0);
+    // The first try, from plain reads (as `#fastClaimPut`): from this thread's hint (or HEAD),
+    // past slots got, to a published slot, claimed by CAS — every position before it was got,
+    // so the claim is at the first position not got, where the slow way below would make it.
+    // A slot still awaiting its put there (read again, as Atomics do) is an empty queue: no put
+    // claims past an unpublished position.
+    let h = this.#getAt;
+    if (h < 0) h = w[this.#head]!;
+    for (let k = 0; k < SCAN; k++) {
+      const at = this.#slot(h);
+      const s = w[at]!;
+      const full = this.#add(h, 1);
+      if (s === full) {
+        if (Atomics.compareExchange(w, at, full, this.#getMark) === full) return this.#gotAt(h, at);
+        break;
+      }
+      if (s === h) {
+        if (Atomics.load(w, at) !== h) break;
+        this.#getAt = h;
+        return EMPTY;
+      }
+      if (s !== this.#add(h, this.#cap)) break;
+      h = full;
+    }
+    return this.#getSlow();
+  }
+
+  /** `get` the slow way: from HEAD, read as Atomics do. */
+  #getSlow(): number {
+    const w = this.#w;
+    // HEAD may lag (lazy): moved to this thread's hint first, so that the walk below is short.
+    if (this.#getAt >= 0) this.#advance(this.#head, this.#getAt);
     for (;;) {
       const h = Atomics.load(w, this.#head);
       const at = this.#slot(h);
@@ -582,6 +667,7 @@ export class Ring {
       }
       if (s === h) {
         if (Atomics.load(w, this.#head) !== h) continue;
+        this.#getAt = h;
         return EMPTY;
       }
       if (s >= 0) {
@@ -592,10 +678,13 @@ export class Ring {
       if (Atomics.load(w, this.#head) !== h) continue;
       // Another get's claim, at h (a claim is made at HEAD, which moves after it).
       if (isGetting(s)) return BUSY;
-      // A put's claim: at h (TAIL = h: the queue is empty), or at h + CAP, HEAD left behind
-      // (TAIL is exactly the position of a put's claim while it lasts; reading SEQ again makes
-      // the claim seen one that existed when TAIL was read).
-      if (Atomics.load(w, this.#tail) === h || Atomics.load(w, at) !== s) return EMPTY;
+      // A put's claim: at h (the first unpublished position is h: the queue is empty), or at
+      // h + CAP, HEAD left behind (a put's claim is at the first unpublished position while it
+      // lasts, `#settledTail`; reading SEQ again makes the claim seen one that existed then).
+      if (this.#settledTail() === h || Atomics.load(w, at) !== s) {
+        this.#getAt = h;
+        return EMPTY;
+      }
       this.#moveHead(h);
     }
   }
@@ -698,8 +787,11 @@ export class Ring {
   /** Empty slot `at` of position `h` after its get, and wake sleeping putters. */
   #emptied(h: number, at: number): void {
     const w = this.#w;
+    const next = this.#add(h, 1);
     Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
-    Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
+    this.#getAt = next;
+    if (!this.#lazy) Atomics.compareExchange(w, this.#head, h, next);
+    else if (next % LAG === 0) this.#advance(this.#head, next);
     if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
   }
 
@@ -710,7 +802,8 @@ export class Ring {
    */
   watchEmpty(polls: number): number {
     const w = this.#w;
-    const h = Atomics.load(w, this.#head);
+    // The position the last EMPTY was found at (`get` keeps it as the hint).
+    const h = this.#getAt >= 0 ? this.#getAt : this.#settledHead();
     const at = this.#slot(h);
     for (let turns = PAUSE_TURNS; polls > 0; turns = turns < MAX_PAUSE_TURNS ? turns << 1 : turns) {
       polls--;
@@ -725,7 +818,7 @@ export class Ring {
   /** Whether a get might find an item now (one published, or claimed by another get). */
   hasItem(): boolean {
     const w = this.#w;
-    const h = Atomics.load(w, this.#head);
+    const h = this.#settledHead();
     const s = Atomics.load(w, this.#slot(h));
     return s !== h && (s >= 0 || isGetting(s));
   }
@@ -742,7 +835,7 @@ export class Ring {
       const published =
         s === this.#add(t, 1) ||
         s === this.#add(t, this.#cap) ||
-        (s < 0 && isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, this.#slot(t)) === s);
+        (s < 0 && isGetting(s) && this.#settledHead() === t && Atomics.load(w, this.#slot(t)) === s);
       if (!published) return t;
       this.#moveTail(t);
     }
@@ -910,7 +1003,7 @@ export class Ring {
    */
   *waitClaim(put: boolean, deadline: number): Steps<boolean> {
     const w = this.#w;
-    const p = Atomics.load(w, put ? this.#tail : this.#head);
+    const p = put ? this.#settledTail() : this.#settledHead();
     const at = this.#slot(p);
     const s = Atomics.load(w, at);
     if (s >= 0) return true;
@@ -941,7 +1034,11 @@ export class Ring {
     const w = this.#w;
     const dead = (s: number) => s < 0 && (claimer(s) === deadId || isDead(claimer(s)));
     let settled = false;
-    const t = Atomics.load(w, this.#tail);
+    // TAIL and HEAD read as moved on first: a put's claim is at the first unpublished position,
+    // a get's at the first not got (they may lag behind those: "Positions").
+    const tail = Atomics.load(w, this.#tail);
+    const head = Atomics.load(w, this.#head);
+    const t = this.#settledTail();
     let at = this.#slot(t);
     let s = Atomics.load(w, at);
     if (dead(s) && !isGetting(s)) {
@@ -951,7 +1048,7 @@ export class Ring {
       Atomics.compareExchange(w, at + SEQ, s, t);
       settled = true;
     }
-    const h = Atomics.load(w, this.#head);
+    const h = this.#settledHead();
     at = this.#slot(h);
     s = Atomics.load(w, at);
     if (dead(s) && isGetting(s)) {
@@ -964,10 +1061,9 @@ export class Ring {
       }
       settled = true;
     }
-    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on.
-    const tail = Atomics.load(w, this.#tail);
-    const head = Atomics.load(w, this.#head);
-    if (this.#settledTail() !== tail || this.#settledHead() !== head) settled = true;
+    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on above. In
+    // a lazy ring they lag by design, which says nothing of a death.
+    if (!this.#lazy && (t !== tail || h !== head)) settled = true;
     // Sleepers it left named: their counts go (a recovery that wins the name takes the count).
     for (let what = 0; what < 3; what++) {
       const first = this.#sleepers + what * this.#maxWaiters;
