@@ -11,6 +11,7 @@ import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
 import { briefDeadline, Decoded, Missing, QUEUE_SPIN } from './policy.js';
 import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, SMALL, TIMED_OUT, type Ring } from './ring.js';
+import { GET, PUT } from './sleepers.js';
 import type { Store } from './store.js';
 
 export function* ringPutSteps(
@@ -46,7 +47,7 @@ export function* ringPutSteps(
       polls = ring.watchFull(polls, chunks);
       continue;
     }
-    yield* ring.sleep(1, chunks, deadline, sleeps++);
+    yield* ring.sleep(PUT, chunks, deadline, sleeps++);
   }
 }
 
@@ -86,7 +87,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
       ring.watchEmpty(QUEUE_SPIN);
       continue;
     }
-    yield* ring.sleep(0, 0, deadline, sleeps++);
+    yield* ring.sleep(GET, 0, deadline, sleeps++);
   }
 }
 

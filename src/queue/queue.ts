@@ -56,6 +56,7 @@ import { fifo, heap, lifo, type Ordering } from './order.js';
 import { ringGetSteps, ringPutSteps } from './fifo.js';
 import { deadlineOf, QUEUE_SPIN } from './policy.js';
 import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring, SHUT } from './ring.js';
+import { JOIN } from './sleepers.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
 import { Table } from './table.js';
 
@@ -501,7 +502,7 @@ export class Queue<T = unknown> {
     if (ring !== undefined) {
       for (let sleeps = 0; ring.unfinished > 0; ) {
         waitBegins();
-        yield* ring.sleep(2, 0, Infinity, sleeps++);
+        yield* ring.sleep(JOIN, 0, Infinity, sleeps++);
       }
       return;
     }

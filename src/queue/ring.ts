@@ -7,21 +7,13 @@
  *
  *   word          name     meaning                                           written by
  *   ------------  -------  ------------------------------------------------  --------------------
- *   ring + 0      TAIL     position of the next put (mod M)                  CAS p -> p+1: the
- *                                                                            putter, or a helper
- *   ring + 16     HEAD     position of the next get (mod M)                  CAS p -> p+1: the
- *                                                                            getter, or a helper
- *   ring + 32     GETTERS  getters asleep or about to sleep                  getters (add / sub)
- *   ring + 33     PUTTERS  putters asleep or about to sleep                  putters
- *   ring + 34     JOINERS  joiners asleep or about to sleep                  joiners
- *   ring + 35     GET_GEN  bumped to wake getters (they park on it)          putters, shutdown
- *   ring + 36     PUT_GEN  bumped to wake putters                            getters, shutdown
- *   ring + 37     JOIN_GEN bumped to wake joiners                            taskDone, shutdown
+ *   ring + 0      TAIL     the next put's position (mod M), or one behind    CAS forward: a putter,
+ *                          it ("Positions")                                  or a helper
+ *   ring + 16     HEAD     the next get's position (mod M), or one behind    CAS forward: a getter,
+ *                          it                                                or a helper
+ *   ring + 32..37          the sleepers' counts and generations (sleepers.ts)
  *   ring + 38     DONE     taskDone()s so far, and items discarded (mod M)   taskDone, shutdown
- *   ring + 39..41 PENDING  1: a wake-up of getters (putters, joiners) was    wakers (exchange to 1);
- *                          sent since the last of them looked                sleepers (store 0)
- *   ring + 48     SLEEPERS 3 tables of maxWaiters words: the sabsync ids    each sleeper (CAS 0 ->
- *                          of the threads asleep in get, put, join (0: none)  its id, its id -> 0)
+ *   ring + 39..   the sleepers' PENDING words and tables of names (sleepers.ts)
  *   slot k + 0    SEQ      the slot's state, below                           its claimer
  *   slot k + 1,2  A, B     a number's float64 words, or [first chunk, 0]     its putter
  *   slot k + 3    LEN      INLINE (a number), NONE (no bytes held), 1..SMALL  its putter; its getter
@@ -49,13 +41,31 @@
  *   SEQ = PUTTING(id)  claimed by the put at TAIL of thread `id` (negative: -(2 id) - 1)
  *   SEQ = GETTING(id)  claimed by the get at HEAD of thread `id` (-(2 id + 1) - 1)
  *
- * The invariant: TAIL moves from p to p + 1 only after slot p left the value p (claimed by a
- * put, then published), and HEAD from p to p + 1 only after slot p left p + 1 (claimed by a
- * get, then emptied). So a slot is claimed only at exactly TAIL (a put) or exactly HEAD (a get):
- * at most one PUTTING and one GETTING slot exist, and a claim names its thread. Unlike Vyukov's
- * ring, a claimer moves TAIL / HEAD after its work, not before: the claim is the CAS of SEQ.
- * Anyone who finds a slot published (or emptied) while TAIL (HEAD) still names its position
- * moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
+ * The invariant: TAIL moves past p only after slot p left the value p (claimed by a put, then
+ * published), and HEAD past p only after slot p left p + 1 (claimed by a get, then emptied).
+ * A put claims only at the first unpublished position, a get only at the first position not
+ * got: at most one PUTTING and one GETTING slot exist, and a claim names its thread. Unlike
+ * Vyukov's ring, a claimer moves TAIL / HEAD after its work, not before: the claim is the CAS of
+ * SEQ. Anyone who finds a slot published (or emptied) while TAIL (HEAD) still names its
+ * position moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
+ *
+ * Positions. An Atomics call costs ≈ 10 ns here, a plain read ≈ 1.5 ns, so the common put
+ * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store,
+ * the one load of the other side's sleepers (and a put's of SHUTDOWN). Each thread keeps a
+ * hint, the position after its last put (get): every earlier position was published (got) —
+ * its own, and by induction every one before. A put's first try (`#fastClaimPut`, likewise
+ * `get`) goes from its hint (or TAIL) past slots published or got, read as plain words, to a
+ * slot still holding its position, and claims it by CAS: that is the first unpublished
+ * position, where the slow way would claim. Anything else it meets sends it the slow way (from
+ * TAIL, Atomics reads), which alone says FULL, BUSY or EMPTY — but for a get that finds, past
+ * its hint, a slot still awaiting its put (read again as Atomics do): the queue is then empty,
+ * since no put claims past an unpublished position. In a ring of LAZY_SLOTS slots or more, a
+ * put (get) moves TAIL (HEAD) only at each LAG-th position, from wherever it is to there; so
+ * they lag by about LAG, and whoever needs the first unpublished position (not got) — `count`,
+ * a sleeper's last look, waiting out a claim, a recovery — moves them on first (`#settledTail`,
+ * `#settledHead`: a walk of at most about LAG slots). A put never claims a lap or more past
+ * HEAD (it moves HEAD on first): so HEAD's slot is never reused while HEAD lags, and a slot
+ * past TAIL's or HEAD's position always tells which of them it is about.
  *
  * A put of a number: CAS SEQ p -> PUTTING(me); write A, B, LEN; store SEQ = p + 1 (the item
  * is visible: the put's linearization point); CAS TAIL p -> p + 1. A get: CAS SEQ p + 1 ->
@@ -105,49 +115,30 @@
  * 1 ms parks and looks again — a number's or small item's claim is held for a few
  * instructions; an item in chunks' claim for its copy, and the put or get of one of LONG_CLAIM
  * bytes or more wakes the parked when it publishes (empties) the slot. DONE is one CAS: a
- * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
- * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
- * and the recovery of a dead thread (or one the table records dead) takes its name and its
- * count with one CAS of the name; a thread killed between the two steps leaves a count with no
- * name — later puts then wake a sleeper that is not there: a cost, never a lost wake-up.
+ * taskDone is whole or not at all. Sleepers a dead thread left named are forgotten by the same
+ * recovery (sleepers.ts "Crash safety").
  *
- * Sleeping, with no lost wake-up: a getter that finds the ring empty adds itself to GETTERS,
- * reads GET_GEN, looks at the ring again and parks on GET_GEN comparing against what it read. A
- * putter publishes, then reads GETTERS and, if not 0, bumps GET_GEN and wakes every getter. All
- * four are sequentially consistent, so either the putter sees the getter counted or the getter's
- * second look sees the item; a bump between the getter's read and its park fails the park's
- * compare. The same holds for putters (PUTTERS, PUT_GEN, woken by gets) and joiners (JOINERS,
- * JOIN_GEN, woken by the taskDone that finishes the last item, and by shutdown). Every getter is
- * woken, not one: a getter that times out, or an async one on a blocked thread, could otherwise
- * keep a wake-up for itself. A waker skips the bump while PENDING says one was sent since the
- * last sleeper looked: a sleeper reads GEN, then clears PENDING, then looks; a waker that finds
- * PENDING set was preceded by one whose exchange followed that clear, so whose bump followed
- * the sleeper's read of GEN — its park returns. Sleeps are cut into slices while deaths can be learned, so a
- * sleeper looks again for a dead thread's claim (liveness.ts `sliceEnd`).
+ * Sleeping and waking: sleepers.ts. A put publishes, then wakes sleeping getters if any are
+ * counted; a get empties its slot, then wakes sleeping putters; a sleeper counts itself, then
+ * looks at the ring once more (`ready`) before it parks. Before sleeping, a synchronous get
+ * watches an empty ring's next slot, and a put a full ring's slot ROOM_RUN items on
+ * (`watchEmpty`, `watchFull`), a growing pause between polls.
  *
- * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (TAIL moved
- * past every published slot first: `#settledTail`).
+ * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (both moved
+ * on first: `#settledTail`, `#settledHead`).
  */
-import { misuse } from '../primitives/errors.js';
 import { park, remaining, wake, deadlineAfter, type Steps } from '../primitives/futex.js';
-import { isDead, sliceEnd } from '../primitives/liveness.js';
+import { isDead } from '../primitives/liveness.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
 import { threadId } from '../primitives/thread.js';
+import { GET, JOIN, PUT, Sleepers } from './sleepers.js';
 import { landing } from './codec.js';
 import { MAX_PAUSE_TURNS, PAUSE_TURNS, pause } from './policy.js';
 import type { Layout, Store } from './store.js';
 
 const TAIL = 0;
 const HEAD = 16;
-const GETTERS = 32;
-const PUTTERS = 33;
-const JOINERS = 34;
-const GET_GEN = 35;
-const PUT_GEN = 36;
-const JOIN_GEN = 37;
 const DONE = 38;
-const PENDING = 39;
-const SLEEPERS = 48;
 
 const SEQ = 0;
 const A = 1;
@@ -197,6 +188,13 @@ const LAG = 32;
 const LAZY_SLOTS = 4 * LAG;
 /** Slots a put's (get's) first try passes from its hint, as plain reads, before it takes the slow way. */
 const SCAN = 16;
+
+/**
+ * Free slots a put that found the ring full waits for (`watchFull`), up to half the ring: a run
+ * its getters free in tens of microseconds, within the watch, so that a putter that keeps ahead
+ * of them never sleeps while they work.
+ */
+const ROOM_RUN = 512;
 
 /** How many loads to watch the lock before parking on it (held for a few words). */
 const LOCK_SPIN = 500;
@@ -249,8 +247,7 @@ export class Ring {
   readonly #head: number;
   readonly #r: number;
   readonly #lock: number;
-  readonly #sleepers: number;
-  readonly #maxWaiters: number;
+  readonly #sleepers: Sleepers;
   readonly #repair: Repair;
   readonly #putMark = putting(threadId);
   readonly #getMark = getting(threadId);
@@ -280,8 +277,7 @@ export class Ring {
     this.#head = this.#r + HEAD;
     // The Lock's STATE is its word 1 (lock.ts).
     this.#lock = (l.lock >> 2) + 1;
-    this.#sleepers = this.#r + SLEEPERS;
-    this.#maxWaiters = l.maxWaiters;
+    this.#sleepers = new Sleepers(store.w, this.#r, l.maxWaiters);
     this.#repair = repair;
     this.#lazy = l.slots >= LAZY_SLOTS;
   }
@@ -335,6 +331,9 @@ export class Ring {
       const s = Atomics.load(w, at);
       if (s === t) {
         if (this.#limit < this.#cap && this.count >= this.#limit) return -FULL;
+        // Never a lap past HEAD (see "Positions"); once HEAD is moved on it is not (the item
+        // of t - CAP was got), so this is a safeguard.
+        if ((t - this.#settledHead() + this.#m) % this.#m >= this.#cap) return -FULL;
         if (Atomics.compareExchange(w, at, t, this.#putMark) === t) return t;
         continue;
       }
@@ -377,7 +376,11 @@ export class Ring {
     for (let k = 0; k < SCAN; k++) {
       const at = this.#slot(t);
       const s = w[at]!;
-      if (s === t) return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
+      if (s === t) {
+        // Not a lap or more past HEAD (lazy, it may lag): else `#claimPut` moves it first.
+        if ((t - w[this.#head]! + this.#m) % this.#m >= this.#cap) return -1;
+        return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
+      }
       const next = this.#add(t, 1);
       if (s !== next && s !== this.#add(t, this.#cap)) return -1;
       t = next;
@@ -440,7 +443,7 @@ export class Ring {
     this.#putAt = next;
     if (!this.#lazy) Atomics.compareExchange(w, this.#tail, t, next);
     else if (next % LAG === 0) this.#advance(this.#tail, next);
-    if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
+    if (this.#sleepers.any(GET)) this.#sleepers.wake(GET);
   }
 
   /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
@@ -576,12 +579,15 @@ export class Ring {
   }
 
   /**
-   * Watch a ring a put found full for at most `polls` polls, a pause between two, until half
-   * of it is free (`halfFree`): the polls left then (put again), 0 if it never was. For a put
-   * needing only a slot in a ring whose limit is its slot count, one word is watched: the SEQ
-   * of the item half a ring before TAIL's, which is emptied once half the ring is free; the
-   * getters touch that slot once a lap, so the watch leaves their hot lines (HEAD, the slot
-   * they work on) alone — `count` reads both.
+   * Watch a ring a put found full for at most `polls` polls, a pause between two (growing as
+   * `watchEmpty`'s), until a run of slots is free: the polls left then (put again), 0 if it
+   * never was (put again, then sleep). So that a putter that keeps ahead of its getters puts
+   * runs of items instead of fighting them for each slot, and leaves their cache lines alone
+   * meanwhile. For a put needing only a slot in a ring whose limit is its slot count, the run
+   * is ROOM_RUN slots or half the ring, whichever is less, and one word is watched: the SEQ of
+   * the item that many slots after the oldest, emptied once they are free; the getters touch
+   * that slot once a lap, so the watch leaves their hot lines (HEAD, the slot they work on)
+   * alone. Otherwise (a bounded ring of 2, an item in chunks) half the ring (`halfFree`).
    */
   watchFull(polls: number, chunks: number): number {
     const w = this.#w;
@@ -593,12 +599,12 @@ export class Ring {
       }
       return 0;
     }
-    const p = this.#add(this.#settledTail(), this.#m - this.#cap + (this.#cap >> 1));
+    const p = this.#add(this.#settledTail(), this.#m - this.#cap + Math.min(this.#cap >> 1, ROOM_RUN));
     const at = this.#slot(p);
     const full = this.#add(p, 1);
-    while (polls > 0) {
+    for (let turns = PAUSE_TURNS; polls > 0; turns = turns < MAX_PAUSE_TURNS ? turns << 1 : turns) {
       polls--;
-      pause();
+      pause(turns);
       const s = Atomics.load(w, at);
       if (s !== full && (s >= 0 || !isGetting(s))) return polls;
     }
@@ -792,7 +798,7 @@ export class Ring {
     this.#getAt = next;
     if (!this.#lazy) Atomics.compareExchange(w, this.#head, h, next);
     else if (next % LAG === 0) this.#advance(this.#head, next);
-    if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
+    if (this.#sleepers.any(PUT)) this.#sleepers.wake(PUT);
   }
 
   /**
@@ -857,14 +863,14 @@ export class Ring {
    * sleepers too, in case that thread was killed before its own wake-up.
    */
   #moveTail(p: number): void {
-    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + GETTERS) !== 0) {
-      this.#wakeOnce(0);
+    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && this.#sleepers.any(GET)) {
+      this.#sleepers.wake(GET);
     }
   }
 
   #moveHead(p: number): void {
-    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + PUTTERS) !== 0) {
-      this.#wakeOnce(1);
+    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && this.#sleepers.any(PUT)) {
+      this.#sleepers.wake(PUT);
     }
   }
 
@@ -881,7 +887,7 @@ export class Ring {
       const left = (this.#settledTail() - d + this.#m) % this.#m;
       if (left === 0) return false;
       if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) !== d) continue;
-      if (left === 1 && Atomics.load(w, this.#r + JOINERS) !== 0) this.#wakeOnce(2);
+      if (left === 1 && this.#sleepers.any(JOIN)) this.#sleepers.wake(JOIN);
       return true;
     }
   }
@@ -923,78 +929,30 @@ export class Ring {
   // -------------------------------------------------------------------------------------------
   // Waiting
 
-  /** Bump a generation word and wake everyone parked on it. */
-  #wakeAll(gen: number): void {
-    Atomics.add(this.#w, this.#r + gen, 1);
-    wake(this.#w, this.#r + gen, Infinity);
-  }
-
-  /**
-   * Wake the sleepers of `what` (0 get, 1 put, 2 join) unless a wake-up is pending already:
-   * one since the last of them looked at the ring (see PENDING), so that a getter that keeps
-   * emptying slots while a putter wakes up pays for one wake-up, not one per get.
-   */
-  #wakeOnce(what: number): void {
-    if (Atomics.exchange(this.#w, this.#r + PENDING + what, 1) === 0) this.#wakeAll(GET_GEN + what);
-  }
-
   /** Wake every sleeper (shutdown, and after a dead thread's traces were repaired). */
   wakeEveryone(): void {
-    this.#wakeAll(GET_GEN);
-    this.#wakeAll(PUT_GEN);
-    this.#wakeAll(JOIN_GEN);
+    this.#sleepers.wakeEveryone();
   }
 
   /**
-   * Sleep until a get may find an item (`what` 0), a put room for `chunks` chunks (1), or no
-   * item is unfinished (2) — or the queue is shut down, `deadline` passes or a slice ends (the
-   * caller looks again). `n`: how many sleeps this call made before (liveness.ts `sliceEnd`).
+   * Sleep until a get may find an item (`what` GET), a put room for `chunks` chunks (PUT), or
+   * no item is unfinished (JOIN) — or the queue is shut down, `deadline` passes or a slice ends
+   * (the caller looks again). `n`: how many sleeps this call made before (liveness.ts
+   * `sliceEnd`). Throws ERR_TOO_MANY_WAITERS (nothing changed) past maxWaiters sleepers.
    */
-  *sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
-    const w = this.#w;
-    const count = this.#r + GETTERS + what;
-    const gen = this.#r + GET_GEN + what;
-    // Counted first, then named in the table: a thread killed in between is counted with no
-    // name (a needless wake-up later), never named uncounted (see SLEEPERS).
-    Atomics.add(w, count, 1);
-    const entry = this.#enter(what);
-    if (entry < 0) {
-      Atomics.sub(w, count, 1);
-      throw misuse('ERR_TOO_MANY_WAITERS', `${this.#maxWaiters} threads already wait (options.maxWaiters)`);
-    }
-    try {
-      const g = Atomics.load(w, gen);
-      // After reading GEN: a waker that finds PENDING set by one whose bump followed this
-      // store also bumped after our read, so the park below returns (see PENDING).
-      Atomics.store(w, this.#r + PENDING + what, 0);
-      const ready = what === 0 ? this.hasItem() : what === 1 ? this.roomFor(chunks) : this.unfinished === 0;
-      if (ready || this.#store.shutDown) return;
-      yield park(w, gen, g, sliceEnd(deadline, n));
-    } finally {
-      // Named and counted: unnamed first. A recovery that took the name took the count too.
-      if (Atomics.compareExchange(w, entry, threadId, 0) === threadId) Atomics.sub(w, count, 1);
-    }
+  sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
+    return this.#sleepers.sleep(what, chunks, deadline, n, this);
   }
 
-  /** Name this thread in the sleepers' table of `what`: the word it took, or -1 if all are taken (maxWaiters). */
-  #enter(what: number): number {
-    const w = this.#w;
-    const first = this.#sleepers + what * this.#maxWaiters;
-    for (let k = 0; k < this.#maxWaiters; k++) {
-      if (Atomics.compareExchange(w, first + k, 0, threadId) === 0) return first + k;
-    }
-    return -1;
+  /** A sleeper's last look before it parks (sleepers.ts `Looker`). */
+  ready(what: number, chunks: number): boolean {
+    const ready = what === GET ? this.hasItem() : what === PUT ? this.roomFor(chunks) : this.unfinished === 0;
+    return ready || this.#store.shutDown;
   }
 
-  /** The sabsync ids named in the sleepers' table of `what` (0 get, 1 put, 2 join). */
+  /** The sabsync ids asleep in get (`what` GET), put or join. */
   sleepers(what: number): number[] {
-    const ids: number[] = [];
-    const first = this.#sleepers + what * this.#maxWaiters;
-    for (let k = 0; k < this.#maxWaiters; k++) {
-      const id = Atomics.load(this.#w, first + k);
-      if (id !== 0) ids.push(id);
-    }
-    return ids;
+    return this.#sleepers.names(what);
   }
 
   /**
@@ -1065,16 +1023,7 @@ export class Ring {
     // a lazy ring they lag by design, which says nothing of a death.
     if (!this.#lazy && (t !== tail || h !== head)) settled = true;
     // Sleepers it left named: their counts go (a recovery that wins the name takes the count).
-    for (let what = 0; what < 3; what++) {
-      const first = this.#sleepers + what * this.#maxWaiters;
-      for (let k = 0; k < this.#maxWaiters; k++) {
-        const id = Atomics.load(w, first + k);
-        if (id !== 0 && (id === deadId || isDead(id)) && Atomics.compareExchange(w, first + k, id, 0) === id) {
-          Atomics.sub(w, this.#r + GETTERS + what, 1);
-          settled = true;
-        }
-      }
-    }
+    if (this.#sleepers.forget(deadId)) settled = true;
     // A thread that exited may have been killed between its publish (emptying) and its
     // wake-up: its recovery wakes every sleeper to look again.
     if (settled || deadId !== 0) this.wakeEveryone();
