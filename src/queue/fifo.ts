@@ -9,7 +9,7 @@ import { Empty, Full, ShutDown } from '../primitives/errors.js';
 import { remaining, waitBegins, type Steps } from '../primitives/futex.js';
 import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
-import { briefDeadline, Decoded, Missing, QUEUE_SPIN } from './policy.js';
+import { briefDeadline, Decoded, Missing, WATCH_POLLS } from './policy.js';
 import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, SMALL, TIMED_OUT, type Ring } from './ring.js';
 import { GET, PUT } from './sleepers.js';
 import type { Store } from './store.js';
@@ -27,7 +27,7 @@ export function* ringPutSteps(
   // A small item is kept in its slot: it waits for a slot, never for chunks.
   if (typeof data !== 'number' && data.length <= SMALL) chunks = 0;
   // Polls left to watch a full ring before sleeping (sync only: `spin`), once per call.
-  let polls = spin ? QUEUE_SPIN : 0;
+  let polls = spin ? WATCH_POLLS : 0;
   for (let sleeps = 0; ; ) {
     if (store.shutDown) throw new ShutDown();
     const r = typeof data === 'number' ? ring.putNumber(data) : yield* ring.putBytes(data, chunks, briefDeadline(deadline));
@@ -84,7 +84,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     waitBegins();
     if (spin) {
       spin = false;
-      ring.watchEmpty(QUEUE_SPIN);
+      ring.watchEmpty(WATCH_POLLS);
       continue;
     }
     yield* ring.sleep(GET, 0, deadline, sleeps++);

@@ -54,7 +54,7 @@ import { Carried, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { ringGetSteps, ringPutSteps } from './fifo.js';
-import { deadlineOf, QUEUE_SPIN } from './policy.js';
+import { deadlineOf, WATCH_POLLS } from './policy.js';
 import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring, SHUT } from './ring.js';
 import { JOIN } from './sleepers.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
@@ -301,11 +301,11 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       let r = ring.get();
-      // Spin for the next item here, before any generator is made: between two busy threads
-      // the other side usually delivers within the spin (see QUEUE_SPIN), watched with a
-      // pause between polls (ring.ts `watchEmpty`).
+      // Watch for the next item here, before any generator is made: between two busy threads
+      // the other side usually delivers within the watch (policy.ts WATCH_POLLS, ring.ts
+      // `watchEmpty`: a growing pause between polls).
       if (r === EMPTY && t !== 0 && !this.#store.shutDown) {
-        for (let polls = QUEUE_SPIN; r === EMPTY && polls > 0; ) {
+        for (let polls = WATCH_POLLS; r === EMPTY && polls > 0; ) {
           polls = ring.watchEmpty(polls);
           r = ring.get();
         }
