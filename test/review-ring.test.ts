@@ -1,0 +1,63 @@
+// Findings of a review of the FIFO Queue's ring (src/queue/ring.ts), each a failing test of
+// the contract (API.md "Queue"): threads stopped inside the ring at chosen instants, then the
+// queue's public answers checked against the items it holds.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'sabsync';
+import { start, waitUntil, type Running } from './helpers/workers.js';
+
+const F = 'review-ring.mjs';
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.worker.terminate()));
+});
+
+function run<T>(fn: string, data: unknown): Running<T> {
+  const r = start<T>(F, fn, data, { timeout: 30_000 });
+  running.push(r);
+  return r;
+}
+
+describe('a small ring (TAIL moved at every position) whose put was killed between its publish and its move of TAIL', () => {
+  // ring.ts #publish: a ring under 128 slots moves TAIL by CAS(t -> t + 1) only; a put that
+  // claims from its hint past TAIL (#fastClaimPut) never moves a TAIL left behind, so TAIL stays
+  // at the killed put's position; once the positions run a lap past it, #settledTail cannot
+  // walk it on (the slot reads t + CAP + 1, neither t + 1 nor t + CAP) and answers TAIL.
+  /** Kill a put between its publish of `0` and its move of TAIL; then pass items 1..10 through one by one: the queue holds [10]. */
+  async function lapPastKilledPublish(q: Queue<number>): Promise<void> {
+    const r = run('diePublished', { handle: q.handle, x: 0 });
+    await waitUntil(() => r.progress.includes('published'), 10_000, 'the publish');
+    await r.worker.terminate();
+    // One producer and one consumer (this thread), one item at a time, FIFO after the killed
+    // put's 0, through a ring of 4 slots: more than a lap.
+    for (let i = 1; i <= 10; i++) {
+      q.put(i, 1000);
+      expect(q.get(1000)).toBe(i - 1);
+    }
+  }
+
+  it('qsize and empty count the item held', async () => {
+    const q = new Queue<number>(4);
+    await lapPastKilledPublish(q);
+    expect(q.qsize()).toBe(1);
+    expect(q.empty()).toBe(false);
+  });
+
+  it('taskDone counts the items put (11: the killed put published its item)', async () => {
+    const q = new Queue<number>(4);
+    await lapPastKilledPublish(q);
+    for (let i = 0; i < 10; i++) q.taskDone();
+    expect(q.get(1000)).toBe(10);
+    q.taskDone();
+    expect(() => q.taskDone()).toThrow(expect.objectContaining({ code: 'ERR_TASK_DONE' }));
+  });
+
+  it('a put from another thread finds the room there is (3 of 4 slots free)', async () => {
+    const q = new Queue<number>(4);
+    await lapPastKilledPublish(q);
+    const r = run<string>('putOne', { handle: q.handle, x: 42, timeout: 2000 });
+    expect(await r.result).toBe('ok');
+    expect(q.get(1000)).toBe(10);
+    expect(q.get(1000)).toBe(42);
+  });
+});
