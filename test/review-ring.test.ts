@@ -60,4 +60,28 @@ describe('a small ring (TAIL moved at every position) whose put was killed betwe
     expect(q.get(1000)).toBe(10);
     expect(q.get(1000)).toBe(42);
   });
+
+  // ring.ts #getSlow: a get that meets a put's claim at HEAD's slot takes it for the next lap's
+  // (HEAD left behind) unless #settledTail() is HEAD; with TAIL a lap behind it is not, so HEAD
+  // is moved past a position whose put is still under way: that item is skipped by every get
+  // that starts from HEAD, and the next one is got before it.
+  it("a get that meets a live put's claim at HEAD does not move HEAD past it: FIFO for one producer", async () => {
+    const q = new Queue<number>(4);
+    await lapPastKilledPublish(q);
+    expect(q.get(1000)).toBe(10);
+    // A put of 11 at position 11 (the next), preempted between its claim and its publish.
+    const flag = new SharedArrayBuffer(4);
+    const put = run<string>('holdPut', { handle: q.handle, p: 11, x: 11, flag });
+    await waitUntil(() => put.progress.includes('inside'), 10_000, 'the claim');
+    // The queue is empty meanwhile (nothing published after 10).
+    expect(await run('getOne', { handle: q.handle, timeout: 200 }).result).toBe('Empty');
+    const f = new Int32Array(flag);
+    Atomics.store(f, 0, 1);
+    Atomics.notify(f, 0);
+    expect(await put.result).toBe('published');
+    // Then this thread (the same producer's order: 11 was put first) puts 12.
+    q.put(12, 1000);
+    expect(await run('getOne', { handle: q.handle, timeout: 2000 }).result).toBe(11);
+    expect(await run('getOne', { handle: q.handle, timeout: 2000 }).result).toBe(12);
+  });
 });
