@@ -84,4 +84,24 @@ describe('a small ring (TAIL moved at every position) whose put was killed betwe
     expect(await run('getOne', { handle: q.handle, timeout: 2000 }).result).toBe(11);
     expect(await run('getOne', { handle: q.handle, timeout: 2000 }).result).toBe(12);
   });
+
+  // No death needed: a live put preempted between its publish and its CAS of TAIL while the
+  // other producer's puts (from its hint) run a lap leaves TAIL as far behind.
+  it('the same with the first put preempted, not killed: qsize counts the item held', async () => {
+    const q = new Queue<number>(4);
+    const flag = new SharedArrayBuffer(4);
+    const late = run<boolean>('publishLate', { handle: q.handle, x: 0, flag });
+    await waitUntil(() => late.progress.includes('published'), 10_000, 'the publish');
+    for (let i = 1; i <= 10; i++) {
+      q.put(i, 1000);
+      expect(q.get(1000)).toBe(i - 1);
+    }
+    const f = new Int32Array(flag);
+    Atomics.store(f, 0, 1);
+    Atomics.notify(f, 0);
+    await late.result;
+    expect(q.qsize()).toBe(1);
+    expect(q.get(1000)).toBe(10);
+    expect(q.qsize()).toBe(0);
+  });
 });
