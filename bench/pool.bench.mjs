@@ -13,6 +13,10 @@
 // Dispatch is measured apart from start-up: every pool is started and warmed (a burst of tasks
 // and a series of round trips, so every worker has run and JIT-compiled its loop) before any
 // timed figure; start-up has rows of its own.
+// The round trips are timed after as many untimed ones, for every pool alike: after the bursts,
+// V8 goes on recompiling on its background threads for a while, and on 2 cores those threads
+// take the core a woken thread needed, so a p99 timed right away measured the JIT more than the
+// pool (ours: 100-500 µs then, 4-5 µs after; bench/pool-tail.mjs sorts the slow rounds).
 //
 // Why we can be faster than piscina: its owning thread hands each task to a worker and waits
 // for the answer before that worker gets the next (a full round trip per task); our workers pull
@@ -241,6 +245,7 @@ export async function run({ quick = false, only, features = true } = {}) {
       for (const n of SIZES) {
         rows.push({ group: sizeGroup(n), name, value: Math.round(await throughput(pool, n)), unit: 'tasks/s', ...(isPiscina ? { baseline: true } : {}) });
       }
+      await latency(pool, SEQ); // untimed: see the header
       const times = await latency(pool, SEQ);
       rows.push({ group: medianGroup, name, value: +percentile(times, 0.5).toFixed(1), unit: 'µs/round trip', ...(isRaw ? { baseline: true } : {}) });
       rows.push({ group: p99Group, name, value: +percentile(times, 0.99).toFixed(1), unit: 'µs/round trip', ...(isRaw ? { baseline: true } : {}) });

@@ -146,4 +146,39 @@ describe('exactly once under recycling and random kills', () => {
       await ex.shutdown();
     }
   }, 60_000);
+
+  it('sequential round trips settle while workers are killed at random instants', async () => {
+    const ex = new Executor(tasks, { maxWorkers: 2, minWorkers: 2 });
+    try {
+      const stopAt = performance.now() + 3_000;
+      let kills = 0;
+      const killer = (async () => {
+        while (performance.now() < stopAt) {
+          await new Promise((r) => setTimeout(r, Math.random() * 20));
+          const ws = workersOf(ex);
+          if (ws.length > 0) {
+            void ws[Math.floor(Math.random() * ws.length)]!.terminate();
+            kills++;
+          }
+        }
+      })();
+      let ok = 0;
+      while (performance.now() < stopAt) {
+        try {
+          expect(await ex.submit<number>('add', ok, 1).result(5_000)).toBe(ok + 1);
+          ok++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(WorkerCrashedError);
+        }
+      }
+      await killer;
+      expect(kills).toBeGreaterThan(3);
+      expect(ok).toBeGreaterThan(0);
+      // After the storm: both workers again, and round trips at once.
+      await waitUntil(() => workersOf(ex).length === 2, 10_000, 'both workers replaced');
+      for (let i = 0; i < 500; i++) expect(await ex.submit<number>('add', i, 1).result(5_000)).toBe(i + 1);
+    } finally {
+      await ex.shutdown({ cancelFutures: true });
+    }
+  }, 30_000);
 });

@@ -32,9 +32,14 @@
  * of the scratch memory handed out again (pack.ts, bytes.ts, `view` below) took, measured in
  * turn with the code before them in one process (CPU time per item, a loaded 2-core host):
  * encode ×0.72, decode ×0.61, encode + copy + decode ×0.71, a Queue's put + get on one thread
- * ×0.77. Of what is left of that encode, a quarter is `Object.keys` of the array (to find
- * holes and extra keys: ≈ 130 ns + 18 ns an element, V8 leaving its fast path for any object
- * with elements), and most of the rest reading strings a character at a time.
+ * ×0.77. Then the encoder's own cache of recent short ASCII strings, the last shape tried
+ * before any hashing, the long parts of an item (keys, strings of 8 or more) 4-aligned so that
+ * they are copied and compared a word at a time, and ints packed without a second dispatch
+ * (bytes.ts, pack.ts), measured the same way (the best of 4–6 processes each, in turn, CPU
+ * time): encode ≈ ×0.75 (≈ 0.37 µs), encode + copy + decode ×0.8, put + get ×0.9. Of that
+ * encode a fifth is still `Object.keys` of the array (to find holes and extra keys: ≈ 95 ns
+ * for 3 elements, V8 leaving its fast path for any object with elements); `for…in`,
+ * `Object.getOwnPropertyNames` cost more, and nothing cheaper tells an array's extra keys.
  *
  * Decoding fails only for GRAPH and SHARED items (`fallible`: nesting deeper than the getting
  * thread's stack, a buffer not received, a primitive whose kind the bundle lacks), which the
@@ -42,7 +47,7 @@
  * no deeper than any stack can unpack.
  */
 import { misuse } from '../primitives/errors.js';
-import { C_ASCII, C_STRING, C_UTF16, readF64, readText, readU32, room, scratch, writeF64, writeText, writeU32 } from './bytes.js';
+import { C_ASCII, C_STRING, C_UTF16, landingIs, readF64, readText, readU32, room, scratch, writeF64, writeText, writeU32 } from './bytes.js';
 import { lastWalk, packItem, packString, restoreWalk, saveWalk, unpackItem, unpackStringAt } from './pack.js';
 
 const T_UNDEFINED = 0;
@@ -63,36 +68,38 @@ const T_ASCII = C_ASCII;
 /** Bytes of an encoded number: the tag, padding, and the float64 at byte 8. */
 export const NUMBER_BYTES = 16;
 
-/** Where a packed item's body starts: after the SHARED header (a plain one starts at byte 4). */
+/** Where a SHARED item's body starts, after its header (a COMPACT or GRAPH one's: at byte 1). */
 const BODY = 5;
 
 
 /**
  * The views of the scratch memory `encode` has handed out, by where they end (below VIEWS_KEPT),
- * one table for those starting at byte 0 and one for byte BODY - 1; all of the scratch memory
- * `viewsOf`. Making a view costs ≈ 60 ns here, a third of encoding a small number: items of one
- * shape have one length, so a view is mostly handed out again. A view is valid only until the
- * next `encode` anyway; its bytes are rewritten, and so may be its object.
+ * all from byte 0, and the scratch memory they are views of. Making a view costs ≈ 60 ns here,
+ * a third of encoding a small number: items of one shape have one length, so a view is mostly
+ * handed out again. A view is valid only until the next `encode` anyway; its bytes are
+ * rewritten, and so may be its object.
+ *
+ * Every item starts at byte 0, 8-aligned like the arena's chunks and a ring slot's words: V8
+ * copies into (or out of) shared memory a word at a time only when source and target are
+ * aligned alike, else a byte at a time, so an item that started elsewhere went through one more
+ * copy (store.ts `#bounce`) on its way in.
  */
 const VIEWS_KEPT = 512;
 let viewsOf: Uint8Array = scratch;
-let viewsAt0: (Uint8Array | undefined)[] = [];
-let viewsAtBody: (Uint8Array | undefined)[] = [];
+let views: (Uint8Array | undefined)[] = [];
 
-/** The view of the scratch memory from `start` (0 or BODY - 1) to `end`. */
-function view(start: number, end: number): Uint8Array {
-  if (end >= VIEWS_KEPT) return scratch.subarray(start, end);
+/** The view of the scratch memory from byte 0 to `end`. */
+function view(end: number): Uint8Array {
+  if (end >= VIEWS_KEPT) return scratch.subarray(0, end);
   if (viewsOf !== scratch) {
     // The scratch memory grew, or is an inner walk's (or again the outer one's).
     viewsOf = scratch;
-    viewsAt0 = new Array<Uint8Array | undefined>(VIEWS_KEPT).fill(undefined);
-    viewsAtBody = new Array<Uint8Array | undefined>(VIEWS_KEPT).fill(undefined);
+    views = new Array<Uint8Array | undefined>(VIEWS_KEPT).fill(undefined);
   }
-  const kept = start === 0 ? viewsAt0 : viewsAtBody;
-  let v = kept[end];
+  let v = views[end];
   if (v === undefined) {
-    v = scratch.subarray(start, end);
-    kept[end] = v;
+    v = scratch.subarray(0, end);
+    views[end] = v;
   }
   return v;
 }
@@ -139,40 +146,44 @@ function encodeValue(value: unknown): Uint8Array {
       room(NUMBER_BYTES);
       scratch[0] = T_NUMBER;
       writeF64(8, value);
-      return view(0, NUMBER_BYTES);
+      return view(NUMBER_BYTES);
     case 'string': {
       // The packer's string item; a UTF-8 one gets the envelope's tag.
       const end = packString(value, 0);
       if (scratch[0] === C_STRING) scratch[0] = T_STRING;
-      return view(0, end);
+      return view(end);
     }
     case 'undefined':
       scratch[0] = T_UNDEFINED;
-      return view(0, 1);
+      return view(1);
     case 'boolean':
       scratch[0] = value ? T_TRUE : T_FALSE;
-      return view(0, 1);
+      return view(1);
     default: {
       if (value === null) {
         scratch[0] = T_NULL;
-        return view(0, 1);
+        return view(1);
       }
-      let end = packItem(value, BODY);
+      let end = packItem(value, 1);
       const walk = lastWalk();
       if (!walk.shared) {
-        scratch[BODY - 1] = walk.graph ? T_GRAPH : T_COMPACT;
-        return view(BODY - 1, end);
+        scratch[0] = walk.graph ? T_GRAPH : T_COMPACT;
+        return view(end);
       }
-      const ids = end;
+      // Rare: the body moves to BODY to make room for the offset of the ids.
+      room(end + BODY - 1);
+      scratch.copyWithin(BODY, 1, end);
+      const ids = end + BODY - 1;
       end = writeText(0, JSON.stringify(walk.ids), ids);
       scratch[0] = T_SHARED;
       writeU32(1, ids);
-      return view(0, end);
+      return view(end);
     }
   }
 }
 
 let landingPad = new Uint8Array(1024);
+landingIs(landingPad);
 
 /** The ids of an item that refers to no shared buffer. */
 export const NO_IDS: readonly string[] = Object.freeze([]);
@@ -185,7 +196,10 @@ export const NO_IDS: readonly string[] = Object.freeze([]);
  */
 export function landing(len: number, tag: number): Uint8Array {
   if (tag === T_GRAPH || tag === T_SHARED) return new Uint8Array(len);
-  if (landingPad.length < len) landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+  if (landingPad.length < len) {
+    landingPad = new Uint8Array(Math.max(len, landingPad.length * 2));
+    landingIs(landingPad);
+  }
   return landingPad;
 }
 

@@ -13,8 +13,9 @@
  *   5    FLOAT             float64 (-0, NaN and every other double that is no int32)
  *   6    STRING            u32 byte length, UTF-8                                   (bytes.ts)
  *   7    ARRAY             u32 length, the elements (no holes, no other own keys)
- *   8    OBJECT            u8 hint, u32 byte length of the keys, the keys (string items), then
- *                          the values, one per key: the own enumerable keys of a plain object
+ *   8    OBJECT            u8 hint, u32 byte length of the keys, zero bytes up to a multiple
+ *                          of 4 from the item's start, the keys (string items), then the
+ *                          values, one per key: the own enumerable keys of a plain object
  *                          or a class instance (which structured clone copies as a plain
  *                          object). The keys are the object's SHAPE: see below
  *   9    UTF16             u32 length, UTF-16 code units                            (bytes.ts)
@@ -23,7 +24,11 @@
  *   11   OBJECT_PROTO      u32 key count, then key and value, per key: an object with an own
  *                          `__proto__` key among its keys (made by defining each key)
  *   12   SPARSE … 27 PRIMITIVE: the other kinds                                    (rich.ts)
- *   28   ASCII             u8 length, u8 hint, characters: a short ASCII string     (bytes.ts)
+ *   28   ASCII             u8 length, u8 hint, [padding], characters: short ASCII   (bytes.ts)
+ *
+ * An item starts 4-aligned in its memory (codec.ts), and its long parts that are compared or
+ * copied whole (an OBJECT's keys, the characters of an ASCII string of 8 or more) start at a
+ * multiple of 4 from the item's start: a word at a time, ≈ 3× faster than a byte at a time.
  *
  * All numbers little-endian.
  *
@@ -49,7 +54,7 @@
  * value can pass for a buffer or a primitive, and an OBJECT's keys never hold `__proto__`.
  */
 import { misuse } from '../primitives/errors.js';
-import { C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, room, scratch, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, writeF64, writeU32 } from './bytes.js';
+import { align4, C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, readWordsOf, room, sameWords, scratch, scratch32, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, wordBase, writeF64, writeU32 } from './bytes.js';
 import { packOther, unpackOther } from './rich.js';
 
 // What pack.ts exported before bytes.ts was split off it, still reachable from here.
@@ -193,6 +198,17 @@ export function packString(s: string, at: number): number {
   return cursor.w;
 }
 
+/** Pack `x` as an INT if it is an int32 (not -0): whether it was. */
+function packInt(x: unknown): boolean {
+  if (typeof x !== 'number' || (x | 0) !== x || (x === 0 && 1 / x < 0)) return false;
+  const pos = cursor.w;
+  room(pos + 5);
+  scratch[pos] = C_INT;
+  writeU32(pos + 1, x);
+  cursor.w = pos + 5;
+  return true;
+}
+
 /** Pack `v`, nested `depth` objects deep, at the write cursor (advancing it). */
 export function pack(v: unknown, depth: number): void {
   const pos = cursor.w;
@@ -248,9 +264,9 @@ export function pack(v: unknown, depth: number): void {
     cursor.w = pos + 5;
     for (let i = 0; i < n; i++) {
       const x = a[i];
-      // A string element is the common case: no second dispatch.
+      // A string or an int element is the common case: no second dispatch.
       if (typeof x === 'string') packText(x);
-      else pack(x, depth + 1);
+      else if (!packInt(x)) pack(x, depth + 1);
     }
     return;
   }
@@ -278,41 +294,60 @@ const INDEX_NAMES: readonly string[] = Array.from({ length: 256 }, (_, i) => Str
 const SHAPES = 64;
 const shapeKeys: (string[] | undefined)[] = new Array<string[] | undefined>(SHAPES).fill(undefined);
 const shapeBytes: Uint8Array[] = new Array<Uint8Array>(SHAPES).fill(new Uint8Array(0));
+/** The same bytes as words (their buffers are padded to whole words). */
+const shapeWords: Int32Array[] = new Array<Int32Array>(SHAPES).fill(new Int32Array(0));
+const shapeHints: number[] = new Array<number>(SHAPES).fill(0);
+
+/** The slot of the shape the last OBJECT packed was of: items in a row mostly share one. */
+let lastShape = 0;
 
 /** Pack the own enumerable string keys of `o` and their values, as an OBJECT. */
 export function packObject(o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
   const n = keys.length;
-  let h = n;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    h = (h * 31 + k.length * 7 + (k.length > 0 ? k.charCodeAt(0) : 0)) | 0;
-  }
-  h ^= h >>> 11;
-  const slot = h & (SHAPES - 1);
-  const known = shapeKeys[slot];
+  // The last shape first: its keys compared (pointer tests) before any hashing.
+  let slot = lastShape;
+  let known = shapeKeys[slot];
   let same = known !== undefined && known.length === n;
   for (let i = 0; same && i < n; i++) same = known![i] === keys[i];
+  if (!same) {
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      h = (h * 31 + k.length * 7 + (k.length > 0 ? k.charCodeAt(0) : 0)) | 0;
+    }
+    slot = (h ^ (h >>> 11)) & (SHAPES - 1);
+    known = shapeKeys[slot];
+    same = known !== undefined && known.length === n;
+    for (let i = 0; same && i < n; i++) same = known![i] === keys[i];
+  }
   const start = cursor.w;
   if (same) {
     const bytes = shapeBytes[slot]!;
     const len = bytes.length;
-    room(start + 6 + len);
-    scratch[start] = C_OBJECT;
-    scratch[start + 1] = h;
-    writeU32(start + 2, len);
-    const at = start + 6;
+    room(start + 9 + len);
     const buf = scratch;
-    if (len <= 32) for (let i = 0; i < len; i++) buf[at + i] = bytes[i]!;
-    else buf.set(bytes, at);
+    buf[start] = C_OBJECT;
+    buf[start + 1] = shapeHints[slot]!;
+    writeU32(start + 2, len);
+    // The keys start 4-aligned: copied a word at a time.
+    const at = align4(start + 6);
+    for (let i = start + 6; i < at; i++) buf[i] = 0;
+    const w = scratch32;
+    const from = shapeWords[slot]!;
+    const to = at >> 2;
+    const nw = len >> 2;
+    for (let i = 0; i < nw; i++) w[to + i] = from[i]!;
+    for (let i = nw << 2; i < len; i++) buf[at + i] = bytes[i]!;
     cursor.w = at + len;
-  } else if (!writeShape(keys, h, start)) {
+  } else if (!writeShape(keys, slot, start)) {
     return packProtoKeyed(o, keys, depth);
   }
+  lastShape = slot;
   for (let i = 0; i < n; i++) {
     const x = o[keys[i]!];
     if (typeof x === 'string') packText(x);
-    else pack(x, depth + 1);
+    else if (!packInt(x)) pack(x, depth + 1);
   }
 }
 
@@ -320,19 +355,26 @@ export function packObject(o: Record<string, unknown>, depth: number): void {
  * Write the OBJECT header and keys of a shape met for the first time (in its slot), and keep
  * its bytes; false (nothing written) if a key is `__proto__`, which an OBJECT never holds.
  */
-function writeShape(keys: string[], h: number, start: number): boolean {
+function writeShape(keys: string[], slot: number, start: number): boolean {
   const n = keys.length;
   for (let i = 0; i < n; i++) if (keys[i] === '__proto__') return false;
-  room(start + 6);
-  cursor.w = start + 6;
+  room(start + 9);
+  const at = align4(start + 6);
+  for (let i = start + 6; i < at; i++) scratch[i] = 0;
+  cursor.w = at;
   for (let i = 0; i < n; i++) packText(keys[i]!);
-  const len = cursor.w - start - 6;
+  const len = cursor.w - at;
+  // The hint: the slot, and two bits of the key count (the decoder has 256 slots).
+  const hint = slot | ((n & 3) << 6);
   scratch[start] = C_OBJECT;
-  scratch[start + 1] = h;
+  scratch[start + 1] = hint;
   writeU32(start + 2, len);
-  const slot = h & (SHAPES - 1);
-  shapeBytes[slot] = scratch.slice(start + 6, cursor.w);
+  const kept = new Uint8Array(align4(len));
+  kept.set(scratch.subarray(at, cursor.w));
+  shapeBytes[slot] = kept.subarray(0, len);
+  shapeWords[slot] = new Int32Array(kept.buffer);
   shapeKeys[slot] = keys;
+  shapeHints[slot] = hint;
   return true;
 }
 
@@ -361,6 +403,7 @@ let table: unknown[] = [];
  * keep a table of them.
  */
 export function unpackItem(b: Uint8Array, at: number, graph: boolean): unknown {
+  readWordsOf(b);
   cursor.r = at;
   tracking = graph;
   if (!graph) return unpack(b);
@@ -403,19 +446,24 @@ function refTo(i: number): unknown {
   return table[i];
 }
 
-/** Shapes the decoder keeps (see the header): by the item's hint, key bytes and the keys. */
+/** Shapes the decoder keeps (see the header): by the item's hint, key bytes (and words) and the keys. */
 const knownBytes: Uint8Array[] = new Array<Uint8Array>(256).fill(new Uint8Array(0));
+const knownWords: Int32Array[] = new Array<Int32Array>(256).fill(new Int32Array(0));
 const knownKeys: (readonly string[])[] = new Array<readonly string[]>(256).fill([]);
 
-/** The keys of the OBJECT whose `len` key bytes start at `at`; leaves the cursor past them. */
+/** The keys of the OBJECT whose `len` key bytes start at `at` (4-aligned); leaves the cursor past them. */
 function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly string[] {
   const end = at + len;
   cursor.r = end;
   const bytes = knownBytes[hint]!;
   if (bytes.length === len) {
-    let i = 0;
-    while (i < len && bytes[i] === b[at + i]) i++;
-    if (i === len) return knownKeys[hint]!;
+    if (wordBase >= 0) {
+      if (sameWords(b, at, len, knownWords[hint]!, bytes, 0)) return knownKeys[hint]!;
+    } else {
+      let i = 0;
+      while (i < len && bytes[i] === b[at + i]) i++;
+      if (i === len) return knownKeys[hint]!;
+    }
   }
   const keys: string[] = [];
   cursor.r = at;
@@ -425,7 +473,10 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
     keys.push(k);
   }
   if (cursor.r !== end) throw new Error('sabsync queue: corrupt item (keys overrun)');
-  knownBytes[hint] = b.slice(at, end);
+  const kept = new Uint8Array(align4(len));
+  kept.set(b.subarray(at, end));
+  knownBytes[hint] = kept.subarray(0, len);
+  knownWords[hint] = new Int32Array(kept.buffer);
   knownKeys[hint] = keys;
   return keys;
 }
@@ -467,8 +518,9 @@ export function unpack(b: Uint8Array): unknown {
     }
     case C_OBJECT: {
       const len = readU32(b, r + 2);
-      cursor.r = r + 6;
-      const keys = len === 0 ? NO_KEYS : keysAt(b, b[r + 1]!, r + 6, len);
+      const at = align4(r + 6);
+      cursor.r = at;
+      const keys = len === 0 ? NO_KEYS : keysAt(b, b[r + 1]!, at, len);
       const o: Record<string, unknown> = made({});
       for (let i = 0; i < keys.length; i++) o[keys[i]!] = unpack(b);
       return o;

@@ -404,8 +404,9 @@ export class Store implements Table {
   /**
    * Copy `n` bytes of `data` from `from` to the arena at byte `to`, through unshared memory
    * 8-aligned like the arena: V8 copies into (or out of) shared memory a word at a time only
-   * when source and target are aligned alike, else a byte at a time — ≈ 7× slower for 64 KiB
-   * from the codec's scratch, where a packed item starts at byte 4 (codec.ts).
+   * when source and target are aligned alike, else a byte at a time — ≈ 7× slower for 64 KiB.
+   * The codec's items start 8-aligned (codec.ts `view`) and skip this stage; it is for bytes
+   * from elsewhere.
    */
   #bounce(data: Uint8Array, from: number, n: number, to: number): void {
     if (bounce.length < Math.min(n, BOUNCE_PIECE)) bounce = new Uint8Array(Math.min(Math.max(n, bounce.length * 2), BOUNCE_PIECE));
