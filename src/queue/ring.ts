@@ -59,17 +59,22 @@
  * position, where the slow way would claim. Anything else it meets sends it the slow way (from
  * TAIL, Atomics reads), which alone says FULL, BUSY or EMPTY — but for a get that finds, past
  * its hint, a slot still awaiting its put (read again as Atomics do): the queue is then empty,
- * since no put claims past an unpublished position. In a ring of LAZY_SLOTS slots or more, a
- * put (get) moves TAIL (HEAD) only at each LAG-th position, from wherever it is to there; so
- * they lag by about LAG, and whoever needs the first unpublished position (not got) — `count`,
- * a sleeper's last look, waiting out a claim, a recovery — moves them on first (`#settledTail`,
- * `#settledHead`: a walk of at most about LAG slots). A put never claims a lap or more past
- * HEAD (it moves HEAD on first): so HEAD's slot is never reused while HEAD lags, and a slot
- * past TAIL's or HEAD's position always tells which of them it is about.
+ * since no put claims past an unpublished position. A put (get) moves TAIL (HEAD) from wherever
+ * it is to the position after its own (`#advance`, forward only): in a ring of fewer than
+ * LAZY_SLOTS slots at every position, in a larger one only at each LAG-th position, so they lag
+ * by about LAG there. TAIL (HEAD) is also behind while a put (get) is between its publish
+ * (emptying) and its move, or was killed there, and the puts (gets) of other threads go on from
+ * their hints. Whoever needs the first unpublished position (not got) — `count`, a sleeper's
+ * last look, waiting out a claim, a recovery — moves them on first (`#settledTail`,
+ * `#settledHead`: a walk over slots published or got). The walk needs slot(TAIL) and
+ * slot(HEAD) not yet reused by the next lap, so a put never claims a lap or more past HEAD or
+ * past TAIL (it moves them on first, the slow way): however many threads stop between their
+ * publish and their move, a slot past TAIL's or HEAD's position always tells which of them it
+ * is about, and a put's claim seen at HEAD's slot is at HEAD (the queue is empty).
  *
  * A put of a number: CAS SEQ p -> PUTTING(me); write A, B, LEN; store SEQ = p + 1 (the item
- * is visible: the put's linearization point); CAS TAIL p -> p + 1. A get: CAS SEQ p + 1 ->
- * GETTING(me); read A, B, LEN; store SEQ = p + CAP; CAS HEAD p -> p + 1. A small item: the
+ * is visible: the put's linearization point); move TAIL to p + 1. A get: CAS SEQ p + 1 ->
+ * GETTING(me); read A, B, LEN; store SEQ = p + CAP; move HEAD to p + 1. A small item: the
  * same, its putter writing LEN and BYTES while its claim holds (plain stores: the sequentially
  * consistent store of SEQ that publishes orders them before any get's claim), its getter
  * copying BYTES out (into unshared memory: codec.ts `landing`) while its claim holds and then
@@ -324,7 +329,7 @@ export class Ring {
   #claimPut(): number {
     const w = this.#w;
     // TAIL may lag (lazy): moved to this thread's hint first, so that the walk below is short.
-    if (this.#putAt >= 0) this.#advance(this.#tail, this.#putAt);
+    if (this.#putAt >= 0) this.#advance(this.#tail, this.#putAt, Atomics.load(w, this.#tail));
     for (;;) {
       const t = Atomics.load(w, this.#tail);
       const at = this.#slot(t);
@@ -377,8 +382,11 @@ export class Ring {
       const at = this.#slot(t);
       const s = w[at]!;
       if (s === t) {
-        // Not a lap or more past HEAD (lazy, it may lag): else `#claimPut` moves it first.
-        if ((t - w[this.#head]! + this.#m) % this.#m >= this.#cap) return -1;
+        // Not a lap or more past HEAD or TAIL (either may lag): else `#claimPut` moves them on
+        // first. A plain read is a value the word had, and they only move forward, so the claim
+        // is less than a lap past what they are at its CAS (see "Positions").
+        const m = this.#m;
+        if ((t - w[this.#head]! + m) % m >= this.#cap || (t - w[this.#tail]! + m) % m >= this.#cap) return -1;
         return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
       }
       const next = this.#add(t, 1);
@@ -395,15 +403,21 @@ export class Ring {
   }
 
   /**
-   * Move TAIL or HEAD (`word`) forward to `p` unless it is there or past it already (a
-   * position every earlier one of which was published, or got). Forward means less than half
-   * of M ahead.
+   * Move TAIL or HEAD (`word`) forward to `p` (a position every earlier one of which was
+   * published, or got) from wherever it is, unless it is there or past it already: on return
+   * it is. `cur`: where the caller expects it (one CAS when right). Forward means less than
+   * half of M ahead; another thread's move in between is only forward, so the loop ends.
    */
-  #advance(word: number, p: number): void {
+  #advance(word: number, p: number, cur: number): void {
     const w = this.#w;
-    const cur = Atomics.load(w, word);
-    const ahead = (p - cur + this.#m) % this.#m;
-    if (ahead !== 0 && ahead < this.#m >> 1) Atomics.compareExchange(w, word, cur, p);
+    const m = this.#m;
+    for (;;) {
+      const ahead = (p - cur + m) % m;
+      if (ahead === 0 || ahead >= m >> 1) return;
+      const was = Atomics.compareExchange(w, word, cur, p);
+      if (was === cur) return;
+      cur = was;
+    }
   }
 
   /**
@@ -441,8 +455,8 @@ export class Ring {
     const next = this.#add(t, 1);
     Atomics.store(w, at + SEQ, next);
     this.#putAt = next;
-    if (!this.#lazy) Atomics.compareExchange(w, this.#tail, t, next);
-    else if (next % LAG === 0) this.#advance(this.#tail, next);
+    if (!this.#lazy) this.#advance(this.#tail, next, t);
+    else if (next % LAG === 0) this.#advance(this.#tail, next, Atomics.load(w, this.#tail));
     if (this.#sleepers.any(GET)) this.#sleepers.wake(GET);
   }
 
@@ -661,7 +675,7 @@ export class Ring {
   #getSlow(): number {
     const w = this.#w;
     // HEAD may lag (lazy): moved to this thread's hint first, so that the walk below is short.
-    if (this.#getAt >= 0) this.#advance(this.#head, this.#getAt);
+    if (this.#getAt >= 0) this.#advance(this.#head, this.#getAt, Atomics.load(w, this.#head));
     for (;;) {
       const h = Atomics.load(w, this.#head);
       const at = this.#slot(h);
@@ -684,14 +698,11 @@ export class Ring {
       if (Atomics.load(w, this.#head) !== h) continue;
       // Another get's claim, at h (a claim is made at HEAD, which moves after it).
       if (isGetting(s)) return BUSY;
-      // A put's claim: at h (the first unpublished position is h: the queue is empty), or at
-      // h + CAP, HEAD left behind (a put's claim is at the first unpublished position while it
-      // lasts, `#settledTail`; reading SEQ again makes the claim seen one that existed then).
-      if (this.#settledTail() === h || Atomics.load(w, at) !== s) {
-        this.#getAt = h;
-        return EMPTY;
-      }
-      this.#moveHead(h);
+      // A put's claim, at h: the queue is empty (h is the first unpublished position). Not at
+      // h + CAP: a put claims less than a lap past HEAD as it is at the claim's CAS, and HEAD
+      // was h before the claim was read (slot h was past h - CAP then) and is h after it.
+      this.#getAt = h;
+      return EMPTY;
     }
   }
 
@@ -796,8 +807,8 @@ export class Ring {
     const next = this.#add(h, 1);
     Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
     this.#getAt = next;
-    if (!this.#lazy) Atomics.compareExchange(w, this.#head, h, next);
-    else if (next % LAG === 0) this.#advance(this.#head, next);
+    if (!this.#lazy) this.#advance(this.#head, next, h);
+    else if (next % LAG === 0) this.#advance(this.#head, next, Atomics.load(w, this.#head));
     if (this.#sleepers.any(PUT)) this.#sleepers.wake(PUT);
   }
 
