@@ -173,9 +173,19 @@ describe('a ring of 128 slots (TAIL moved at each 32nd position only) whose puts
 
   it('puts killed at every 32nd position of a lap: TAIL a lap behind is moved on before a claim (qsize, taskDone, room)', async () => {
     const q = new Queue<number>(128);
-    // Killed at 31, 63, 95 and 127; then this thread's puts 128..149 from its hint, with no
-    // 32nd position among them.
-    await passKilling(q, [31, 63, 95, 127], 150);
+    // Killed at 31, 63, 95 and 127; the others put and got by one worker from its hints (its
+    // first tries), 128..149 with no 32nd position among them.
+    const killed = [31, 63, 95, 127];
+    const flag = new SharedArrayBuffer(4);
+    const pass = run<string>('passWaiting', { handle: q.handle, n: 150, killed, flag });
+    const f = new Int32Array(flag);
+    for (const p of killed) {
+      await waitUntil(() => pass.progress.includes(`kill ${p}`), 10_000, `the puts before ${p}`);
+      await killPublished(q, p, p);
+      Atomics.store(f, 0, p + 1);
+      Atomics.notify(f, 0);
+    }
+    expect(await pass.result).toBe('ok');
     await expectHolds(q, 150);
   });
 });
