@@ -278,7 +278,11 @@ describe('a thread killed after its publish (emptying), before it moved TAIL (HE
   it('a putter asleep on the full queue is woken by the recovery of the get', async () => {
     const q = new Queue<number>(1);
     q.put(42);
-    const putter = run<{ name?: string }>('putOnce', { handle: q.handle, item: 9, timeout: 10_000 }, 'queue.mjs');
+    // Attached without the liveness table, the putter never cuts its sleep into slices: no look
+    // of its own between the kill and the recovery moves HEAD on first (the recovery would then
+    // have nothing to settle), and only the recovery's wake-up can end its sleep.
+    const handle = { ...(q.handle as object), live: undefined };
+    const putter = run<{ name?: string }>('putOnce', { handle, item: 9, timeout: 10_000 }, 'queue.mjs');
     await untilWaiters(q, [sabsyncIdOf(putter.worker.threadId)], 'put');
     const id = await stopped(q, 'get');
     expect(await recoverQueue(q, id)).toBe(true);
