@@ -36,9 +36,24 @@ async function deadClaim(q: Queue<unknown>, side: 'put' | 'get', half = false): 
   return id;
 }
 
+/**
+ * Slot counts of the rings the claim tests run on: 4 moves TAIL and HEAD at every position, 256
+ * only at every 32nd (ring.ts "Positions": a claim is then past TAIL, HEAD).
+ */
+const RINGS = [4, 256];
+
+/** Put and get `n` items one by one: the positions move on by `n` (past TAIL, HEAD in a lazy ring). */
+function pass<T>(q: Queue<T>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    q.put(i as T);
+    q.get(0);
+  }
+}
+
 describe("a thread killed holding a ring claim (between its claim and its publish)", () => {
-  it('a put claim: the next put settles it once the death is marked; nothing was put', async () => {
-    const q = new Queue<string>(4);
+  it.each(RINGS)('a put claim: the next put settles it once the death is marked; nothing was put (%i slots)', async (slots) => {
+    const q = new Queue<string>(slots);
+    pass(q, 37);
     q.put('kept');
     const id = await deadClaim(q, 'put');
     // A live claim: a put with a short timeout waits it out in vain, changing nothing.
@@ -51,15 +66,16 @@ describe("a thread killed holding a ring claim (between its claim and its publis
     expect(q.get(0)).toBe('again');
   });
 
-  it('a get claim: the next get settles it and gets the item (it was never taken)', async () => {
-    const q = new Queue<string>(4);
+  it.each(RINGS)('a get claim: the next get settles it and gets the item (it was never taken) (%i slots)', async (slots) => {
+    const q = new Queue<string>(slots);
+    pass(q, 37);
     q.put('first');
     q.put('second');
     const id = await deadClaim(q, 'get');
     expect(q.qsize()).toBe(2);
     markDead(id);
     expect([q.get(5_000), q.get(0), q.qsize()]).toEqual(['first', 'second', 0]);
-    for (let i = 0; i < 2; i++) q.taskDone();
+    for (let i = 0; i < 39; i++) q.taskDone();
     q.join();
   });
 
@@ -101,8 +117,14 @@ describe("a thread killed holding a ring claim (between its claim and its publis
     expect([q.get(0), q.qsize()]).toEqual([more, 0]);
   });
 
-  it.each(['put', 'get'] as const)('a %s claim: the pool recovery ([recoverQueue]) settles it without a mark', async (side) => {
-    const q = new Queue<number>(2);
+  it.each([
+    ['put', 2],
+    ['get', 2],
+    ['put', 256],
+    ['get', 256],
+  ] as const)('a %s claim: the pool recovery ([recoverQueue]) settles it without a mark (%i slots)', async (side, slots) => {
+    const q = new Queue<number>(slots);
+    pass(q, 37);
     q.put(1);
     const id = await deadClaim(q, side);
     expect(await recoverQueue(q, id)).toBe(true);
@@ -245,8 +267,9 @@ describe('a thread killed after its publish (emptying), before it moved TAIL (HE
     expect([q.qsize(), q.full(), q.get(0), q.qsize()]).toEqual([1, true, 8, 0]);
   });
 
-  it('a put: its item is counted and got', async () => {
-    const q = new Queue<number>(4);
+  it.each(RINGS)('a put: its item is counted and got (%i slots)', async (slots) => {
+    const q = new Queue<number>(slots);
+    pass(q, 37);
     await stopped(q, 'put');
     expect([q.qsize(), q.empty()]).toEqual([1, false]);
     expect([q.get(0), q.qsize(), q.empty()]).toEqual([7, 0, true]);
@@ -255,7 +278,11 @@ describe('a thread killed after its publish (emptying), before it moved TAIL (HE
   it('a putter asleep on the full queue is woken by the recovery of the get', async () => {
     const q = new Queue<number>(1);
     q.put(42);
-    const putter = run<{ name?: string }>('putOnce', { handle: q.handle, item: 9, timeout: 10_000 }, 'queue.mjs');
+    // Attached without the liveness table, the putter never cuts its sleep into slices: no look
+    // of its own between the kill and the recovery moves HEAD on first (the recovery would then
+    // have nothing to settle), and only the recovery's wake-up can end its sleep.
+    const handle = { ...(q.handle as object), live: undefined };
+    const putter = run<{ name?: string }>('putOnce', { handle, item: 9, timeout: 10_000 }, 'queue.mjs');
     await untilWaiters(q, [sabsyncIdOf(putter.worker.threadId)], 'put');
     const id = await stopped(q, 'get');
     expect(await recoverQueue(q, id)).toBe(true);
@@ -387,6 +414,14 @@ describe('kill stress', () => {
   it(`${PRODUCERS} producers × ${PER} numbers, strings and objects, ${CONSUMERS} consumers, maxsize 32, 12 random kills: exactly once, nothing stuck`, async () => {
     const q = new Queue(32, { bytes: 16 * 1024 });
     expect(await killStress(q, 12, false)).toEqual({ twice: 0, lost: 0, stuck: 0, stalled: 0, left: 0 });
+    q.put(7);
+    q.put('usable');
+    expect([q.get(0), q.get(0)]).toEqual([7, 'usable']);
+  }, 60_000);
+
+  it(`the same with numbers only, maxsize 512 (TAIL and HEAD moved lazily, the claims' first tries from hints)`, async () => {
+    const q = new Queue(512);
+    expect(await killStress(q, 12, true)).toEqual({ twice: 0, lost: 0, stuck: 0, stalled: 0, left: 0 });
     q.put(7);
     q.put('usable');
     expect([q.get(0), q.get(0)]).toEqual([7, 'usable']);

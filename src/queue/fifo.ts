@@ -9,8 +9,9 @@ import { Empty, Full, ShutDown } from '../primitives/errors.js';
 import { remaining, waitBegins, type Steps } from '../primitives/futex.js';
 import { fetchSteps, knows, tidy } from './buffers.js';
 import { decode, fallible, sharedIds } from './codec.js';
-import { briefDeadline, Decoded, Missing, pause, QUEUE_SPIN } from './policy.js';
+import { briefDeadline, Decoded, Missing, WATCH_POLLS } from './policy.js';
 import { BUSY, GOT_BYTES, GOT_NUMBER, OK, SHUT, SMALL, TIMED_OUT, type Ring } from './ring.js';
+import { GET, PUT } from './sleepers.js';
 import type { Store } from './store.js';
 
 export function* ringPutSteps(
@@ -25,6 +26,8 @@ export function* ringPutSteps(
   ring = ring!;
   // A small item is kept in its slot: it waits for a slot, never for chunks.
   if (typeof data !== 'number' && data.length <= SMALL) chunks = 0;
+  // Polls left to watch a full ring before sleeping (sync only: `spin`), once per call.
+  let polls = spin ? WATCH_POLLS : 0;
   for (let sleeps = 0; ; ) {
     if (store.shutDown) throw new ShutDown();
     const r = typeof data === 'number' ? ring.putNumber(data) : yield* ring.putBytes(data, chunks, briefDeadline(deadline));
@@ -40,12 +43,11 @@ export function* ringPutSteps(
     }
     if (remaining(deadline) === 0) throw new Full();
     waitBegins();
-    if (spin) {
-      spin = false;
-      for (let i = 0; i < QUEUE_SPIN && !ring.halfFree(chunks) && !store.shutDown; i++) pause();
+    if (polls > 0) {
+      polls = ring.watchFull(polls, chunks);
       continue;
     }
-    yield* ring.sleep(1, chunks, deadline, sleeps++);
+    yield* ring.sleep(PUT, chunks, deadline, sleeps++);
   }
 }
 
@@ -82,10 +84,10 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     waitBegins();
     if (spin) {
       spin = false;
-      for (let i = 0; i < QUEUE_SPIN && !ring.hasItem() && !store.shutDown; i++);
+      ring.watchEmpty(WATCH_POLLS);
       continue;
     }
-    yield* ring.sleep(0, 0, deadline, sleeps++);
+    yield* ring.sleep(GET, 0, deadline, sleeps++);
   }
 }
 

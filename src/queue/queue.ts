@@ -54,8 +54,9 @@ import { Carried, learn, openChannel, tidy } from './buffers.js';
 import { decode, encode, fallible, sharedIds } from './codec.js';
 import { fifo, heap, lifo, type Ordering } from './order.js';
 import { ringGetSteps, ringPutSteps } from './fifo.js';
-import { deadlineOf, QUEUE_SPIN } from './policy.js';
+import { deadlineOf, WATCH_POLLS } from './policy.js';
 import { EMPTY, GOT_BYTES, GOT_NUMBER, OK, Ring, SHUT } from './ring.js';
+import { JOIN } from './sleepers.js';
 import { CHUNK, chunksFor, initWords, layoutOf, layoutOfWords, Store } from './store.js';
 import { Table } from './table.js';
 
@@ -246,7 +247,8 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       if (typeof item === 'number') {
-        if (this.#store.shutDown) throw new ShutDown();
+        // A put that claims reads SHUTDOWN after its claim (ring.ts `#shutUnder`): SHUT, FULL
+        // or BUSY go to the steps, which throw ShutDown first.
         if (ring.putNumber(item) === OK) return;
         runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, item, 0, deadlineOf(t), true), 'putAsync');
         return;
@@ -299,14 +301,13 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       let r = ring.get();
-      // Spin for the next item here, before any generator is made: between two busy threads
-      // the other side usually delivers within the spin (see QUEUE_SPIN).
+      // Watch for the next item here, before any generator is made: between two busy threads
+      // the other side usually delivers within the watch (policy.ts WATCH_POLLS, ring.ts
+      // `watchEmpty`: a growing pause between polls).
       if (r === EMPTY && t !== 0 && !this.#store.shutDown) {
-        for (let i = 0; i < QUEUE_SPIN; i++) {
-          if (ring.hasItem()) {
-            r = ring.get();
-            if (r !== EMPTY) break;
-          }
+        for (let polls = WATCH_POLLS; r === EMPTY && polls > 0; ) {
+          polls = ring.watchEmpty(polls);
+          r = ring.get();
         }
       }
       if (r === GOT_NUMBER) {
@@ -481,10 +482,11 @@ export class Queue<T = unknown> {
   }
 
   [offerNumber](n: number): boolean {
-    if (this.#store.shutDown) throw new ShutDown();
     const r = this.#ring!.putNumber(n);
-    if (r === SHUT) throw new ShutDown();
-    return r === OK;
+    if (r === OK) return true;
+    // SHUT, or FULL / BUSY on a queue shut down meanwhile: ShutDown as a put says it.
+    if (r === SHUT || this.#store.shutDown) throw new ShutDown();
+    return false;
   }
 
   /** After a put stored `data`: note the shared buffers its item refers to. */
@@ -500,7 +502,7 @@ export class Queue<T = unknown> {
     if (ring !== undefined) {
       for (let sleeps = 0; ring.unfinished > 0; ) {
         waitBegins();
-        yield* ring.sleep(2, 0, Infinity, sleeps++);
+        yield* ring.sleep(JOIN, 0, Infinity, sleeps++);
       }
       return;
     }

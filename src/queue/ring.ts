@@ -7,21 +7,13 @@
  *
  *   word          name     meaning                                           written by
  *   ------------  -------  ------------------------------------------------  --------------------
- *   ring + 0      TAIL     position of the next put (mod M)                  CAS p -> p+1: the
- *                                                                            putter, or a helper
- *   ring + 16     HEAD     position of the next get (mod M)                  CAS p -> p+1: the
- *                                                                            getter, or a helper
- *   ring + 32     GETTERS  getters asleep or about to sleep                  getters (add / sub)
- *   ring + 33     PUTTERS  putters asleep or about to sleep                  putters
- *   ring + 34     JOINERS  joiners asleep or about to sleep                  joiners
- *   ring + 35     GET_GEN  bumped to wake getters (they park on it)          putters, shutdown
- *   ring + 36     PUT_GEN  bumped to wake putters                            getters, shutdown
- *   ring + 37     JOIN_GEN bumped to wake joiners                            taskDone, shutdown
+ *   ring + 0      TAIL     the next put's position (mod M), or one behind    CAS forward: a putter,
+ *                          it ("Positions")                                  or a helper
+ *   ring + 16     HEAD     the next get's position (mod M), or one behind    CAS forward: a getter,
+ *                          it                                                or a helper
+ *   ring + 32..37          the sleepers' counts and generations (sleepers.ts)
  *   ring + 38     DONE     taskDone()s so far, and items discarded (mod M)   taskDone, shutdown
- *   ring + 39..41 PENDING  1: a wake-up of getters (putters, joiners) was    wakers (exchange to 1);
- *                          sent since the last of them looked                sleepers (store 0)
- *   ring + 48     SLEEPERS 3 tables of maxWaiters words: the sabsync ids    each sleeper (CAS 0 ->
- *                          of the threads asleep in get, put, join (0: none)  its id, its id -> 0)
+ *   ring + 39..   the sleepers' PENDING words and tables of names (sleepers.ts)
  *   slot k + 0    SEQ      the slot's state, below                           its claimer
  *   slot k + 1,2  A, B     a number's float64 words, or [first chunk, 0]     its putter
  *   slot k + 3    LEN      INLINE (a number), NONE (no bytes held), 1..SMALL  its putter; its getter
@@ -49,17 +41,40 @@
  *   SEQ = PUTTING(id)  claimed by the put at TAIL of thread `id` (negative: -(2 id) - 1)
  *   SEQ = GETTING(id)  claimed by the get at HEAD of thread `id` (-(2 id + 1) - 1)
  *
- * The invariant: TAIL moves from p to p + 1 only after slot p left the value p (claimed by a
- * put, then published), and HEAD from p to p + 1 only after slot p left p + 1 (claimed by a
- * get, then emptied). So a slot is claimed only at exactly TAIL (a put) or exactly HEAD (a get):
- * at most one PUTTING and one GETTING slot exist, and a claim names its thread. Unlike Vyukov's
- * ring, a claimer moves TAIL / HEAD after its work, not before: the claim is the CAS of SEQ.
- * Anyone who finds a slot published (or emptied) while TAIL (HEAD) still names its position
- * moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
+ * The invariant: TAIL moves past p only after slot p left the value p (claimed by a put, then
+ * published), and HEAD past p only after slot p left p + 1 (claimed by a get, then emptied).
+ * A put claims only at the first unpublished position, a get only at the first position not
+ * got: at most one PUTTING and one GETTING slot exist, and a claim names its thread. Unlike
+ * Vyukov's ring, a claimer moves TAIL / HEAD after its work, not before: the claim is the CAS of
+ * SEQ. Anyone who finds a slot published (or emptied) while TAIL (HEAD) still names its
+ * position moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
+ *
+ * Positions. An Atomics call costs ≈ 10 ns here, a plain read ≈ 1.5 ns, so the common put
+ * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store,
+ * the one load of the other side's sleepers (and a put's of SHUTDOWN). Each thread keeps a
+ * hint, the position after its last put (get): every earlier position was published (got) —
+ * its own, and by induction every one before. A put's first try (`#fastClaimPut`, likewise
+ * `get`) goes from its hint (or TAIL) past slots published or got, read as plain words, to a
+ * slot still holding its position, and claims it by CAS: that is the first unpublished
+ * position, where the slow way would claim. Anything else it meets sends it the slow way (from
+ * TAIL, Atomics reads), which alone says FULL, BUSY or EMPTY — but for a get that finds, past
+ * its hint, a slot still awaiting its put (read again as Atomics do): the queue is then empty,
+ * since no put claims past an unpublished position. A put (get) moves TAIL (HEAD) from wherever
+ * it is to the position after its own (`#advance`, forward only): in a ring of fewer than
+ * LAZY_SLOTS slots at every position, in a larger one only at each LAG-th position, so they lag
+ * by about LAG there. TAIL (HEAD) is also behind while a put (get) is between its publish
+ * (emptying) and its move, or was killed there, and the puts (gets) of other threads go on from
+ * their hints. Whoever needs the first unpublished position (not got) — `count`, a sleeper's
+ * last look, waiting out a claim, a recovery — moves them on first (`#settledTail`,
+ * `#settledHead`: a walk over slots published or got). The walk needs slot(TAIL) and
+ * slot(HEAD) not yet reused by the next lap, so a put never claims a lap or more past HEAD or
+ * past TAIL (it moves them on first, the slow way): however many threads stop between their
+ * publish and their move, a slot past TAIL's or HEAD's position always tells which of them it
+ * is about, and a put's claim seen at HEAD's slot is at HEAD (the queue is empty).
  *
  * A put of a number: CAS SEQ p -> PUTTING(me); write A, B, LEN; store SEQ = p + 1 (the item
- * is visible: the put's linearization point); CAS TAIL p -> p + 1. A get: CAS SEQ p + 1 ->
- * GETTING(me); read A, B, LEN; store SEQ = p + CAP; CAS HEAD p -> p + 1. A small item: the
+ * is visible: the put's linearization point); move TAIL to p + 1. A get: CAS SEQ p + 1 ->
+ * GETTING(me); read A, B, LEN; store SEQ = p + CAP; move HEAD to p + 1. A small item: the
  * same, its putter writing LEN and BYTES while its claim holds (plain stores: the sequentially
  * consistent store of SEQ that publishes orders them before any get's claim), its getter
  * copying BYTES out (into unshared memory: codec.ts `landing`) while its claim holds and then
@@ -105,48 +120,30 @@
  * 1 ms parks and looks again — a number's or small item's claim is held for a few
  * instructions; an item in chunks' claim for its copy, and the put or get of one of LONG_CLAIM
  * bytes or more wakes the parked when it publishes (empties) the slot. DONE is one CAS: a
- * taskDone is whole or not at all. A sleeper counts itself in GETTERS (PUTTERS, JOINERS) and
- * then names itself in SLEEPERS; it leaves in the reverse order. So a name is always counted,
- * and the recovery of a dead thread (or one the table records dead) takes its name and its
- * count with one CAS of the name; a thread killed between the two steps leaves a count with no
- * name — later puts then wake a sleeper that is not there: a cost, never a lost wake-up.
+ * taskDone is whole or not at all. Sleepers a dead thread left named are forgotten by the same
+ * recovery (sleepers.ts "Crash safety").
  *
- * Sleeping, with no lost wake-up: a getter that finds the ring empty adds itself to GETTERS,
- * reads GET_GEN, looks at the ring again and parks on GET_GEN comparing against what it read. A
- * putter publishes, then reads GETTERS and, if not 0, bumps GET_GEN and wakes every getter. All
- * four are sequentially consistent, so either the putter sees the getter counted or the getter's
- * second look sees the item; a bump between the getter's read and its park fails the park's
- * compare. The same holds for putters (PUTTERS, PUT_GEN, woken by gets) and joiners (JOINERS,
- * JOIN_GEN, woken by the taskDone that finishes the last item, and by shutdown). Every getter is
- * woken, not one: a getter that times out, or an async one on a blocked thread, could otherwise
- * keep a wake-up for itself. A waker skips the bump while PENDING says one was sent since the
- * last sleeper looked: a sleeper reads GEN, then clears PENDING, then looks; a waker that finds
- * PENDING set was preceded by one whose exchange followed that clear, so whose bump followed
- * the sleeper's read of GEN — its park returns. Sleeps are cut into slices while deaths can be learned, so a
- * sleeper looks again for a dead thread's claim (liveness.ts `sliceEnd`).
+ * Sleeping and waking: sleepers.ts. A put publishes, then wakes sleeping getters if any are
+ * counted; a get empties its slot, then wakes sleeping putters; a sleeper counts itself, then
+ * looks at the ring once more (`ready`) before it parks. Before sleeping, a synchronous get
+ * watches an empty ring's next slot, and a put a full ring's slot ROOM_RUN items on
+ * (`watchEmpty`, `watchFull`), a growing pause between polls.
  *
- * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (TAIL moved
- * past every published slot first: `#settledTail`).
+ * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (both moved
+ * on first: `#settledTail`, `#settledHead`).
  */
-import { misuse } from '../primitives/errors.js';
 import { park, remaining, wake, deadlineAfter, type Steps } from '../primitives/futex.js';
-import { isDead, sliceEnd } from '../primitives/liveness.js';
+import { isDead } from '../primitives/liveness.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
 import { threadId } from '../primitives/thread.js';
+import { GET, JOIN, PUT, Sleepers } from './sleepers.js';
 import { landing } from './codec.js';
+import { MAX_PAUSE_TURNS, PAUSE_TURNS, pause } from './policy.js';
 import type { Layout, Store } from './store.js';
 
 const TAIL = 0;
 const HEAD = 16;
-const GETTERS = 32;
-const PUTTERS = 33;
-const JOINERS = 34;
-const GET_GEN = 35;
-const PUT_GEN = 36;
-const JOIN_GEN = 37;
 const DONE = 38;
-const PENDING = 39;
-const SLEEPERS = 48;
 
 const SEQ = 0;
 const A = 1;
@@ -186,6 +183,23 @@ const getting = (id: number) => -(id * 2 + 1) - 1;
 const claimer = (s: number) => (-s - 1) >>> 1;
 /** Whether a claim is a get's. */
 const isGetting = (s: number) => ((-s - 1) & 1) === 1;
+
+/**
+ * How far TAIL (HEAD) may lag behind the position the puts (gets) reached, in a ring of at least
+ * LAZY_SLOTS slots: a put (get) moves it only at each LAG-th position, from wherever it is (see
+ * "Positions"). A smaller ring moves it at every position.
+ */
+const LAG = 32;
+const LAZY_SLOTS = 4 * LAG;
+/** Slots a put's (get's) first try passes from its hint, as plain reads, before it takes the slow way. */
+const SCAN = 16;
+
+/**
+ * Free slots a put that found the ring full waits for (`watchFull`), up to half the ring: a run
+ * its getters free in tens of microseconds, within the watch, so that a putter that keeps ahead
+ * of them never sleeps while they work.
+ */
+const ROOM_RUN = 512;
 
 /** How many loads to watch the lock before parking on it (held for a few words). */
 const LOCK_SPIN = 500;
@@ -238,11 +252,18 @@ export class Ring {
   readonly #head: number;
   readonly #r: number;
   readonly #lock: number;
-  readonly #sleepers: number;
-  readonly #maxWaiters: number;
+  readonly #sleepers: Sleepers;
   readonly #repair: Repair;
   readonly #putMark = putting(threadId);
   readonly #getMark = getting(threadId);
+  /** Whether TAIL and HEAD are moved at each LAG-th position only (LAZY_SLOTS slots or more). */
+  readonly #lazy: boolean;
+  /**
+   * This thread's hints: the position after its last put (get), -1 until it made one. Every
+   * position before a hint was published (got): see "Positions".
+   */
+  #putAt = -1;
+  #getAt = -1;
   /** The position of the encoded item this thread's last get claimed (GOT_BYTES). */
   #claimed = 0;
   /** The last chunk of that item's chain once `bytes()` copied it (-1: not known). */
@@ -261,9 +282,9 @@ export class Ring {
     this.#head = this.#r + HEAD;
     // The Lock's STATE is its word 1 (lock.ts).
     this.#lock = (l.lock >> 2) + 1;
-    this.#sleepers = this.#r + SLEEPERS;
-    this.#maxWaiters = l.maxWaiters;
+    this.#sleepers = new Sleepers(store.w, this.#r, l.maxWaiters);
     this.#repair = repair;
+    this.#lazy = l.slots >= LAZY_SLOTS;
   }
 
   /** Initialise a new queue's slots: slot k waits for the put at position k. */
@@ -307,12 +328,17 @@ export class Ring {
    */
   #claimPut(): number {
     const w = this.#w;
+    // TAIL may lag (lazy): moved to this thread's hint first, so that the walk below is short.
+    if (this.#putAt >= 0) this.#advance(this.#tail, this.#putAt, Atomics.load(w, this.#tail));
     for (;;) {
       const t = Atomics.load(w, this.#tail);
       const at = this.#slot(t);
       const s = Atomics.load(w, at);
       if (s === t) {
         if (this.#limit < this.#cap && this.count >= this.#limit) return -FULL;
+        // Never a lap past HEAD (see "Positions"); once HEAD is moved on it is not (the item
+        // of t - CAP was got), so this is a safeguard.
+        if ((t - this.#settledHead() + this.#m) % this.#m >= this.#cap) return -FULL;
         if (Atomics.compareExchange(w, at, t, this.#putMark) === t) return t;
         continue;
       }
@@ -329,12 +355,68 @@ export class Ring {
       // A get's claim: of the item published at t before TAIL moved past it (HEAD = t; read
       // SEQ again, so that the claim seen is one that existed while HEAD was t), or of the
       // item of t - CAP (the ring is full).
-      if (isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, at) === s) {
+      if (isGetting(s) && this.#settledHead() === t && Atomics.load(w, at) === s) {
         this.#moveTail(t);
         continue;
       }
       if (Atomics.load(w, this.#tail) !== t) continue;
       return -BUSY;
+    }
+  }
+
+  /**
+   * The first try of a put's claim, from plain reads (a hint: an Atomics call costs ≈ 10 ns
+   * here, a plain read ≈ 1.5 ns): from this thread's hint (or TAIL), past slots published or
+   * got, to a slot still holding its position, claimed by CAS. Every position before the one
+   * claimed was published (the hint's, TAIL's, and each slot passed), so the claim is at the
+   * first unpublished position, where `#claimPut` would make it. -1 (nothing claimed) on
+   * anything else: `#claimPut` then decides from Atomics reads (FULL, BUSY are never said from
+   * a hint). Not for a ring whose limit is below its slot count (it counts first).
+   */
+  #fastClaimPut(): number {
+    const w = this.#w;
+    if (this.#limit !== this.#cap) return -1;
+    let t = this.#putAt;
+    if (t < 0) t = w[this.#tail]!;
+    for (let k = 0; k < SCAN; k++) {
+      const at = this.#slot(t);
+      const s = w[at]!;
+      if (s === t) {
+        // Not a lap or more past HEAD or TAIL (either may lag): else `#claimPut` moves them on
+        // first. A plain read is a value the word had, and they only move forward, so the claim
+        // is less than a lap past what they are at its CAS (see "Positions").
+        const m = this.#m;
+        if ((t - w[this.#head]! + m) % m >= this.#cap || (t - w[this.#tail]! + m) % m >= this.#cap) return -1;
+        return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
+      }
+      const next = this.#add(t, 1);
+      if (s !== next && s !== this.#add(t, this.#cap)) return -1;
+      t = next;
+    }
+    return -1;
+  }
+
+  /** Claim for a put: `#fastClaimPut`, else `#claimPut`. */
+  #claim(): number {
+    const t = this.#fastClaimPut();
+    return t >= 0 ? t : this.#claimPut();
+  }
+
+  /**
+   * Move TAIL or HEAD (`word`) forward to `p` (a position every earlier one of which was
+   * published, or got) from wherever it is, unless it is there or past it already: on return
+   * it is. `cur`: where the caller expects it (one CAS when right). Forward means less than
+   * half of M ahead; another thread's move in between is only forward, so the loop ends.
+   */
+  #advance(word: number, p: number, cur: number): void {
+    const w = this.#w;
+    const m = this.#m;
+    for (;;) {
+      const ahead = (p - cur + m) % m;
+      if (ahead === 0 || ahead >= m >> 1) return;
+      const was = Atomics.compareExchange(w, word, cur, p);
+      if (was === cur) return;
+      cur = was;
     }
   }
 
@@ -358,24 +440,29 @@ export class Ring {
   *settlePuts(): Steps<void> {
     const w = this.#w;
     for (;;) {
-      const s = Atomics.load(w, this.#slot(Atomics.load(w, this.#tail)));
+      const s = Atomics.load(w, this.#slot(this.#settledTail()));
       if (s >= 0 || isGetting(s)) return;
       yield* this.waitClaim(true, Infinity);
     }
   }
 
-  /** Publish the item of the put that claimed position `t`, and wake sleeping getters. */
+  /**
+   * Publish the item of the put that claimed position `t`, move TAIL (lazily: at each LAG-th
+   * position, from wherever it is), and wake sleeping getters.
+   */
   #publish(t: number, at: number): void {
     const w = this.#w;
     const next = this.#add(t, 1);
     Atomics.store(w, at + SEQ, next);
-    Atomics.compareExchange(w, this.#tail, t, next);
-    if (Atomics.load(w, this.#r + GETTERS) !== 0) this.#wakeOnce(0);
+    this.#putAt = next;
+    if (!this.#lazy) this.#advance(this.#tail, next, t);
+    else if (next % LAG === 0) this.#advance(this.#tail, next, Atomics.load(w, this.#tail));
+    if (this.#sleepers.any(GET)) this.#sleepers.wake(GET);
   }
 
   /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
   putNumber(x: number): number {
-    const t = this.#claimPut();
+    const t = this.#claim();
     if (t < 0) return -t;
     const w = this.#w;
     const at = this.#slot(t);
@@ -425,7 +512,7 @@ export class Ring {
    * changed). No lock, no chunk: the bytes are written while the claim holds.
    */
   #putSmall(data: Uint8Array): number {
-    const t = this.#claimPut();
+    const t = this.#claim();
     if (t < 0) return -t;
     const at = this.#slot(t);
     if (this.#shutUnder(t, at)) return SHUT;
@@ -506,6 +593,39 @@ export class Ring {
   }
 
   /**
+   * Watch a ring a put found full for at most `polls` polls, a pause between two (growing as
+   * `watchEmpty`'s), until a run of slots is free: the polls left then (put again), 0 if it
+   * never was (put again, then sleep). So that a putter that keeps ahead of its getters puts
+   * runs of items instead of fighting them for each slot, and leaves their cache lines alone
+   * meanwhile. For a put needing only a slot in a ring whose limit is its slot count, the run
+   * is ROOM_RUN slots or half the ring, whichever is less, and one word is watched: the SEQ of
+   * the item that many slots after the oldest, emptied once they are free; the getters touch
+   * that slot once a lap, so the watch leaves their hot lines (HEAD, the slot they work on)
+   * alone. Otherwise (a bounded ring of 2, an item in chunks) half the ring (`halfFree`).
+   */
+  watchFull(polls: number, chunks: number): number {
+    const w = this.#w;
+    if (chunks > 0 || this.#limit !== this.#cap) {
+      while (polls > 0) {
+        polls--;
+        pause();
+        if (this.halfFree(chunks) || this.#store.shutDown) return polls;
+      }
+      return 0;
+    }
+    const p = this.#add(this.#settledTail(), this.#m - this.#cap + Math.min(this.#cap >> 1, ROOM_RUN));
+    const at = this.#slot(p);
+    const full = this.#add(p, 1);
+    for (let turns = PAUSE_TURNS; polls > 0; turns = turns < MAX_PAUSE_TURNS ? turns << 1 : turns) {
+      polls--;
+      pause(turns);
+      const s = Atomics.load(w, at);
+      if (s !== full && (s >= 0 || !isGetting(s))) return polls;
+    }
+    return 0;
+  }
+
+  /**
    * Whether a put of an item of `chunks` chunks might find room now: a slot, and that many free
    * chunks. A number or a small item (0 chunks) needs only the slot — not `!full`, which is also
    * true with no chunk free: a sleeping put's last look must ask what it needs, since a get that
@@ -525,6 +645,37 @@ export class Ring {
    */
   get(): number {
     const w = this.#w;
+    // The first try, from plain reads (as `#fastClaimPut`): from this thread's hint (or HEAD),
+    // past slots got, to a published slot, claimed by CAS — every position before it was got,
+    // so the claim is at the first position not got, where the slow way below would make it.
+    // A slot still awaiting its put there (read again, as Atomics do) is an empty queue: no put
+    // claims past an unpublished position.
+    let h = this.#getAt;
+    if (h < 0) h = w[this.#head]!;
+    for (let k = 0; k < SCAN; k++) {
+      const at = this.#slot(h);
+      const s = w[at]!;
+      const full = this.#add(h, 1);
+      if (s === full) {
+        if (Atomics.compareExchange(w, at, full, this.#getMark) === full) return this.#gotAt(h, at);
+        break;
+      }
+      if (s === h) {
+        if (Atomics.load(w, at) !== h) break;
+        this.#getAt = h;
+        return EMPTY;
+      }
+      if (s !== this.#add(h, this.#cap)) break;
+      h = full;
+    }
+    return this.#getSlow();
+  }
+
+  /** `get` the slow way: from HEAD, read as Atomics do. */
+  #getSlow(): number {
+    const w = this.#w;
+    // HEAD may lag (lazy): moved to this thread's hint first, so that the walk below is short.
+    if (this.#getAt >= 0) this.#advance(this.#head, this.#getAt, Atomics.load(w, this.#head));
     for (;;) {
       const h = Atomics.load(w, this.#head);
       const at = this.#slot(h);
@@ -532,18 +683,11 @@ export class Ring {
       const full = this.#add(h, 1);
       if (s === full) {
         if (Atomics.compareExchange(w, at, full, this.#getMark) !== full) continue;
-        if (w[at + LEN] !== INLINE) {
-          this.#claimed = h;
-          this.#claimedLast = -1;
-          return GOT_BYTES;
-        }
-        numWords[0] = w[at + A]!;
-        numWords[1] = w[at + B]!;
-        this.#emptied(h, at);
-        return GOT_NUMBER;
+        return this.#gotAt(h, at);
       }
       if (s === h) {
         if (Atomics.load(w, this.#head) !== h) continue;
+        this.#getAt = h;
         return EMPTY;
       }
       if (s >= 0) {
@@ -554,12 +698,26 @@ export class Ring {
       if (Atomics.load(w, this.#head) !== h) continue;
       // Another get's claim, at h (a claim is made at HEAD, which moves after it).
       if (isGetting(s)) return BUSY;
-      // A put's claim: at h (TAIL = h: the queue is empty), or at h + CAP, HEAD left behind
-      // (TAIL is exactly the position of a put's claim while it lasts; reading SEQ again makes
-      // the claim seen one that existed when TAIL was read).
-      if (Atomics.load(w, this.#tail) === h || Atomics.load(w, at) !== s) return EMPTY;
-      this.#moveHead(h);
+      // A put's claim, at h: the queue is empty (h is the first unpublished position). Not at
+      // h + CAP: a put claims less than a lap past HEAD as it is at the claim's CAS, and HEAD
+      // was h before the claim was read (slot h was past h - CAP then) and is h after it.
+      this.#getAt = h;
+      return EMPTY;
     }
+  }
+
+  /** The get that claimed slot `at` of position `h`: a number is read and the slot emptied. */
+  #gotAt(h: number, at: number): number {
+    const w = this.#w;
+    if (w[at + LEN] !== INLINE) {
+      this.#claimed = h;
+      this.#claimedLast = -1;
+      return GOT_BYTES;
+    }
+    numWords[0] = w[at + A]!;
+    numWords[1] = w[at + B]!;
+    this.#emptied(h, at);
+    return GOT_NUMBER;
   }
 
   /** The number the last `get` returned GOT_NUMBER for. */
@@ -646,15 +804,38 @@ export class Ring {
   /** Empty slot `at` of position `h` after its get, and wake sleeping putters. */
   #emptied(h: number, at: number): void {
     const w = this.#w;
+    const next = this.#add(h, 1);
     Atomics.store(w, at + SEQ, this.#add(h, this.#cap));
-    Atomics.compareExchange(w, this.#head, h, this.#add(h, 1));
-    if (Atomics.load(w, this.#r + PUTTERS) !== 0) this.#wakeOnce(1);
+    this.#getAt = next;
+    if (!this.#lazy) this.#advance(this.#head, next, h);
+    else if (next % LAG === 0) this.#advance(this.#head, next, Atomics.load(w, this.#head));
+    if (this.#sleepers.any(PUT)) this.#sleepers.wake(PUT);
+  }
+
+  /**
+   * Watch the slot at HEAD of a ring found empty for at most `polls` polls, a pause between
+   * two (policy.ts `pause`: a poll pulls the cache line the putter is writing): the polls left
+   * once it changed (an item may be there: `get` again), 0 if it did not.
+   */
+  watchEmpty(polls: number): number {
+    const w = this.#w;
+    // The position the last EMPTY was found at (`get` keeps it as the hint).
+    const h = this.#getAt >= 0 ? this.#getAt : this.#settledHead();
+    const at = this.#slot(h);
+    for (let turns = PAUSE_TURNS; polls > 0; turns = turns < MAX_PAUSE_TURNS ? turns << 1 : turns) {
+      polls--;
+      pause(turns);
+      const s = Atomics.load(w, at);
+      // A put's claim is about to publish: watched on, not got at (it would find EMPTY).
+      if (s !== h && (s >= 0 || isGetting(s))) return polls;
+    }
+    return 0;
   }
 
   /** Whether a get might find an item now (one published, or claimed by another get). */
   hasItem(): boolean {
     const w = this.#w;
-    const h = Atomics.load(w, this.#head);
+    const h = this.#settledHead();
     const s = Atomics.load(w, this.#slot(h));
     return s !== h && (s >= 0 || isGetting(s));
   }
@@ -671,7 +852,7 @@ export class Ring {
       const published =
         s === this.#add(t, 1) ||
         s === this.#add(t, this.#cap) ||
-        (s < 0 && isGetting(s) && Atomics.load(w, this.#head) === t && Atomics.load(w, this.#slot(t)) === s);
+        (s < 0 && isGetting(s) && this.#settledHead() === t && Atomics.load(w, this.#slot(t)) === s);
       if (!published) return t;
       this.#moveTail(t);
     }
@@ -693,14 +874,14 @@ export class Ring {
    * sleepers too, in case that thread was killed before its own wake-up.
    */
   #moveTail(p: number): void {
-    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + GETTERS) !== 0) {
-      this.#wakeOnce(0);
+    if (Atomics.compareExchange(this.#w, this.#tail, p, this.#add(p, 1)) === p && this.#sleepers.any(GET)) {
+      this.#sleepers.wake(GET);
     }
   }
 
   #moveHead(p: number): void {
-    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && Atomics.load(this.#w, this.#r + PUTTERS) !== 0) {
-      this.#wakeOnce(1);
+    if (Atomics.compareExchange(this.#w, this.#head, p, this.#add(p, 1)) === p && this.#sleepers.any(PUT)) {
+      this.#sleepers.wake(PUT);
     }
   }
 
@@ -717,7 +898,7 @@ export class Ring {
       const left = (this.#settledTail() - d + this.#m) % this.#m;
       if (left === 0) return false;
       if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) !== d) continue;
-      if (left === 1 && Atomics.load(w, this.#r + JOINERS) !== 0) this.#wakeOnce(2);
+      if (left === 1 && this.#sleepers.any(JOIN)) this.#sleepers.wake(JOIN);
       return true;
     }
   }
@@ -759,78 +940,30 @@ export class Ring {
   // -------------------------------------------------------------------------------------------
   // Waiting
 
-  /** Bump a generation word and wake everyone parked on it. */
-  #wakeAll(gen: number): void {
-    Atomics.add(this.#w, this.#r + gen, 1);
-    wake(this.#w, this.#r + gen, Infinity);
-  }
-
-  /**
-   * Wake the sleepers of `what` (0 get, 1 put, 2 join) unless a wake-up is pending already:
-   * one since the last of them looked at the ring (see PENDING), so that a getter that keeps
-   * emptying slots while a putter wakes up pays for one wake-up, not one per get.
-   */
-  #wakeOnce(what: number): void {
-    if (Atomics.exchange(this.#w, this.#r + PENDING + what, 1) === 0) this.#wakeAll(GET_GEN + what);
-  }
-
   /** Wake every sleeper (shutdown, and after a dead thread's traces were repaired). */
   wakeEveryone(): void {
-    this.#wakeAll(GET_GEN);
-    this.#wakeAll(PUT_GEN);
-    this.#wakeAll(JOIN_GEN);
+    this.#sleepers.wakeEveryone();
   }
 
   /**
-   * Sleep until a get may find an item (`what` 0), a put room for `chunks` chunks (1), or no
-   * item is unfinished (2) — or the queue is shut down, `deadline` passes or a slice ends (the
-   * caller looks again). `n`: how many sleeps this call made before (liveness.ts `sliceEnd`).
+   * Sleep until a get may find an item (`what` GET), a put room for `chunks` chunks (PUT), or
+   * no item is unfinished (JOIN) — or the queue is shut down, `deadline` passes or a slice ends
+   * (the caller looks again). `n`: how many sleeps this call made before (liveness.ts
+   * `sliceEnd`). Throws ERR_TOO_MANY_WAITERS (nothing changed) past maxWaiters sleepers.
    */
-  *sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
-    const w = this.#w;
-    const count = this.#r + GETTERS + what;
-    const gen = this.#r + GET_GEN + what;
-    // Counted first, then named in the table: a thread killed in between is counted with no
-    // name (a needless wake-up later), never named uncounted (see SLEEPERS).
-    Atomics.add(w, count, 1);
-    const entry = this.#enter(what);
-    if (entry < 0) {
-      Atomics.sub(w, count, 1);
-      throw misuse('ERR_TOO_MANY_WAITERS', `${this.#maxWaiters} threads already wait (options.maxWaiters)`);
-    }
-    try {
-      const g = Atomics.load(w, gen);
-      // After reading GEN: a waker that finds PENDING set by one whose bump followed this
-      // store also bumped after our read, so the park below returns (see PENDING).
-      Atomics.store(w, this.#r + PENDING + what, 0);
-      const ready = what === 0 ? this.hasItem() : what === 1 ? this.roomFor(chunks) : this.unfinished === 0;
-      if (ready || this.#store.shutDown) return;
-      yield park(w, gen, g, sliceEnd(deadline, n));
-    } finally {
-      // Named and counted: unnamed first. A recovery that took the name took the count too.
-      if (Atomics.compareExchange(w, entry, threadId, 0) === threadId) Atomics.sub(w, count, 1);
-    }
+  sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
+    return this.#sleepers.sleep(what, chunks, deadline, n, this);
   }
 
-  /** Name this thread in the sleepers' table of `what`: the word it took, or -1 if all are taken (maxWaiters). */
-  #enter(what: number): number {
-    const w = this.#w;
-    const first = this.#sleepers + what * this.#maxWaiters;
-    for (let k = 0; k < this.#maxWaiters; k++) {
-      if (Atomics.compareExchange(w, first + k, 0, threadId) === 0) return first + k;
-    }
-    return -1;
+  /** A sleeper's last look before it parks (sleepers.ts `Looker`). */
+  ready(what: number, chunks: number): boolean {
+    const ready = what === GET ? this.hasItem() : what === PUT ? this.roomFor(chunks) : this.unfinished === 0;
+    return ready || this.#store.shutDown;
   }
 
-  /** The sabsync ids named in the sleepers' table of `what` (0 get, 1 put, 2 join). */
+  /** The sabsync ids asleep in get (`what` GET), put or join. */
   sleepers(what: number): number[] {
-    const ids: number[] = [];
-    const first = this.#sleepers + what * this.#maxWaiters;
-    for (let k = 0; k < this.#maxWaiters; k++) {
-      const id = Atomics.load(this.#w, first + k);
-      if (id !== 0) ids.push(id);
-    }
-    return ids;
+    return this.#sleepers.names(what);
   }
 
   /**
@@ -839,7 +972,7 @@ export class Ring {
    */
   *waitClaim(put: boolean, deadline: number): Steps<boolean> {
     const w = this.#w;
-    const p = Atomics.load(w, put ? this.#tail : this.#head);
+    const p = put ? this.#settledTail() : this.#settledHead();
     const at = this.#slot(p);
     const s = Atomics.load(w, at);
     if (s >= 0) return true;
@@ -870,7 +1003,11 @@ export class Ring {
     const w = this.#w;
     const dead = (s: number) => s < 0 && (claimer(s) === deadId || isDead(claimer(s)));
     let settled = false;
-    const t = Atomics.load(w, this.#tail);
+    // TAIL and HEAD read as moved on first: a put's claim is at the first unpublished position,
+    // a get's at the first not got (they may lag behind those: "Positions").
+    const tail = Atomics.load(w, this.#tail);
+    const head = Atomics.load(w, this.#head);
+    const t = this.#settledTail();
     let at = this.#slot(t);
     let s = Atomics.load(w, at);
     if (dead(s) && !isGetting(s)) {
@@ -880,7 +1017,7 @@ export class Ring {
       Atomics.compareExchange(w, at + SEQ, s, t);
       settled = true;
     }
-    const h = Atomics.load(w, this.#head);
+    const h = this.#settledHead();
     at = this.#slot(h);
     s = Atomics.load(w, at);
     if (dead(s) && isGetting(s)) {
@@ -893,21 +1030,11 @@ export class Ring {
       }
       settled = true;
     }
-    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on.
-    const tail = Atomics.load(w, this.#tail);
-    const head = Atomics.load(w, this.#head);
-    if (this.#settledTail() !== tail || this.#settledHead() !== head) settled = true;
+    // TAIL or HEAD a killed thread left behind after its publish (emptying): moved on above. In
+    // a lazy ring they lag by design, which says nothing of a death.
+    if (!this.#lazy && (t !== tail || h !== head)) settled = true;
     // Sleepers it left named: their counts go (a recovery that wins the name takes the count).
-    for (let what = 0; what < 3; what++) {
-      const first = this.#sleepers + what * this.#maxWaiters;
-      for (let k = 0; k < this.#maxWaiters; k++) {
-        const id = Atomics.load(w, first + k);
-        if (id !== 0 && (id === deadId || isDead(id)) && Atomics.compareExchange(w, first + k, id, 0) === id) {
-          Atomics.sub(w, this.#r + GETTERS + what, 1);
-          settled = true;
-        }
-      }
-    }
+    if (this.#sleepers.forget(deadId)) settled = true;
     // A thread that exited may have been killed between its publish (emptying) and its
     // wake-up: its recovery wakes every sleeper to look again.
     if (settled || deadId !== 0) this.wakeEveryone();

@@ -45,6 +45,7 @@ function callHook<R>(target: object, key: symbol, ...args: unknown[]): R {
 const RECOVER_LOCK = symbolOf(lockable, 'recoverLock');
 const PURGE_WAITERS = symbolOf(condition, 'purgeWaiters');
 const RECOVER_QUEUE = symbolOf(queue, 'recoverQueue');
+const OFFER_NUMBER = symbolOf(queue, 'offerNumber');
 const SET_RESULT = symbolOf(future, 'setResult');
 const SET_EXCEPTION = symbolOf(future, 'setException');
 const SET_CONTROL = symbolOf(future, 'setControl');
@@ -62,6 +63,11 @@ export function purgeWaiters(cond: Condition, deadId: number): number {
 /** `q[recoverQueue](deadId)`: repair what thread `deadId` left in the queue; whether anything. Await it. */
 export function recoverQueue(q: Queue<unknown>, deadId: number): boolean | Promise<boolean> {
   return callHook(q, RECOVER_QUEUE, deadId);
+}
+
+/** `q[offerNumber](n)`: put a number without ever waiting; false if full or a claim holds the end. */
+export function offerNumber(q: Queue<number>, n: number): boolean {
+  return callHook(q, OFFER_NUMBER, n);
 }
 
 /** A Future as the engine makes one: `onCancel` runs when its `cancel()` wins. */

@@ -1,0 +1,178 @@
+/**
+ * The FIFO ring's sleepers (ring.ts): who sleeps in get, put and join, and how they are woken —
+ * touched by a put or get only when someone sleeps (one load of a count per put or get).
+ *
+ * Words (Int32, from the ring's block: ring.ts draws TAIL, HEAD and DONE; store.ts places it):
+ *
+ *   word          name      meaning                                           written by
+ *   ------------  --------  ------------------------------------------------  -------------------
+ *   ring + 32     GETTERS   getters asleep or about to sleep                  getters (add / sub)
+ *   ring + 33     PUTTERS   putters asleep or about to sleep                  putters
+ *   ring + 34     JOINERS   joiners asleep or about to sleep                  joiners
+ *   ring + 35     GET_GEN   bumped to wake getters (they park on it)          putters, shutdown
+ *   ring + 36     PUT_GEN   bumped to wake putters                            getters, shutdown
+ *   ring + 37     JOIN_GEN  bumped to wake joiners                            taskDone, shutdown
+ *   ring + 39..41 PENDING   1: a wake-up of getters (putters, joiners) was    wakers (exchange to
+ *                           sent since the last of them looked                1); sleepers (0)
+ *   ring + 48     NAMES     3 tables of maxWaiters words: the sabsync ids of  each sleeper (CAS 0
+ *                           the threads asleep in get, put, join (0: none)    -> its id -> 0)
+ *
+ * `what` names the three kinds of sleeper: GET (0), PUT (1), JOIN (2); each kind's words sit at
+ * the same distance from the first kind's.
+ *
+ * Sleeping, with no lost wake-up: a getter that finds the ring empty adds itself to GETTERS,
+ * reads GET_GEN, looks at the ring again and parks on GET_GEN comparing against what it read. A
+ * putter publishes, then reads GETTERS and, if not 0, bumps GET_GEN and wakes every getter. All
+ * four are sequentially consistent, so either the putter sees the getter counted or the getter's
+ * second look sees the item; a bump between the getter's read and its park fails the park's
+ * compare. The same holds for putters (PUTTERS, PUT_GEN, woken by gets) and joiners (JOINERS,
+ * JOIN_GEN, woken by the taskDone that finishes the last item, and by shutdown). Every getter is
+ * woken, not one: a getter that times out, or an async one on a blocked thread, could otherwise
+ * keep a wake-up for itself. A waker skips the bump while PENDING says one was sent since the
+ * last sleeper looked: a sleeper reads GEN, then clears PENDING, then looks; a waker that finds
+ * PENDING set was preceded by one whose exchange followed that clear, so whose bump followed
+ * the sleeper's read of GEN — its park returns. Sleeps are cut into slices while deaths can be
+ * learned, so a sleeper looks again for a dead thread's claim (liveness.ts `sliceEnd`).
+ *
+ * Crash safety: a sleeper counts itself (GETTERS, PUTTERS, JOINERS) and then names itself in
+ * NAMES; it leaves in the reverse order. So a name is always counted, and the recovery of a dead
+ * thread (or one the liveness table records dead) takes its name and its count with one CAS of
+ * the name (`forget`); a thread killed between the two steps leaves a count with no name —
+ * later puts then wake a sleeper that is not there: a cost, never a lost wake-up.
+ */
+import { misuse } from '../primitives/errors.js';
+import { park, wake, type Steps } from '../primitives/futex.js';
+import { isDead, sliceEnd } from '../primitives/liveness.js';
+import { threadId } from '../primitives/thread.js';
+
+const COUNT = 32;
+const GEN = 35;
+const PENDING = 39;
+const NAMES = 48;
+
+/** Kinds of sleeper (`what`). */
+export const GET = 0;
+export const PUT = 1;
+export const JOIN = 2;
+
+/** What a sleeper asks of the ring on its last look before it parks. */
+export interface Looker {
+  /** Whether a get may find an item (GET), a put room for `chunks` chunks (PUT), no item is unfinished (JOIN), or the queue is shut down. */
+  ready(what: number, chunks: number): boolean;
+}
+
+/** The sleepers of one ring, over its words. */
+export class Sleepers {
+  readonly #w: Int32Array;
+  /** The ring's first word. */
+  readonly #r: number;
+  readonly #names: number;
+  readonly #maxWaiters: number;
+
+  constructor(w: Int32Array, ring: number, maxWaiters: number) {
+    this.#w = w;
+    this.#r = ring;
+    this.#names = ring + NAMES;
+    this.#maxWaiters = maxWaiters;
+  }
+
+  /** Whether sleepers of `what` may be asleep (counted): one load, the hot path's only touch. */
+  any(what: number): boolean {
+    return Atomics.load(this.#w, this.#r + COUNT + what) !== 0;
+  }
+
+  /**
+   * Wake the sleepers of `what` unless a wake-up is pending already: one since the last of them
+   * looked at the ring (PENDING), so that a getter that keeps emptying slots while a putter
+   * wakes up pays for one wake-up, not one per get.
+   */
+  wake(what: number): void {
+    if (Atomics.exchange(this.#w, this.#r + PENDING + what, 1) === 0) this.#wakeAll(what);
+  }
+
+  /** Wake every sleeper (shutdown, and after a dead thread's traces were repaired). */
+  wakeEveryone(): void {
+    this.#wakeAll(GET);
+    this.#wakeAll(PUT);
+    this.#wakeAll(JOIN);
+  }
+
+  /** Bump the generation word of `what` and wake everyone parked on it. */
+  #wakeAll(what: number): void {
+    const gen = this.#r + GEN + what;
+    Atomics.add(this.#w, gen, 1);
+    wake(this.#w, gen, Infinity);
+  }
+
+  /**
+   * Sleep as a sleeper of `what` until woken, unless `ring.ready(what, chunks)` on the last
+   * look — or `deadline` passes or a slice ends (the caller looks again). `n`: how many sleeps
+   * the call made before (liveness.ts `sliceEnd`). Throws ERR_TOO_MANY_WAITERS (nothing
+   * changed) if maxWaiters threads sleep already.
+   */
+  *sleep(what: number, chunks: number, deadline: number, n: number, ring: Looker): Steps<void> {
+    const w = this.#w;
+    const count = this.#r + COUNT + what;
+    const gen = this.#r + GEN + what;
+    // Counted first, then named in the table: a thread killed in between is counted with no
+    // name (a needless wake-up later), never named uncounted.
+    Atomics.add(w, count, 1);
+    const entry = this.#enter(what);
+    if (entry < 0) {
+      Atomics.sub(w, count, 1);
+      throw misuse('ERR_TOO_MANY_WAITERS', `${this.#maxWaiters} threads already wait (options.maxWaiters)`);
+    }
+    try {
+      const g = Atomics.load(w, gen);
+      // After reading GEN: a waker that finds PENDING set by one whose bump followed this
+      // store also bumped after our read, so the park below returns (see PENDING).
+      Atomics.store(w, this.#r + PENDING + what, 0);
+      if (ring.ready(what, chunks)) return;
+      yield park(w, gen, g, sliceEnd(deadline, n));
+    } finally {
+      // Named and counted: unnamed first. A recovery that took the name took the count too.
+      if (Atomics.compareExchange(w, entry, threadId, 0) === threadId) Atomics.sub(w, count, 1);
+    }
+  }
+
+  /** Name this thread in the table of `what`: the word it took, or -1 if all are taken (maxWaiters). */
+  #enter(what: number): number {
+    const w = this.#w;
+    const first = this.#names + what * this.#maxWaiters;
+    for (let k = 0; k < this.#maxWaiters; k++) {
+      if (Atomics.compareExchange(w, first + k, 0, threadId) === 0) return first + k;
+    }
+    return -1;
+  }
+
+  /** The sabsync ids named in the table of `what`. */
+  names(what: number): number[] {
+    const ids: number[] = [];
+    const first = this.#names + what * this.#maxWaiters;
+    for (let k = 0; k < this.#maxWaiters; k++) {
+      const id = Atomics.load(this.#w, first + k);
+      if (id !== 0) ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Forget the sleepers thread `deadId` (one its caller saw exit) and every thread the liveness
+   * table records dead left named: each name and its count go. Whether there were any.
+   */
+  forget(deadId: number): boolean {
+    const w = this.#w;
+    let forgot = false;
+    for (let what = GET; what <= JOIN; what++) {
+      const first = this.#names + what * this.#maxWaiters;
+      for (let k = 0; k < this.#maxWaiters; k++) {
+        const id = Atomics.load(w, first + k);
+        if (id !== 0 && (id === deadId || isDead(id)) && Atomics.compareExchange(w, first + k, id, 0) === id) {
+          Atomics.sub(w, this.#r + COUNT + what, 1);
+          forgot = true;
+        }
+      }
+    }
+    return forgot;
+  }
+}
