@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Executor, Future } from 'sabsync';
 import { Taken } from './helpers/internals.js';
+import { settledWithin } from './helpers/pool.js';
 
 const tasks = new URL('./fixtures/pool-future-memory.mjs', import.meta.url);
 const open: Executor[] = [];
@@ -122,12 +123,8 @@ describe('a worker that dies during a burst, while results are taken and being s
     const counts = new Int32Array(new SharedArrayBuffer(4 * N));
     const futures: Future<unknown>[] = [];
     for (let i = 0; i < N; i++) futures.push(i === N / 2 ? ex.submit('die') : ex.submit('mark', counts, i));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcomes = await Promise.race([
-      Promise.allSettled(futures),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('futures left unsettled')), 30_000))),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(futures, 30_000);
+    const outcomes = await Promise.allSettled(futures);
     for (let i = 0; i < N; i++) {
       const o = outcomes[i]!;
       if (i === N / 2) {
@@ -213,12 +210,8 @@ describe('a worker that dies while submit() takes the results it left', () => {
     const ran = futures.slice(0, BEFORE);
     expect(ran.every((f) => !f.done())).toBe(true);
     expect(ran.every((f) => !f.cancel())).toBe(true);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcomes = await Promise.race([
-      Promise.allSettled(futures),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('futures left unsettled')), 30_000))),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(futures, 30_000);
+    const outcomes = await Promise.allSettled(futures);
     for (let i = 0; i < N; i++) {
       const o = outcomes[i]!;
       if (i === BEFORE) {
