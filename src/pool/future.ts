@@ -13,8 +13,9 @@
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
  * and after it settles, the Future alone decides. Between a task's end and its settle (its
  * result taken, not yet handed to the Future: engine.ts) a future is pending and not running,
- * and `cancel()` fails: the task has run (API.md: cancel succeeds only for a task not started). Everything else — results, callbacks, the
- * Promises of `result()` / `exception()` — happens on the owning thread.
+ * and `cancel()` fails: the task has run (API.md: cancel succeeds only for a task not
+ * started). Everything else — results, callbacks, the Promises of `result()` / `exception()` —
+ * happens on the owning thread.
  *
  * A Future is itself a Promise of its result (a subclass of `Promise` whose `constructor` reads
  * `Promise`), settled by the engine when the result comes: `await future`, `Promise.all(futures)`
