@@ -505,7 +505,7 @@ export class Engine implements TaskOwner {
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], task[ARGS], task[CHUNK], task[ID]], 0);
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], this.#areas.itemArgs(task[ARGS]), task[CHUNK], task[ID]], 0);
       this.#lastPutSlot = task[SLOT];
       this.#lastPutGen = task[GEN];
       put = true;
