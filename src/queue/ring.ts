@@ -25,7 +25,12 @@
  * and the get's, in a ring that keeps up) share none. The slots are the queue's entries
  * (store.ts): one per item the queue may hold, so a Queue costs 128 bytes per slot on top of
  * its arena — `new Queue()` (1 MiB of `bytes`, 16,384 slots) ≈ 3.1 MiB, `new Queue(100)` with
- * the default bytes ≈ 1.1 MiB (store.ts).
+ * the default bytes ≈ 1.1 MiB (store.ts). Measured against heads packed four to a line (SEQ,
+ * LEN, the number; BYTES apart) and SEQ words sixteen to a line, 1 → 1 threads: no gain for
+ * numbers nor small items (0.9–1.1×, within the noise of single runs). A getter that keeps up
+ * claims each slot right after its put, so the line crosses twice per item whatever its width;
+ * what costs is the Atomics calls (≈ 10–20 ns each: 7 per put + get of a number, 4 in the
+ * bench's bare ring, which does 2× the items/s).
  *
  * Where an item lives, by the length L of its encoding (codec.ts): a number in A, B (no
  * encoding); L <= SMALL in the slot's BYTES (the encoded small object of the queue benchmark,
