@@ -25,7 +25,12 @@
  * and the get's, in a ring that keeps up) share none. The slots are the queue's entries
  * (store.ts): one per item the queue may hold, so a Queue costs 128 bytes per slot on top of
  * its arena — `new Queue()` (1 MiB of `bytes`, 16,384 slots) ≈ 3.1 MiB, `new Queue(100)` with
- * the default bytes ≈ 1.1 MiB (store.ts).
+ * the default bytes ≈ 1.1 MiB (store.ts). Measured against heads packed four to a line (SEQ,
+ * LEN, the number; BYTES apart) and SEQ words sixteen to a line, 1 → 1 threads: no gain for
+ * numbers nor small items (0.9–1.1×, within the noise of single runs). A getter that keeps up
+ * claims each slot right after its put, so the line crosses twice per item whatever its width;
+ * what costs is the Atomics calls (≈ 10–20 ns each: 7 per put + get of a number, 4 in the
+ * bench's bare ring, which does 2× the items/s).
  *
  * Where an item lives, by the length L of its encoding (codec.ts): a number in A, B (no
  * encoding); L <= SMALL in the slot's BYTES (the encoded small object of the queue benchmark,
@@ -218,9 +223,15 @@ const numWords = new Int32Array(num.buffer);
 
 /**
  * Views of whole words over the last buffer a put copied a small item from (0) and a get
- * copied one into (1): the codec's scratch and landing memory, reused from item to item.
+ * copied one into (1): the codec's scratch and landing memory, reused from item to item. Kept
+ * with the array they were made for (`wordArrays`: the codec hands the same view out again
+ * for items of one length, and a get copies into the one landing array) and how many bytes of
+ * whole words that array's buffer holds from its start (`wordRoom`, -1 if it does not start at
+ * a multiple of 4): reading `.buffer` costs ≈ 30 ns here, a third of a small item's copy. A
+ * view's buffer and offset never change, nor does the length of the codec's buffers.
  */
-const wordBuffers: (ArrayBufferLike | undefined)[] = [undefined, undefined];
+const wordArrays: (Uint8Array | undefined)[] = [undefined, undefined];
+const wordRoom = [-1, -1];
 const wordViews: Int32Array<ArrayBufferLike>[] = [new Int32Array(0), new Int32Array(0)];
 
 /**
@@ -229,13 +240,13 @@ const wordViews: Int32Array<ArrayBufferLike>[] = [new Int32Array(0), new Int32Ar
  * go word by word); else undefined. `side`: 0 a put's, 1 a get's (each keeps its last view).
  */
 function wordsOf(bytes: Uint8Array, n: number, side: number): Int32Array<ArrayBufferLike> | undefined {
-  const buffer = bytes.buffer;
-  if ((bytes.byteOffset & 3) !== 0 || bytes.byteOffset + ((n + 3) & ~3) > buffer.byteLength) return undefined;
-  if (buffer !== wordBuffers[side]) {
-    wordBuffers[side] = buffer;
-    wordViews[side] = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  if (bytes !== wordArrays[side]) {
+    const buffer = bytes.buffer;
+    wordArrays[side] = bytes;
+    wordRoom[side] = (bytes.byteOffset & 3) !== 0 ? -1 : (buffer.byteLength & ~3) - bytes.byteOffset;
+    if (buffer !== wordViews[side]!.buffer) wordViews[side] = new Int32Array(buffer, 0, buffer.byteLength >> 2);
   }
-  return wordViews[side];
+  return ((n + 3) & ~3) <= wordRoom[side]! ? wordViews[side] : undefined;
 }
 
 /** The ring over one FIFO queue's memory. */
@@ -245,6 +256,8 @@ export class Ring {
   readonly #u8: Uint8Array;
   readonly #store: Store;
   readonly #cap: number;
+  /** CAP - 1 if CAP is a power of 2, else -1 (`#slot`). */
+  readonly #mask: number;
   readonly #limit: number;
   readonly #m: number;
   readonly #slots: number;
@@ -274,6 +287,7 @@ export class Ring {
     this.#u8 = new Uint8Array(store.w.buffer, store.w.byteOffset, store.w.byteLength);
     this.#store = store;
     this.#cap = l.slots;
+    this.#mask = (l.slots & (l.slots - 1)) === 0 ? l.slots - 1 : -1;
     this.#limit = l.limit;
     this.#m = l.slots * Math.floor(2 ** 30 / l.slots);
     this.#slots = l.entries >> 2;
@@ -293,12 +307,24 @@ export class Ring {
     for (let k = 0; k < l.slots; k++) i32[at + k * SLOT_WORDS + SEQ] = k;
   }
 
+  /**
+   * The first word of the slot of position `p`. A mask when CAP is a power of 2 (the default
+   * queue's): a division costs more than the rest of a put's arithmetic.
+   */
   #slot(p: number): number {
-    return this.#slots + (p % this.#cap) * SLOT_WORDS;
+    return this.#slots + (this.#mask >= 0 ? p & this.#mask : p % this.#cap) * SLOT_WORDS;
   }
 
+  /** Position `p` (< M) plus `k` (0 <= k < M), mod M: no division. */
   #add(p: number, k: number): number {
-    return (p + k) % this.#m;
+    const q = p + k;
+    return q >= this.#m ? q - this.#m : q;
+  }
+
+  /** How far position `a` is past `b` (both < M), mod M: no division. */
+  #from(a: number, b: number): number {
+    const d = a - b;
+    return d < 0 ? d + this.#m : d;
   }
 
   /**
@@ -309,7 +335,7 @@ export class Ring {
   get count(): number {
     const t = this.#settledTail();
     const h = this.#settledHead();
-    const n = (t - h + this.#m) % this.#m;
+    const n = this.#from(t, h);
     // A get may complete at a position TAIL has not yet moved past: HEAD one ahead.
     return n > this.#cap ? 0 : n;
   }
@@ -338,7 +364,7 @@ export class Ring {
         if (this.#limit < this.#cap && this.count >= this.#limit) return -FULL;
         // Never a lap past HEAD (see "Positions"); once HEAD is moved on it is not (the item
         // of t - CAP was got), so this is a safeguard.
-        if ((t - this.#settledHead() + this.#m) % this.#m >= this.#cap) return -FULL;
+        if (this.#from(t, this.#settledHead()) >= this.#cap) return -FULL;
         if (Atomics.compareExchange(w, at, t, this.#putMark) === t) return t;
         continue;
       }
@@ -385,8 +411,7 @@ export class Ring {
         // Not a lap or more past HEAD or TAIL (either may lag): else `#claimPut` moves them on
         // first. A plain read is a value the word had, and they only move forward, so the claim
         // is less than a lap past what they are at its CAS (see "Positions").
-        const m = this.#m;
-        if ((t - w[this.#head]! + m) % m >= this.#cap || (t - w[this.#tail]! + m) % m >= this.#cap) return -1;
+        if (this.#from(t, w[this.#head]!) >= this.#cap || this.#from(t, w[this.#tail]!) >= this.#cap) return -1;
         return Atomics.compareExchange(w, at, t, this.#putMark) === t ? t : -1;
       }
       const next = this.#add(t, 1);
@@ -412,7 +437,7 @@ export class Ring {
     const w = this.#w;
     const m = this.#m;
     for (;;) {
-      const ahead = (p - cur + m) % m;
+      const ahead = this.#from(p, cur);
       if (ahead === 0 || ahead >= m >> 1) return;
       const was = Atomics.compareExchange(w, word, cur, p);
       if (was === cur) return;
@@ -887,7 +912,7 @@ export class Ring {
 
   /** Items put and not yet marked done. */
   get unfinished(): number {
-    return (this.#settledTail() - Atomics.load(this.#w, this.#r + DONE) + this.#m) % this.#m;
+    return this.#from(this.#settledTail(), Atomics.load(this.#w, this.#r + DONE));
   }
 
   /** Mark one item done: false (nothing changed) if none is unfinished. */
@@ -895,7 +920,7 @@ export class Ring {
     const w = this.#w;
     for (;;) {
       const d = Atomics.load(w, this.#r + DONE);
-      const left = (this.#settledTail() - d + this.#m) % this.#m;
+      const left = this.#from(this.#settledTail(), d);
       if (left === 0) return false;
       if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) !== d) continue;
       if (left === 1 && this.#sleepers.any(JOIN)) this.#sleepers.wake(JOIN);
@@ -908,7 +933,7 @@ export class Ring {
     const w = this.#w;
     for (;;) {
       const d = Atomics.load(w, this.#r + DONE);
-      if ((this.#settledTail() - d + this.#m) % this.#m === 0) return;
+      if (this.#from(this.#settledTail(), d) === 0) return;
       if (Atomics.compareExchange(w, this.#r + DONE, d, this.#add(d, 1)) === d) return;
     }
   }
