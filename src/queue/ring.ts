@@ -29,8 +29,9 @@
  * LEN, the number; BYTES apart) and SEQ words sixteen to a line, 1 → 1 threads: no gain for
  * numbers nor small items (0.9–1.1×, within the noise of single runs). A getter that keeps up
  * claims each slot right after its put, so the line crosses twice per item whatever its width;
- * what costs is the Atomics calls (≈ 10–20 ns each: 7 per put + get of a number, 4 in the
- * bench's bare ring, which does 2× the items/s).
+ * what costs is the Atomics calls (≈ 10–20 ns each: 5 per put + get of a number — a claim's
+ * CAS and a store each, and a put's load of SHUTDOWN — 4 in the bench's bare ring, which does
+ * 2× the items/s; no load of a sleepers' count since sleepers mark slots: ≈ -17% a put + get).
  *
  * Where an item lives, by the length L of its encoding (codec.ts): a number in A, B (no
  * encoding); L <= SMALL in the slot's BYTES (the encoded small object of the queue benchmark,
@@ -45,6 +46,18 @@
  *   SEQ = p + CAP      emptied: the item of p was got (p + CAP's put may claim it)
  *   SEQ = PUTTING(id)  claimed by the put at TAIL of thread `id` (negative: -(2 id) - 1)
  *   SEQ = GETTING(id)  claimed by the get at HEAD of thread `id` (-(2 id + 1) - 1)
+ *   SEQ = p + MARK     empty, marked: a getter sleeps until the put at p publishes
+ *   SEQ = p + 1 + MARK full, marked: a putter sleeps until the get at p empties the slot
+ *
+ * MARK = 2^30 (bit 30): positions stay below M <= 2^30 and claims are small negatives, so a
+ * marked value (>= MARK) is neither; only an unclaimed value is marked (a sleeper's CAS from
+ * it), and `plain` takes the mark off. A marked value is the same state as its plain one for
+ * every reader — the walks, `count`, the watches, `hasItem`, shutdown, a recovery — but for a
+ * claim: the first tries (plain reads, a CAS expecting the plain value) fail on it and take the
+ * slow way (`#claimPut`, `#getSlow`), which claims it by a CAS expecting the marked value and
+ * notes that it took a mark (`#wakeGetters`, `#wakePutters`): the put (get) then wakes the
+ * sleepers after its publish (emptying), or gives the mark back with its claim (`#shutUnder`,
+ * `unclaim`). The value p + CAP (emptied) is marked as the empty value of position p + CAP.
  *
  * The invariant: TAIL moves past p only after slot p left the value p (claimed by a put, then
  * published), and HEAD past p only after slot p left p + 1 (claimed by a get, then emptied).
@@ -55,8 +68,8 @@
  * position moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
  *
  * Positions. An Atomics call costs ≈ 10 ns here, a plain read ≈ 1.5 ns, so the common put
- * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store,
- * the one load of the other side's sleepers (and a put's of SHUTDOWN). Each thread keeps a
+ * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store
+ * (and a put's load of SHUTDOWN); the sleepers cost nothing there until one marks a slot. Each thread keeps a
  * hint, the position after its last put (get): every earlier position was published (got) —
  * its own, and by induction every one before. A put's first try (`#fastClaimPut`, likewise
  * `get`) goes from its hint (or TAIL) past slots published or got, read as plain words, to a
@@ -121,18 +134,46 @@
  * A thread killed after its publish or its emptying leaves TAIL or HEAD behind, which the next
  * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
  * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
- * sleeper too. A put or get waiting on a live claim (a preempted thread) spins, then naps in
+ * sleeper too. Marks (see "Sleeping and waking"): a sleeper killed after its mark leaves it, and
+ * the claim that takes it makes a needless slow path and wake-up. A thread killed holding the
+ * claim of a marked slot took the mark with it: whoever settles that claim (the next put or get
+ * it blocks, in `waitClaim`, or the pool's recovery) sets SEQ back without the mark and wakes
+ * every sleeper (`#settleHeld`), which looks again and marks again. A thread killed after the
+ * publish (emptying) of a marked slot, before its wake-up, is the case above: the next thread
+ * that moves TAIL (HEAD) past it wakes the other side if any sleeper is counted, the pool's
+ * recovery of it wakes every sleeper, and a sleeper that knows the liveness table looks again at
+ * each slice's end anyway (≤ 1 s, liveness.ts `sliceEnd`) — where nothing of these comes (no
+ * pool, no liveness table, the ring lazy), a sleeper stays asleep until its timeout, as before
+ * marks. A put or get waiting on a live claim (a preempted thread) spins, then naps in
  * 1 ms parks and looks again — a number's or small item's claim is held for a few
  * instructions; an item in chunks' claim for its copy, and the put or get of one of LONG_CLAIM
  * bytes or more wakes the parked when it publishes (empties) the slot. DONE is one CAS: a
  * taskDone is whole or not at all. Sleepers a dead thread left named are forgotten by the same
  * recovery (sleepers.ts "Crash safety").
  *
- * Sleeping and waking: sleepers.ts. A put publishes, then wakes sleeping getters if any are
- * counted; a get empties its slot, then wakes sleeping putters; a sleeper counts itself, then
- * looks at the ring once more (`ready`) before it parks. Before sleeping, a synchronous get
- * watches an empty ring's next slot, and a put a full ring's slot ROOM_RUN items on
- * (`watchEmpty`, `watchFull`), a growing pause between polls.
+ * Sleeping and waking (sleepers.ts). Before sleeping, a synchronous get watches an empty ring's
+ * next slot, and a put a full ring's slot ROOM_RUN items on (`watchEmpty`, `watchFull`), a
+ * growing pause between polls. A sleeper then counts itself (GETTERS, PUTTERS), reads its GEN,
+ * and takes a last look (`look`): a getter marks the slot of HEAD's position h if it still
+ * holds h (no put claimed h: h is the first unpublished position, and TAIL never passes it
+ * before its publish), a putter the slot of h if it holds h + 1 (the item at HEAD: the first
+ * emptying to come is of h, since gets empty in order and HEAD passes only emptied slots), each
+ * by a CAS from the plain value, and parks on its GEN (or finds the mark already set: the same).
+ * The claim that takes the mark — and no publish (emptying) of h comes without one: every claim
+ * of h is a CAS that expects the slot's value — comes after the mark and after the sleeper's
+ * count and read of GEN, so its put (get), after the publish (emptying), reads the count, sees
+ * the sleeper and bumps GEN: the park returns or is woken (sleepers.ts). A putter looks for room
+ * (`roomFor`) again after its mark: a get may have emptied a slot (or chunks been given back)
+ * after its first look, before HEAD's slot was read. A putter marks HEAD's slot, not the one
+ * ROOM_RUN on that `watchFull` watches: woken by the first slot freed, as a put asleep on a full
+ * queue must be (its timeout must not pass while there is room). If the slot holds a claim
+ * instead (a put's at h on an empty ring, a get's at HEAD), there is nothing to mark: the
+ * sleeper naps on the slot's SEQ (NAP, ≤ 1 ms; a put or get of LONG_CLAIM bytes wakes it) and
+ * the caller looks again, or, if the claim's thread is recorded dead, parks (no mark): whoever
+ * settles the claim wakes every sleeper. A getter that finds an item (or a get's claim) or a
+ * putter room does not park. A mark left behind (a sleeper that timed out) costs the next claim
+ * of the slot one slow way; the put or get of a number that meets no mark touches no sleeper's
+ * word. Joiners mark nothing: a taskDone that finishes the last item reads JOINERS.
  *
  * Numbers of items: qsize = TAIL - HEAD; items put and not yet done = TAIL - DONE (both moved
  * on first: `#settledTail`, `#settledHead`).
@@ -141,7 +182,7 @@ import { park, remaining, wake, deadlineAfter, type Steps } from '../primitives/
 import { isDead } from '../primitives/liveness.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
 import { threadId } from '../primitives/thread.js';
-import { GET, JOIN, PUT, Sleepers } from './sleepers.js';
+import { GET, JOIN, NAP, PARK, PUT, READY, Sleepers } from './sleepers.js';
 import { landing } from './codec.js';
 import { MAX_PAUSE_TURNS, PAUSE_TURNS, pause } from './policy.js';
 import type { Layout, Store } from './store.js';
@@ -182,6 +223,16 @@ export const TIMED_OUT = 6;
 /** The queue was shut down before the put's claim (nothing changed: the claim given back). */
 export const SHUT = 7;
 
+/**
+ * The mark of a SEQ word (bit 30): a sleeper waits for the claim of its slot ("Sleeping and
+ * waking"). Positions stay below M <= 2^30 and claims are negative, so only unclaimed values
+ * (p, p + 1, p + CAP) are ever marked, and a marked value is p + MARK (>= MARK): never a
+ * position, never a claim.
+ */
+const MARK = 1 << 30;
+/** A SEQ value without its mark. */
+const plain = (s: number) => (s >= MARK ? s - MARK : s);
+
 const putting = (id: number) => -(id * 2) - 1;
 const getting = (id: number) => -(id * 2 + 1) - 1;
 /** The thread of a claim (a negative SEQ). */
@@ -196,6 +247,8 @@ const isGetting = (s: number) => ((-s - 1) & 1) === 1;
  */
 const LAG = 32;
 const LAZY_SLOTS = 4 * LAG;
+/** How many times a sleeper's last look (`look`) reads HEAD's slot again before it naps instead. */
+const LOOKS = 4;
 /** Slots a put's (get's) first try passes from its hint, as plain reads, before it takes the slow way. */
 const SCAN = 16;
 
@@ -277,6 +330,15 @@ export class Ring {
    */
   #putAt = -1;
   #getAt = -1;
+  /**
+   * Whether the claim this thread holds took a slot a sleeping getter (putter) marked: its put
+   * (get) then wakes them after its publish (emptying), or gives the mark back with the claim.
+   */
+  #wakeGetters = false;
+  #wakePutters = false;
+  /** The SEQ word and value of the claim a sleeper's last look found in its way (`look`: NAP). */
+  napAt = 0;
+  napOn = 0;
   /** The position of the encoded item this thread's last get claimed (GOT_BYTES). */
   #claimed = 0;
   /** The last chunk of that item's chain once `bytes()` copied it (-1: not known). */
@@ -360,17 +422,22 @@ export class Ring {
       const t = Atomics.load(w, this.#tail);
       const at = this.#slot(t);
       const s = Atomics.load(w, at);
-      if (s === t) {
+      const u = plain(s);
+      if (u === t) {
         if (this.#limit < this.#cap && this.count >= this.#limit) return -FULL;
         // Never a lap past HEAD (see "Positions"); once HEAD is moved on it is not (the item
         // of t - CAP was got), so this is a safeguard.
         if (this.#from(t, this.#settledHead()) >= this.#cap) return -FULL;
-        if (Atomics.compareExchange(w, at, t, this.#putMark) === t) return t;
+        // Marked (s !== t): a getter sleeps on it, woken after the publish.
+        if (Atomics.compareExchange(w, at, s, this.#putMark) === s) {
+          this.#wakeGetters = s !== t;
+          return t;
+        }
         continue;
       }
       if (s >= 0) {
         // Published (or already got) at t: TAIL was left behind.
-        if (s === this.#add(t, 1) || s === this.#add(t, this.#cap)) {
+        if (u === this.#add(t, 1) || u === this.#add(t, this.#cap)) {
           this.#moveTail(t);
           continue;
         }
@@ -407,6 +474,7 @@ export class Ring {
     for (let k = 0; k < SCAN; k++) {
       const at = this.#slot(t);
       const s = w[at]!;
+      // A marked slot (a sleeper's: "Sleeping and waking") is none of these: `#claimPut`.
       if (s === t) {
         // Not a lap or more past HEAD or TAIL (either may lag): else `#claimPut` moves them on
         // first. A plain read is a value the word had, and they only move forward, so the claim
@@ -454,7 +522,9 @@ export class Ring {
    */
   #shutUnder(t: number, at: number): boolean {
     if (!this.#store.shutDown) return false;
-    Atomics.store(this.#w, at + SEQ, t);
+    // A mark the claim took is given back with it (shutdown wakes every sleeper anyway).
+    Atomics.store(this.#w, at + SEQ, this.#wakeGetters ? t + MARK : t);
+    this.#wakeGetters = false;
     return true;
   }
 
@@ -473,7 +543,7 @@ export class Ring {
 
   /**
    * Publish the item of the put that claimed position `t`, move TAIL (lazily: at each LAG-th
-   * position, from wherever it is), and wake sleeping getters.
+   * position, from wherever it is), and wake sleeping getters if the claim took their mark.
    */
   #publish(t: number, at: number): void {
     const w = this.#w;
@@ -482,7 +552,14 @@ export class Ring {
     this.#putAt = next;
     if (!this.#lazy) this.#advance(this.#tail, next, t);
     else if (next % LAG === 0) this.#advance(this.#tail, next, Atomics.load(w, this.#tail));
-    if (this.#sleepers.any(GET)) this.#sleepers.wake(GET);
+    if (this.#wakeGetters) this.#wakeMarked(GET);
+  }
+
+  /** After the publish (emptying) of a claim that took a sleeper's mark: wake the sleepers of `what`. */
+  #wakeMarked(what: number): void {
+    if (what === GET) this.#wakeGetters = false;
+    else this.#wakePutters = false;
+    if (this.#sleepers.any(what)) this.#sleepers.wake(what);
   }
 
   /** Put a number: OK, FULL, BUSY or SHUT (nothing changed). No lock. */
@@ -645,7 +722,7 @@ export class Ring {
       polls--;
       pause(turns);
       const s = Atomics.load(w, at);
-      if (s !== full && (s >= 0 || !isGetting(s))) return polls;
+      if (plain(s) !== full && (s >= 0 || !isGetting(s))) return polls;
     }
     return 0;
   }
@@ -705,12 +782,16 @@ export class Ring {
       const h = Atomics.load(w, this.#head);
       const at = this.#slot(h);
       const s = Atomics.load(w, at);
+      const u = plain(s);
       const full = this.#add(h, 1);
-      if (s === full) {
-        if (Atomics.compareExchange(w, at, full, this.#getMark) !== full) continue;
+      if (u === full) {
+        if (Atomics.compareExchange(w, at, s, this.#getMark) !== s) continue;
+        // Marked (s !== full): a putter sleeps on it, woken after the emptying.
+        this.#wakePutters = s !== full;
         return this.#gotAt(h, at);
       }
-      if (s === h) {
+      if (u === h) {
+        // Awaiting its put (marked: a getter sleeps on it).
         if (Atomics.load(w, this.#head) !== h) continue;
         this.#getAt = h;
         return EMPTY;
@@ -770,7 +851,10 @@ export class Ring {
   /** Give back the claim of the last GOT_BYTES: the item stays first in the queue. */
   unclaim(): void {
     const h = this.#claimed;
-    Atomics.compareExchange(this.#w, this.#slot(h) + SEQ, this.#getMark, this.#add(h, 1));
+    const full = this.#add(h, 1);
+    // A mark the claim took is given back with it.
+    Atomics.compareExchange(this.#w, this.#slot(h) + SEQ, this.#getMark, this.#wakePutters ? full + MARK : full);
+    this.#wakePutters = false;
   }
 
   /**
@@ -826,7 +910,7 @@ export class Ring {
     store.commit();
   }
 
-  /** Empty slot `at` of position `h` after its get, and wake sleeping putters. */
+  /** Empty slot `at` of position `h` after its get, and wake sleeping putters if the claim took their mark. */
   #emptied(h: number, at: number): void {
     const w = this.#w;
     const next = this.#add(h, 1);
@@ -834,7 +918,7 @@ export class Ring {
     this.#getAt = next;
     if (!this.#lazy) this.#advance(this.#head, next, h);
     else if (next % LAG === 0) this.#advance(this.#head, next, Atomics.load(w, this.#head));
-    if (this.#sleepers.any(PUT)) this.#sleepers.wake(PUT);
+    if (this.#wakePutters) this.#wakeMarked(PUT);
   }
 
   /**
@@ -851,8 +935,9 @@ export class Ring {
       polls--;
       pause(turns);
       const s = Atomics.load(w, at);
-      // A put's claim is about to publish: watched on, not got at (it would find EMPTY).
-      if (s !== h && (s >= 0 || isGetting(s))) return polls;
+      // A put's claim is about to publish: watched on, not got at (it would find EMPTY); a
+      // sleeping getter's mark changes nothing.
+      if (plain(s) !== h && (s >= 0 || isGetting(s))) return polls;
     }
     return 0;
   }
@@ -862,7 +947,7 @@ export class Ring {
     const w = this.#w;
     const h = this.#settledHead();
     const s = Atomics.load(w, this.#slot(h));
-    return s !== h && (s >= 0 || isGetting(s));
+    return plain(s) !== h && (s >= 0 || isGetting(s));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -874,9 +959,10 @@ export class Ring {
     for (;;) {
       const t = Atomics.load(w, this.#tail);
       const s = Atomics.load(w, this.#slot(t));
+      const u = plain(s);
       const published =
-        s === this.#add(t, 1) ||
-        s === this.#add(t, this.#cap) ||
+        u === this.#add(t, 1) ||
+        u === this.#add(t, this.#cap) ||
         (s < 0 && isGetting(s) && this.#settledHead() === t && Atomics.load(w, this.#slot(t)) === s);
       if (!published) return t;
       this.#moveTail(t);
@@ -888,7 +974,7 @@ export class Ring {
     const w = this.#w;
     for (;;) {
       const h = Atomics.load(w, this.#head);
-      if (Atomics.load(w, this.#slot(h)) !== this.#add(h, this.#cap)) return h;
+      if (plain(Atomics.load(w, this.#slot(h))) !== this.#add(h, this.#cap)) return h;
       this.#moveHead(h);
     }
   }
@@ -980,10 +1066,50 @@ export class Ring {
     return this.#sleepers.sleep(what, chunks, deadline, n, this);
   }
 
-  /** A sleeper's last look before it parks (sleepers.ts `Looker`). */
-  ready(what: number, chunks: number): boolean {
-    const ready = what === GET ? this.hasItem() : what === PUT ? this.roomFor(chunks) : this.unfinished === 0;
-    return ready || this.#store.shutDown;
+  /**
+   * A sleeper's last look before it parks, after it counted itself and read its GEN (sleepers.ts
+   * `Looker`): READY if a get may find an item (GET), a put room for `chunks` chunks (PUT), no
+   * item is unfinished (JOIN), or the queue was shut down. Else a getter (putter) marks the slot
+   * whose claim comes next — the first position not put (the item at HEAD) — or finds it marked,
+   * and PARKs: the claim that takes the mark wakes it ("Sleeping and waking"). A claim in that
+   * slot's way: NAP on it if its thread lives (no mark to make), PARK if dead (whoever settles
+   * it wakes every sleeper).
+   */
+  look(what: number, chunks: number): number {
+    if (what === JOIN) return this.unfinished === 0 || this.#store.shutDown ? READY : PARK;
+    const w = this.#w;
+    let at = 0;
+    let s = 0;
+    for (let k = 0; k < LOOKS; k++) {
+      if (this.#store.shutDown || (what === PUT && this.roomFor(chunks))) return READY;
+      const h = this.#settledHead();
+      at = this.#slot(h);
+      s = Atomics.load(w, at);
+      const u = plain(s);
+      const full = this.#add(h, 1);
+      // The value the slot holds while this sleeper must wait: no put at h yet (a getter), the
+      // item of h not got (a putter: the first get to empty a slot is at h).
+      const waiting = what === GET ? h : full;
+      if (u === waiting) {
+        if (s === u && Atomics.compareExchange(w, at, u, u + MARK) !== u) continue;
+        // Marked. A put's room may have come before the mark (a get between its `roomFor` and
+        // the mark, chunks given back): looked for again, after it.
+        if (what === PUT && this.roomFor(chunks)) return READY;
+        return PARK;
+      }
+      if (s < 0) {
+        // A get's claim at HEAD: an item is there (a getter looks again: BUSY, `waitClaim`).
+        if (what === GET && isGetting(s)) return READY;
+        if (isDead(claimer(s))) return PARK;
+        break;
+      }
+      if (what === GET && u === full) return READY;
+      // HEAD moved on meanwhile (or a putter found the ring empty at HEAD: room, looked for
+      // again): look again.
+    }
+    this.napAt = at;
+    this.napOn = s;
+    return NAP;
   }
 
   /** The sabsync ids asleep in get (`what` GET), put or join. */
