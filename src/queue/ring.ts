@@ -1101,7 +1101,12 @@ export class Ring {
         // A get's claim at HEAD: an item is there (a getter looks again: BUSY, `waitClaim`).
         if (what === GET && isGetting(s)) return READY;
         if (isDead(claimer(s))) return PARK;
-        break;
+        // Watched a while first (a number's claim is held for a few instructions), as
+        // `waitClaim` does: once it ends, look again; else nap on it.
+        let n = 0;
+        while (n < CLAIM_SPIN && Atomics.load(w, at) === s) n++;
+        if (n === CLAIM_SPIN) break;
+        continue;
       }
       if (what === GET && u === full) return READY;
       // HEAD moved on meanwhile (or a putter found the ring empty at HEAD: room, looked for
