@@ -186,7 +186,7 @@ export class Feed {
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], task[ARGS], task[CHUNK], task[ID]], 0);
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], this.#areas.itemArgs(task[ARGS]), task[CHUNK], task[ID]], 0);
       this.#pump.put(task[SLOT], task[GEN]);
       put = true;
     } catch (error) {

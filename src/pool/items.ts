@@ -7,7 +7,9 @@
  *   - a task item on the task Queue `[slot, gen, fn, args, chunk, id]`, for a task whose
  *     arguments do not fit its area or hold SharedArrayBuffers or primitives (the worker must
  *     fetch those before it can decode them), or whose export the owner cannot name by index
- *     yet (no worker has reported the module's exports);
+ *     yet (no worker has reported the module's exports); `args` is the argument list, or its
+ *     encoding (a Uint8Array: `itemArgs`, `argsOf`) when the owner encoded it already to learn
+ *     that it does not fit, so that each task's arguments are encoded once;
  *   - a result in its task's area, the common case;
  *   - a result item on the result Queue, for a result that does not fit its area or holds
  *     SharedArrayBuffers or primitives, and for progress values.
@@ -104,7 +106,8 @@ function small(v: number): number {
  * Whether `args` surely encode to more than ARGS_ROOM bytes, judged without encoding them: a
  * string of more characters, an array of more elements, binary data of more bytes (each takes
  * at least a byte), or a SharedArrayBuffer (it never goes in an area). Large arguments then go
- * straight to the Queue's put, which encodes them once. Only the top level is looked at.
+ * straight to the Queue's put, which encodes them once. Only the top level is looked at: those
+ * large further down are encoded by `writeTask`, which keeps the encoding for the item's put.
  */
 function oversized(args: unknown[]): boolean {
   if (args.length > ARGS_ROOM) return true;
@@ -122,6 +125,14 @@ function oversized(args: unknown[]): boolean {
   return false;
 }
 
+/**
+ * The arguments of a task item as the worker runs them (worker): the list, or the list decoded
+ * from the encoding the owner kept (`itemArgs`: a Uint8Array of the item's own, unshared).
+ */
+export function argsOf(args: unknown): unknown[] {
+  return args instanceof Uint8Array ? (decode(args) as unknown[]) : (args as unknown[]);
+}
+
 /** The areas of one pool's control block. */
 export class SlotAreas {
   readonly #u8: Uint8Array;
@@ -129,6 +140,17 @@ export class SlotAreas {
   readonly #f64: Float64Array;
   /** Unshared memory an area's encoding is copied into before `decode`. */
   readonly #pad = new Uint8Array(AREA_BYTES);
+  /**
+   * The encoding of the last argument list `writeTask` found too large for its area (a copy:
+   * `encode` returns the thread's scratch memory), and that list: the item's put, which comes
+   * next, takes it (`itemArgs`) instead of encoding the list again. Only an encoding that
+   * decodes without fail is kept (codec.ts `fallible`): a list holding SharedArrayBuffers or
+   * primitives (the Queue carries them) or an object met twice goes as the list, so that the
+   * Queue decodes that item before its get commits, as before; such a list large further down
+   * is still encoded twice.
+   */
+  #kept: Uint8Array | undefined;
+  #keptOf: unknown[] | undefined;
 
   constructor(slots: Slots) {
     const n = slots.count * AREA_BYTES;
@@ -146,6 +168,7 @@ export class SlotAreas {
    * primitives, or ones `encode` refuses (the Queue's put then says why).
    */
   writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
+    if (this.#keptOf !== undefined) this.#keptOf = this.#kept = undefined;
     const w = (slot * AREA_BYTES) >> 2;
     const n = args.length;
     let numbers = n <= ARGS_ROOM >> 3;
@@ -163,7 +186,12 @@ export class SlotAreas {
       } catch {
         return false;
       }
-      if (bytes.length > ARGS_ROOM || fallible(bytes)) return false;
+      if (fallible(bytes)) return false;
+      if (bytes.length > ARGS_ROOM) {
+        this.#kept = bytes.slice();
+        this.#keptOf = args;
+        return false;
+      }
       this.#u8.set(bytes, slot * AREA_BYTES + ARGS_AT);
       this.#i32[w] = ENCODED;
       this.#i32[w + 1] = bytes.length;
@@ -172,6 +200,18 @@ export class SlotAreas {
     this.#i32[w + 3] = chunk;
     this.#f64[(slot * AREA_BYTES + 16) >> 3] = id;
     return true;
+  }
+
+  /**
+   * What a task item carries for the argument list `args` (owner, as it puts the item): the
+   * encoding `writeTask` kept of that very list (given up here: a later put of the item, after
+   * a full channel refused it, encodes the list), else the list.
+   */
+  itemArgs(args: unknown[]): unknown[] | Uint8Array {
+    if (this.#keptOf !== args) return args;
+    const bytes = this.#kept!;
+    this.#keptOf = this.#kept = undefined;
+    return bytes;
   }
 
   /** The export index of slot `slot`'s task (its claimer). */

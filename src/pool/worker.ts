@@ -60,7 +60,7 @@ import { threadId } from '../primitives/thread.js';
 import { exitOnClose, exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import { enterTask, TaskScope } from './current.js';
-import { genOf, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
+import { argsOf, genOf, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
 import { BUSY, clock, LEFT, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
 
@@ -332,7 +332,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     slots.started[slot] = clock();
     slots.setCurrent(me, BUSY);
     const fn = inArea ? (names[areas.taskFn(slot)] ?? '') : (item[2] as string);
-    const args = inArea ? areas.taskArgs(slot) : (item[3] as unknown[]);
+    const args = inArea ? areas.taskArgs(slot) : argsOf(item[3]);
     const chunk = inArea ? areas.taskChunk(slot) : (item[4] as 0 | 1);
     const id = inArea ? areas.taskId(slot) : (item[5] as number);
     const scope = new TaskScope(slots, slot, gen, id, sendProgress);
