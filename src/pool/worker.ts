@@ -332,7 +332,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     slots.started[slot] = clock();
     slots.setCurrent(me, BUSY);
     const fn = inArea ? (names[areas.taskFn(slot)] ?? '') : (item[2] as string);
-    const args = inArea ? areas.taskArgs(slot) : item[3];
+    const args = inArea ? areas.taskArgs(slot) : argsOf(item[3]);
     const chunk = inArea ? areas.taskChunk(slot) : (item[4] as 0 | 1);
     const id = inArea ? areas.taskId(slot) : (item[5] as number);
     const scope = new TaskScope(slots, slot, gen, id, sendProgress);
@@ -366,15 +366,11 @@ function sendProgress(slot: number, gen: number, value: unknown): boolean {
 
 type Outcome = [ok: 0 | 1, value: unknown];
 
-/**
- * Run one task (or chunk) with its arguments as its area or its item gave them (`given`: items.ts
- * `argsOf`): `[1, value]` or `[0, error description]`; a Promise only for async work.
- */
-function run(mod: Record<string, unknown>, fn: string, given: unknown, chunk: 0 | 1): Outcome | Promise<Outcome> {
+/** Run one task (or chunk): `[1, value]` or `[0, error description]`; a Promise only for async work. */
+function run(mod: Record<string, unknown>, fn: string, args: unknown[], chunk: 0 | 1): Outcome | Promise<Outcome> {
   try {
     const f = mod[fn];
     if (typeof f !== 'function') throw noSuchExport(start.facade, start.module, fn, functionExports(mod));
-    const args = argsOf(given); // a decode that fails fails the task
     if (chunk) return runChunk(f as TaskFn, args as unknown[][]);
     const value = (f as TaskFn)(...args);
     return isThenable(value) ? settled(value) : [1, value];
