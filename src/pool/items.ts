@@ -160,8 +160,8 @@ export function keptArgs(bytes: Uint8Array, fn: string, channelBytes: number): U
 }
 
 /**
- * The arguments of a task item as the worker runs them (worker, inside the try that fails the
- * task): the list, or the list decoded from the encoding the owner kept (`keptArgs`: a
+ * The arguments of a task item as the worker runs them (worker, as it claimed the task: COMPACT
+ * only, so the decode does not fail): the list, or the list decoded from the encoding the owner kept (`keptArgs`: a
  * Uint8Array of the item's own, unshared; a caller's list is always an Array).
  */
 export function argsOf(args: unknown): unknown[] {
