@@ -23,15 +23,27 @@
  *     entries (numbers or items of cancelled tasks, copies re-queued after a death) can fill
  *     the channel, so the next settle cannot be relied on;
  *   - one item put at a time (#feeding); numbers meanwhile wait for it, so tasks go in order;
+ *   - the feed is not re-entered while it writes a task's arguments (#bind, #feeding): the
+ *     caller's code runs there (getters, proxies' traps), and may cancel or settle that task
+ *     (its slot is free again: the task is dropped before anything is put) or others, or
+ *     submit: the feeds that starts wait for the one under way, which goes on binding; so no
+ *     task is bound to a slot whose area another task's arguments are still being written to;
+ *   - a task's arguments are encoded once (items.ts `keptArgs`): the encoding the area's check
+ *     made goes with the task (#kept) until its item is put, or the task settles or is
+ *     cancelled — also while the full channel refuses it. A task put again after a worker's
+ *     death is encoded again from its list (keeping every put item's encoding until its claim
+ *     would hold up to TASK_SLOTS large lists): a getter in it is read again, and the copy a
+ *     worker claims first runs;
  *   - every put follows the wake rule of slots.ts (`needsTaker`): no queued task waits for a
  *     taker;
  *   - a slot's area is written only here, between the bind and the put (slots.ts: nobody
  *     writes it between the bind and the claim), so a task re-queued after a death is still in
  *     its area.
  */
+import { misuse } from '../primitives/errors.js';
 import { offerNumber, type Queue } from '../queue/queue.js';
 import type { Backlog } from './backlog.js';
-import { taskNumber, type SlotAreas, type TaskItem } from './items.js';
+import { keptArgs, taskNumber, type SlotAreas, type TaskItem } from './items.js';
 import { settleTask, type Pump } from './pump.js';
 import { tooLarge } from './remote.js';
 import { PENDING, type Slots } from './slots.js';
@@ -64,8 +76,16 @@ export class Feed {
   readonly #requeue: Task[] = [];
   /** A task in #requeue was refused as full: REFUSED is set, the pump puts it again when a worker takes something. */
   #full = false;
-  /** An item's put is under way. */
+  /** An item's put is under way, or a task's arguments are being written (#bind). */
   #feeding = false;
+  /**
+   * The encoding of one task's arguments (#keptFor), which its area's check made, for its
+   * item's put (items.ts `keptArgs`): kept until that put succeeds or fails for good, or the
+   * task is gone (settled, cancelled). Only the task bound last, or held refused, has one: the
+   * feed binds no task while one is held (#requeue first).
+   */
+  #kept: Uint8Array | undefined = undefined;
+  #keptFor: Task | undefined = undefined;
   /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
   #fnIndex: Map<string, number> | undefined;
 
@@ -115,8 +135,11 @@ export class Feed {
         if (this.#slots.available === 0) break;
         task = this.#backlog.next();
         if (task === undefined) break;
-        this.#bind(task);
-      } else if (task[SLOT] < 0) continue; // settled or cancelled since it was re-queued
+        if (!this.#bind(task)) continue; // cancelled or failed as it was bound: its slot is free again
+      } else if (task[SLOT] < 0) {
+        if (task === this.#keptFor) this.#kept = this.#keptFor = undefined;
+        continue; // settled or cancelled since it was re-queued
+      }
       if (!task[IN_AREA]) {
         void this.#putItem(task);
         break;
@@ -185,8 +208,9 @@ export class Feed {
     this.#feeding = true;
     let full = false;
     let put = false;
+    const kept = task === this.#keptFor ? this.#kept : undefined;
     try {
-      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], this.#areas.itemArgs(task[ARGS]), task[CHUNK], task[ID]], 0);
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]], 0);
       this.#pump.put(task[SLOT], task[GEN]);
       put = true;
     } catch (error) {
@@ -198,6 +222,7 @@ export class Feed {
         this.#owner[settleTask](task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task[FN], this.#channelBytes, error) : error);
       }
     } finally {
+      if (!full && kept !== undefined) this.#kept = this.#keptFor = undefined; // held with the task while refused
       this.#feeding = false;
     }
     if (put) this.#announced();
@@ -205,8 +230,14 @@ export class Feed {
     else this.feed();
   }
 
-  /** Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts). */
-  #bind(task: Task): void {
+  /**
+   * Bind `task` to a free slot and write it into the slot's area if it belongs there (items.ts),
+   * or keep the encoding the area's check made for its item (#keep). False if the task is gone:
+   * the caller's code that writing its arguments ran cancelled or settled it (its slot is free
+   * again, and no other task was bound to it meanwhile: #feeding holds off the feed that code
+   * started), or its arguments are too large for the channel (it failed).
+   */
+  #bind(task: Task): boolean {
     const slot = this.#slots.bind();
     task[SLOT] = slot;
     task[GEN] = this.#slots.genOf(slot);
@@ -214,7 +245,31 @@ export class Feed {
     this.#pump.bound(slot);
     this.#submitted[slot] = this.#backlog.takenSubmitted;
     const fn = this.#fnIndex?.get(task[FN]);
+    this.#feeding = true;
     task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK], task[ID]);
+    const bytes = task[IN_AREA] ? undefined : this.#areas.takeEncoded();
+    const bound = task[SLOT] === slot && (bytes === undefined || this.#keep(task, bytes));
+    this.#feeding = false;
+    return bound;
+  }
+
+  /**
+   * Keep `bytes`, the encoding of `task`'s arguments (scratch memory), for its item's put, as
+   * items.ts `keptArgs` says; or fail the task at once if they are too large for the channel
+   * anyway (false then): neither copied nor encoded again.
+   */
+  #keep(task: Task, bytes: Uint8Array): boolean {
+    const kept = keptArgs(bytes, task[FN], this.#channelBytes);
+    if (kept === null) {
+      const cause = misuse('ERR_TOO_LARGE', `the arguments take ${bytes.length} bytes encoded; the queue holds ${this.#channelBytes}`);
+      this.#owner[settleTask](task, 0, tooLarge(this.#facade, 'arguments', task[FN], this.#channelBytes, cause));
+      return false;
+    }
+    if (kept !== undefined) {
+      this.#kept = kept;
+      this.#keptFor = task;
+    }
+    return true;
   }
 
   /** Put again every bound task that no worker has claimed (a dead worker may have taken it). */
