@@ -1,8 +1,8 @@
 /**
- * The owner's backlog (engine.ts): submitted tasks not bound to a task slot yet, oldest first,
- * in the owner's own memory — where a million of them cost no shared memory and cancelling one
- * costs nothing (a cancelled task stays in the array until `next` skips it). `waiting` counts
- * the ones not cancelled.
+ * The owner's backlog (engine.ts, feed.ts): submitted tasks not bound to a task slot yet,
+ * oldest first, in the owner's own memory — where a million of them cost no shared memory and
+ * cancelling one costs nothing (a cancelled task stays in the array until `next` skips it).
+ * `waiting` counts the ones not cancelled.
  *
  * Beside each task, its submit time (slots.ts `clock`, ms) in a Float64Array: kept on the task
  * it would be a heap number per task (see task.ts).

@@ -12,7 +12,7 @@
  * (slots.ts): `cancel()` and `running()` read or swap it, so a cancel can never win against a
  * task a worker has already started. Before that (a task still waiting in the engine's backlog)
  * and after it settles, the Future alone decides. Between a task's end and its settle (its
- * result taken, not yet handed to the Future: engine.ts) a future is pending and not running,
+ * result taken, not yet handed to the Future: pump.ts) a future is pending and not running,
  * and `cancel()` fails: the task has run (API.md: cancel succeeds only for a task not
  * started). Everything else — results, callbacks, the Promises of `result()` / `exception()` —
  * happens on the owning thread.

@@ -8,8 +8,10 @@
  *     arguments do not fit its area or hold SharedArrayBuffers or primitives (the worker must
  *     fetch those before it can decode them), or whose export the owner cannot name by index
  *     yet (no worker has reported the module's exports); `args` is the argument list, or its
- *     encoding (a Uint8Array: `itemArgs`, `argsOf`) when the owner encoded it already to learn
- *     that it does not fit, so that each task's arguments are encoded once;
+ *     encoding (a Uint8Array: `takeEncoded`, `keptArgs`, `argsOf`) when the owner encoded it
+ *     already to learn that it does not fit, so that each task's arguments are encoded once
+ *     (but for the few at the channel's limit: `keptArgs`; and a task put again after a
+ *     worker's death is encoded again, from its list: feed.ts);
  *   - a result in its task's area, the common case;
  *   - a result item on the result Queue, for a result that does not fit its area or holds
  *     SharedArrayBuffers or primitives, and for progress values.
@@ -107,7 +109,8 @@ function small(v: number): number {
  * string of more characters, an array of more elements, binary data of more bytes (each takes
  * at least a byte), or a SharedArrayBuffer (it never goes in an area). Large arguments then go
  * straight to the Queue's put, which encodes them once. Only the top level is looked at: those
- * large further down are encoded by `writeTask`, which keeps the encoding for the item's put.
+ * large further down are encoded by `writeTask`, whose encoding the item then carries
+ * (`takeEncoded`, `keptArgs`).
  */
 function oversized(args: unknown[]): boolean {
   if (args.length > ARGS_ROOM) return true;
@@ -126,8 +129,40 @@ function oversized(args: unknown[]): boolean {
 }
 
 /**
- * The arguments of a task item as the worker runs them (worker): the list, or the list decoded
- * from the encoding the owner kept (`itemArgs`: a Uint8Array of the item's own, unshared).
+ * Bytes a task item `[slot, gen, fn, bytes, chunk, id]` takes besides the `bytes` it carries,
+ * at most, for an export name of `fnLength` characters: the item's tag and array, its numbers,
+ * the name (3 bytes a character at most), the view's and the buffer's headers around the bytes
+ * (16). Measured: 45–60 bytes and the name's.
+ */
+function keptItemBytes(fnLength: number): number {
+  return 64 + 3 * fnLength;
+}
+
+/**
+ * What a task item carries for an argument list whose encoding is `bytes` (`takeEncoded`, a view
+ * of the thread's scratch memory), for export `fn` on a channel of `channelBytes` (owner, right
+ * after `writeTask`, before anything else encodes):
+ *   - a copy of the bytes (the item's own: the scratch memory is written over by the next
+ *     `encode`), when the item that carries them surely fits the channel;
+ *   - null when the list is surely too large for the channel, carried either way: nested in
+ *     the item, the list takes its encoding less its tag (1 byte) and less the padding before
+ *     its first aligned part (3 bytes at most: pack.ts aligns each long part to the item's
+ *     start, so the paddings after it are the same), plus at least the item's array header (5)
+ *     — more than `bytes.length`; the task fails at once, without a copy;
+ *   - undefined in between, within a few dozen bytes under the channel's limit, where the view's
+ *     and the buffer's headers around the bytes take more than the list nested in the item
+ *     would: the item carries the list, and its put encodes it again (a getter in it is read
+ *     twice there), so that the largest list the channel takes still goes.
+ */
+export function keptArgs(bytes: Uint8Array, fn: string, channelBytes: number): Uint8Array | null | undefined {
+  if (bytes.length + keptItemBytes(fn.length) <= channelBytes) return bytes.slice();
+  return bytes.length > channelBytes ? null : undefined;
+}
+
+/**
+ * The arguments of a task item as the worker runs them (worker, as it claimed the task: COMPACT
+ * only, so the decode does not fail): the list, or the list decoded from the encoding the owner kept (`keptArgs`: a
+ * Uint8Array of the item's own, unshared; a caller's list is always an Array).
  */
 export function argsOf(args: unknown): unknown[] {
   return args instanceof Uint8Array ? (decode(args) as unknown[]) : (args as unknown[]);
@@ -141,16 +176,14 @@ export class SlotAreas {
   /** Unshared memory an area's encoding is copied into before `decode`. */
   readonly #pad = new Uint8Array(AREA_BYTES);
   /**
-   * The encoding of the last argument list `writeTask` found too large for its area (a copy:
-   * `encode` returns the thread's scratch memory), and that list: the item's put, which comes
-   * next, takes it (`itemArgs`) instead of encoding the list again. Only an encoding that
-   * decodes without fail is kept (codec.ts `fallible`): a list holding SharedArrayBuffers or
-   * primitives (the Queue carries them) or an object met twice goes as the list, so that the
-   * Queue decodes that item before its get commits, as before; such a list large further down
-   * is still encoded twice.
+   * The encoding of the argument list the last `writeTask` found too large for its area: a
+   * view of the thread's scratch memory, valid until the next `encode` (`keptArgs` copies it).
+   * Only an encoding that decodes without fail is offered (codec.ts `fallible`): a list holding
+   * SharedArrayBuffers or primitives (the Queue carries them) or an object met twice goes as
+   * the list, so that the Queue decodes that item before its get commits, as before; such a
+   * list large further down is still encoded twice.
    */
-  #kept: Uint8Array | undefined;
-  #keptOf: unknown[] | undefined;
+  #encoded: Uint8Array | undefined;
 
   constructor(slots: Slots) {
     const n = slots.count * AREA_BYTES;
@@ -164,11 +197,31 @@ export class SlotAreas {
   /**
    * Write slot `slot`'s task into its area (owner, before its number is put): export index
    * `fn`, its arguments, `chunk`, `id`. False (the area unchanged in what matters) if it must
-   * go on the Queue as an item: arguments too large for the area, holding SharedArrayBuffers or
-   * primitives, or ones `encode` refuses (the Queue's put then says why).
+   * go on the Queue as an item: arguments too large for the area (`takeEncoded` then gives
+   * their encoding if it made one), holding SharedArrayBuffers or primitives, or ones `encode`
+   * refuses (the Queue's put then says why). Never throws: a getter (or a proxy's trap) in the
+   * list that throws sends it as an item, whose put fails the task with that error.
    */
   writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
-    if (this.#keptOf !== undefined) this.#keptOf = this.#kept = undefined;
+    this.#encoded = undefined;
+    try {
+      return this.#writeTask(slot, fn, args, chunk, id);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The encoding the last `writeTask` made of an argument list too large for the area, if any
+   * (see #encoded), given up here: no view of a scratch memory that may be replaced is held.
+   */
+  takeEncoded(): Uint8Array | undefined {
+    const bytes = this.#encoded;
+    this.#encoded = undefined;
+    return bytes;
+  }
+
+  #writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
     const w = (slot * AREA_BYTES) >> 2;
     const n = args.length;
     let numbers = n <= ARGS_ROOM >> 3;
@@ -188,8 +241,7 @@ export class SlotAreas {
       }
       if (fallible(bytes)) return false;
       if (bytes.length > ARGS_ROOM) {
-        this.#kept = bytes.slice();
-        this.#keptOf = args;
+        this.#encoded = bytes;
         return false;
       }
       this.#u8.set(bytes, slot * AREA_BYTES + ARGS_AT);
@@ -200,18 +252,6 @@ export class SlotAreas {
     this.#i32[w + 3] = chunk;
     this.#f64[(slot * AREA_BYTES + 16) >> 3] = id;
     return true;
-  }
-
-  /**
-   * What a task item carries for the argument list `args` (owner, as it puts the item): the
-   * encoding `writeTask` kept of that very list (given up here: a later put of the item, after
-   * a full channel refused it, encodes the list), else the list.
-   */
-  itemArgs(args: unknown[]): unknown[] | Uint8Array {
-    if (this.#keptOf !== args) return args;
-    const bytes = this.#kept!;
-    this.#keptOf = this.#kept = undefined;
-    return bytes;
   }
 
   /** The export index of slot `slot`'s task (its claimer). */

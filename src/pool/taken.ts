@@ -1,5 +1,5 @@
 /**
- * The owner's taken results (engine.ts): tasks whose results the owner has taken out of their
+ * The owner's taken results (pump.ts): tasks whose results the owner has taken out of their
  * task slots (READY) and whose slots it has freed and fed again, but whose Futures it has not
  * settled yet — oldest first, each with its result (`ok` 1, a value) or error (`ok` 0).
  *
