@@ -1,0 +1,239 @@
+// Sleepers' marks on a FIFO ring's slots (src/queue/ring.ts "Sleeping and waking", "Crash
+// safety"; sleepers.ts): a getter asleep on an empty ring marks the slot the next put claims, a
+// putter asleep on a full one the slot of the item at HEAD, and only the claim that takes a mark
+// wakes them. Here: a thread killed holding the claim of a marked slot (its sleepers still
+// wake once the claim is settled: by the next put or get once the death is known, or by the
+// queue's recovery naming the thread), marks left by sleepers killed asleep (every reader sees
+// the plain state), and many putters and getters asleep at once on the rings where marks meet
+// edge cases: 2 slots with maxsize 1 (a limit below the slot count), odd slot counts, 128 slots
+// (the smallest ring that moves TAIL and HEAD lazily), positions across their wrap at M, and
+// items in chunks in a small arena (putters asleep for chunks, not slots). The sleepers attach
+// without the liveness table (their sleeps are not cut into slices that would hide a lost
+// wake-up as a delay), and every wait has a timeout far beyond any live one.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'sabsync';
+import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf, SLOT_WORDS } from './helpers/internals.js';
+import { untilBlocked } from './helpers/blocked.js';
+import { start, waitUntil, type Running } from './helpers/workers.js';
+
+const F = 'queue-marks.mjs';
+const TAIL = 0;
+const HEAD = 16;
+const DONE = 38;
+/** A timeout no live wait comes near: a call that reaches it missed its wake-up. */
+const LONG = 5_000;
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.worker.terminate()));
+});
+
+function run<T>(fn: string, data: unknown, timeout = 60_000): Running<T> {
+  const r = start<T>(F, fn, data, { timeout });
+  running.push(r);
+  return r;
+}
+
+interface Target {
+  readonly handle: unknown;
+}
+
+/** `q`'s handle without the liveness table: a worker that attaches with it never slices its sleeps. */
+function unsliced(q: Target): unknown {
+  return { ...(q.handle as object), live: undefined };
+}
+
+/** Put and get `n` items one by one: the positions move on (past TAIL, HEAD in a lazy ring). */
+function pass<T>(q: Queue<T>, n: number): void {
+  for (let i = 0; i < n; i++) {
+    q.put(i as T);
+    q.get(0);
+  }
+}
+
+/** A worker that waits for a sleeper's mark on the next put's (get's) slot, takes it, and is killed: its sabsync id. */
+async function deadMarkTaker(q: Target, side: 'put' | 'get'): Promise<number> {
+  const r = run('dieTakingMark', { handle: q.handle, side }, 20_000);
+  await waitUntil(() => r.progress.includes('inside'), 15_000, 'the marked slot to be claimed');
+  const id = sabsyncIdOf(r.worker.threadId);
+  await r.worker.terminate();
+  return id;
+}
+
+const RINGS = [4, 256];
+
+describe('a thread killed holding the claim of a marked slot (it took the mark, then died before its wake-up)', () => {
+  it.each(RINGS)('a put that took a sleeping getter\'s mark, the death marked: the next put settles it and the getter gets that item (%i slots)', async (slots) => {
+    const q = new Queue<number>(slots);
+    pass(q, 37);
+    const getter = run<{ item?: number; error?: string }>('getOne', { handle: unsliced(q), timeout: LONG });
+    await untilBlocked(q, 1, 'get');
+    const id = await deadMarkTaker(q, 'put');
+    markDead(id);
+    q.put(7, LONG);
+    expect(await getter.result).toEqual({ item: 7 });
+  }, 30_000);
+
+  it.each(RINGS)('the same, the death told to the queue\'s recovery only (a pool\'s): the getter sleeps on, and gets the next put\'s item (%i slots)', async (slots) => {
+    const q = new Queue<number>(slots);
+    pass(q, 37);
+    const getter = run<{ item?: number; error?: string }>('getOne', { handle: unsliced(q), timeout: LONG, async: true });
+    await untilBlocked(q, 1, 'get');
+    const id = await deadMarkTaker(q, 'put');
+    expect(await recoverQueue(q, id)).toBe(true);
+    expect(q.qsize()).toBe(0);
+    // Woken by the recovery, the getter looked again and marked again: this put takes that mark.
+    await untilBlocked(q, 1, 'get');
+    q.put(8, LONG);
+    expect(await getter.result).toEqual({ item: 8 });
+  }, 30_000);
+
+  it.each(RINGS)('a get that took a sleeping putter\'s mark, recovered: the item stays first, and the putter lands once it is got (%i slots)', async (slots) => {
+    const q = new Queue<number>(2);
+    pass(q, slots === 4 ? 5 : 37);
+    q.put(1);
+    q.put(2);
+    const putter = run<string>('putOne', { handle: unsliced(q), x: 3, timeout: LONG });
+    await untilBlocked(q, 1, 'put');
+    const id = await deadMarkTaker(q, 'get');
+    expect(await recoverQueue(q, id)).toBe(true);
+    expect(q.qsize()).toBe(2);
+    await untilBlocked(q, 1, 'put');
+    expect(q.get(LONG)).toBe(1);
+    expect(await putter.result).toBe('ok');
+    expect(q.get(LONG)).toBe(2);
+    expect(q.get(LONG)).toBe(3);
+  }, 30_000);
+
+  it('the same, the death marked: the next get settles it, gets the item, and wakes the putter', async () => {
+    const q = new Queue<number>(2);
+    q.put(1);
+    q.put(2);
+    const putter = run<string>('putOne', { handle: unsliced(q), x: 3, timeout: LONG, async: true });
+    await untilBlocked(q, 1, 'put');
+    const id = await deadMarkTaker(q, 'get');
+    markDead(id);
+    expect(q.get(LONG)).toBe(1);
+    expect(await putter.result).toBe('ok');
+    expect([q.get(LONG), q.get(LONG)]).toEqual([2, 3]);
+  }, 30_000);
+});
+
+describe('a sleeper killed asleep leaves its mark: every reader sees the plain state', () => {
+  it.each([2, 4, 5, 256])('a getter\'s mark on the empty slot (%i slots): empty, qsize 0, puts and gets go on, a new getter is woken', async (slots) => {
+    const q = new Queue<number>(slots);
+    pass(q, 41);
+    const r = run('sleepInGet', { handle: unsliced(q) });
+    await untilBlocked(q, 1, 'get');
+    await r.worker.terminate();
+    expect([q.qsize(), q.empty(), q.full()]).toEqual([0, true, false]);
+    expect(() => q.getNowait()).toThrow(expect.objectContaining({ name: 'Empty' }));
+    q.putNowait(5);
+    expect([q.qsize(), q.empty()]).toEqual([1, false]);
+    expect(q.getNowait()).toBe(5);
+    const getter = run<{ item?: number }>('getOne', { handle: unsliced(q), timeout: LONG });
+    await untilBlocked(q, 1, 'get');
+    q.put(6, LONG);
+    expect(await getter.result).toEqual({ item: 6 });
+  }, 30_000);
+
+  it.each([1, 2, 3, 5])('a putter\'s mark on the item at HEAD (maxsize %i): full, qsize, the item got in order, a new putter is woken', async (maxsize) => {
+    const q = new Queue<number>(maxsize);
+    pass(q, 41);
+    for (let i = 0; i < maxsize; i++) q.put(i);
+    const r = run('sleepInPut', { handle: unsliced(q), x: -1 });
+    await untilBlocked(q, 1, 'put');
+    await r.worker.terminate();
+    expect([q.qsize(), q.full(), q.empty()]).toEqual([maxsize, true, false]);
+    expect(() => q.putNowait(-2)).toThrow(expect.objectContaining({ name: 'Full' }));
+    expect(q.getNowait()).toBe(0);
+    const putter = run<string>('putOne', { handle: unsliced(q), x: 100, timeout: LONG });
+    if (maxsize === 1) {
+      // Room already: the put lands.
+      expect(await putter.result).toBe('ok');
+    } else {
+      q.putNowait(99);
+      await untilBlocked(q, 1, 'put');
+      expect(q.get(LONG)).toBe(1);
+      expect(await putter.result).toBe('ok');
+    }
+    expect(q.qsize()).toBe(maxsize);
+  }, 30_000);
+});
+
+interface Outcome {
+  done: number;
+  error?: string;
+  wrong?: number;
+  sum?: number;
+}
+
+/** Set a new queue's ring at position M - `before` (empty), as if that many items had passed. */
+function nearWrap(q: Queue<unknown>, before: number): void {
+  const h = q.handle;
+  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
+  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
+  const cap = l.slots;
+  const m = cap * Math.floor(2 ** 30 / cap);
+  const at = m - before;
+  for (let j = 0; j < cap; j++) {
+    const p = (at + j) % m;
+    i32[(l.entries >> 2) + (p % cap) * SLOT_WORDS] = p;
+  }
+  const r = l.ring >> 2;
+  i32[r + TAIL] = at;
+  i32[r + HEAD] = at;
+  i32[r + DONE] = at;
+}
+
+/**
+ * 3 producers of `n` numbers and 3 consumers through `q`, sync, async or both by turns, every
+ * 13th call first trying with a 1 ms timeout (a mark left behind), each side napping now and then.
+ */
+async function many(q: Queue<number>, n: number): Promise<[Outcome[], Outcome[]]> {
+  const handle = unsliced(q);
+  const modes = ['sync', 'async', 'mixed'];
+  const common = { handle, n, timeout: LONG, napMs: 1, shortEvery: 13, shortMs: 1 };
+  const made = [0, 1, 2].map((id) => run<Outcome>('manyProduce', { ...common, id, mode: modes[id % 3], napEvery: 37 + id }).result);
+  const got = [0, 1, 2].map((k) => run<Outcome>('manyConsume', { ...common, gets: n, mode: modes[(k + 1) % 3], napEvery: 41 + k }).result);
+  return [await Promise.all(made), await Promise.all(got)];
+}
+
+function expectAll(made: Outcome[], got: Outcome[], n: number): void {
+  for (const m of made) expect(m).toEqual({ done: n });
+  for (const g of got) expect([g.done, g.error, g.wrong]).toEqual([n, undefined, 0]);
+  const all = 3 * n;
+  expect(got.reduce((a, g) => a + (g.sum ?? 0), 0)).toBe((all * (all - 1)) / 2);
+}
+
+describe('3 putters and 3 getters asleep at once (sync, async, both; timeouts given up)', () => {
+  it.each([1, 3, 5, 128])('maxsize %i: all delivered once, in order, no call waits for a wake-up that never comes', async (maxsize) => {
+    const n = 1_500;
+    const q = new Queue<number>(maxsize);
+    const [made, got] = await many(q, n);
+    expectAll(made, got, n);
+    expect(q.qsize()).toBe(0);
+  }, 60_000);
+
+  it.each([1, 3, 128])('maxsize %i, across the positions\' wrap at M: the same', async (maxsize) => {
+    const n = 1_000;
+    const q = new Queue<number>(maxsize);
+    nearWrap(q, 700);
+    const [made, got] = await many(q, n);
+    expectAll(made, got, n);
+    expect(q.qsize()).toBe(0);
+  }, 60_000);
+
+  it('items in chunks in a small arena (putters asleep for chunks, not slots): all delivered whole, in order', async () => {
+    const n = 400;
+    const q = new Queue<string>(0, { bytes: 8 * 1024 });
+    const handle = unsliced(q);
+    const modes = ['sync', 'async', 'mixed'];
+    const common = { handle, n, timeout: LONG, shortEvery: 11, shortMs: 1 };
+    const made = [0, 1, 2].map((id) => run<Outcome>('bigProduce', { ...common, id, mode: modes[id % 3] }).result);
+    const got = [0, 1, 2].map((k) => run<Outcome>('bigConsume', { ...common, gets: n, mode: modes[(k + 1) % 3] }).result);
+    for (const m of await Promise.all(made)) expect(m).toEqual({ done: n });
+    for (const g of await Promise.all(got)) expect(g).toEqual({ done: n, wrong: 0 });
+    expect(q.qsize()).toBe(0);
+  }, 60_000);
+});
