@@ -158,6 +158,18 @@ describe('a thread killed after the publish (emptying) of a marked slot, before 
     expect(q.qsize()).toBe(2);
   }, 30_000);
 
+  it('the same getter attached with the liveness table wakes at its slice\'s end (≤ 1 s: liveness.ts `sliceEnd`), no later than that', async () => {
+    const q = new Queue<number>(4);
+    pass(q, 37);
+    const getter = run<{ item?: number; error?: string }>('getOne', { handle: q.handle, timeout: 4 * LONG });
+    await untilBlocked(q, 1, 'get');
+    const h = q.handle;
+    await deadPublisher({ handle: h }, 'put', 1, true);
+    q.put(2, LONG);
+    await waitUntil(() => blocked(h, 'get') === 0, LONG, 'the getter to wake');
+    expect(await getter.result).toEqual({ item: 1 });
+  }, 30_000);
+
   it.fails('a putter asleep on a full queue is woken by a later get, not only by its timeout', async () => {
     const q = new Queue<number>(2);
     q.put(1);
