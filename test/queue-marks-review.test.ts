@@ -133,11 +133,11 @@ async function deadPublisher(q: Target, side: 'put' | 'get', x: number, move: bo
 // the sleepers a killed thread left asleep; now only the claim of a marked slot does, and the
 // sleeper's mark was taken by the killed thread: later puts (gets) claim unmarked slots, wake
 // nobody, and a sleeper without the liveness table or a pool's recovery sleeps on beside the
-// items (the room) until its timeout. Known to fail (`it.fails`): ring.ts "Crash safety" says
-// the next thread that moves TAIL (HEAD) past the slot wakes them, but a ring below 128 slots
-// moved it in the publish itself, and a lazy ring's puts move it with no wake-up (only walks do).
+// items (the room) until its timeout — unless its sleep is cut into slices: every sleep is
+// (sleepers.ts "Crash safety"), so it wakes at its slice's end (a second at most), well within
+// LONG. The handles are `unsliced` (no liveness table): only the slices can rescue it here.
 describe('a thread killed after the publish (emptying) of a marked slot, before its wake-up; later puts (gets) go on', () => {
-  it.fails.each([[4, true], [256, false]])('a getter asleep on %i slots (TAIL moved: %s) is woken by one of the later puts, not only by its timeout', async (slots, move) => {
+  it.each([[4, true], [256, false]])('a getter asleep on %i slots (TAIL moved: %s) is woken by one of the later puts, not only by its timeout', async (slots, move) => {
     const q = new Queue<number>(slots);
     pass(q, 37);
     // A get whose timeout is far away: one that ends at its timeout still finds the item then.
@@ -170,7 +170,7 @@ describe('a thread killed after the publish (emptying) of a marked slot, before 
     expect(await getter.result).toEqual({ item: 1 });
   }, 30_000);
 
-  it.fails('a putter asleep on a full queue is woken by a later get, not only by its timeout', async () => {
+  it('a putter asleep on a full queue is woken by a later get, not only by its timeout', async () => {
     const q = new Queue<number>(2);
     q.put(1);
     q.put(2);
@@ -196,13 +196,17 @@ function pendingOfGetters(q: Target): { i32: Int32Array; at: number } {
 
 // A getter on an empty queue whose next slot holds the put claim of a thread killed with no
 // liveness table to tell (nor a pool): `look` finds a claim it cannot know dead, spins, naps
-// 1 ms, and looks again, for as long as the get's timeout (forever without one). Before marks
-// it parked on GET_GEN until woken. Seen through PENDING, which each entry into a sleep clears:
-// set by hand, it stays set while the getter stays parked. Known to fail (`it.fails`): the
-// getter re-enters its sleep every millisecond.
-/** How many of 5 tries a sleeping getter cleared PENDING within 100 ms of its being set by hand. */
+// 1 ms, and looks again, for as long as the get's timeout (forever without one), unless naps
+// in a row on the same claim back off (sleepers.ts NAP_MS: doubling up to a second, like the
+// slices every sleep is cut into). Seen through PENDING, which each entry into a sleep clears:
+// set by hand, it stays set while the getter stays parked. After SETTLE_MS both the slices and
+// the naps have grown to a second: at most one of the 5 windows below (≤ 100 ms each) sees an
+// entry; a getter napping 1 ms at a time is seen in all 5.
+const SETTLE_MS = 2_500;
+/** How many of 5 tries a sleeping getter cleared PENDING within 100 ms of its being set by hand, SETTLE_MS after it fell asleep. */
 async function reentries(q: Target): Promise<number> {
   const { i32, at } = pendingOfGetters(q);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   let reentered = 0;
   for (let k = 0; k < 5; k++) {
     Atomics.store(i32, at, 1);
@@ -213,16 +217,16 @@ async function reentries(q: Target): Promise<number> {
   return reentered;
 }
 
-it('the control: a getter on an empty queue with no claim in its way stays parked (PENDING set by hand stays set)', async () => {
+it('the control: a getter on an empty queue with no claim in its way stays parked between its slices (a second apart by then)', async () => {
   const q = new Queue<number>(4);
   pass(q, 5);
   const h = q.handle;
   run('getOne', { handle: unsliced({ handle: h }), timeout: 4 * LONG });
   await untilBlocked({ handle: h }, 1, 'get');
-  expect(await reentries({ handle: h })).toBe(0);
+  expect(await reentries({ handle: h })).toBeLessThanOrEqual(1);
 }, 30_000);
 
-it.fails('a getter behind the claim of a thread killed unbeknown (no liveness table) stays parked instead of polling', async () => {
+it('a getter behind the claim of a thread killed unbeknown (no liveness table) naps longer and longer (a second apart by then), not every millisecond', async () => {
   const q = new Queue<number>(4);
   pass(q, 5);
   const killer = run('dieClaiming', { handle: unsliced(q), side: 'put' }, 20_000, 'ring.mjs');
@@ -231,7 +235,7 @@ it.fails('a getter behind the claim of a thread killed unbeknown (no liveness ta
   const h = q.handle;
   run('getOne', { handle: unsliced({ handle: h }), timeout: 4 * LONG });
   await untilBlocked({ handle: h }, 1, 'get');
-  expect(await reentries({ handle: h })).toBe(0);
+  expect(await reentries({ handle: h })).toBeLessThanOrEqual(1);
 }, 30_000);
 
 describe('a sleeper killed asleep leaves its mark: every reader sees the plain state', () => {

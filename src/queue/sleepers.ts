@@ -41,8 +41,10 @@
  * preceded by one whose exchange followed that clear, so whose bump followed the sleeper's read
  * of GEN — its park returns. A last look that finds another thread's live claim in the way
  * (nothing to mark) naps instead (NAP: on that slot's SEQ, at most NAP_MS) and the caller looks
- * again. Sleeps are cut into slices while deaths can be learned, so a sleeper looks again for a
- * dead thread's claim (liveness.ts `sliceEnd`).
+ * again (naps on the same claim in a row doubling, up to a second). Every sleep is cut into
+ * slices (liveness.ts DEATH_CHECK_MS, doubling up to DEATH_CHECK_MAX_MS), whether or not this
+ * thread knows a liveness table: so a sleeper looks again for a dead thread's claim, and for
+ * the wake-up a thread killed between taking its mark and waking it never sent.
  *
  * Crash safety: a sleeper counts itself (GETTERS, PUTTERS, JOINERS) and then names itself in
  * NAMES; it leaves in the reverse order. So a name is always counted, and the recovery of a dead
@@ -50,12 +52,15 @@
  * the name (`forget`); a thread killed between the two steps leaves a count with no name —
  * later puts then wake a sleeper that is not there: a cost, never a lost wake-up. A sleeper
  * killed after its mark leaves the mark: the claim that takes it wakes nobody (or the others),
- * a needless slow path. For a thread killed between the claim of a marked slot and its wake-up,
- * see ring.ts "Crash safety".
+ * a needless slow path. A thread killed between the claim of a marked slot and its wake-up
+ * took the sleepers' only mark: later puts (gets) claim unmarked slots and wake nobody, so the
+ * sleepers wake at their slice's end (a second at most), at the pool's recovery of that thread
+ * (which wakes everyone), or when a walk moves TAIL (HEAD) past the slot (ring.ts "Crash
+ * safety"), whichever comes first.
  */
 import { misuse } from '../primitives/errors.js';
 import { deadlineAfter, park, wake, type Steps } from '../primitives/futex.js';
-import { isDead, sliceEnd } from '../primitives/liveness.js';
+import { DEATH_CHECK_MAX_MS, DEATH_CHECK_MS, isDead } from '../primitives/liveness.js';
 import { threadId } from '../primitives/thread.js';
 
 const COUNT = 32;
@@ -74,7 +79,12 @@ export const READY = 0;
 export const PARK = 1;
 /** Another thread's claim is in the way: nap on its SEQ (`napAt` holding `napOn`), NAP_MS at most. */
 export const NAP = 2;
-/** The longest nap on a claim (ring.ts "Sleeping and waking"): a live claim is held for a few instructions, or an item's copy. */
+/**
+ * The first nap on a claim (ring.ts "Sleeping and waking"): a live claim is held for a few
+ * instructions, or an item's copy. Naps in a row on the same claim (the same slot holding the
+ * same value: a preempted thread, or one killed unbeknown to this thread) double, up to
+ * DEATH_CHECK_MAX_MS, so a claim that never ends costs a look a second, not a thousand.
+ */
 const NAP_MS = 1;
 
 /** What a sleeper asks of the ring on its last look before it parks. */
@@ -96,6 +106,10 @@ export class Sleepers {
   readonly #r: number;
   readonly #names: number;
   readonly #maxWaiters: number;
+  /** The claim this thread napped on last (`napAt`, `napOn`), and how many naps in a row it took. */
+  #napAt = -1;
+  #napOn = 0;
+  #naps = 0;
 
   constructor(w: Int32Array, ring: number, maxWaiters: number) {
     this.#w = w;
@@ -135,7 +149,7 @@ export class Sleepers {
   /**
    * Sleep as a sleeper of `what` until woken, unless `ring.look(what, chunks)` is READY on the
    * last look (a nap if NAP) — or `deadline` passes or a slice ends (the caller looks again). `n`: how many sleeps
-   * the call made before (liveness.ts `sliceEnd`). Throws ERR_TOO_MANY_WAITERS (nothing
+   * the call made before (the slice grows with it). Throws ERR_TOO_MANY_WAITERS (nothing
    * changed) if maxWaiters threads sleep already.
    */
   *sleep(what: number, chunks: number, deadline: number, n: number, ring: Looker): Steps<void> {
@@ -156,10 +170,19 @@ export class Sleepers {
       // store also bumped after our read, so the park below returns (see PENDING).
       Atomics.store(w, this.#r + PENDING + what, 0);
       const seen = ring.look(what, chunks);
+      if (seen !== NAP) this.#naps = 0;
       if (seen === READY) return;
-      const end = sliceEnd(deadline, n);
-      if (seen === NAP) yield park(w, ring.napAt, ring.napOn, Math.min(end, deadlineAfter(NAP_MS)));
-      else yield park(w, gen, g, end);
+      // Sliced, whether or not this thread can learn of deaths ("Crash safety").
+      const end = Math.min(deadline, deadlineAfter(Math.min(DEATH_CHECK_MS * 2 ** n, DEATH_CHECK_MAX_MS)));
+      if (seen === NAP) {
+        if (ring.napAt === this.#napAt && ring.napOn === this.#napOn) this.#naps++;
+        else {
+          this.#napAt = ring.napAt;
+          this.#napOn = ring.napOn;
+          this.#naps = 0;
+        }
+        yield park(w, ring.napAt, ring.napOn, Math.min(end, deadlineAfter(Math.min(NAP_MS * 2 ** this.#naps, DEATH_CHECK_MAX_MS))));
+      } else yield park(w, gen, g, end);
     } finally {
       // Named and counted: unnamed first. A recovery that took the name took the count too.
       if (Atomics.compareExchange(w, entry, threadId, 0) === threadId) Atomics.sub(w, count, 1);
