@@ -13,20 +13,19 @@
  *     a number or small item is only read under a claim, and a get returns its item only
  *     after emptying the slot).
  *   - GETTING at HEAD, LEN NONE: the get committed (its thread had the item): SEQ = p + CAP.
- * A thread killed after its publish or its emptying leaves TAIL or HEAD behind, which the next
- * thread that meets it moves (a put, a get, `count`, a recovery), waking the other side's
- * sleepers in case the killed thread did not; the pool's recovery of a thread wakes every
- * sleeper too. Marks (watch.ts "Sleeping and waking"): a sleeper killed after its mark leaves
+ * A thread killed after its publish or its emptying may leave TAIL or HEAD behind, which the
+ * next thread that meets it moves (a put, a get, `count`, a recovery); the pool's recovery of a
+ * thread wakes every sleeper. Marks (watch.ts "Sleeping and waking"): a sleeper killed after its mark leaves
  * it, and the claim that takes it makes a needless slow path and wake-up. A thread killed holding the
  * claim of a marked slot took the mark with it: whoever settles that claim (the next put or get
  * it blocks, in `waitClaim`, or the pool's recovery) sets SEQ back without the mark and wakes
  * every sleeper (`settleHeld`), which looks again and marks again. A thread killed after the
- * publish (emptying) of a marked slot, before its wake-up, is the case above: the next thread
- * that moves TAIL (HEAD) past it wakes the other side if any sleeper is counted, the pool's
- * recovery of it wakes every sleeper, and a sleeper that knows the liveness table looks again at
- * each slice's end anyway (≤ 1 s, liveness.ts `sliceEnd`) — where nothing of these comes (no
- * pool, no liveness table, the ring lazy), a sleeper stays asleep until its timeout, as before
- * marks. A put or get waiting on a live claim (a preempted thread) spins, then naps in
+ * publish (emptying) of a marked slot, before its wake-up, took the only mark: later puts
+ * (gets) claim unmarked slots and wake nobody (`advance` wakes nobody either; a walk that moves
+ * TAIL (HEAD) does, if a sleeper is counted). The pool's recovery of that thread wakes every
+ * sleeper, and every sleep is cut into slices, liveness table or not (50 ms doubling to 1 s:
+ * sleepers.ts), so such a sleeper looks again within a second and finds the item (the room).
+ * A put or get waiting on a live claim (a preempted thread) spins, then naps in
  * 1 ms parks and looks again — a number's or small item's claim is held for a few
  * instructions; an item in chunks' claim for its copy, and the put or get of one of
  * LONG_CLAIM (ring.ts) bytes or more wakes the parked when it publishes (empties) the slot.
