@@ -8,7 +8,8 @@
 // table (`live`), so their sleeps are not cut into slices (liveness.ts `sliceEnd`) that would
 // hide a lost wake-up as a delay; every call has a timeout far beyond any live wait, so a lost
 // wake-up fails the run instead of hanging it. On rings of 4 slots and of 256 (TAIL and
-// HEAD moved lazily). Its broken twin, a ring that reads the sleeper's flag before it publishes
+// HEAD moved lazily); and with 3 putters and 3 getters, sync and async, some calls giving up
+// after 1 ms (a sleeper leaving its mark on a slot: ring.ts "Sleeping and waking"). Its broken twin, a ring that reads the sleeper's flag before it publishes
 // (fixtures/lost-wake-ring.mjs), must fail the same round trips.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
@@ -81,6 +82,37 @@ describe.each([4, 256])('a Queue of %i slots: no lost wake-up', (slots) => {
     const [produced, consumed] = await stream(new Queue<number>(slots), 8_000, 'produce', 40);
     expect(produced).toEqual({ done: 8_000 });
     expect(consumed).toEqual({ done: 8_000, wrong: 0 });
+  }, 60_000);
+});
+
+/**
+ * `producers` producers of `n` numbers each and as many consumers through a Queue of `slots`
+ * slots, each thread's calls sync, async or both by turns (`modes`), every 13th call first
+ * trying with a 1 ms timeout (it may give up, its sleeper's mark left behind), each side napping
+ * now and then: several getters and several putters asleep at once, on both sides.
+ */
+async function many(slots: number, producers: number, n: number): Promise<[Outcome[], (Outcome & { sum: number })[]]> {
+  const q = new Queue<number>(slots);
+  const handle = unsliced(q);
+  const modes = ['sync', 'async', 'mixed'];
+  const common = { handle, n, timeout: LONG, napMs: NAP_MS, shortEvery: 13, shortMs: 1 };
+  const made = Array.from({ length: producers }, (_, id) =>
+    run('manyProduce', { ...common, id, mode: modes[id % 3], napEvery: 37 + id }),
+  );
+  const got = Array.from({ length: producers }, (_, k) =>
+    run('manyConsume', { ...common, gets: n, mode: modes[(k + 1) % 3], napEvery: 41 + k }),
+  );
+  return [await Promise.all(made), (await Promise.all(got)) as (Outcome & { sum: number })[]];
+}
+
+describe.each([4, 256])('a Queue of %i slots, 3 putters and 3 getters (sync, async, both), timeouts given up', (slots) => {
+  it('3 × 2,000 numbers: all delivered once, each putter\'s in order, no call waits for a wake-up that never comes', async () => {
+    const n = 2_000;
+    const [made, got] = await many(slots, 3, n);
+    for (const m of made) expect(m).toEqual({ done: n });
+    for (const g of got) expect([g.done, g.error, g.wrong]).toEqual([n, undefined, 0]);
+    const all = 3 * n;
+    expect(got.reduce((a, g) => a + g.sum, 0)).toBe((all * (all - 1)) / 2);
   }, 60_000);
 });
 
