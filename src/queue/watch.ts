@@ -136,15 +136,18 @@ export class Watches extends Positions {
 
   /**
    * A sleeper's last look before it parks, after it counted itself and read its GEN (sleepers.ts
-   * `Looker`): READY if a get may find an item (GET), a put room for `chunks` chunks (PUT), no
-   * item is unfinished (JOIN), or the queue was shut down. Else a getter (putter) marks the slot
+   * `Looker`): READY if a get may find an item (GET), a put room for `chunks` chunks (PUT), or
+   * the queue was shut down (GET, PUT); or if no item is unfinished (JOIN: a shutdown changes
+   * nothing, a joiner waits for the last taskDone or the discard of shutdown(true)). Else a getter (putter) marks the slot
    * whose claim comes next — the first position not put (the item at HEAD) — or finds it marked,
    * and PARKs: the claim that takes the mark wakes it ("Sleeping and waking"). A claim in that
    * slot's way: NAP on it if its thread lives (no mark to make), PARK if dead (whoever settles
    * it wakes every sleeper).
    */
   look(what: number, chunks: number): number {
-    if (what === JOIN) return this.unfinished === 0 || this.store.shutDown ? READY : PARK;
+    // Not the shutdown: join() waits for every item's taskDone after shutdown(false) too (Python's
+    // semantics); shutdown(true) counts the discarded items done first, then wakes every joiner.
+    if (what === JOIN) return this.unfinished === 0 ? READY : PARK;
     const w = this.w;
     let at = 0;
     let s = 0;
