@@ -593,7 +593,8 @@ export class Ring extends Recovery {
 
   /**
    * Sleep until a get may find an item (`what` GET), a put room for `chunks` chunks (PUT), or
-   * no item is unfinished (JOIN) — or the queue is shut down, `deadline` passes or a slice ends
+   * no item is unfinished (JOIN) — or, for a get or put, the queue is shut down; or `deadline`
+   * passes or a slice ends
    * (the caller looks again). `n`: how many sleeps this call made before (the slice grows with
    * it: sleepers.ts). Throws ERR_TOO_MANY_WAITERS (nothing changed) past maxWaiters sleepers.
    */

@@ -73,7 +73,7 @@ export const GET = 0;
 export const PUT = 1;
 export const JOIN = 2;
 
-/** What a sleeper's last look found (`Looker.look`): no park — a get may find an item, a put room, no item is unfinished, or the queue was shut down. */
+/** What a sleeper's last look found (`Looker.look`): no park — a get may find an item, a put room (or either the queue shut down), no item is unfinished. */
 export const READY = 0;
 /** Park on the kind's GEN: a wake-up is sure to come (the slot whose claim it waits for is marked). */
 export const PARK = 1;
@@ -90,8 +90,8 @@ const NAP_MS = 1;
 /** What a sleeper asks of the ring on its last look before it parks. */
 export interface Looker {
   /**
-   * Look whether a get may find an item (GET), a put room for `chunks` chunks (PUT), no item is
-   * unfinished (JOIN), or the queue is shut down: READY; else PARK once the slot whose claim
+   * Look whether a get may find an item (GET), a put room for `chunks` chunks (PUT), or either
+   * the queue shut down, or no item is unfinished (JOIN): READY; else PARK once the slot whose claim
    * will wake this sleeper is marked, or NAP (`napAt`, `napOn`).
    */
   look(what: number, chunks: number): number;
