@@ -594,9 +594,8 @@ export class Ring extends Recovery {
   /**
    * Sleep until a get may find an item (`what` GET), a put room for `chunks` chunks (PUT), or
    * no item is unfinished (JOIN) — or, for a get or put, the queue is shut down; or `deadline`
-   * passes or a slice ends
-   * (the caller looks again). `n`: how many sleeps this call made before (the slice grows with
-   * it: sleepers.ts). Throws ERR_TOO_MANY_WAITERS (nothing changed) past maxWaiters sleepers.
+   * passes or a slice ends (the caller looks again). `n`: how many sleeps this call made before
+   * (the slice grows with it: sleepers.ts). Throws ERR_TOO_MANY_WAITERS (nothing changed) past maxWaiters sleepers.
    */
   sleep(what: number, chunks: number, deadline: number, n: number): Steps<void> {
     return this.sleeping.sleep(what, chunks, deadline, n, this);
