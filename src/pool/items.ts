@@ -349,7 +349,6 @@ export class SlotAreas {
    * encoded once (a getter in it is read once, and the owner gets that read).
    */
   write(slot: number, ok: 0 | 1, value: unknown, ranUs: number): boolean {
-    this.#result = undefined;
     const at = slot * AREA_BYTES;
     if (typeof value === 'number') {
       // What `encode` writes for a number (codec.ts), without its copy.
@@ -359,6 +358,7 @@ export class SlotAreas {
       this.#i32[(at >> 2) + 1] = ok | (Math.min(ranUs, MAX_RAN_US) << 1);
       return true;
     }
+    this.#result = undefined; // before every `false` (a number always fits)
     let bytes: Uint8Array;
     try {
       bytes = encode(value);
