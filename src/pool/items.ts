@@ -14,7 +14,10 @@
  *     worker's death is encoded again, from its list: feed.ts);
  *   - a result in its task's area, the common case;
  *   - a result item on the result Queue, for a result that does not fit its area or holds
- *     SharedArrayBuffers or primitives, and for progress values.
+ *     SharedArrayBuffers or primitives, and for progress values; a result that does not fit
+ *     goes as the encoding `write` made of it to learn that (KEPT, `keptResult`, `resultOf`),
+ *     so that each result is encoded once (but for the few at the channel's limit, and those
+ *     too large for it, which fail as they did).
  *
  * AREA[s], AREA_BYTES per slot, 8-aligned, holds first the task, then its result: the task is
  * written by the owner before its number is put (the put orders the writes before the taker's
@@ -74,10 +77,17 @@ export type TaskItem = number | unknown[];
 
 /**
  * The item a worker puts on the result Queue: a result (`ok` 1) or an error (0) that cannot go
- * in its area, or a progress value (2: current.ts) of a running task. The owner also puts 0
- * there to wake a pump waiting on that Queue.
+ * in its area, or a progress value (2: current.ts) of a running task; `ok` 5 or 4 (1 or 0 with
+ * KEPT) when `value` is the encoding of that result or error (`takeResult`, `keptResult`,
+ * `resultOf`). The owner also puts 0 there to wake a pump waiting on that Queue.
  */
-export type ResultItem = [slot: number, gen: number, ok: 0 | 1 | 2, value: unknown] | 0;
+export type ResultItem = [slot: number, gen: number, ok: 0 | 1 | 2 | 4 | 5, value: unknown] | 0;
+
+/**
+ * The bit of a result item's `ok` that says its value is the result's encoding, a Uint8Array,
+ * not the result itself (a result may be a Uint8Array: the item says which, not the value).
+ */
+export const KEPT = 4;
 
 /** ARGS of a task whose arguments are numbers. */
 const NUMBERS = 1;
@@ -168,6 +178,37 @@ export function argsOf(args: unknown): unknown[] {
   return args instanceof Uint8Array ? (decode(args) as unknown[]) : (args as unknown[]);
 }
 
+/**
+ * Bytes a result item `[slot, gen, ok, bytes]` takes besides the `bytes` it carries, at most:
+ * the item's tag and array, its numbers, the view's and the buffer's headers around the bytes
+ * (16). Measured: 37 bytes; a task item's bound (`keptItemBytes`) holds it with room to spare.
+ */
+const KEPT_RESULT_BYTES = keptItemBytes(0);
+
+/**
+ * What a result item carries for a result whose encoding is `bytes` (`takeResult`, a view of
+ * the thread's scratch memory) on a result channel of `channelBytes` (worker, right after
+ * `write`, before anything else encodes): a copy of the bytes (the item's own), when the item
+ * that carries them surely fits the channel; else undefined, and the item carries the result,
+ * which its put encodes again — a result within a few dozen bytes under the channel's limit,
+ * where the headers around the bytes take more than the result nested in the item would (as
+ * for `keptArgs`), so the largest result the channel takes still goes; and a result too large
+ * for the channel, whose put then fails as it always did (the same error: the task's error
+ * says the result does not fit the result channel).
+ */
+export function keptResult(bytes: Uint8Array | undefined, channelBytes: number): Uint8Array | undefined {
+  return bytes !== undefined && bytes.length + KEPT_RESULT_BYTES <= channelBytes ? bytes.slice() : undefined;
+}
+
+/**
+ * The value of a result item as the owner settles its task with (pump.ts, the queued result's
+ * read): the value, or with KEPT in `ok` the value decoded from the encoding the worker kept
+ * (COMPACT or a bare value only, but a decode that throws fails that task, not the pump).
+ */
+export function resultOf(ok: number, value: unknown): unknown {
+  return ok & KEPT ? decode(value as Uint8Array) : value;
+}
+
 /** The areas of one pool's control block. */
 export class SlotAreas {
   readonly #u8: Uint8Array;
@@ -184,6 +225,13 @@ export class SlotAreas {
    * list large further down is still encoded twice.
    */
   #encoded: Uint8Array | undefined;
+  /**
+   * The encoding of the result the last `write` found too large for its area (worker), as
+   * #encoded is for a task's arguments: a view of the thread's scratch memory, offered only when
+   * it decodes without fail (`fallible`: a result holding SharedArrayBuffers or primitives, or
+   * an object met twice, goes as itself, and the Queue's put encodes it again, as before).
+   */
+  #result: Uint8Array | undefined;
 
   constructor(slots: Slots) {
     const n = slots.count * AREA_BYTES;
@@ -296,7 +344,9 @@ export class SlotAreas {
    * Write `value` (a result, or with `ok` 0 an error description) into slot `slot`'s area if it
    * belongs there (worker); false if it must go on the result Queue: too large for the area,
    * holding SharedArrayBuffers or primitives, or one that `encode` refuses (the Queue's put
-   * then says why).
+   * then says why). A result too large for the area whose encoding decodes without fail leaves
+   * that encoding for `takeResult`, so that its item carries it (`keptResult`): each result is
+   * encoded once (a getter in it is read once, and the owner gets that read).
    */
   write(slot: number, ok: 0 | 1, value: unknown, ranUs: number): boolean {
     const at = slot * AREA_BYTES;
@@ -308,17 +358,32 @@ export class SlotAreas {
       this.#i32[(at >> 2) + 1] = ok | (Math.min(ranUs, MAX_RAN_US) << 1);
       return true;
     }
+    this.#result = undefined; // before every `false` (a number always fits)
     let bytes: Uint8Array;
     try {
       bytes = encode(value);
     } catch {
       return false;
     }
-    if (bytes.length > RESULT_ROOM || fallible(bytes)) return false;
+    if (fallible(bytes)) return false;
+    if (bytes.length > RESULT_ROOM) {
+      this.#result = bytes;
+      return false;
+    }
     this.#i32[at >> 2] = bytes.length;
     this.#i32[(at >> 2) + 1] = ok | (Math.min(ranUs, MAX_RAN_US) << 1);
     this.#u8.set(bytes, at + 8);
     return true;
+  }
+
+  /**
+   * The encoding the last `write` made of a result too large for the area, if any (see
+   * #result), given up here: no view of a scratch memory that may be replaced is held.
+   */
+  takeResult(): Uint8Array | undefined {
+    const bytes = this.#result;
+    this.#result = undefined;
+    return bytes;
   }
 
   /** Whether slot `slot`'s result is a value (1) or an error description (0) (owner, after READY). */

@@ -5,7 +5,8 @@
  *
  * A worker writes a task's result into the task's slot area (READY set last: items.ts,
  * slots.ts), or puts `[slot, gen, ok, value]` on the result Queue when it does not fit there or
- * holds SharedArrayBuffers or primitives; then it bumps DONE_COUNT. The pump reads DONE_COUNT,
+ * holds SharedArrayBuffers or primitives (`value` the result, or the encoding the worker made
+ * of it, decoded here: items.ts KEPT); then it bumps DONE_COUNT. The pump reads DONE_COUNT,
  * handles every queued result, and scans the bound slots for READY ones (#collectReady): it
  * takes each one's result out of its area (TAKEN, taken.ts) and frees the slot, has the engine
  * feed the freed slots at once (one put of many numbers, one wake-up), and only then settles
@@ -44,7 +45,7 @@ import { deadlineAfter } from '../primitives/futex.js';
 import type { Queue } from '../queue/queue.js';
 import { setProgress } from './future.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
-import type { ResultItem, SlotAreas, TaskItem } from './items.js';
+import { resultOf, type ResultItem, type SlotAreas, type TaskItem } from './items.js';
 import { PENDING, type Slots } from './slots.js';
 import { Taken } from './taken.js';
 import { GEN, SLOT, TAKEN, type Task } from './task.js';
@@ -410,7 +411,17 @@ export class Pump {
       task[setProgress](value);
       return;
     }
-    this.#owner[settleTask](task, ok, ok ? value : rebuildError(value as ErrorDescription));
+    // A kept encoding (items.ts KEPT) is decoded here; should that fail, the task fails with it.
+    let settled: 0 | 1 = ok & 1 ? 1 : 0;
+    let v: unknown;
+    try {
+      v = resultOf(ok, value);
+      if (!settled) v = rebuildError(v as ErrorDescription);
+    } catch (error) {
+      settled = 0;
+      v = error;
+    }
+    this.#owner[settleTask](task, settled, v);
   }
 
   /** Handle every result already on the channel (after a worker died, before judging it). */

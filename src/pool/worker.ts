@@ -60,7 +60,7 @@ import { threadId } from '../primitives/thread.js';
 import { exitOnClose, exitOnUncaughtError, exitWorker, macrotask, nameThisThread, onWorkerExit, postToParent, startData, whileBootstrapping } from '../runtime/worker.js';
 import type { WorkerStart } from './crew.js';
 import { enterTask, TaskScope } from './current.js';
-import { argsOf, genOf, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
+import { argsOf, genOf, KEPT, keptResult, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
 import { BUSY, clock, LEFT, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
 
@@ -277,7 +277,8 @@ function send(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown):
     }
     return;
   }
-  const queued = sendQueued(slot, gen, fn, ok, value);
+  // Too large for the area: its item carries the encoding `write` made, if it may (items.ts).
+  const queued = sendQueued(slot, gen, fn, ok, value, keptResult(areas.takeResult(), results.bytes));
   if (queued === undefined) return sentQueued(slot, gen);
   return queued.then(() => sentQueued(slot, gen));
 }
@@ -288,9 +289,12 @@ function sentQueued(slot: number, gen: number): void {
   slots.completed();
 }
 
-/** Put a result on the result Queue (synchronously while it has room); a value that cannot cross becomes the task's error. */
-function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown): void | Promise<void> {
-  let item: ResultItem = [slot, gen, ok, value];
+/**
+ * Put a result on the result Queue (synchronously while it has room): `value`, or `kept`, its
+ * encoding (items.ts KEPT); a value that cannot cross becomes the task's error.
+ */
+function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unknown, kept: Uint8Array | undefined): void | Promise<void> {
+  let item: ResultItem = kept === undefined ? [slot, gen, ok, value] : [slot, gen, (ok | KEPT) as 4 | 5, kept];
   for (;;) {
     try {
       results.putNowait(item);
