@@ -4,9 +4,9 @@
 // channel refuses, a getter that cancels its own task while it is being written, the channel's
 // byte limit, shared primitives and ports inside a list large further down, binary arguments.
 import { describe, expect, it } from 'vitest';
-import { Executor, Lock, Queue, WorkerCrashedError, type Future } from 'sabsync';
+import { Executor, Lock, WorkerCrashedError, type Future } from 'sabsync';
 import { MessageChannel } from 'node:worker_threads';
-import { settledWithin, workersOf } from './helpers/pool.js';
+import { largestFitting, settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-items-review.mjs', import.meta.url);
@@ -109,24 +109,7 @@ describe('review: arguments encoded once (items.ts writeTask / itemArgs / argsOf
   // few dozen bytes of the limit goes as itself; one byte more is refused, as before.
   it('the largest argument list the task channel carries as a list still goes when it is large only further down', async () => {
     // The largest string a task item [slot, gen, fn, [{ s, n }], chunk, id] holding the list fits the channel with.
-    const q = new Queue<unknown>(4, { bytes: CHANNEL_BYTES });
-    const fits = (len: number): boolean => {
-      try {
-        q.putNowait([3, 1, 'lengthOf', [{ s: 'x'.repeat(len), n: 0 }], 0, 123]);
-        q.getNowait();
-        return true;
-      } catch (e) {
-        if ((e as { code?: string }).code === 'ERR_TOO_LARGE') return false;
-        throw e;
-      }
-    };
-    let lo = 1000;
-    let hi = CHANNEL_BYTES;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (fits(mid)) lo = mid;
-      else hi = mid;
-    }
+    const lo = largestFitting((len) => [3, 1, 'lengthOf', [{ s: 'x'.repeat(len), n: 0 }], 0, 123], CHANNEL_BYTES);
     const { ex, words } = await gated();
     try {
       const f = ex.submit('lengthOf', { s: 'x'.repeat(lo), n: 0 });

@@ -6,7 +6,8 @@
 // clone reads it, and the owner gets the value of that one read. Encoded twice (once for the
 // check, again inside the item), the getter ran twice and the owner got the second read.
 import { describe, expect, it } from 'vitest';
-import { Executor, Lock, Queue } from 'sabsync';
+import { Executor, Lock } from 'sabsync';
+import { largestFitting } from './helpers/pool.js';
 
 const tasks = new URL('./fixtures/pool-results-once.mjs', import.meta.url);
 /** The result channel's bytes (src/pool/engine.ts CHANNEL_BYTES). */
@@ -92,24 +93,7 @@ describe("a task's result is encoded once on the worker", () => {
     expect(over).toMatchObject({ code: 'ERR_TOO_LARGE' });
     expect((over as Error).message).toMatch(message);
     // The largest string a result item [slot, gen, ok, { s }] holding the result fits the channel with.
-    const q = new Queue<unknown>(4, { bytes: CHANNEL_BYTES });
-    const fits = (len: number): boolean => {
-      try {
-        q.putNowait([511, 65535, 1, { s: 'y'.repeat(len) }]);
-        q.getNowait();
-        return true;
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_TOO_LARGE') return false;
-        throw error;
-      }
-    };
-    let lo = 1000;
-    let hi = CHANNEL_BYTES;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (fits(mid)) lo = mid;
-      else hi = mid;
-    }
+    const lo = largestFitting((len) => [511, 65535, 1, { s: 'y'.repeat(len) }], CHANNEL_BYTES);
     expect(await ex.submit('boxedText', lo)).toEqual({ s: 'y'.repeat(lo) });
     const next = await ex.submit('boxedText', lo + 64).exception();
     expect(next).toMatchObject({ code: 'ERR_TOO_LARGE' });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LifoQueue, PriorityQueue, Queue } from 'sabsync';
-import { fifo, layoutOfWords } from './helpers/internals.js';
-import { blocked, untilBlocked } from './helpers/blocked.js';
+import { blocked, sleepEntries, untilBlocked } from './helpers/blocked.js';
 import { start, type Running } from './helpers/workers.js';
 
 // join() after shutdown(false) (Python 3.13's shutdown(immediate=False)) still waits for every
@@ -23,32 +22,8 @@ function joiner(q: { readonly handle: unknown }, useAsync: boolean): Running<str
   return r;
 }
 
-/** The FIFO ring's PENDING word of its joiners (sleepers.ts: ring + 39 + JOIN), which each entry into a sleep clears. */
-function pendingOfJoiners(q: Queue<number>): { i32: Int32Array; at: number } {
-  const h = q.handle as unknown as { buffer: SharedArrayBuffer; byteOffset: number };
-  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
-  return { i32: new Int32Array(h.buffer, h.byteOffset, l.arena >> 2), at: (l.ring >> 2) + 39 + 2 };
-}
-
-// Seen through PENDING, set by hand: it stays set while the joiner stays parked. Every sleep is
-// cut into slices (50 ms doubling to a second): after SETTLE_MS they are a second long, so at
-// most one of the 5 windows below (≤ 100 ms each) sees an entry; a joiner that looks again at
-// once, over and over, is seen in all 5.
-const SETTLE_MS = 2_500;
-/** How many of 5 tries a sleeping joiner cleared PENDING within 100 ms of its being set by hand, SETTLE_MS after it fell asleep. */
-async function reentries(q: Queue<number>): Promise<number> {
-  const { i32, at } = pendingOfJoiners(q);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  let reentered = 0;
-  for (let k = 0; k < 5; k++) {
-    Atomics.store(i32, at, 1);
-    const end = Date.now() + 100;
-    while (Date.now() < end && Atomics.load(i32, at) === 1) await new Promise((r) => setTimeout(r, 5));
-    if (Atomics.load(i32, at) === 0) reentered++;
-  }
-  return reentered;
-}
-
+// A joiner that stays parked: `sleepEntries` (helpers/blocked.ts) sees it enter a sleep in at most
+// one of its 5 windows; one that looks again at once, over and over, in all 5.
 const KINDS = [['sync', false], ['async', true]] as const;
 
 describe('Queue: join() after shutdown(false) with items unfinished', () => {
@@ -61,7 +36,7 @@ describe('Queue: join() after shutdown(false) with items unfinished', () => {
     q.shutdown(false);
     const j = joiner(q, useAsync);
     await untilBlocked(q, 1, 'join');
-    expect(await reentries(q)).toBeLessThanOrEqual(1);
+    expect(await sleepEntries(q, 'join')).toBeLessThanOrEqual(1);
     // The items left are got after the shutdown (drained), each marked done: the last releases it.
     expect([q.get(0), q.get(0)]).toEqual([2, 3]);
     q.taskDone();
@@ -78,7 +53,7 @@ describe('Queue: join() after shutdown(false) with items unfinished', () => {
     const j = joiner(q, useAsync);
     await untilBlocked(q, 1, 'join');
     q.shutdown(false);
-    expect(await reentries(q)).toBeLessThanOrEqual(1);
+    expect(await sleepEntries(q, 'join')).toBeLessThanOrEqual(1);
     expect(q.get(0)).toBe(1);
     q.taskDone();
     expect(await j.result).toBe('joined');
@@ -114,7 +89,7 @@ describe('Queue: join() after shutdown(false) with items unfinished', () => {
     const j = joiner(q, false);
     await untilBlocked(q, 1, 'join');
     q.shutdown(true);
-    expect(await reentries(q)).toBeLessThanOrEqual(1);
+    expect(await sleepEntries(q, 'join')).toBeLessThanOrEqual(1);
     expect(blocked(q, 'join')).toBe(1);
     q.taskDone();
     expect(await j.result).toBe('joined');

@@ -13,7 +13,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
 import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf, SLOT_WORDS } from './helpers/internals.js';
-import { blocked, untilBlocked } from './helpers/blocked.js';
+import { blocked, sleepEntries, untilBlocked } from './helpers/blocked.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
 const F = 'queue-marks.mjs';
@@ -187,35 +187,14 @@ describe('a thread killed after the publish (emptying) of a marked slot, before 
   }, 30_000);
 });
 
-/** The word a sleeping getter clears each time it enters a sleep (sleepers.ts PENDING of GET: ring + 39). */
-function pendingOfGetters(q: Target): { i32: Int32Array; at: number } {
-  const h = q.handle as { buffer: SharedArrayBuffer; byteOffset: number };
-  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
-  return { i32: new Int32Array(h.buffer, h.byteOffset, l.arena >> 2), at: (l.ring >> 2) + 39 };
-}
-
 // A getter on an empty queue whose next slot holds the put claim of a thread killed with no
 // liveness table to tell (nor a pool): `look` finds a claim it cannot know dead, spins, naps
 // 1 ms, and looks again, for as long as the get's timeout (forever without one), unless naps
 // in a row on the same claim back off (sleepers.ts NAP_MS: doubling up to a second, like the
 // slices every sleep is cut into). Seen through PENDING, which each entry into a sleep clears:
-// set by hand, it stays set while the getter stays parked. After SETTLE_MS both the slices and
-// the naps have grown to a second: at most one of the 5 windows below (≤ 100 ms each) sees an
-// entry; a getter napping 1 ms at a time is seen in all 5.
-const SETTLE_MS = 2_500;
-/** How many of 5 tries a sleeping getter cleared PENDING within 100 ms of its being set by hand, SETTLE_MS after it fell asleep. */
-async function reentries(q: Target): Promise<number> {
-  const { i32, at } = pendingOfGetters(q);
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  let reentered = 0;
-  for (let k = 0; k < 5; k++) {
-    Atomics.store(i32, at, 1);
-    const end = Date.now() + 100;
-    while (Date.now() < end && Atomics.load(i32, at) === 1) await new Promise((r) => setTimeout(r, 5));
-    if (Atomics.load(i32, at) === 0) reentered++;
-  }
-  return reentered;
-}
+// set by hand, it stays set while the getter stays parked (helpers/blocked.ts `sleepEntries`).
+// After 2.5 s both the slices and the naps have grown to a second: at most one of the 5 windows
+// (≤ 100 ms each) sees an entry; a getter napping 1 ms at a time is seen in all 5.
 
 it('the control: a getter on an empty queue with no claim in its way stays parked between its slices (a second apart by then)', async () => {
   const q = new Queue<number>(4);
@@ -223,7 +202,7 @@ it('the control: a getter on an empty queue with no claim in its way stays parke
   const h = q.handle;
   run('getOne', { handle: unsliced({ handle: h }), timeout: 4 * LONG });
   await untilBlocked({ handle: h }, 1, 'get');
-  expect(await reentries({ handle: h })).toBeLessThanOrEqual(1);
+  expect(await sleepEntries({ handle: h }, 'get')).toBeLessThanOrEqual(1);
 }, 30_000);
 
 it('a getter behind the claim of a thread killed unbeknown (no liveness table) naps longer and longer (a second apart by then), not every millisecond', async () => {
@@ -235,7 +214,7 @@ it('a getter behind the claim of a thread killed unbeknown (no liveness table) n
   const h = q.handle;
   run('getOne', { handle: unsliced({ handle: h }), timeout: 4 * LONG });
   await untilBlocked({ handle: h }, 1, 'get');
-  expect(await reentries({ handle: h })).toBeLessThanOrEqual(1);
+  expect(await sleepEntries({ handle: h }, 'get')).toBeLessThanOrEqual(1);
 }, 30_000);
 
 describe('a sleeper killed asleep leaves its mark: every reader sees the plain state', () => {

@@ -95,6 +95,8 @@ const DEFAULT_PLACE: Record<string, Place> = {
 const isQueue = (kind: string) => kind === 'Queue' || kind === 'LifoQueue' || kind === 'PriorityQueue';
 // ring.ts: a FIFO Queue's sleepers are counted and named in its ring's words.
 const RING_COUNTS = 32;
+/** sleepers.ts PENDING: a word per place, which each entry of a sleeper of that place into a sleep clears. */
+const RING_PENDING = 39;
 const RING_SLEEPERS = 48;
 const RING_PLACES: Partial<Record<Place, number>> = { get: 0, put: 1, join: 2 };
 
@@ -253,4 +255,28 @@ export async function untilWaiters(x: Shared, ids: number[], place?: Place, time
     timeout,
     () => `the waiters at '${place ?? 'default'}' to be [${want}] (last seen: [${seen}])`,
   );
+}
+
+/**
+ * How many of 5 tries a sleeper at `place` ('get', 'put', 'join') of the FIFO Queue `x` entered
+ * a sleep again within 100 ms, `settleMs` after the call (seen through its place's PENDING word,
+ * set by hand each try, which each entry into a sleep clears). A parked sleeper looks again only
+ * at its slice's end (50 ms doubling to a second: sleepers.ts): after 2.5 s at most one of the 5
+ * windows (≤ 100 ms each) sees an entry, where a sleeper that looks again every millisecond or at
+ * once, over and over, is seen in all 5.
+ */
+export async function sleepEntries(x: Shared, place: 'get' | 'put' | 'join', settleMs = 2_500): Promise<number> {
+  const h = handleOf(x);
+  const ring = ringPlace(h, kindOf(h), place);
+  if (ring === undefined) throw new RangeError(`sleepEntries: not a FIFO Queue's place: ${place}`);
+  const at = RING_PENDING + ring.what;
+  await new Promise((r) => setTimeout(r, settleMs));
+  let entries = 0;
+  for (let k = 0; k < 5; k++) {
+    Atomics.store(ring.words, at, 1);
+    const end = Date.now() + 100;
+    while (Date.now() < end && Atomics.load(ring.words, at) === 1) await new Promise((r) => setTimeout(r, 5));
+    if (Atomics.load(ring.words, at) === 0) entries++;
+  }
+  return entries;
 }

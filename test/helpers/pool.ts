@@ -1,6 +1,6 @@
-/** Test helpers for pools: their live workers (a test hook), and futures that must settle in time. */
+/** Test helpers for pools: their live workers (a test hook), futures that must settle in time, and what a channel carries. */
 import { expect } from 'vitest';
-import { WorkerCrashedError, wait, type Future } from 'sabsync';
+import { Queue, WorkerCrashedError, wait, type Future } from 'sabsync';
 import type { Worker } from 'node:worker_threads';
 
 /** The live workers of a pool (its test hook). */
@@ -49,4 +49,30 @@ export async function onceOrCrashed(futures: Future<unknown>[], counts: ArrayLik
     }
   }
   return crashed;
+}
+
+/**
+ * The longest string length `len` (from 1,000 up) for which `item(len)` fits a Queue of `bytes`
+ * (a put of it does not throw ERR_TOO_LARGE): what a pool's channel of that size carries.
+ */
+export function largestFitting(item: (len: number) => unknown, bytes: number): number {
+  const q = new Queue<unknown>(4, { bytes });
+  const fits = (len: number): boolean => {
+    try {
+      q.putNowait(item(len));
+      q.getNowait();
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_TOO_LARGE') return false;
+      throw error;
+    }
+  };
+  let lo = 1000;
+  let hi = bytes;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
