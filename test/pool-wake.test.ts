@@ -18,10 +18,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((ex) => ex.shutdown({ cancelFutures: true })));
 });
 
-/** The pool's control block (CURRENT[w] is word w), and a check that workers `ws` all sleep. */
-async function control(ex: Executor): Promise<(ws: number[]) => boolean> {
+/**
+ * The pool's control block (CURRENT[w] is word w): a check that workers `ws` all sleep, and what
+ * workers 0 and 1 are doing (for a failure's message).
+ */
+async function control(ex: Executor): Promise<((ws: number[]) => boolean) & { states: () => string }> {
   const words = new Int32Array(await ex.submit<SharedArrayBuffer>('controlBlock'));
-  return (ws) => ws.every((w) => Atomics.load(words, w) === SLEEPING);
+  const asleep = (ws: number[]) => ws.every((w) => Atomics.load(words, w) === SLEEPING);
+  return Object.assign(asleep, { states: () => `CURRENT [${Atomics.load(words, 0)}, ${Atomics.load(words, 1)}] (SLEEPING ${SLEEPING})` });
 }
 
 describe('idle workers and the wake rule', () => {
@@ -43,15 +47,19 @@ describe('idle workers and the wake rule', () => {
     const gate = new Int32Array(new SharedArrayBuffer(4));
     const started = new Int32Array(new SharedArrayBuffer(4));
     const held = ex.submit('startThenGate', started, gate, 'held');
-    await waitUntil(() => Atomics.load(started, 0) === 1, 10_000, 'the first task to start');
-    for (let i = 0; i < 20; i++) {
-      // Wait for the free worker to fall asleep (past its watch), then give it a task.
-      expect(held.done()).toBe(false);
-      await waitUntil(() => asleep([0]) || asleep([1]), 10_000, 'the free worker asleep');
-      expect(await ex.submit<number>('add', i, 1).result(5_000)).toBe(i + 1);
+    try {
+      await waitUntil(() => Atomics.load(started, 0) === 1, 10_000, 'the first task to start');
+      for (let i = 0; i < 20; i++) {
+        // Wait for the free worker to fall asleep (past its watch), then give it a task.
+        expect(held.done()).toBe(false);
+        await waitUntil(() => asleep([0]) || asleep([1]), 10_000, () => `the free worker asleep before task ${i}: ${asleep.states()}`);
+        expect(await ex.submit<number>('add', i, 1).result(5_000)).toBe(i + 1);
+      }
+    } finally {
+      // Opened whatever happened, so that a failure above does not also hang the shutdown.
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
     }
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
     expect(await held).toBe('held');
   });
 });
