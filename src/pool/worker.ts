@@ -80,6 +80,11 @@ const SPIN_US = 200;
  * trip into "owner woken only once the watch ends" (≈ 250–450 µs each, for runs of rounds).
  */
 const OWNER_GONE_US = 30;
+/**
+ * How long a sleeper waits with getAsync for an item getNowait refused (ms): its buffers come by
+ * message within far less; past it the sleeper looks again (`sleep`).
+ */
+const FETCH_WAIT_MS = 100;
 
 /** The loop yields with `setImmediate`, which a browser lacks: the seam's stand-in. */
 const setImmediate = macrotask;
@@ -204,8 +209,12 @@ function take(): TaskItem | undefined | typeof LEAVE | Promise<TaskItem | undefi
 
 /**
  * Sleep on WAKE without blocking the event loop until a task (or the shutdown) comes. A channel
- * that holds an item getNowait refused (its SharedArrayBuffers or primitives have not arrived
- * on this thread yet: they come by message) is waited on with getAsync, which waits for them.
+ * that still looks non-empty after getNowait found nothing holds an item getNowait refused (its
+ * SharedArrayBuffers or primitives have not arrived on this thread yet: they come by message),
+ * or one another worker is taking: it is waited on with getAsync, which waits for the buffers,
+ * for at most FETCH_WAIT_MS — then back to the look, so that an item another worker took never
+ * leaves this one parked on the channel for the next task (not counted as a sleeper, TAKING
+ * instead of SLEEPING, and never idle).
  */
 async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   // Workers that can never leave (minWorkers = workers) sleep without a deadline.
@@ -213,14 +222,14 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   for (;;) {
     slots.addSleeper(1); // counted, then WAKE read, before the last look (slots.ts)
     const seen = slots.wakeCount();
-    if (!tasks.empty()) {
-      slots.addSleeper(-1);
-      return tasks.getAsync().then(passedOn, shutDown);
-    }
     const now = takeNow(false);
     if (now !== NONE) {
       slots.addSleeper(-1);
       return now;
+    }
+    if (!tasks.empty()) {
+      slots.addSleeper(-1);
+      return tasks.getAsync(FETCH_WAIT_MS).then(passedOn, lookAgain);
     }
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
     const slept = await slots.sleep(seen, deadline);
@@ -250,6 +259,11 @@ function passedOn<T>(item: T): T {
 function shutDown(error: unknown): undefined {
   if (error instanceof ShutDown) return undefined;
   throw error;
+}
+
+/** A getAsync of `sleep` that found nothing in FETCH_WAIT_MS: look (and sleep) again. */
+function lookAgain(error: unknown): ReturnType<typeof sleep> | undefined {
+  return error instanceof Empty ? sleep() : shutDown(error);
 }
 
 // ---------------------------------------------------------------------------------------------
