@@ -140,8 +140,9 @@ function ringConsume(n, sab) {
 //   - the publish (emptying): one Atomics.store of the sequence word;
 //   - one Atomics.load of the other side's sleeper count.
 // Three Atomics calls per item and side, against the floor's two (a store and a load) and the
-// Queue's seven per put + get (ring.ts: a put also reads SHUTDOWN); Vyukov's own ring (claim by a CAS of a shared TAIL / HEAD after an
-// Atomics.load of the slot's word) pays four. A slot's word, for the position p whose turn it
+// Queue's two (its sleepers and its shutdown mark slots instead: src/queue/ring.ts); Vyukov's
+// own ring (claim by a CAS of a shared TAIL / HEAD after an Atomics.load of the slot's word)
+// pays four. A slot's word, for the position p whose turn it
 // is there: 4p empty (a put at p may claim it), 4p + 1 claimed by that put, 4p + 2 full, 4p + 3
 // claimed by the get at p, then 4(p + MPMC) for the next lap; positions wrap mod 2^30, words
 // are compared by their difference.

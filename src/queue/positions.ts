@@ -25,8 +25,9 @@
  * position moves TAIL (HEAD) on itself, so a thread that stops after its publish stops nobody.
  *
  * Positions. An Atomics call costs ≈ 10 ns here, a plain read ≈ 1.5 ns, so the common put
- * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store
- * (and a put's load of SHUTDOWN); the sleepers cost nothing there until one marks a slot. Each thread keeps a
+ * and get pay only the calls that order them: the claim's CAS, the publish (emptying) store;
+ * the sleepers cost nothing there until one marks a slot, nor does shutdown (it closes the ring
+ * by a mark: ring.ts "Shutdown"). Each thread keeps a
  * hint, the position after its last put (get): every earlier position was published (got) —
  * its own, and by induction every one before. A put's first try (ring.ts `#fastClaimPut`,
  * likewise `get`) goes from its hint (or TAIL) past slots published or got, read as plain words, to a

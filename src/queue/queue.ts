@@ -247,15 +247,15 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       if (typeof item === 'number') {
-        // A put that claims reads SHUTDOWN after its claim (ring.ts `#shutUnder`): SHUT, FULL
-        // or BUSY go to the steps, which throw ShutDown first.
+        // Shut down, the ring is closed to puts by a mark (ring.ts "Shutdown"): SHUT, FULL or
+        // BUSY go to the steps, which throw ShutDown first.
         if (ring.putNumber(item) === OK) return;
         runSyncMarked(ringPutSteps(this.#ring, this.#store, this.#storedHook, item, 0, deadlineOf(t), true), 'putAsync');
         return;
       }
       const data = this.#encode(item) as Uint8Array;
       const chunks = chunksFor(data.length);
-      if (this.#store.shutDown) throw new ShutDown();
+      // Shut down: SHUT (or FULL, BUSY: ShutDown from the steps), as for a number.
       if (ring.tryPutBytes(data, chunks) === OK) {
         this.#stored(data);
         return;
@@ -401,8 +401,9 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       this.#store.shut();
-      // A put that claimed before the shutdown lands now, before it returns (ring.ts `#shutUnder`).
-      yield* ring.settlePuts();
+      // A put that claimed before the shutdown lands now, before it returns, and none after
+      // (ring.ts "Shutdown").
+      yield* ring.closePuts();
       if (immediate) yield* ring.discardAll();
       ring.wakeEveryone();
       return;

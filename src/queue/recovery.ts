@@ -29,13 +29,15 @@
  * 1 ms parks and looks again — a number's or small item's claim is held for a few
  * instructions; an item in chunks' claim for its copy, and the put or get of one of
  * LONG_CLAIM (ring.ts) bytes or more wakes the parked when it publishes (empties) the slot.
- * DONE is one CAS: a taskDone is whole or not at all. Sleepers a dead thread left named are
+ * DONE is one CAS: a taskDone is whole or not at all. Once the queue is shut down, a settled
+ * claim leaves its slot marked (`#closed`): the claim may have taken the mark that closes the
+ * ring to puts (ring.ts "Shutdown"). Sleepers a dead thread left named are
  * forgotten by the same recovery (sleepers.ts "Crash safety").
  */
 import { park, remaining, deadlineAfter, type Steps } from '../primitives/futex.js';
 import { isDead } from '../primitives/liveness.js';
 import { lockSteps, unlock, type Repair } from '../primitives/rawlock.js';
-import { A, LEN, NONE, SEQ, SMALL, claimer, isGetting } from './slot.js';
+import { A, LEN, MARK, NONE, SEQ, SMALL, claimer, isGetting } from './slot.js';
 import type { Layout, Store } from './store.js';
 import { CLAIM_SPIN, Watches } from './watch.js';
 
@@ -113,7 +115,7 @@ export class Recovery extends Watches {
       // The put never happened: chunks it took go back (its claim was committed with them);
       // a LEN <= SMALL is a number's or small item's, or left by an earlier get: no chunks.
       if (w[at + LEN]! > SMALL) this.release(at);
-      Atomics.compareExchange(w, at + SEQ, s, t);
+      Atomics.compareExchange(w, at + SEQ, s, this.#closed(t));
       settled = true;
     }
     const h = this.settledHead();
@@ -122,10 +124,10 @@ export class Recovery extends Watches {
     if (dead(s) && isGetting(s)) {
       if (w[at + LEN] === NONE) {
         // The get committed: its thread had the item.
-        Atomics.compareExchange(w, at + SEQ, s, this.add(h, this.cap));
+        Atomics.compareExchange(w, at + SEQ, s, this.#closed(this.add(h, this.cap)));
         Atomics.compareExchange(w, this.head, h, this.add(h, 1));
       } else {
-        Atomics.compareExchange(w, at + SEQ, s, this.add(h, 1));
+        Atomics.compareExchange(w, at + SEQ, s, this.#closed(this.add(h, 1)));
       }
       settled = true;
     }
@@ -138,6 +140,15 @@ export class Recovery extends Watches {
     // wake-up: its recovery wakes every sleeper to look again.
     if (settled || deadId !== 0) this.wakeEveryone();
     return settled;
+  }
+
+  /**
+   * The SEQ value `v` a settled claim leaves, marked once the queue is shut down: the claim may
+   * have taken shutdown's mark (ring.ts `closePuts`), which must stay (SHUTDOWN read after the
+   * claim was seen, which came after that mark). A mark nobody needed costs a slow way.
+   */
+  #closed(v: number): number {
+    return this.store.shutDown ? v + MARK : v;
   }
 
   /** `settleHeld` for a caller holding the lock (the queue's repair, its recovery). */

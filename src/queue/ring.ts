@@ -38,9 +38,16 @@
  * the lock taken gives its claim back, takes the lock, and claims again under it (fifo.ts
  * `ringTake`).
  *
- * Shutdown: a put reads SHUTDOWN after its claim (and gives the claim back if set); shutdown
- * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`) before it discards and
- * returns. So a put racing shutdown lands before shutdown returns or throws ShutDown.
+ * Shutdown: the queue is closed by a mark. Shutdown stores SHUTDOWN, then marks the slot of the
+ * first unpublished position (slot.ts MARK), waiting out a put's claim there first (and marking
+ * the next slot meanwhile, so that a putter that keeps putting cannot outrun it: `closePuts`),
+ * before it discards and returns. No put claims past an unpublished position, and a marked slot
+ * is claimed only the slow way (`#claimPut`), which reads SHUTDOWN after its claim and gives the
+ * claim back, marked, if it is set; so the common put reads no SHUTDOWN. The mark stays while the
+ * queue is shut down: whoever sets that slot's SEQ without a claim of its own keeps it (a get
+ * that claimed the marked slot of the lap before, when it empties it: `#emptied`; `unclaim`; a
+ * recovery). So a put racing shutdown lands before shutdown returns or throws ShutDown, and no
+ * put lands after it returned.
  */
 import { wake, type Steps } from '../primitives/futex.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
@@ -130,8 +137,8 @@ export class Ring extends Recovery {
   // Puts
 
   /**
-   * Claim the slot at TAIL for a put: its position, or FULL / BUSY (nothing claimed). Moves a
-   * TAIL left behind by a put that published.
+   * Claim the slot at TAIL for a put: its position, or FULL / BUSY / SHUT (nothing claimed).
+   * Moves a TAIL left behind by a put that published.
    */
   #claimPut(): number {
     const w = this.w;
@@ -147,9 +154,11 @@ export class Ring extends Recovery {
         // Never a lap past HEAD (positions.ts "Positions"); once HEAD is moved on it is not (the item
         // of t - CAP was got), so this is a safeguard.
         if (this.from(t, this.settledHead()) >= this.cap) return -FULL;
-        // Marked (s !== t): a getter sleeps on it, woken after the publish.
+        // Marked (s !== t): a getter sleeps on it, woken after the publish; or the queue was
+        // shut down (`closePuts`).
         if (Atomics.compareExchange(w, at, s, this.#putMark) === s) {
           this.#wakeGetters = s !== t;
+          if (this.#shut(t, at)) return -SHUT;
           return t;
         }
         continue;
@@ -208,37 +217,67 @@ export class Ring extends Recovery {
     return -1;
   }
 
-  /** Claim for a put: `#fastClaimPut`, else `#claimPut`. */
+  /**
+   * Claim for a put: `#fastClaimPut`, else `#claimPut` — its position, or FULL / BUSY / SHUT
+   * (negated; nothing claimed).
+   */
   #claim(): number {
     const t = this.#fastClaimPut();
     return t >= 0 ? t : this.#claimPut();
   }
+
   /**
-   * Whether the queue was shut down before the claim of position `t` was made (then given
-   * back). The claim is made, then SHUTDOWN read, both sequentially consistent; `shutdown`
-   * stores SHUTDOWN, then waits out the put claim at TAIL (`settlePuts`). So either this put
-   * sees the shutdown and puts nothing, or its claim is seen and waited for: a put never lands
-   * after `shutdown` returned (Python's put holds the mutex that shutdown takes).
+   * Whether the queue was shut down before the claim of position `t` (slot word `at`), made the
+   * slow way, was made: then it is given back, marked. The claim is made, then SHUTDOWN read,
+   * both sequentially consistent; shutdown stores SHUTDOWN, then marks the first unpublished
+   * position, waiting out a put's claim there first (`closePuts`). A put claims the fast way
+   * (`#fastClaimPut`) only a slot holding its plain position, so after that mark only the slow
+   * way, which comes here. So either this put sees the shutdown and puts nothing, or its claim
+   * is seen and waited for: a put never lands after `shutdown` returned (Python's put holds the
+   * mutex that shutdown takes).
    */
-  #shutUnder(t: number, at: number): boolean {
+  #shut(t: number, at: number): boolean {
     if (!this.store.shutDown) return false;
-    // A mark the claim took is given back with it (shutdown wakes every sleeper anyway).
-    Atomics.store(this.w, at + SEQ, this.#wakeGetters ? t + MARK : t);
+    // Given back marked, whether or not it took a mark: the queue stays closed (shutdown wakes
+    // every sleeper anyway).
+    Atomics.store(this.w, at + SEQ, t + MARK);
     this.#wakeGetters = false;
     return true;
   }
 
   /**
-   * Wait until no put holds a claim at TAIL (shutdown, after SHUTDOWN is stored: every later
-   * claim sees it and is given back, see `#shutUnder`); a dead putter's claim is settled.
+   * Close the ring to puts (shutdown, after SHUTDOWN is stored): mark the slot of the first
+   * unpublished position, once no put holds a claim there (a dead putter's claim is settled).
+   * That slot holds its position (empty) or, the ring full, the item of the lap before (marked as
+   * by a sleeping putter: the get that empties it keeps the mark, `#emptied`). Marked already (a
+   * sleeper's mark): nothing to do, the next claim of it is the slow way's all the same.
    */
-  *settlePuts(): Steps<void> {
+  *closePuts(): Steps<void> {
     const w = this.w;
     for (;;) {
-      const s = Atomics.load(w, this.slot(this.settledTail()));
-      if (s >= 0 || isGetting(s)) return;
-      yield* this.waitClaim(true, Infinity);
+      const t = this.settledTail();
+      const at = this.slot(t);
+      const s = Atomics.load(w, at);
+      if (s >= MARK) return;
+      if (s === t || s === this.add(t, this.m - this.cap + 1)) {
+        if (Atomics.compareExchange(w, at, s, s + MARK) === s) return;
+        continue;
+      }
+      if (s >= 0) continue;
+      // A put's claim at t (or, the ring full, a get's of the item of the lap before): waited
+      // out. The next position's slot is marked first, so that the putter's next put, made
+      // before this loop looks again, takes the slow way.
+      if (!isGetting(s)) this.#markAt(this.add(t, 1));
+      yield* this.waitClaim(!isGetting(s), Infinity);
     }
+  }
+
+  /** Mark the slot of position `p` if it holds p (empty) or the item of the lap before (`closePuts`). */
+  #markAt(p: number): void {
+    const w = this.w;
+    const at = this.slot(p);
+    const s = Atomics.load(w, at);
+    if (s === p || s === this.add(p, this.m - this.cap + 1)) Atomics.compareExchange(w, at, s, s + MARK);
   }
 
   /**
@@ -268,7 +307,6 @@ export class Ring extends Recovery {
     if (t < 0) return -t;
     const w = this.w;
     const at = this.slot(t);
-    if (this.#shutUnder(t, at)) return SHUT;
     num[0] = x;
     w[at + A] = numWords[0]!;
     w[at + B] = numWords[1]!;
@@ -317,7 +355,6 @@ export class Ring extends Recovery {
     const t = this.#claim();
     if (t < 0) return -t;
     const at = this.slot(t);
-    if (this.#shutUnder(t, at)) return SHUT;
     this.w[at + LEN] = data.length;
     this.#writeSmall(at, data);
     this.#publish(t, at);
@@ -368,7 +405,6 @@ export class Ring extends Recovery {
         return -t;
       }
       at = this.slot(t);
-      if (this.#shutUnder(t, at)) return SHUT;
       first = store.take(data.length);
       store.set(at + A, first);
       store.set(at + B, 0);
@@ -550,11 +586,17 @@ export class Ring extends Recovery {
     if (len >= LONG_CLAIM) wake(this.w, at + SEQ, Infinity);
   }
 
-  /** Empty slot `at` of position `h` after its get, and wake sleeping putters if the claim took their mark. */
+  /**
+   * Empty slot `at` of position `h` after its get, and wake sleeping putters if the claim took
+   * their mark. A mark the claim took may be shutdown's (`closePuts`: the ring was full): kept on
+   * the emptied value once the queue is shut down (SHUTDOWN read after the claim, which came
+   * after that mark), so that no put claims the slot the fast way.
+   */
   #emptied(h: number, at: number): void {
     const w = this.w;
     const next = this.add(h, 1);
-    Atomics.store(w, at + SEQ, this.add(h, this.cap));
+    const e = this.add(h, this.cap);
+    Atomics.store(w, at + SEQ, this.#wakePutters && this.store.shutDown ? e + MARK : e);
     this.getAt = next;
     if (!this.lazy) this.advance(this.head, next, h);
     else if (next % LAG === 0) this.advance(this.head, next, Atomics.load(w, this.head));

@@ -21,9 +21,10 @@
  * LEN, the number; BYTES apart) and SEQ words sixteen to a line, 1 → 1 threads: no gain for
  * numbers nor small items (0.9–1.1×, within the noise of single runs). A getter that keeps up
  * claims each slot right after its put, so the line crosses twice per item whatever its width;
- * what costs is the Atomics calls (≈ 10–20 ns each: 5 per put + get of a number — a claim's
- * CAS and a store each, and a put's load of SHUTDOWN — 4 in the bench's bare ring, which does
- * 2× the items/s; no load of a sleepers' count since sleepers mark slots: ≈ -17% a put + get).
+ * what costs is the Atomics calls (≈ 10–20 ns each: 4 per put + get of a number — a claim's
+ * CAS and a store each — against 6 in the bench's bare MPMC ring, which also loads a sleepers'
+ * count per put and per get; no load of a sleepers' count since sleepers mark slots: ≈ -17% a
+ * put + get; no load of SHUTDOWN since shutdown marks a slot: ring.ts "Shutdown").
  *
  * Where an item lives, by the length L of its encoding (codec.ts): a number in A, B (no
  * encoding); L <= SMALL in the slot's BYTES (the encoded small object of the queue benchmark,
@@ -43,13 +44,15 @@
  *
  * MARK = 2^30 (bit 30): positions stay below M <= 2^30 and claims are small negatives, so a
  * marked value (>= MARK) is neither; only an unclaimed value is marked (a sleeper's CAS from
- * it), and `plain` takes the mark off. A marked value is the same state as its plain one for
+ * it, or shutdown's: ring.ts "Shutdown"), and `plain` takes the mark off. A marked value is the same state as its plain one for
  * every reader — the walks, `count`, the watches, `hasItem`, shutdown, a recovery — but for a
  * claim: the first tries (plain reads, a CAS expecting the plain value) fail on it and take the
  * slow way (ring.ts `#claimPut`, `#getSlow`), which claims it by a CAS expecting the marked value and
  * notes that it took a mark (`#wakeGetters`, `#wakePutters`): the put (get) then wakes the
- * sleepers after its publish (emptying), or gives the mark back with its claim (`#shutUnder`,
- * `unclaim`). The value p + CAP (emptied) is marked as the empty value of position p + CAP.
+ * sleepers after its publish (emptying), or gives the mark back with its claim (`#shut`,
+ * `unclaim`). The value p + CAP (emptied) is marked as the empty value of position p + CAP. Once
+ * the queue is shut down, the first unpublished position's slot stays marked (ring.ts
+ * "Shutdown"): the put that claims it there reads SHUTDOWN, the fast put never does.
  */
 
 export const SEQ = 0;
