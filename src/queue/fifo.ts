@@ -44,7 +44,7 @@ export function* ringPutSteps(
     if (remaining(deadline) === 0) throw new Full();
     waitBegins();
     if (polls > 0) {
-      polls = ring.watchFull(polls, chunks);
+      polls = ring.watchFull(polls, chunks, deadline);
       continue;
     }
     yield* ring.sleep(PUT, chunks, deadline, sleeps++);
@@ -84,7 +84,7 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     waitBegins();
     if (spin) {
       spin = false;
-      ring.watchEmpty(WATCH_POLLS);
+      ring.watchEmpty(WATCH_POLLS, deadline);
       continue;
     }
     yield* ring.sleep(GET, 0, deadline, sleeps++);

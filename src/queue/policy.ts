@@ -40,7 +40,8 @@ export function pause(turns = PAUSE_TURNS): void {
 }
 /**
  * Polls of a FIFO ring's synchronous put (get) that found it full (empty) before it sleeps
- * (ring.ts `watchFull`, `watchEmpty`): with pauses growing to MAX_PAUSE_TURNS, ≈ 100 µs —
+ * (watch.ts `watchFull`, `watchEmpty`; fewer if the call's deadline comes first): with pauses
+ * growing to MAX_PAUSE_TURNS, ≈ 100 µs —
  * longer than QUEUE_SPIN's loads, so that a putter waiting for a run of free slots sees its
  * getters free them; bounded, since two threads sharing one core (a loaded machine) gain
  * nothing from a watch but the other's lost time slice.

@@ -301,12 +301,16 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring !== undefined) {
       let r = ring.get();
+      // The deadline, once the get may wait: the watch below ends by it too, and the steps wait
+      // for what is left of it.
+      let deadline: number | undefined;
       // Watch for the next item here, before any generator is made: between two busy threads
-      // the other side usually delivers within the watch (policy.ts WATCH_POLLS, ring.ts
+      // the other side usually delivers within the watch (policy.ts WATCH_POLLS, watch.ts
       // `watchEmpty`: a growing pause between polls).
       if (r === EMPTY && t !== 0 && !this.#store.shutDown) {
+        deadline = deadlineOf(t);
         for (let polls = WATCH_POLLS; r === EMPTY && polls > 0; ) {
-          polls = ring.watchEmpty(polls);
+          polls = ring.watchEmpty(polls, deadline);
           r = ring.get();
         }
       }
@@ -325,7 +329,7 @@ export class Queue<T = unknown> {
         }
         ring.unclaim();
       }
-      return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
+      return runSyncMarked(ringGetSteps<T>(this.#ring, this.#store, deadline ?? deadlineOf(t), r === EMPTY ? false : true), 'getAsync');
     }
     const table = this.#table!;
     const got = table.tryGet();

@@ -6,7 +6,7 @@
  *
  * Sleeping and waking (sleepers.ts). Before sleeping, a synchronous get watches an empty ring's
  * next slot, and a put a full ring's slot ROOM_RUN items on (`watchEmpty`, `watchFull`), a
- * growing pause between polls. A sleeper then counts itself (GETTERS, PUTTERS), reads its GEN,
+ * growing pause between polls, for a number of polls or until the caller's deadline. A sleeper then counts itself (GETTERS, PUTTERS), reads its GEN,
  * and takes a last look (`look`): a getter marks the slot of HEAD's position h if it still
  * holds h (no put claimed h: h is the first unpublished position, and TAIL never passes it
  * before its publish), a putter the slot of h if it holds h + 1 (the item at HEAD: the first
@@ -28,6 +28,7 @@
  * next claim of the slot one slow way; the put or get of a number that meets no mark touches no
  * sleeper's word. Joiners mark nothing: a taskDone that finishes the last item reads JOINERS.
  */
+import { remaining } from '../primitives/futex.js';
 import { isDead } from '../primitives/liveness.js';
 import { GET, JOIN, NAP, PARK, PUT, READY } from './sleepers.js';
 import { MAX_PAUSE_TURNS, PAUSE_TURNS, pause } from './policy.js';
@@ -71,15 +72,18 @@ export class Watches extends Positions {
    * is ROOM_RUN slots or half the ring, whichever is less, and one word is watched: the SEQ of
    * the item that many slots after the oldest, emptied once they are free; the getters touch
    * that slot once a lap, so the watch leaves their hot lines (HEAD, the slot they work on)
-   * alone. Otherwise (a bounded ring of 2, an item in chunks) half the ring (`halfFree`).
+   * alone. Otherwise (a bounded ring of 2, an item in chunks) half the ring (`halfFree`). Not
+   * past `deadline` (the put's own: 0 then, put again and say Full), so that a put with a
+   * timeout shorter than the watch returns in time.
    */
-  watchFull(polls: number, chunks: number): number {
+  watchFull(polls: number, chunks: number, deadline: number): number {
     const w = this.w;
     if (chunks > 0 || this.limit !== this.cap) {
       while (polls > 0) {
         polls--;
         pause();
         if (this.halfFree(chunks) || this.store.shutDown) return polls;
+        if (remaining(deadline) === 0) return 0;
       }
       return 0;
     }
@@ -91,6 +95,7 @@ export class Watches extends Positions {
       pause(turns);
       const s = Atomics.load(w, at);
       if (plain(s) !== full && (s >= 0 || !isGetting(s))) return polls;
+      if (remaining(deadline) === 0) return 0;
     }
     return 0;
   }
@@ -108,9 +113,10 @@ export class Watches extends Positions {
   /**
    * Watch the slot at HEAD of a ring found empty for at most `polls` polls, a pause between
    * two (policy.ts `pause`: a poll pulls the cache line the putter is writing): the polls left
-   * once it changed (an item may be there: `get` again), 0 if it did not.
+   * once it changed (an item may be there: `get` again), 0 if it did not — by `deadline` (the
+   * get's own: a get with a timeout shorter than the watch returns in time).
    */
-  watchEmpty(polls: number): number {
+  watchEmpty(polls: number, deadline: number): number {
     const w = this.w;
     // The position the last EMPTY was found at (`get` keeps it as the hint).
     const h = this.getAt >= 0 ? this.getAt : this.settledHead();
@@ -122,6 +128,7 @@ export class Watches extends Positions {
       // A put's claim is about to publish: watched on, not got at (it would find EMPTY); a
       // sleeping getter's mark changes nothing.
       if (plain(s) !== h && (s >= 0 || isGetting(s))) return polls;
+      if (remaining(deadline) === 0) return 0;
     }
     return 0;
   }
