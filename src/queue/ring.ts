@@ -258,11 +258,13 @@ export class Ring extends Recovery {
       const t = this.settledTail();
       const at = this.slot(t);
       const s = Atomics.load(w, at);
-      if (s >= MARK) return;
-      if (s === t || s === this.add(t, this.m - this.cap + 1)) {
-        if (Atomics.compareExchange(w, at, s, s + MARK) === s) return;
+      const u = plain(s);
+      if (u === t || u === this.add(t, this.m - this.cap + 1)) {
+        if (s !== u || Atomics.compareExchange(w, at, s, s + MARK) === s) return;
         continue;
       }
+      // Published since (marked or not: a putter waiting for chunks marks the item at HEAD), or
+      // got: look again from TAIL.
       if (s >= 0) continue;
       // A put's claim at t (or, the ring full, a get's of the item of the lap before): waited
       // out. The next position's slot is marked first, so that the putter's next put, made
