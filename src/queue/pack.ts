@@ -54,7 +54,7 @@
  * value can pass for a buffer or a primitive, and an OBJECT's keys never hold `__proto__`.
  */
 import { misuse } from '../primitives/errors.js';
-import { align4, C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, readWordsOf, room, sameWords, scratch, scratch32, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, wordBase, writeF64, writeU32 } from './bytes.js';
+import { align4, C_ASCII, C_STRING, C_UTF16, cursor, packText, readF64, readU32, readWordsOf, room, scratch, scratch32, swapScratch, unpackAscii, unpackString, unpackUtf16, unpackUtf8, wordBase, writeF64, words, writeU32 } from './bytes.js';
 import { packOther, unpackOther } from './rich.js';
 
 // What pack.ts exported before bytes.ts was split off it, still reachable from here.
@@ -202,9 +202,13 @@ export function packString(s: string, at: number): number {
 function packInt(x: unknown): boolean {
   if (typeof x !== 'number' || (x | 0) !== x || (x === 0 && 1 / x < 0)) return false;
   const pos = cursor.w;
-  room(pos + 5);
-  scratch[pos] = C_INT;
-  writeU32(pos + 1, x);
+  if (pos + 5 > scratch.length) room(pos + 5);
+  const buf = scratch;
+  buf[pos] = C_INT;
+  buf[pos + 1] = x;
+  buf[pos + 2] = x >> 8;
+  buf[pos + 3] = x >> 16;
+  buf[pos + 4] = x >> 24;
   cursor.w = pos + 5;
   return true;
 }
@@ -212,35 +216,34 @@ function packInt(x: unknown): boolean {
 /** Pack `v`, nested `depth` objects deep, at the write cursor (advancing it). */
 export function pack(v: unknown, depth: number): void {
   const pos = cursor.w;
-  room(pos + 9);
-  switch (typeof v) {
-    case 'number':
-      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-        scratch[pos] = C_INT;
-        writeU32(pos + 1, v);
-        cursor.w = pos + 5;
-      } else {
-        scratch[pos] = C_FLOAT;
-        writeF64(pos + 1, v);
-        cursor.w = pos + 9;
-      }
-      return;
-    case 'string':
-      return packText(v);
-    case 'boolean':
-      scratch[pos] = v ? C_TRUE : C_FALSE;
-      cursor.w = pos + 1;
-      return;
-    case 'undefined':
-      scratch[pos] = C_UNDEFINED;
-      cursor.w = pos + 1;
-      return;
-    case 'object':
-      break;
-    default:
-      // bigint, or what structured clone refuses
-      return packOther(v, depth);
+  if (pos + 9 > scratch.length) room(pos + 9);
+  // Tests of `typeof v` against constants, not a switch on it: the engine compiles each test to
+  // a check of v's type, where a switch first makes the type's name (a builtin call).
+  if (typeof v === 'string') return packText(v);
+  if (typeof v === 'number') {
+    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+      scratch[pos] = C_INT;
+      writeU32(pos + 1, v);
+      cursor.w = pos + 5;
+    } else {
+      scratch[pos] = C_FLOAT;
+      writeF64(pos + 1, v);
+      cursor.w = pos + 9;
+    }
+    return;
   }
+  if (typeof v === 'boolean') {
+    scratch[pos] = v ? C_TRUE : C_FALSE;
+    cursor.w = pos + 1;
+    return;
+  }
+  if (v === undefined) {
+    scratch[pos] = C_UNDEFINED;
+    cursor.w = pos + 1;
+    return;
+  }
+  // bigint, or what structured clone refuses
+  if (typeof v !== 'object') return packOther(v, depth);
   if (v === null) {
     scratch[pos] = C_NULL;
     cursor.w = pos + 1;
@@ -325,13 +328,16 @@ export function packObject(o: Record<string, unknown>, depth: number): void {
   if (same) {
     const bytes = shapeBytes[slot]!;
     const len = bytes.length;
-    room(start + 9 + len);
+    if (start + 9 + len > scratch.length) room(start + 9 + len);
     const buf = scratch;
     buf[start] = C_OBJECT;
     buf[start + 1] = shapeHints[slot]!;
-    writeU32(start + 2, len);
+    buf[start + 2] = len;
+    buf[start + 3] = len >>> 8;
+    buf[start + 4] = len >>> 16;
+    buf[start + 5] = len >>> 24;
     // The keys start 4-aligned: copied a word at a time.
-    const at = align4(start + 6);
+    const at = (start + 9) & ~3;
     for (let i = start + 6; i < at; i++) buf[i] = 0;
     const w = scratch32;
     const from = shapeWords[slot]!;
@@ -490,7 +496,18 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
   const bytes = knownBytes[hint]!;
   if (bytes.length === len) {
     if (wordBase >= 0) {
-      if (sameWords(b, at, len, knownWords[hint]!, bytes, 0)) return knownKeys[hint]!;
+      // Whole words, then the bytes past them (inline: a call here costs more than the test).
+      const w = words;
+      const kw = knownWords[hint]!;
+      const base = wordBase + (at >> 2);
+      const nw = len >> 2;
+      let i = 0;
+      while (i < nw && w[base + i] === kw[i]) i++;
+      if (i === nw) {
+        i <<= 2;
+        while (i < len && bytes[i] === b[at + i]) i++;
+        if (i === len) return knownKeys[hint]!;
+      }
     } else {
       let i = 0;
       while (i < len && bytes[i] === b[at + i]) i++;
@@ -541,7 +558,7 @@ export function unpack(b: Uint8Array): unknown {
       return true;
     case C_INT:
       cursor.r = r + 5;
-      return readU32(b, r + 1) | 0;
+      return b[r + 1]! | (b[r + 2]! << 8) | (b[r + 3]! << 16) | (b[r + 4]! << 24);
     case C_FLOAT:
       cursor.r = r + 9;
       return readF64(b, r + 1);
@@ -552,15 +569,16 @@ export function unpack(b: Uint8Array): unknown {
     case C_UTF16:
       return unpackUtf16(b);
     case C_ARRAY: {
-      const n = readU32(b, r + 1);
+      // Lengths read inline: this switch leaves the engine no room to inline a call.
+      const n = (b[r + 1]! | (b[r + 2]! << 8) | (b[r + 3]! << 16) | (b[r + 4]! << 24)) >>> 0;
       const a = made(new Array<unknown>(n));
       cursor.r = r + 5;
       for (let i = 0; i < n; i++) a[i] = unpack(b);
       return a;
     }
     case C_OBJECT: {
-      const len = readU32(b, r + 2);
-      const at = align4(r + 6);
+      const len = (b[r + 2]! | (b[r + 3]! << 8) | (b[r + 4]! << 16) | (b[r + 5]! << 24)) >>> 0;
+      const at = (r + 9) & ~3;
       cursor.r = at;
       return objectOf(b, len === 0 ? NO_KEYS : keysAt(b, b[r + 1]!, at, len));
     }
@@ -591,7 +609,8 @@ const NO_KEYS: readonly string[] = Object.freeze([]);
  * against ≈ 110 ns per object; objects of many shapes cost as before).
  */
 function objectOf(b: Uint8Array, keys: readonly string[]): Record<string, unknown> {
-  const o: Record<string, unknown> = made({});
+  const o: Record<string, unknown> = {};
+  if (tracking) table.push(o);
   const n = keys.length;
   if (n === 0) return o;
   o[keys[0]!] = unpack(b);
