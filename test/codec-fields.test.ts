@@ -115,6 +115,25 @@ describe('queue codec: fields of an object', () => {
     }
   });
 
+  it('arrays of any prototype come out as plain arrays, as structuredClone makes them', () => {
+    class Tags extends Array<unknown> {}
+    const q = new Queue();
+    const foreign = Object.setPrototypeOf(['a', 1], { extra: true }) as unknown[];
+    const bare = Object.setPrototypeOf(['b', 2, [3]], null) as unknown[];
+    // eslint-disable-next-line no-sparse-arrays -- a hole, on purpose
+    const holey = Object.setPrototypeOf([1, , 3], null) as unknown[];
+    const named = Object.assign(Object.setPrototypeOf([4], null) as unknown[], { x: 5 });
+    const sub = Tags.from(['c', 'd']);
+    for (const v of [foreign, bare, holey, named, sub, { in: [bare, sub] }]) {
+      const want = structuredClone(v);
+      q.put(v);
+      const got = q.get(5_000);
+      expectSame(got, want);
+      const arrays = (x: unknown): unknown => (Array.isArray(x) ? [Object.getPrototypeOf(x) === Array.prototype, x.map(arrays)] : x !== null && typeof x === 'object' ? Object.values(x).map(arrays) : null);
+      expect(arrays(got)).toStrictEqual(arrays(want));
+    }
+  });
+
   it('through another thread and back: its unpacker and packer against ours', async () => {
     const values: unknown[] = [];
     for (let round = 0; round < 2; round++) for (const n of COUNTS) for (let s = 0; s < 6; s++) values.push(objectOf(n, `t${s}_`, s + round));
