@@ -163,6 +163,13 @@ export function readText(b: Uint8Array, at: number): string {
 const packedStrings: string[] = new Array<string>(256).fill('');
 const packedChars = new Uint8Array(256 * SHORT_ASCII);
 const packedChars32 = new Int32Array(packedChars.buffer);
+/**
+ * The last short string packed of each length, and its hint: the string met again (one
+ * comparison, a pointer test for the same string) skips the hint's three reads of it, which
+ * cost more than the rest of a hit for a short string.
+ */
+const lastOfLength: string[] = new Array<string>(SHORT_ASCII + 1).fill('');
+const lastHint = new Uint8Array(SHORT_ASCII + 1);
 
 /** Pack string `s` at the write cursor: ASCII if short, else UTF-8, else UTF-16 units. */
 export function packText(s: string): void {
@@ -171,7 +178,14 @@ export function packText(s: string): void {
   if (n <= SHORT_ASCII && n > 0) {
     if (pos + 6 + n > scratch.length) room(pos + 6 + n);
     const buf = scratch;
-    const hint = (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1)) & 255;
+    let hint: number;
+    if (lastOfLength[n] === s) {
+      hint = lastHint[n]!;
+    } else {
+      hint = (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1)) & 255;
+      lastOfLength[n] = s;
+      lastHint[n] = hint;
+    }
     const kept = hint * SHORT_ASCII;
     let at = pos + 3;
     if (n >= ALIGNED) {
