@@ -108,21 +108,6 @@ export function readWordsOf(b: Uint8Array): void {
   }
 }
 
-/** Whether the `n` bytes at `at` of the item (4-aligned) equal those at word `k` of `kept`. */
-export function sameWords(b: Uint8Array, at: number, n: number, kept32: Int32Array, keptBytes: Uint8Array, k: number): boolean {
-  let i = 0;
-  if (wordBase >= 0) {
-    const w = words;
-    const base = wordBase + (at >> 2);
-    const nw = n >> 2;
-    for (; i < nw; i++) if (w[base + i] !== kept32[k + i]) return false;
-    i = nw << 2;
-  }
-  const kb = k << 2;
-  for (; i < n; i++) if (b[at + i] !== keptBytes[kb + i]) return false;
-  return true;
-}
-
 /**
  * The walk's cursors: `w`, where packing writes next in the scratch memory; `r`, where unpacking
  * reads next. Small integers in an object's fields (no double kept in a module variable).
@@ -178,19 +163,33 @@ export function readText(b: Uint8Array, at: number): string {
 const packedStrings: string[] = new Array<string>(256).fill('');
 const packedChars = new Uint8Array(256 * SHORT_ASCII);
 const packedChars32 = new Int32Array(packedChars.buffer);
+/**
+ * The last short string packed of each length, and its hint: the string met again (one
+ * comparison, a pointer test for the same string) skips the hint's three reads of it, which
+ * cost more than the rest of a hit for a short string.
+ */
+const lastOfLength: string[] = new Array<string>(SHORT_ASCII + 1).fill('');
+const lastHint = new Uint8Array(SHORT_ASCII + 1);
 
 /** Pack string `s` at the write cursor: ASCII if short, else UTF-8, else UTF-16 units. */
 export function packText(s: string): void {
   const n = s.length;
   let pos = cursor.w;
   if (n <= SHORT_ASCII && n > 0) {
-    room(pos + 6 + n);
+    if (pos + 6 + n > scratch.length) room(pos + 6 + n);
     const buf = scratch;
-    const hint = (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1)) & 255;
+    let hint: number;
+    if (lastOfLength[n] === s) {
+      hint = lastHint[n]!;
+    } else {
+      hint = (n * 7 + s.charCodeAt(0) * 31 + s.charCodeAt(n >> 1) * 17 + s.charCodeAt(n - 1)) & 255;
+      lastOfLength[n] = s;
+      lastHint[n] = hint;
+    }
     const kept = hint * SHORT_ASCII;
     let at = pos + 3;
     if (n >= ALIGNED) {
-      const a = align4(at);
+      const a = (at + 3) & ~3;
       while (at < a) buf[at++] = 0;
     }
     const end = at + n;
@@ -270,13 +269,24 @@ export function unpackAscii(b: Uint8Array): string {
   const r = cursor.r;
   const n = b[r + 1]!;
   const slot = b[r + 2]!;
-  const at = n >= ALIGNED ? align4(r + 3) : r + 3;
+  const at = n >= ALIGNED ? (r + 6) & ~3 : r + 3;
   cursor.r = at + n;
   const k = recent[slot]!;
   const kept = slot * SHORT_ASCII;
   if (k.length === n) {
     if (n >= ALIGNED && wordBase >= 0) {
-      if (sameWords(b, at, n, recent32, recentBytes, kept >> 2)) return k;
+      // Whole words, then the bytes past them (inline: a call here costs more than the test).
+      const w = words;
+      const base = wordBase + (at >> 2);
+      const from = kept >> 2;
+      const nw = n >> 2;
+      let i = 0;
+      while (i < nw && w[base + i] === recent32[from + i]) i++;
+      if (i === nw) {
+        i <<= 2;
+        while (i < n && recentBytes[kept + i] === b[at + i]) i++;
+        if (i === n) return k;
+      }
     } else {
       let i = 0;
       while (i < n && recentBytes[kept + i] === b[at + i]) i++;
