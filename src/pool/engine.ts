@@ -67,7 +67,7 @@ import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Feed, tasksPut, type FeedOwner } from './feed.js';
 import { feedTasks, Pump, retryRefused, settleTask, takenOut, type PumpOwner } from './pump.js';
-import { dropCancelled, FN, GEN, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
+import { dropCancelled, FN, GEN, MAX_TASK_SLOTS, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 
@@ -78,6 +78,8 @@ import { Histogram, type PoolStats } from './stats.js';
  * stays in the owner's memory, where cancelling it costs nothing.
  */
 export const TASK_SLOTS = 512;
+// A task keeps its slot in 10 bits (task.ts).
+if (TASK_SLOTS > MAX_TASK_SLOTS) throw new Error('TASK_SLOTS exceeds MAX_TASK_SLOTS');
 
 /**
  * Byte capacity of the task and result Queues, and so the most that one task's encoded
