@@ -366,6 +366,11 @@ export class Slots {
     if (sleepers > 0 && queued > 0) this.wakeIdle(Math.min(queued, sleepers));
   }
 
+  /** SLEEPERS: workers asleep on WAKE or about to be (none: a put needs to wake nobody). */
+  sleepers(): number {
+    return Atomics.load(this.i32, this.#done + 2);
+  }
+
   /** Say whether the owner holds a task the task channel refused as full (REFUSED; owner). */
   setRefused(on: boolean): void {
     Atomics.store(this.i32, this.#done + 3, on ? 1 : 0);
