@@ -62,7 +62,7 @@ import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setException, setResult, type Future } from './future.js';
 import { noSuchExport } from './remote.js';
 import { SlotAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
+import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock, now } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Feed, tasksPut, type FeedOwner } from './feed.js';
@@ -128,7 +128,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   readonly #pump: Pump;
   readonly #feed: Feed;
   #nextId = 1;
-  /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
+  /** `performance.timeOrigin`: with `now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
   /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
   readonly #submitted = new Float64Array(TASK_SLOTS);
@@ -252,7 +252,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       task[setException](refusal);
       return future;
     }
-    this.#backlog.push(task, this.#timeOrigin + performance.now());
+    this.#backlog.push(task, this.#timeOrigin + now());
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
       const signal = options.signal;
       if (signal?.aborted) {
@@ -347,7 +347,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       const started = this.#slots.started[slot]!;
       if (started === started) {
         this.#waitTime.record(started - this.#submitted[slot]!);
-        this.#runTime.record(this.#timeOrigin + performance.now() - started);
+        this.#runTime.record(this.#timeOrigin + now() - started);
       }
       this.#unbind(task);
     }

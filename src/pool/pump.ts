@@ -46,7 +46,7 @@ import type { Queue } from '../queue/queue.js';
 import { setProgress } from './future.js';
 import { rebuildError, type ErrorDescription } from './remote.js';
 import { resultOf, type ResultItem, type SlotAreas, type TaskItem } from './items.js';
-import { PENDING, type Slots } from './slots.js';
+import { PENDING, now as nowMs, type Slots } from './slots.js';
 import { Taken } from './taken.js';
 import { GEN, SLOT, TAKEN, type Task } from './task.js';
 import { macrotask } from '../runtime/worker.js';
@@ -387,7 +387,7 @@ export class Pump {
     let unclaimed = this.#lastPutSlot >= 0 && this.#tasks.qsize() <= 1 && slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;
     for (;;) {
       if (slots.completions() !== seen) return true;
-      const now = performance.now();
+      const now = nowMs();
       if (now < end) continue;
       if (!unclaimed || now >= limit) return false;
       unclaimed = slots.stateOf(this.#lastPutSlot, this.#lastPutGen) === PENDING;

@@ -62,7 +62,7 @@ import type { WorkerStart } from './crew.js';
 import { enterTask, TaskScope } from './current.js';
 import { argsOf, genOf, KEPT, keptResult, SlotAreas, slotOf, type ResultItem, type TaskItem } from './items.js';
 import { describeError, noSuchExport, tooLarge } from './remote.js';
-import { BUSY, clock, LEFT, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
+import { BUSY, clock, LEFT, now as nowMs, QUIT, READY, RETIRED, SLEEPING, STARTING, Slots, TAKING } from './slots.js';
 
 /** Longest a busy worker runs sync tasks back to back before it lets its event loop turn. */
 const YIELD_MS = 20;
@@ -150,7 +150,7 @@ const NONE = Symbol('none');
 /** What `take` returns when this worker was idle for `idleTimeout` and may leave. */
 const LEAVE = Symbol('leave');
 /** When this worker last finished a task (or started): its idle time counts from here. */
-let idleSince = performance.now();
+let idleSince = nowMs();
 
 /**
  * Take a task if one is queued: the item, undefined once shut down, NONE if empty. `look`
@@ -175,8 +175,8 @@ function takeNow(look = true): TaskItem | undefined | typeof NONE {
 function takeSoon(): TaskItem | undefined | typeof NONE {
   const now = takeNow();
   if (now !== NONE || !slots.watch(me)) return now;
-  const from = performance.now();
-  for (let now = from; tasks.empty() && now < from + SPIN_US / 1000; now = performance.now()) {
+  const from = nowMs();
+  for (let now = from; tasks.empty() && now < from + SPIN_US / 1000; now = nowMs()) {
     if (now > from + OWNER_GONE_US / 1000 && unread()) break;
   }
   // A task seen while watching is taken with the token held, so that its putter, finding the
@@ -243,7 +243,7 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
         if (tasks.empty()) return LEAVE;
         slots.addLive(1);
       }
-      deadline = performance.now() + start.idleTimeout;
+      deadline = nowMs() + start.idleTimeout;
     }
     const soon = takeSoon();
     if (soon !== NONE) return passedOn(soon);
@@ -332,7 +332,7 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
   // The owner names an export by its index in this list (items.ts, main below).
   const names = Object.keys(mod);
   let ran = 0;
-  let lastYield = performance.now();
+  let lastYield = nowMs();
   for (;;) {
     slots.setCurrent(me, TAKING);
     let next = take();
@@ -359,13 +359,15 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     if (outcome instanceof Promise) outcome = await outcome;
     scope.end();
     enterTask(undefined);
-    idleSince = performance.now();
+    // One read of the clock per task: the worker is idle from here, and the yield below goes by it too.
+    const ended = nowMs();
+    idleSince = ended;
     const sent = send(slot, gen, fn, outcome[0], outcome[1]);
     if (sent !== undefined) await sent;
     if (++ran === start.maxTasksPerChild) return RETIRED;
-    if (performance.now() - lastYield > YIELD_MS) {
+    if (ended - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
-      lastYield = performance.now();
+      lastYield = nowMs();
     }
   }
 }
