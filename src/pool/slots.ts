@@ -201,6 +201,11 @@ export function clock(): number {
   return timeOrigin + perf.now();
 }
 
+/** `clock()` at the moment `now()` read `at`. */
+export function clockAt(at: number): number {
+  return timeOrigin + at;
+}
+
 /** The shared words of one pool. */
 export class Slots {
   readonly i32: Int32Array;
