@@ -242,9 +242,21 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
    * close; argument problems (unknown export, uncloneable arguments) reject the Future.
    */
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0, options?: TaskOptions): Future<R> {
+    return this.#submit(fn, args, chunk, options, false);
+  }
+
+  /**
+   * `submit(fn, [arg])`, the task keeping `arg` alone until its bind (task.ts ONE_ARG): no list
+   * per task (`Executor.submit` of one argument, the common call).
+   */
+  submitOne<R>(fn: string, arg: unknown): Future<R> {
+    return this.#submit(fn, arg, 0, undefined, true);
+  }
+
+  #submit<R>(fn: string, args: unknown, chunk: 0 | 1, options: TaskOptions | undefined, one: boolean): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, fn, args, chunk, this.#nextId++);
+    const task = new Task(this, fn, args, chunk, this.#nextId++, one);
     const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {

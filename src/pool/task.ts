@@ -32,6 +32,8 @@ export interface TaskOwner {
 export class TaskUpkeep {
   /** The `timeout` option (ms of running time). */
   readonly timeout: number | undefined;
+  /** ABORTED or TIMED_OUT once asked to stop while running (Task[STOP]), else 0. */
+  stop = 0;
   /** What the future rejects with once the task was asked to stop (Task[STOP]). */
   reason: unknown = undefined;
   /** The timeout's timer, the signal's listener (stops.ts). */
@@ -70,9 +72,10 @@ const NO_ARGS: unknown[] = [];
  *   10–25   GEN of the slot while bound (16 bits, slots.ts)
  *   26      IN_AREA
  *   27      CHUNK
- *   28–29   STOP: 0, ABORTED or TIMED_OUT (slots.ts)
+ *   28      ONE_ARG: #args is the call's one argument, not its list (Engine.submitOne)
  *
- * 30 bits: a Smi on every V8 build (31 bits with pointer compression), never a heap number.
+ * 29 bits: a Smi on every V8 build (31 bits with pointer compression), never a heap number.
+ * STOP, set for few tasks, is in the task's upkeep.
  */
 const SLOT_BITS = 10;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -80,8 +83,7 @@ const GEN_SHIFT = SLOT_BITS;
 const GEN_MASK = 0xffff << GEN_SHIFT;
 const IN_AREA_BIT = 1 << 26;
 const CHUNK_BIT = 1 << 27;
-const STOP_SHIFT = 28;
-const STOP_MASK = 3 << STOP_SHIFT;
+const ONE_ARG_BIT = 1 << 28;
 /** The most task slots SLOT's 10 bits hold (slot + 2 < 1024). */
 export const MAX_TASK_SLOTS = SLOT_MASK - 2;
 
@@ -97,20 +99,22 @@ export const MAX_TASK_SLOTS = SLOT_MASK - 2;
 export class Task extends Future<unknown> {
   #engine: TaskOwner | undefined;
   #fn: string;
-  #args: unknown[];
+  /** The arguments' list, or with ONE_ARG the one argument (no list kept per task until its bind). */
+  #args: unknown;
   readonly #id: number;
-  /** SLOT, GEN, IN_AREA, CHUNK, STOP (see above); SLOT -1 to begin with. */
+  /** SLOT, GEN, IN_AREA, CHUNK, ONE_ARG (see above); SLOT -1 to begin with. */
   #bits: number;
   /** Made for a task with options (signal, timeout) or once it is asked to stop. */
   #upkeep: TaskUpkeep | undefined = undefined;
 
-  constructor(engine: TaskOwner, fn: string, args: unknown[], chunk: 0 | 1, id: number) {
+  /** A call of `fn` with the arguments `args`, or with `one` the one argument `args`. */
+  constructor(engine: TaskOwner, fn: string, args: unknown, chunk: 0 | 1, id: number, one: boolean) {
     super();
     this.#engine = engine;
     this.#fn = fn;
     this.#args = args;
     this.#id = id;
-    this.#bits = 1 | (chunk === 1 ? CHUNK_BIT : 0); // SLOT -1
+    this.#bits = 1 | (chunk === 1 ? CHUNK_BIT : 0) | (one ? ONE_ARG_BIT : 0); // SLOT -1
   }
 
   /** The engine (undefined once settled). */
@@ -121,9 +125,9 @@ export class Task extends Future<unknown> {
   get [FN](): string {
     return this.#fn;
   }
-  /** Its arguments (none once settled). */
+  /** Its arguments (none once settled): with ONE_ARG, a new list of its one argument. */
   get [ARGS](): unknown[] {
-    return this.#args;
+    return this.#bits & ONE_ARG_BIT ? [this.#args] : (this.#args as unknown[]);
   }
   get [ID](): number {
     return this.#id;
@@ -151,12 +155,12 @@ export class Task extends Future<unknown> {
   set [IN_AREA](inArea: boolean) {
     this.#bits = inArea ? this.#bits | IN_AREA_BIT : this.#bits & ~IN_AREA_BIT;
   }
-  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with). */
+  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with), else 0. */
   get [STOP](): number {
-    return (this.#bits & STOP_MASK) >>> STOP_SHIFT;
+    return this.#upkeep === undefined ? 0 : this.#upkeep.stop;
   }
   set [STOP](stop: number) {
-    this.#bits = (this.#bits & ~STOP_MASK) | (stop << STOP_SHIFT);
+    this[UPKEPT]().stop = stop;
   }
   get [UPKEEP](): TaskUpkeep | undefined {
     return this.#upkeep;
@@ -199,6 +203,7 @@ export class Task extends Future<unknown> {
     this.#engine = undefined;
     this.#fn = '';
     this.#args = NO_ARGS;
+    this.#bits &= ~ONE_ARG_BIT;
     this.#upkeep = undefined;
     this[SLOT] = -1;
   }
