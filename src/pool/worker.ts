@@ -204,8 +204,10 @@ function takeSoon(): TaskItem | undefined | typeof NONE {
   } finally {
     slots.unwatch(me);
   }
-  if (got === NONE) return takeNow(); // the last look, after giving the token back
-  passOn();
+  // The last look, after giving the token back. Whatever this watch took, it wakes sleepers for
+  // the tasks left: a putter that saw the token held woke nobody for them (slots.ts needsTaker).
+  if (got === NONE) got = takeNow();
+  if (got !== NONE && got !== undefined) passOn();
   return got;
 }
 
