@@ -122,8 +122,14 @@ for (let run = 0; run < runs; run++) {
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const base = median(pools[0].rates);
 console.log(`${n.toLocaleString('en-US')} ${fib ? 'fib(25)' : 'trivial'} tasks at once, 2 workers: medians of ${runs} interleaved runs${noisy ? ` (${noisy} started on a busy machine)` : ''}; per task, µs:`);
+// The spread of the ratios: each run's rate over the first pool's in the same run (quartiles).
+const quartiles = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return [s[Math.floor((s.length - 1) / 4)], s[Math.ceil((3 * (s.length - 1)) / 4)]];
+};
 for (const p of pools) {
   const f = (xs) => median(xs).toFixed(2).padStart(6);
-  console.log(`${p.name.padEnd(36)} ${String(Math.round(median(p.rates))).padStart(8)} tasks/s ${(median(p.rates) / base).toFixed(2)}x | owner ${f(p.owner)} waiting ${f(p.wait)} | workers ${f(p.workers)} | other threads ${f(p.others)}`);
+  const [q1, q3] = quartiles(p.rates.map((r, i) => r / pools[0].rates[i]));
+  console.log(`${p.name.padEnd(36)} ${String(Math.round(median(p.rates))).padStart(8)} tasks/s ${(median(p.rates) / base).toFixed(2)}x (runs ${q1.toFixed(2)}–${q3.toFixed(2)}) | owner ${f(p.owner)} waiting ${f(p.wait)} | workers ${f(p.workers)} | other threads ${f(p.others)}`);
 }
 for (const p of pools) await p.close();

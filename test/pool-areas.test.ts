@@ -36,6 +36,24 @@ describe('tasks in their slot areas and on the task Queue', () => {
     expect(back).toBeInstanceOf(Lock);
   });
 
+  it('a task of one argument (kept alone until its bind, not in a list) gets exactly that argument', async () => {
+    await using ex = new Executor(tasks, { maxWorkers: 2 });
+    expect(await ex.submit('echoArgs', [1, 2])).toEqual([[1, 2]]); // before the exports are known: an item
+    expect(await ex.submit('echoArgs', [1, 2])).toEqual([[1, 2]]); // in its area: a list stays one argument
+    const one = await ex.submit<unknown[]>('echoArgs', undefined);
+    expect(one).toHaveLength(1);
+    expect(one[0]).toBeUndefined();
+    expect(await ex.submit('echoArgs')).toEqual([]);
+    expect(await ex.submit('echoArgs', 7, 8)).toEqual([7, 8]);
+    const large = 'z'.repeat(100_000); // too large for the area: an item
+    expect(await ex.submit('echoArgs', large)).toEqual([large]);
+    const lock = new Lock(); // a primitive: an item, live
+    const [back] = await ex.submit<[Lock]>('echoArgs', lock);
+    expect(back).toBeInstanceOf(Lock);
+    const all = await Promise.all(Array.from({ length: 2000 }, (_, i) => ex.submit<number[]>('echoArgs', i)));
+    expect(all.every((args, i) => args.length === 1 && args[0] === i)).toBe(true);
+  });
+
   it('tasks submitted before any worker started, and chunks of a map, arrive intact', async () => {
     await using ex = new Executor(tasks, { maxWorkers: 2 });
     const early = Array.from({ length: 40 }, (_, i) => ex.submit('echoArgs', i, `t${i}`));

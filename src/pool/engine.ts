@@ -62,12 +62,12 @@ import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setException, setResult, type Future } from './future.js';
 import { noSuchExport } from './remote.js';
 import { SlotAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock } from './slots.js';
+import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock, now } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Feed, tasksPut, type FeedOwner } from './feed.js';
 import { feedTasks, Pump, retryRefused, settleTask, takenOut, type PumpOwner } from './pump.js';
-import { dropCancelled, FN, GEN, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
+import { dropCancelled, FN, GEN, MAX_TASK_SLOTS, SLOT, STOP, stopTask, TAKEN, Task, TaskUpkeep, UPKEEP, UPKEPT, type TaskOwner } from './task.js';
 import type { TaskOptions } from './options.js';
 import { Histogram, type PoolStats } from './stats.js';
 
@@ -78,6 +78,8 @@ import { Histogram, type PoolStats } from './stats.js';
  * stays in the owner's memory, where cancelling it costs nothing.
  */
 export const TASK_SLOTS = 512;
+// A task keeps its slot in 10 bits (task.ts).
+if (TASK_SLOTS > MAX_TASK_SLOTS) throw new Error('TASK_SLOTS exceeds MAX_TASK_SLOTS');
 
 /**
  * Byte capacity of the task and result Queues, and so the most that one task's encoded
@@ -126,7 +128,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   readonly #pump: Pump;
   readonly #feed: Feed;
   #nextId = 1;
-  /** `performance.timeOrigin`: with `performance.now()`, slots.ts `clock` without its allocations. */
+  /** `performance.timeOrigin`: with `now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
   /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
   readonly #submitted = new Float64Array(TASK_SLOTS);
@@ -240,9 +242,21 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
    * close; argument problems (unknown export, uncloneable arguments) reject the Future.
    */
   submit<R>(fn: string, args: unknown[], chunk: 0 | 1 = 0, options?: TaskOptions): Future<R> {
+    return this.#submit(fn, args, chunk, options, false);
+  }
+
+  /**
+   * `submit(fn, [arg])`, the task keeping `arg` alone until its bind (task.ts ONE_ARG): no list
+   * per task (`Executor.submit` of one argument, the common call).
+   */
+  submitOne<R>(fn: string, arg: unknown): Future<R> {
+    return this.#submit(fn, arg, 0, undefined, true);
+  }
+
+  #submit<R>(fn: string, args: unknown, chunk: 0 | 1, options: TaskOptions | undefined, one: boolean): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, fn, args, chunk, this.#nextId++);
+    const task = new Task(this, fn, args, chunk, this.#nextId++, one);
     const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
@@ -250,7 +264,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       task[setException](refusal);
       return future;
     }
-    this.#backlog.push(task, this.#timeOrigin + performance.now());
+    this.#backlog.push(task, this.#timeOrigin + now());
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
       const signal = options.signal;
       if (signal?.aborted) {
@@ -345,7 +359,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       const started = this.#slots.started[slot]!;
       if (started === started) {
         this.#waitTime.record(started - this.#submitted[slot]!);
-        this.#runTime.record(this.#timeOrigin + performance.now() - started);
+        this.#runTime.record(this.#timeOrigin + now() - started);
       }
       this.#unbind(task);
     }

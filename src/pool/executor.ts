@@ -75,8 +75,13 @@ export class Executor<M = AnyModule> {
    */
   submit<K extends TaskName<M>>(fn: K, ...args: TaskArgs<M, K>): Future<TaskResult<M, K>>;
   submit<R = unknown>(fn: UntypedName<M>, ...args: unknown[]): Future<R>;
-  // `any` here only: the overloads above are the typed surface.
-  submit(fn: string, ...args: unknown[]): Future<any> {
+  // `any` here only: the overloads above are the typed surface. `arguments`, not the rest
+  // parameter (never read, so never made once optimized): a call with one argument (the common
+  // one) makes no list, and the task keeps the argument alone (Engine.submitOne).
+  submit(fn: string, ..._args: unknown[]): Future<any> {
+    if (arguments.length === 2) return this.#engine.submitOne(fn, arguments[1]);
+    const args: unknown[] = [];
+    for (let i = 1; i < arguments.length; i++) args.push(arguments[i]);
     return this.#engine.submit(fn, args);
   }
 

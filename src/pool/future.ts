@@ -87,11 +87,17 @@ const FAILED = 2;
 const CANCELLED = 3;
 const STATE_NAMES = ['pending', 'finished', 'finished', 'cancelled'] as const;
 
-/** What few futures get: done callbacks, onDone listeners, progress callbacks (made on first use). */
+/**
+ * What few futures get: done callbacks, onDone listeners, progress callbacks, and a Future's
+ * cancel hook and task control (an engine's Task has neither: it answers cancel() and
+ * running() itself, task.ts). Made on first use, dropped once the future is done.
+ */
 class Listeners<R> {
   callbacks: ((f: Future<R>) => void)[] | undefined = undefined;
   listeners: Set<() => void> | undefined = undefined;
   progress: ((value: unknown) => void)[] | undefined = undefined;
+  control: TaskControl | undefined = undefined;
+  onCancel: CancelHook | undefined = undefined;
 }
 
 /** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
@@ -128,13 +134,13 @@ const PromiseLikeBase = Promise as unknown as new <R>(executor: typeof capture) 
  */
 export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLike<R> {
   // Few fields: a pool of trivial tasks keeps a Future per task in flight, and every field is
-  // 8 bytes more that each scavenge copies.
+  // 8 bytes more that each scavenge copies. What few futures use is in #more. No private
+  // methods either (#finish and #settled are static): an instance of a class with private
+  // methods carries one more field, the class's brand.
   #state = PENDING;
   /** The result, or the error (failed, cancelled). */
   #value: unknown = undefined;
-  #control: TaskControl | undefined = undefined;
-  #onCancel: CancelHook | undefined;
-  /** Created on first use: most futures never get a callback or a listener. */
+  /** Created on first use: most futures never get a callback, a listener, a cancel hook or a control. */
   #more: Listeners<R> | undefined = undefined;
   /** The resolve and reject of this Promise (undefined once settled). */
   #resolve: ((value: unknown) => void) | undefined;
@@ -149,7 +155,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     this.#resolve = capturedResolve;
     this.#reject = capturedReject;
     capturedResolve = capturedReject = undefined;
-    this.#onCancel = onCancel;
+    if (onCancel !== undefined) (this.#more = new Listeners()).onCancel = onCancel;
   }
 
   /**
@@ -161,13 +167,13 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     if (!this[tryCancel]()) return false;
     this.#state = CANCELLED;
     this.#value = new CancelledError();
-    this.#control = undefined;
-    const onCancel = this.#onCancel;
-    this.#onCancel = undefined;
+    const more = this.#more;
+    const onCancel = more?.onCancel;
+    if (more !== undefined) more.control = more.onCancel = undefined;
     if (typeof onCancel === 'function') onCancel();
     else if (onCancel !== undefined) onCancel.cancelled();
     else this[whenCancelled]();
-    this.#finish();
+    Future.#finish(this);
     return true;
   }
 
@@ -215,7 +221,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    * Python: `Future.result(timeout)`.
    */
   async result(timeout?: number): Promise<R> {
-    await this.#settled(checkTimeout(timeout), 'result');
+    await Future.#settled(this, checkTimeout(timeout), 'result');
     if (this.#state !== FINISHED) throw this.#value;
     return this.#value as R;
   }
@@ -226,7 +232,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
    * Python: `Future.exception(timeout)`.
    */
   async exception(timeout?: number): Promise<unknown> {
-    await this.#settled(checkTimeout(timeout), 'exception');
+    await Future.#settled(this, checkTimeout(timeout), 'exception');
     if (this.#state === CANCELLED) throw this.#value;
     return this.#state === FAILED ? this.#value : undefined;
   }
@@ -252,7 +258,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     if (this.#state !== PENDING) return false;
     this.#state = FINISHED;
     this.#value = value;
-    this.#finish();
+    Future.#finish(this);
     return true;
   }
 
@@ -261,13 +267,14 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     if (this.#state !== PENDING) return false;
     this.#state = FAILED;
     this.#value = error;
-    this.#finish();
+    Future.#finish(this);
     return true;
   }
 
   /** @internal */
   [setControl](control: TaskControl | undefined): void {
-    this.#control = control;
+    if (control !== undefined) (this.#more ??= new Listeners()).control = control;
+    else if (this.#more !== undefined) this.#more.control = undefined;
   }
 
   /** @internal What a subclass does when `cancel()` wins and no hook was given (nothing here). */
@@ -278,17 +285,19 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
 
   /** @internal */
   [tryCancel](): boolean {
-    return this.#control === undefined || this.#control.cancel();
+    const control = this.#more?.control;
+    return control === undefined || control.cancel();
   }
 
   /** @internal */
   [isRunning](): boolean {
-    return this.#control !== undefined && this.#control.running();
+    const control = this.#more?.control;
+    return control !== undefined && control.running();
   }
 
   /** @internal */
   [abortRunning](reason: unknown): void {
-    this.#control?.abort?.(reason);
+    this.#more?.control?.abort?.(reason);
   }
 
   /** @internal */
@@ -325,32 +334,32 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     return this.#state === FAILED;
   }
 
-  #finish(): void {
-    this.#control = undefined;
-    this.#onCancel = undefined;
-    this[released]();
-    const more = this.#more;
-    this.#more = undefined;
-    const resolve = this.#resolve!;
-    const reject = this.#reject!;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    if (this.#state !== FINISHED) {
+  /** `f` was just settled or cancelled: let go, settle its Promise, run its listeners and callbacks. */
+  static #finish<R>(f: Future<R>): void {
+    f[released]();
+    const more = f.#more;
+    f.#more = undefined;
+    const resolve = f.#resolve!;
+    const reject = f.#reject!;
+    f.#resolve = undefined;
+    f.#reject = undefined;
+    if (f.#state !== FINISHED) {
       // Handled, so that nobody awaiting it is no unhandled rejection (awaiters still see it).
-      promiseThen.call(this, undefined, ignore);
-      reject(this.#value);
-    } else resolve(this.#value);
+      promiseThen.call(f, undefined, ignore);
+      reject(f.#value);
+    } else resolve(f.#value);
     if (more === undefined) return;
     if (more.listeners !== undefined) for (const listener of more.listeners) listener();
-    if (more.callbacks !== undefined) for (const cb of more.callbacks) runCallback(cb, this);
+    if (more.callbacks !== undefined) for (const cb of more.callbacks) runCallback(cb, f);
   }
 
-  #settled(timeout: number, method: string): Promise<void> {
-    if (this.#state !== PENDING) return Promise.resolve();
+  /** Resolves once `f` is done, or rejects with a TimeoutError after `timeout` ms. */
+  static #settled<R>(f: Future<R>, timeout: number, method: string): Promise<void> {
+    if (f.#state !== PENDING) return Promise.resolve();
     if (timeout === 0) return Promise.reject(new TimeoutError(`${method}(): the future is not done`));
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const stop = this[onDone](() => {
+      const stop = f[onDone](() => {
         clearTimeout(timer);
         resolve();
       });

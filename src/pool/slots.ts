@@ -108,17 +108,19 @@
  *
  * No queued task is left without a taker (the rule `needsTaker` applies after every put):
  * whoever puts tasks on the channel wakes WAKE sleepers unless the channel is empty again (a
- * worker took what was put), or a watcher holds the token and the channel holds only what it
- * put, or SLEEPERS is 0 (a worker counts itself there before its last look at the channel, so
- * a putter that reads 0 after its put is followed by that look, which sees the task: the
- * notify, a system call with the futex table's lock, is paid only when someone may sleep).
- * k tasks on the channel get k takers: a putter wakes min(queued, SLEEPERS) sleepers with one
- * WAKE bump (one feed may put many numbers), and a worker that takes a task — a woken sleeper
- * or a watcher — and sees tasks left wakes min(left, SLEEPERS) more, so a wake-up lost to a
- * race between takers is passed on by the taker that got the task. A watcher that sees a task
- * takes it with the token still held, gives the token back, then looks again and wakes
- * sleepers if tasks are left; a watcher that saw none gives the
- * token back before its last look at the channel; a sleeper reads WAKE before its last look.
+ * worker took what was put), or a watcher holds the token (it takes a task and wakes sleepers
+ * for the rest: below), or SLEEPERS is 0 (a worker counts itself there before its last look at
+ * the channel, so a putter that reads 0 after its put is followed by that look, which sees the
+ * task: the notify, a system call with the futex table's lock, is paid only when someone may
+ * sleep). k tasks on the channel get k takers: a putter wakes min(queued, SLEEPERS) sleepers
+ * with one WAKE bump (one feed may put many numbers), and a worker that takes a task — a woken
+ * sleeper or a watcher — and sees tasks left wakes min(left, SLEEPERS) more, so a wake-up lost
+ * to a race between takers is passed on by the taker that got the task. A watcher that sees a
+ * task takes it with the token still held, gives the token back, then looks again and wakes
+ * sleepers if tasks are left; a watcher that saw none gives the token back before its last
+ * look at the channel, and wakes sleepers for what is left if that look took a task; a
+ * sleeper reads WAKE before its last look. So while a watcher is there, the owner (the
+ * putter in a burst) pays no notify: the watcher does, off the owner's thread.
  * All of these are sequentially consistent, so either the putter sees no watcher (and wakes a
  * sleeper), or the watcher's look after giving the token back sees the task, or the sleeper's
  * WAKE has moved by the time it parks (it does not sleep).
@@ -183,9 +185,27 @@ function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: num
   return yield park(i32, index, seen, deadline);
 }
 
+/**
+ * The global `performance` and its `timeOrigin`, read once: in Node the global is a getter on
+ * globalThis (≈ 50 ns a read, more than `now()` itself), and the owner and the workers read the
+ * clock several times per task.
+ */
+const perf = performance;
+const timeOrigin = perf.timeOrigin;
+
+/** `performance.now()`. */
+export function now(): number {
+  return perf.now();
+}
+
 /** The clock STARTED uses: ms, the same on every thread. */
 export function clock(): number {
-  return performance.timeOrigin + performance.now();
+  return timeOrigin + perf.now();
+}
+
+/** `clock()` at the moment `now()` read `at`. */
+export function clockAt(at: number): number {
+  return timeOrigin + at;
 }
 
 /** The shared words of one pool. */
@@ -343,13 +363,16 @@ export class Slots {
 
   /**
    * After tasks were put on a channel now holding `queued` items: whether a sleeping worker
-   * must be woken to take them (no watcher, or more items than the watcher will take). None
-   * when the channel is empty again: a worker has taken what was put. (Waking one then only
-   * made it find nothing — and, on a machine with as many cores as workers, spin as the next
-   * watcher for a whole watch, taking the core the owner and the task's worker needed.)
+   * must be woken to take them: when no watcher is there. A watcher takes one of them and
+   * wakes sleepers for the rest itself (worker.ts, takeSoon and passOn), so the putter — the
+   * owner, in a burst — pays no notify (a system call; ≈ 13% of the owner's profile in a burst
+   * when the owner woke sleepers for every feed of many tasks). None when the channel is empty
+   * again: a worker has taken what was put. (Waking one then only made it find nothing — and,
+   * on a machine with as many cores as workers, spin as the next watcher for a whole watch,
+   * taking the core the owner and the task's worker needed.)
    */
   needsTaker(queued: number): boolean {
-    return queued > 1 || (queued === 1 && Atomics.load(this.i32, this.workers + this.count) === 0);
+    return queued > 0 && Atomics.load(this.i32, this.workers + this.count) === 0;
   }
 
   /** The WAKE counter, read by a worker before its last look at the channel. */
@@ -364,6 +387,11 @@ export class Slots {
   wakeSleepers(queued: number): void {
     const sleepers = Atomics.load(this.i32, this.#done + 2);
     if (sleepers > 0 && queued > 0) this.wakeIdle(Math.min(queued, sleepers));
+  }
+
+  /** SLEEPERS: workers asleep on WAKE or about to be (none: a put needs to wake nobody). */
+  sleepers(): number {
+    return Atomics.load(this.i32, this.#done + 2);
   }
 
   /** Say whether the owner holds a task the task channel refused as full (REFUSED; owner). */

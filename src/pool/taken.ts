@@ -7,33 +7,49 @@
  * long run of `submit()` calls, which may not settle anything — so that the workers get the
  * next tasks at once; it settles them later, from the pump, a turn's worth at a time.
  *
- * A ring: its room is what was taken and unsettled at once at the most (doubled when full, cut
- * back to `keep` when it empties), however many results pass through it — a steady flow keeps
- * it from ever emptying (the pump takes up to TASK_SLOTS at a time and settles a turn's worth).
+ * A queue of fixed chunks, not one ring: a run of `submit()` calls takes results for as long as
+ * it lasts (up to the whole burst: 100,000 in a burst of 100,000 trivial tasks), and a ring
+ * that doubled to hold them and was cut back once empty copied every entry several times per
+ * burst, and allocated its large arrays again each burst. Chunks are never copied; a used-up
+ * chunk is kept as the spare for the next one needed, so a steady flow allocates nothing and the
+ * store holds at most two chunks beyond those its entries fill, however many results pass.
  *
- *   tasks/values/oks  ring of `room` (a power of two): [head, head + size) mod room are taken
+ *   head chunk [headAt …) → … → tail chunk [… tailAt): the taken entries, oldest first
  */
 import type { Task } from './task.js';
 
-export class Taken {
-  #tasks: (Task | undefined)[];
-  #values: unknown[];
-  #oks: Uint8Array;
-  /** `room - 1` (room: a power of two). */
-  #mask: number;
-  #head = 0;
-  #size = 0;
-  /** The room kept when the store empties (a burst may have grown it far beyond). */
-  readonly #keep: number;
+/** One chunk of entries (`tasks`, `values`, `oks` by index), and the next one. */
+class Chunk {
+  readonly tasks: (Task | undefined)[];
+  readonly values: unknown[];
+  readonly oks: Uint8Array;
+  next: Chunk | undefined = undefined;
 
-  constructor(keep: number) {
-    let room = 1;
-    while (room < keep) room *= 2;
-    this.#keep = room;
-    this.#mask = room - 1;
-    this.#tasks = new Array<Task | undefined>(room).fill(undefined);
-    this.#values = new Array<unknown>(room).fill(undefined);
-    this.#oks = new Uint8Array(room);
+  // Holey arrays (no fill): every entry is written before it is read.
+  constructor(entries: number) {
+    this.tasks = new Array<Task | undefined>(entries);
+    this.values = new Array<unknown>(entries);
+    this.oks = new Uint8Array(entries);
+  }
+}
+
+export class Taken {
+  /** Entries per chunk. */
+  readonly #entries: number;
+  #head: Chunk;
+  #headAt = 0;
+  #tail: Chunk;
+  #tailAt = 0;
+  #size = 0;
+  /** A used-up chunk kept for the next one needed (a steady flow allocates none). */
+  #spare: Chunk | undefined = undefined;
+  /** Chunks made and not dropped (tests: `room`). */
+  #chunks = 1;
+
+  /** A store whose chunks hold `entries` each. */
+  constructor(entries: number) {
+    this.#entries = entries;
+    this.#head = this.#tail = new Chunk(entries);
   }
 
   /** Results taken and not settled yet. */
@@ -41,31 +57,47 @@ export class Taken {
     return this.#size;
   }
 
-  /** Entries the store has room for now (tests: it stays bounded). */
+  /** Entries the store has room for now, its spare chunk included (tests: it stays bounded). */
   get room(): number {
-    return this.#mask + 1;
+    return this.#chunks * this.#entries;
   }
 
   push(task: Task, ok: 0 | 1, value: unknown): void {
-    if (this.#size > this.#mask) this.#resize(2 * (this.#mask + 1));
-    const i = (this.#head + this.#size++) & this.#mask;
-    this.#tasks[i] = task;
-    this.#values[i] = value;
-    this.#oks[i] = ok;
+    let tail = this.#tail;
+    if (this.#tailAt === this.#entries) {
+      const next = this.#spare ?? this.#made();
+      this.#spare = undefined;
+      tail = tail.next = this.#tail = next;
+      this.#tailAt = 0;
+    }
+    const i = this.#tailAt++;
+    tail.tasks[i] = task;
+    tail.values[i] = value;
+    tail.oks[i] = ok;
+    this.#size++;
   }
 
   /** The oldest taken task (size > 0); `value` and `ok` then describe its result. Its entry is cleared. */
   shift(): Task {
-    const i = this.#head;
-    const task = this.#tasks[i]!;
-    this.value = this.#values[i];
-    this.ok = this.#oks[i] as 0 | 1;
-    this.#tasks[i] = undefined;
-    this.#values[i] = undefined;
-    this.#head = (i + 1) & this.#mask;
+    let head = this.#head;
+    if (this.#headAt === this.#entries) {
+      // Used up (a later chunk holds the entries): the spare, the chunk before it dropped.
+      const next = head.next!;
+      head.next = undefined;
+      if (this.#spare === undefined) this.#spare = head;
+      else this.#chunks--;
+      head = this.#head = next;
+      this.#headAt = 0;
+    }
+    const i = this.#headAt++;
+    const task = head.tasks[i]!;
+    this.value = head.values[i];
+    this.ok = head.oks[i] as 0 | 1;
+    head.tasks[i] = undefined;
+    head.values[i] = undefined;
     if (--this.#size === 0) {
-      this.#head = 0;
-      if (this.#mask + 1 > this.#keep) this.#resize(this.#keep);
+      // Empty: the chunks after the head hold nothing (the tail is the head): start it again.
+      this.#headAt = this.#tailAt = 0;
     }
     return task;
   }
@@ -74,21 +106,8 @@ export class Taken {
   value: unknown = undefined;
   ok: 0 | 1 = 0;
 
-  /** New arrays of `room` entries, the taken ones first, in order. */
-  #resize(room: number): void {
-    const tasks = new Array<Task | undefined>(room).fill(undefined);
-    const values = new Array<unknown>(room).fill(undefined);
-    const oks = new Uint8Array(room);
-    for (let n = 0; n < this.#size; n++) {
-      const i = (this.#head + n) & this.#mask;
-      tasks[n] = this.#tasks[i];
-      values[n] = this.#values[i];
-      oks[n] = this.#oks[i]!;
-    }
-    this.#tasks = tasks;
-    this.#values = values;
-    this.#oks = oks;
-    this.#mask = room - 1;
-    this.#head = 0;
+  #made(): Chunk {
+    this.#chunks++;
+    return new Chunk(this.#entries);
   }
 }

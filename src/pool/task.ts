@@ -32,6 +32,8 @@ export interface TaskOwner {
 export class TaskUpkeep {
   /** The `timeout` option (ms of running time). */
   readonly timeout: number | undefined;
+  /** ABORTED or TIMED_OUT once asked to stop while running (Task[STOP]), else 0. */
+  stop = 0;
   /** What the future rejects with once the task was asked to stop (Task[STOP]). */
   reason: unknown = undefined;
   /** The timeout's timer, the signal's listener (stops.ts). */
@@ -61,38 +63,58 @@ export const UPKEPT = Symbol('sabsync.task.upkept');
 const NO_ARGS: unknown[] = [];
 
 /**
+ * Task[#bits]: the small per-task numbers in one Smi field (a burst keeps one Task per task in
+ * flight, and every field is 8 bytes more that each scavenge copies and each mark visits):
+ *
+ *   bits    what
+ *   ------  --------------------------------------------------------------------------------
+ *   0–9     SLOT + 2: the slot while bound (0 … TASK_SLOTS - 1), -1 (backlog, settled), TAKEN
+ *   10–25   GEN of the slot while bound (16 bits, slots.ts)
+ *   26      IN_AREA
+ *   27      CHUNK
+ *   28      ONE_ARG: #args is the call's one argument, not its list (Engine.submitOne)
+ *
+ * 29 bits: a Smi on every V8 build (31 bits with pointer compression), never a heap number.
+ * STOP, set for few tasks, is in the task's upkeep.
+ */
+const SLOT_BITS = 10;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const GEN_SHIFT = SLOT_BITS;
+const GEN_MASK = 0xffff << GEN_SHIFT;
+const IN_AREA_BIT = 1 << 26;
+const CHUNK_BIT = 1 << 27;
+const ONE_ARG_BIT = 1 << 28;
+/** The most task slots SLOT's 10 bits hold (slot + 2 < 1024). */
+export const MAX_TASK_SLOTS = SLOT_MASK - 2;
+
+/**
  * One submitted task: its Future, which asks its slot's STATE word while it is bound to one.
- * Few fields (a burst of trivial tasks keeps one per task in flight: see future.ts), all
- * private: a Future shows no own properties (`Object.keys(future)` is empty, `console.log`
- * prints no engine) and nobody but the engine can change them. The engine reaches them by the
- * symbol-keyed accessors below, which an optimized caller inlines as field accesses. Once the
- * task is settled (or cancelled) it lets go of what it no longer needs — its engine, call and
- * upkeep (#released) —: a future kept after its pool is gone keeps neither the pool nor the
- * task's arguments alive.
+ * Few fields (see #bits above, and future.ts), all private: a Future shows no own properties
+ * (`Object.keys(future)` is empty, `console.log` prints no engine) and nobody but the engine
+ * can change them. The engine reaches them by the symbol-keyed accessors below, which an
+ * optimized caller inlines as field accesses. Once the task is settled (or cancelled) it lets
+ * go of what it no longer needs — its engine, call and upkeep (#released) —: a future kept
+ * after its pool is gone keeps neither the pool nor the task's arguments alive.
  */
 export class Task extends Future<unknown> {
   #engine: TaskOwner | undefined;
   #fn: string;
-  #args: unknown[];
+  /** The arguments' list, or with ONE_ARG the one argument (no list kept per task until its bind). */
+  #args: unknown;
   readonly #id: number;
-  readonly #chunk: 0 | 1;
-  /** The slot while bound (slots.ts), else -1 (in the backlog, or settled), or TAKEN. */
-  #slot = -1;
-  #gen = 0;
-  /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
-  #inArea = false;
-  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with). */
-  #stop = 0;
+  /** SLOT, GEN, IN_AREA, CHUNK, ONE_ARG (see above); SLOT -1 to begin with. */
+  #bits: number;
   /** Made for a task with options (signal, timeout) or once it is asked to stop. */
   #upkeep: TaskUpkeep | undefined = undefined;
 
-  constructor(engine: TaskOwner, fn: string, args: unknown[], chunk: 0 | 1, id: number) {
+  /** A call of `fn` with the arguments `args`, or with `one` the one argument `args`. */
+  constructor(engine: TaskOwner, fn: string, args: unknown, chunk: 0 | 1, id: number, one: boolean) {
     super();
     this.#engine = engine;
     this.#fn = fn;
     this.#args = args;
-    this.#chunk = chunk;
     this.#id = id;
+    this.#bits = 1 | (chunk === 1 ? CHUNK_BIT : 0) | (one ? ONE_ARG_BIT : 0); // SLOT -1
   }
 
   /** The engine (undefined once settled). */
@@ -103,39 +125,42 @@ export class Task extends Future<unknown> {
   get [FN](): string {
     return this.#fn;
   }
-  /** Its arguments (none once settled). */
+  /** Its arguments (none once settled): with ONE_ARG, a new list of its one argument. */
   get [ARGS](): unknown[] {
-    return this.#args;
+    return this.#bits & ONE_ARG_BIT ? [this.#args] : (this.#args as unknown[]);
   }
   get [ID](): number {
     return this.#id;
   }
   get [CHUNK](): 0 | 1 {
-    return this.#chunk;
+    return this.#bits & CHUNK_BIT ? 1 : 0;
   }
+  /** The slot while bound (slots.ts), else -1 (in the backlog, or settled), or TAKEN. */
   get [SLOT](): number {
-    return this.#slot;
+    return (this.#bits & SLOT_MASK) - 2;
   }
   set [SLOT](slot: number) {
-    this.#slot = slot;
+    this.#bits = (this.#bits & ~SLOT_MASK) | (slot + 2);
   }
   get [GEN](): number {
-    return this.#gen;
+    return (this.#bits & GEN_MASK) >>> GEN_SHIFT;
   }
   set [GEN](gen: number) {
-    this.#gen = gen;
+    this.#bits = (this.#bits & ~GEN_MASK) | (gen << GEN_SHIFT);
   }
+  /** Whether the task is written in its slot's area (announced by its number), else put as an item (items.ts). */
   get [IN_AREA](): boolean {
-    return this.#inArea;
+    return (this.#bits & IN_AREA_BIT) !== 0;
   }
   set [IN_AREA](inArea: boolean) {
-    this.#inArea = inArea;
+    this.#bits = inArea ? this.#bits | IN_AREA_BIT : this.#bits & ~IN_AREA_BIT;
   }
+  /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with), else 0. */
   get [STOP](): number {
-    return this.#stop;
+    return this.#upkeep === undefined ? 0 : this.#upkeep.stop;
   }
   set [STOP](stop: number) {
-    this.#stop = stop;
+    this[UPKEPT]().stop = stop;
   }
   get [UPKEEP](): TaskUpkeep | undefined {
     return this.#upkeep;
@@ -154,12 +179,14 @@ export class Task extends Future<unknown> {
    * (PENDING -> CANCELLED); a TAKEN one ran. (Only a pending Future asks: its engine is there.)
    */
   override [tryCancel](): boolean {
-    if (this.#slot >= 0) return this.#engine!.taskSlots.cancel(this.#slot, this.#gen);
-    return this.#slot !== TAKEN;
+    const slot = this[SLOT];
+    if (slot >= 0) return this.#engine!.taskSlots.cancel(slot, this[GEN]);
+    return slot !== TAKEN;
   }
 
   override [isRunning](): boolean {
-    return this.#slot >= 0 && this.#engine!.taskSlots.claimer(this.#slot, this.#gen) >= 0;
+    const slot = this[SLOT];
+    return slot >= 0 && this.#engine!.taskSlots.claimer(slot, this[GEN]) >= 0;
   }
 
   override [abortRunning](reason: unknown): void {
@@ -176,8 +203,9 @@ export class Task extends Future<unknown> {
     this.#engine = undefined;
     this.#fn = '';
     this.#args = NO_ARGS;
+    this.#bits &= ~ONE_ARG_BIT;
     this.#upkeep = undefined;
-    this.#slot = -1;
+    this[SLOT] = -1;
   }
 }
 
