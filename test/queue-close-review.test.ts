@@ -10,7 +10,7 @@
 // put is got once (or discarded by shutdown(true)), every blocked thread wakes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, ShutDown } from 'sabsync';
-import { fifo, layoutOfWords } from './helpers/internals.js';
+import { fifo, layoutOfWords, SLOT_WORDS } from './helpers/internals.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
 const F = 'queue-close-review.mjs';
@@ -33,6 +33,19 @@ function wordsOf(q: Queue<unknown>): Int32Array {
   const h = q.handle;
   const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
   return new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
+}
+
+/** `p`, or a rejection naming `what` if it has not settled within `ms`. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function release(go: SharedArrayBuffer): void {
@@ -116,7 +129,7 @@ describe('a get that said ShutDown while a put could still land', () => {
     const getter = run<{ item?: number; error?: string }>('getOne', { handle: q.handle, timeout: 10_000 });
     // The get either answers now (today: ShutDown at once) or waits for the put's item; either
     // way the claim is let go after this, and a get that waits gets 42.
-    await Promise.race([getter.result, new Promise((r) => setTimeout(r, 1_000))]);
+    await within(getter.result, 1_000, 'the get').catch(() => {});
     release(go);
     expect(await holder.result).toBe(0);
     expect(await shutter.result).toBe('returned');
@@ -134,6 +147,25 @@ interface GetOutcome {
   late: number;
 }
 
+/** Set a new queue's ring at position M - `before` (empty), as if that many items had passed. */
+function nearWrap(q: Queue<unknown>, before: number): void {
+  const h = q.handle;
+  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
+  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
+  const cap = l.slots;
+  const m = cap * Math.floor(2 ** 30 / cap);
+  const at = m - before;
+  for (let j = 0; j < cap; j++) {
+    const p = (at + j) % m;
+    i32[(l.entries >> 2) + (p % cap) * SLOT_WORDS] = p;
+  }
+  const r = l.ring >> 2;
+  // positions.ts: TAIL, HEAD, DONE.
+  i32[r] = at;
+  i32[r + 16] = at;
+  i32[r + 38] = at;
+}
+
 const PUTTERS = 3;
 const GETTERS = 3;
 const LONG = 15_000;
@@ -144,8 +176,10 @@ const LONG = 15_000;
  * says it returned before it even starts, and waits for two more puts of some putter (3 × 2 in
  * all, by pigeonhole) first — a put then lands "after" and the round must see it.
  */
-async function round(maxsize: number, immediate: boolean, at: number, broken = false) {
+async function round(maxsize: number, immediate: boolean, at: number, broken = false, wrap = false) {
   const q = new Queue<number>(maxsize);
+  // Shutdown's mark, and the positions it compares, across the wrap at M.
+  if (wrap) nearWrap(q, 1 + Math.floor(Math.random() * 2 * at));
   const flags = new SharedArrayBuffer(12);
   const f = new Int32Array(flags);
   const common = { handle: q.handle, flags, timeout: LONG, immediate };
@@ -161,16 +195,27 @@ async function round(maxsize: number, immediate: boolean, at: number, broken = f
   Atomics.store(f, 0, 1);
   const made = await Promise.all(putters.map((p) => p.result));
   const got = await Promise.all(getters.map((g) => g.result));
-  await Promise.race([q.joinAsync(), new Promise((_, reject) => setTimeout(() => reject(new Error('join() never returned')), LONG))]);
   return { q, made, got };
 }
 
-function check({ q, made, got }: Awaited<ReturnType<typeof round>>, immediate: boolean): void {
+async function check({ q, made, got }: Awaited<ReturnType<typeof round>>, immediate: boolean): Promise<void> {
   const put = new Set<number>();
   made.forEach((m, k) => {
     for (let i = 0; i < m.puts; i++) put.add((k + 1) * 1e6 + i);
   });
-  const all = got.flatMap((g) => g.items);
+  // What the getters left behind (see the `it.fails` above: a put that lands after the gets
+  // said ShutDown): got here, so that each item is accounted for once.
+  const left: number[] = [];
+  for (;;) {
+    try {
+      left.push(q.get(0));
+      q.taskDone();
+    } catch (e) {
+      if (!(e instanceof ShutDown)) throw e;
+      break;
+    }
+  }
+  const all = [...got.flatMap((g) => g.items), ...left];
   const seen = new Set(all);
   expect(seen.size).toBe(all.length);
   for (const x of all) expect(put.has(x)).toBe(true);
@@ -180,18 +225,24 @@ function check({ q, made, got }: Awaited<ReturnType<typeof round>>, immediate: b
   expect(q.qsize()).toBe(0);
   expect(() => q.put(0, 0)).toThrow(ShutDown);
   expect(() => q.get(0)).toThrow(ShutDown);
+  // Every item got was marked done, every other one discarded: join() returns.
+  await within(q.joinAsync(), LONG, 'join() to return');
 }
 
 describe('stress: putters and getters on a small ring, shutdown at a random point', () => {
+  // maxsize 1: a ring of 2 slots with a limit of 1 (no first try of a put); 4: the first tries;
+  // wrap: positions start just below M, so shutdown comes about when they wrap.
   it.each([
-    [false, 4],
-    [true, 4],
-    [false, 1],
-    [true, 1],
-  ])('shutdown(%s), maxsize %i: no put lands after it returned, each item got once (or discarded), nobody stays blocked', async (immediate, maxsize) => {
+    [false, 4, false],
+    [true, 4, false],
+    [false, 1, false],
+    [true, 1, false],
+    [false, 4, true],
+    [true, 1, true],
+  ])('shutdown(%s), maxsize %i, across the wrap at M: %s — no put lands after it returned, each item got once (or discarded), nobody stays blocked', async (immediate, maxsize, wrap) => {
     for (let r = 0; r < 6; r++) {
-      const res = await round(maxsize, immediate, Math.floor(Math.random() * 3_000));
-      check(res, immediate);
+      const res = await round(maxsize, immediate, Math.floor(Math.random() * 3_000), false, wrap);
+      await check(res, immediate);
     }
   }, 120_000);
 
