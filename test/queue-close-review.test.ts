@@ -137,6 +137,21 @@ describe('a get that said ShutDown while a put could still land', () => {
   }, 30_000);
 });
 
+// Risk (a regression: the old settlePuts returned on a get's claim): closePuts waits out a get's
+// claim at the slot it must close (the ring full), forever if its thread died unseen — one sabsync
+// did not start, or one whose starter is the very thread blocked in the sync shutdown() (liveness.ts
+// "Limits"). shutdown() has no timeout.
+it.fails('a getter killed unseen holding the claim of the item at HEAD of a full ring: shutdown() still returns', async () => {
+  const q = new Queue<number>(4);
+  for (let i = 0; i < 4; i++) q.put(i);
+  const go = new SharedArrayBuffer(4);
+  const holder = run<number>('holdClaim', { handle: q.handle, side: 'get', go });
+  await waitUntil(() => holder.progress.includes('inside'), 10_000, 'the get claim on the item at HEAD');
+  await holder.worker.terminate();
+  // A live shutdown takes microseconds; the old build returned at once here.
+  expect(await run<string>('shutdownQueue', { handle: q.handle }, 10_000).result).toBe('returned');
+}, 30_000);
+
 interface PutOutcome {
   puts: number;
   late: number;
