@@ -3,11 +3,11 @@
 // get's check and its pop, and shutdown: so once a get has raised ShutDown (shut down and
 // empty), no put can land any more, and no put lands after shutdown returned. The ring marks the
 // first unpublished position's slot some time after it stored SHUTDOWN; a get that reads
-// SHUTDOWN and finds the ring empty throws ShutDown at once. The `it.fails` tests stage the
-// window in between with real threads and shared words (a claim held alive, a shutdown killed
-// while it waits) and pass once a get no longer reports ShutDown while a put can still land.
-// The stress rounds check what holds today: no put lands after shutdown returned, every item
-// put is got once (or discarded by shutdown(true)), every blocked thread wakes.
+// SHUTDOWN and finds the ring empty closes it itself before it says ShutDown (fifo.ts). The
+// tests below stage the window in between with real threads and shared words (a claim held
+// alive, a shutdown killed while it waits). The stress rounds check the whole contract: no put
+// lands after shutdown returned or after a get said ShutDown, every item put is got once (or
+// discarded by shutdown(true)), every blocked thread wakes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, ShutDown } from 'sabsync';
 import { fifo, layoutOfWords, SLOT_WORDS } from './helpers/internals.js';
@@ -60,7 +60,7 @@ describe('a get that said ShutDown while a put could still land', () => {
   // an empty ring says ShutDown from then on, and every put of a number (or small item) that
   // claims the fast way lands — for good. The same window opens, live, whenever the shutting
   // thread is descheduled between `store.shut()` and its mark (next test).
-  it.fails('a shutdown killed while it waits out a get\'s claim on a full ring: the gets drain and say ShutDown, then a put lands', async () => {
+  it('a shutdown killed while it waits out a get\'s claim on a full ring: the gets drain and say ShutDown, then a put lands', async () => {
     const q = new Queue<number>(4);
     for (let i = 0; i < 4; i++) q.put(i);
     const go = new SharedArrayBuffer(4);
@@ -91,7 +91,7 @@ describe('a get that said ShutDown while a put could still land', () => {
   // The state a shutdown is in between `this.#store.shut()` and closePuts' CAS of the mark
   // (queue.ts #shutdownSteps): written here by hand, as a thread descheduled (or killed) right
   // there leaves it. The old build read SHUTDOWN after every put's claim and refused this put.
-  it.fails('SHUTDOWN stored, the mark not yet made: a get says ShutDown, then a put of a number (and of an object) lands', () => {
+  it('SHUTDOWN stored, the mark not yet made: a get says ShutDown, then a put of a number (and of an object) lands', () => {
     const q = new Queue<unknown>(8);
     q.put(1);
     expect(q.get(0)).toBe(1);
@@ -118,7 +118,7 @@ describe('a get that said ShutDown while a put could still land', () => {
   // get read SHUTDOWN and an empty slot the same way), but the same contract: the put lands
   // before shutdown returns, after a get said ShutDown — a consumer that stops on ShutDown
   // leaves the item in the queue for good.
-  it.fails('a put holding its claim while shutdown runs: a get meanwhile says ShutDown, then the put lands', async () => {
+  it('a put holding its claim while shutdown runs: a get meanwhile says ShutDown, then the put lands', async () => {
     const q = new Queue<number>(4);
     const go = new SharedArrayBuffer(4);
     const holder = run<number>('holdClaim', { handle: q.handle, side: 'put', go, x: 42 });
@@ -218,8 +218,8 @@ async function check({ q, made, got }: Awaited<ReturnType<typeof round>>, immedi
   made.forEach((m, k) => {
     for (let i = 0; i < m.puts; i++) put.add((k + 1) * 1e6 + i);
   });
-  // What the getters left behind (see the `it.fails` above: a put that lands after the gets
-  // said ShutDown): got here, so that each item is accounted for once.
+  // What the getters left behind: nothing, since a get says ShutDown only once the ring is
+  // closed and empty (a put that landed after the gets said ShutDown would show here).
   const left: number[] = [];
   for (;;) {
     try {
@@ -230,7 +230,8 @@ async function check({ q, made, got }: Awaited<ReturnType<typeof round>>, immedi
       break;
     }
   }
-  const all = [...got.flatMap((g) => g.items), ...left];
+  expect(left).toEqual([]);
+  const all = got.flatMap((g) => g.items);
   const seen = new Set(all);
   expect(seen.size).toBe(all.length);
   for (const x of all) expect(put.has(x)).toBe(true);

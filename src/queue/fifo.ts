@@ -78,6 +78,11 @@ export function* ringGetSteps<T>(ring: Ring | undefined, store: Store, deadline:
     }
     if (store.shutDown) {
       if (ring.hasItem()) continue;
+      // Shut down and empty only once closed to puts (ring.ts "Shutdown"): closed here too, in
+      // case the shutdown has not made its mark yet (or never will: killed), and a put that
+      // claimed before the mark is waited out and its item got.
+      if (!(yield* ring.closePuts(briefDeadline(deadline)))) throw new Empty();
+      if (ring.hasItem()) continue;
       throw new ShutDown();
     }
     if (remaining(deadline) === 0) throw new Empty();

@@ -407,7 +407,7 @@ export class Queue<T = unknown> {
       this.#store.shut();
       // A put that claimed before the shutdown lands now, before it returns, and none after
       // (ring.ts "Shutdown").
-      yield* ring.closePuts();
+      yield* ring.closePuts(Infinity);
       if (immediate) yield* ring.discardAll();
       ring.wakeEveryone();
       return;

@@ -47,7 +47,9 @@
  * queue is shut down: whoever sets that slot's SEQ without a claim of its own keeps it (a get
  * that claimed the marked slot of the lap before, when it empties it: `#emptied`; `unclaim`; a
  * recovery). So a put racing shutdown lands before shutdown returns or throws ShutDown, and no
- * put lands after it returned.
+ * put lands after it returned. A get that finds the queue shut down and empty closes it the same
+ * way before it says ShutDown (a shutdown not yet at its mark, or killed before it): no put lands
+ * after a get said ShutDown either, as under Python's one mutex.
  */
 import { wake, type Steps } from '../primitives/futex.js';
 import { lockSteps, tryLock, unlock, type Repair } from '../primitives/rawlock.js';
@@ -251,8 +253,12 @@ export class Ring extends Recovery {
    * That slot holds its position (empty) or, the ring full, the item of the lap before (marked as
    * by a sleeping putter: the get that empties it keeps the mark, `#emptied`). Marked already (a
    * sleeper's mark): nothing to do, the next claim of it is the slow way's all the same.
+   * Made by shutdown, and again by every get that finds the queue shut down and empty before it
+   * says so (fifo.ts), so that a shutdown stalled or killed before its mark never leaves puts
+   * landing after gets said ShutDown. False if a claim outlasted `deadline` (nothing is closed
+   * then, but the marks made are kept: closing twice is closing once).
    */
-  *closePuts(): Steps<void> {
+  *closePuts(deadline: number): Steps<boolean> {
     const w = this.w;
     for (;;) {
       const t = this.settledTail();
@@ -260,7 +266,7 @@ export class Ring extends Recovery {
       const s = Atomics.load(w, at);
       const u = plain(s);
       if (u === t || u === this.add(t, this.m - this.cap + 1)) {
-        if (s !== u || Atomics.compareExchange(w, at, s, s + MARK) === s) return;
+        if (s !== u || Atomics.compareExchange(w, at, s, s + MARK) === s) return true;
         continue;
       }
       // Published since (marked or not: a putter waiting for chunks marks the item at HEAD), or
@@ -270,7 +276,7 @@ export class Ring extends Recovery {
       // out. The next position's slot is marked first, so that the putter's next put, made
       // before this loop looks again, takes the slow way.
       if (!isGetting(s)) this.#markAt(this.add(t, 1));
-      yield* this.waitClaim(!isGetting(s), Infinity);
+      if (!(yield* this.waitClaim(!isGetting(s), deadline))) return false;
     }
   }
 
