@@ -40,7 +40,7 @@
  *   with the cached ones (V8 hands out the same internalized strings, so each comparison is one
  *   pointer test), and copies them in one block;
  * - the decoder keeps, per thread, the key bytes it last met in each of 256 slots with the keys
- *   it made of them (as the engine's own property names: `internalized`); the item's hint (the
+ *   it made of them (the engine's own property names once met again: `keptKeys`); the item's hint (the
  *   encoder's hash) picks the slot, and the key bytes are compared whole before the keys are
  *   taken, so a wrong hint costs a miss, never wrong keys.
  * Both sides then read and write an object's first UNROLLED fields at a site of their own per
@@ -495,7 +495,13 @@ function refTo(i: number): unknown {
 /** Shapes the decoder keeps (see the header): by the item's hint, key bytes (and words) and the keys. */
 const knownBytes: Uint8Array[] = new Array<Uint8Array>(256).fill(new Uint8Array(0));
 const knownWords: Int32Array[] = new Array<Int32Array>(256).fill(new Int32Array(0));
-const knownKeys: (readonly string[])[] = new Array<readonly string[]>(256).fill([]);
+const knownKeys: string[][] = new Array<string[]>(256).fill([]);
+/**
+ * Whether a kept shape's keys were made the engine's own names (`internalized`): at its first
+ * hit, not when it is kept, so that shapes met once (more shapes than the cache holds, cycling)
+ * never pay for it (≈ 1 µs a key).
+ */
+const knownInterned = new Uint8Array(256);
 
 /** The keys of the OBJECT whose `len` key bytes start at `at` (4-aligned); leaves the cursor past them. */
 function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly string[] {
@@ -514,12 +520,12 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
       if (i === nw) {
         i <<= 2;
         while (i < len && bytes[i] === b[at + i]) i++;
-        if (i === len) return knownKeys[hint]!;
+        if (i === len) return keptKeys(hint);
       }
     } else {
       let i = 0;
       while (i < len && bytes[i] === b[at + i]) i++;
-      if (i === len) return knownKeys[hint]!;
+      if (i === len) return keptKeys(hint);
     }
   }
   const keys: string[] = [];
@@ -527,7 +533,7 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
   while (cursor.r < end) {
     const k = b[cursor.r] === C_ASCII ? unpackAscii(b) : unpackString(b);
     if (k === '__proto__') throw new Error('sabsync queue: corrupt item (an OBJECT keyed __proto__)');
-    keys.push(internalized(k));
+    keys.push(k);
   }
   if (cursor.r !== end) throw new Error('sabsync queue: corrupt item (keys overrun)');
   const kept = new Uint8Array(align4(len));
@@ -535,6 +541,17 @@ function keysAt(b: Uint8Array, hint: number, at: number, len: number): readonly 
   knownBytes[hint] = kept.subarray(0, len);
   knownWords[hint] = new Int32Array(kept.buffer);
   knownKeys[hint] = keys;
+  knownInterned[hint] = 0;
+  return keys;
+}
+
+/** The keys of the kept shape `hint`, met again: made the engine's own names the first time. */
+function keptKeys(hint: number): readonly string[] {
+  const keys = knownKeys[hint]!;
+  if (knownInterned[hint] === 0) {
+    for (let i = 0; i < keys.length; i++) keys[i] = internalized(keys[i]!);
+    knownInterned[hint] = 1;
+  }
   return keys;
 }
 
@@ -614,7 +631,8 @@ const NO_KEYS: readonly string[] = Object.freeze([]);
  * A new object of `keys`, their values unpacked in order from the read cursor. One store site
  * per key position up to UNROLLED, as `packValues` loads: each site's inline cache sees one
  * transition for one shape, where a single site goes megamorphic (measured, 3 keys: ≈ 12 ns
- * against ≈ 110 ns per object; objects of many shapes cost as before).
+ * against ≈ 110 ns per object; objects of many shapes cost as before: their keys are made the
+ * engine's names only once their shape is met again, `keptKeys`).
  */
 function objectOf(b: Uint8Array, keys: readonly string[]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
