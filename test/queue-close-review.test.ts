@@ -10,7 +10,8 @@
 // discarded by shutdown(true)), every blocked thread wakes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, ShutDown } from 'sabsync';
-import { fifo, layoutOfWords, SLOT_WORDS } from './helpers/internals.js';
+import { fifo, layoutOfWords } from './helpers/internals.js';
+import { nearWrap } from './helpers/ring.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
 const F = 'queue-close-review.mjs';
@@ -162,24 +163,6 @@ interface GetOutcome {
   late: number;
 }
 
-/** Set a new queue's ring at position M - `before` (empty), as if that many items had passed. */
-function nearWrap(q: Queue<unknown>, before: number): void {
-  const h = q.handle;
-  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
-  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
-  const cap = l.slots;
-  const m = cap * Math.floor(2 ** 30 / cap);
-  const at = m - before;
-  for (let j = 0; j < cap; j++) {
-    const p = (at + j) % m;
-    i32[(l.entries >> 2) + (p % cap) * SLOT_WORDS] = p;
-  }
-  const r = l.ring >> 2;
-  // positions.ts: TAIL, HEAD, DONE.
-  i32[r] = at;
-  i32[r + 16] = at;
-  i32[r + 38] = at;
-}
 
 const PUTTERS = 3;
 const GETTERS = 3;

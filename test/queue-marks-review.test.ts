@@ -12,14 +12,12 @@
 // wake-up as a delay), and every wait has a timeout far beyond any live one.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
-import { fifo, layoutOfWords, markDead, recoverQueue, sabsyncIdOf, SLOT_WORDS } from './helpers/internals.js';
+import { markDead, recoverQueue, sabsyncIdOf } from './helpers/internals.js';
+import { nearWrap } from './helpers/ring.js';
 import { blocked, sleepEntries, untilBlocked } from './helpers/blocked.js';
 import { start, waitUntil, type Running } from './helpers/workers.js';
 
 const F = 'queue-marks.mjs';
-const TAIL = 0;
-const HEAD = 16;
-const DONE = 38;
 /** A timeout no live wait comes near: a call that reaches it missed its wake-up. */
 const LONG = 5_000;
 
@@ -266,23 +264,6 @@ interface Outcome {
   sum?: number;
 }
 
-/** Set a new queue's ring at position M - `before` (empty), as if that many items had passed. */
-function nearWrap(q: Queue<unknown>, before: number): void {
-  const h = q.handle;
-  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
-  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
-  const cap = l.slots;
-  const m = cap * Math.floor(2 ** 30 / cap);
-  const at = m - before;
-  for (let j = 0; j < cap; j++) {
-    const p = (at + j) % m;
-    i32[(l.entries >> 2) + (p % cap) * SLOT_WORDS] = p;
-  }
-  const r = l.ring >> 2;
-  i32[r + TAIL] = at;
-  i32[r + HEAD] = at;
-  i32[r + DONE] = at;
-}
 
 /**
  * 3 producers of `n` numbers and 3 consumers through `q`, sync, async or both by turns, every

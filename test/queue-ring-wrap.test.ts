@@ -6,13 +6,10 @@
 // sizes, moved at every position (< 128 slots) and lazily (128 and more).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
-import { layoutOfWords, fifo, SLOT_WORDS } from './helpers/internals.js';
+import { nearWrap } from './helpers/ring.js';
 import { start, type Running } from './helpers/workers.js';
 
 const F = 'ring-wrap.mjs';
-const TAIL = 0;
-const HEAD = 16;
-const DONE = 38;
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -25,29 +22,12 @@ function run<T>(fn: string, data: unknown): Running<T> {
   return r;
 }
 
-/**
- * A new queue of `maxsize` whose ring stands at position M - `before` (empty, nothing
- * unfinished), as if M - `before` items had been put, got and marked done: TAIL, HEAD and DONE
- * there, and each slot's SEQ the next position that maps to it. Set before any thread used it.
- */
-function nearWrap(maxsize: number, before: number): { q: Queue<number>; cap: number; m: number } {
+/** A new queue of `maxsize` standing at position M - `before` (helpers/ring.ts). */
+function queueNearWrap(maxsize: number, before: number): { q: Queue<number>; cap: number; m: number } {
   const q = new Queue<number>(maxsize);
-  const h = q.handle;
-  const l = layoutOfWords(fifo, new Int32Array(h.buffer, h.byteOffset, 16));
-  const i32 = new Int32Array(h.buffer, h.byteOffset, l.arena >> 2);
-  const cap = l.slots;
-  const m = cap * Math.floor(2 ** 30 / cap);
-  const start = m - before;
-  for (let j = 0; j < cap; j++) {
-    const p = (start + j) % m;
-    i32[(l.entries >> 2) + (p % cap) * SLOT_WORDS] = p;
-  }
-  const r = l.ring >> 2;
-  i32[r + TAIL] = start;
-  i32[r + HEAD] = start;
-  i32[r + DONE] = start;
-  return { q, cap, m };
+  return { q, ...nearWrap(q, before) };
 }
+
 
 // maxsize: a power of 2 moved at every position, another size so, a power of 2 moved lazily,
 // another size so, and the default queue (16,384 slots).
@@ -56,7 +36,7 @@ const SIZES = [4, 5, 128, 200, 0];
 describe('ring positions across their wrap at M', () => {
   for (const maxsize of SIZES) {
     it(`maxsize ${maxsize}: one by one for 3 laps, then full and drained, in order, counted`, () => {
-      const { q, cap } = nearWrap(maxsize, 3);
+      const { q, cap } = queueNearWrap(maxsize, 3);
       const laps = Math.min(3 * cap, 3000);
       // One by one: the queue holds one item between a put and the next get.
       for (let i = 0; i < laps; i++) {
@@ -81,7 +61,7 @@ describe('ring positions across their wrap at M', () => {
 
   it('a full ring whose oldest item sits before the wrap and newest after it: counted, in order', () => {
     for (const maxsize of [5, 200]) {
-      const { q, cap } = nearWrap(maxsize, 2);
+      const { q, cap } = queueNearWrap(maxsize, 2);
       for (let i = 0; i < cap; i++) q.put(i, 1000);
       expect(q.qsize()).toBe(cap);
       expect(() => q.putNowait(-1)).toThrow(expect.objectContaining({ name: 'Full' }));
@@ -94,7 +74,7 @@ describe('ring positions across their wrap at M', () => {
 
   for (const maxsize of [5, 128, 200]) {
     it(`maxsize ${maxsize}: 2 producers × 2 consumers in other threads across the wrap: every item exactly once, each producer's in order`, async () => {
-      const { q, cap } = nearWrap(maxsize, 7);
+      const { q, cap } = queueNearWrap(maxsize, 7);
       const n = Math.max(20 * cap, 2000);
       const puts = [run<string>('putRange', { handle: q.handle, from: 0, n }), run<string>('putRange', { handle: q.handle, from: 1e6, n })];
       const gets = [run<number[]>('getMany', { handle: q.handle, n }), run<number[]>('getMany', { handle: q.handle, n })];
