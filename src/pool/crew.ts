@@ -419,6 +419,9 @@ export class Crew {
     // demand meanwhile must not take it while the engine still judges the dead one's tasks by it.
     this.#reserved.add(w);
     this.#pastWorkerMs += performance.now() - this.#born[w]!;
+    // Its WATCHER token given back at once: while a watcher holds it the owner wakes no sleeper
+    // for what it puts (slots.ts needsTaker), and the recovery below may take a while.
+    this.#slots.unwatch(w);
     const id = this.#idOf(w, running);
     if (id !== 0) {
       // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).
@@ -430,7 +433,6 @@ export class Crew {
     const current = this.#slots.current(w);
     if (current !== LEFT) this.#slots.addLive(-1); // one that left took itself out of LIVE
     this.#slots.setCurrent(w, IDLE);
-    this.#slots.unwatch(w);
     const starting = current === STARTING || current === QUIT;
     if (starting && running.error !== undefined) this.#failed(running.error);
     else if (current === QUIT) this.#events.initFailed(undefined, `it exited with code ${code} while importing the task module or running the initializer`);
