@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LifoQueue, PriorityQueue, Queue } from 'sabsync';
-import { start } from './helpers/workers.js';
+import { expectEchoed } from './helpers/echo.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -313,16 +313,7 @@ describe('queue codec caches: properties', () => {
     // And the collisions in a row, so the other thread's caches are hit and missed by them.
     for (const n of EDGES) values.push(sameHint(n, 1), sameHint(n, 2), { [sameHint(n, 1)]: sameHint(n, 3) }, { [sameHint(n, 2)]: sameHint(n, 3) });
     values.push({ abcdefgh: 1, x: 2 }, { abXdefgh: 1, x: 2 }, { x: 2, abcdefgh: 1 }, pattern(65_537, 3), pattern(113, 1));
-    const there = new Queue(0, { bytes: 1 << 23 });
-    const back = new Queue(0, { bytes: 1 << 23 });
-    const wants = values.map((v) => {
-      const want = structuredClone(v);
-      there.put(v);
-      return want;
-    });
-    const echo = start('queue.mjs', 'echo', { from: there.handle, to: back.handle, n: values.length });
-    for (const want of wants) expectSame(await back.getAsync(20_000), want);
-    expect(await echo.result).toBe(values.length);
+    await expectEchoed(values, 1 << 23, expectSame);
   });
 });
 

@@ -7,7 +7,7 @@
 // order structuredClone runs them.
 import { describe, expect, it } from 'vitest';
 import { Queue } from 'sabsync';
-import { start } from './helpers/workers.js';
+import { expectEchoed } from './helpers/echo.js';
 
 /** The own keys of `v` and of everything in it, in order: what `toStrictEqual` does not check. */
 function keysOf(v: unknown): unknown {
@@ -137,15 +137,6 @@ describe('queue codec: fields of an object', () => {
   it('through another thread and back: its unpacker and packer against ours', async () => {
     const values: unknown[] = [];
     for (let round = 0; round < 2; round++) for (const n of COUNTS) for (let s = 0; s < 6; s++) values.push(objectOf(n, `t${s}_`, s + round));
-    const there = new Queue(0, { bytes: 1 << 22 });
-    const back = new Queue(0, { bytes: 1 << 22 });
-    const wants = values.map((v) => {
-      const want = structuredClone(v);
-      there.put(v);
-      return want;
-    });
-    const echo = start('queue.mjs', 'echo', { from: there.handle, to: back.handle, n: values.length });
-    for (const want of wants) expectSame(await back.getAsync(20_000), want);
-    expect(await echo.result).toBe(values.length);
+    await expectEchoed(values, 1 << 22, expectSame);
   });
 });
