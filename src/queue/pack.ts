@@ -40,9 +40,9 @@
  *   with the cached ones (V8 hands out the same internalized strings, so each comparison is one
  *   pointer test), and copies them in one block;
  * - the decoder keeps, per thread, the key bytes it last met in each of 256 slots with the keys
- *   it made of them (the engine's own property names once met again: `keptKeys`); the item's hint (the
- *   encoder's hash) picks the slot, and the key bytes are compared whole before the keys are
- *   taken, so a wrong hint costs a miss, never wrong keys.
+ *   it made of them (made the engine's own property names once met again: `keptKeys`); the
+ *   item's hint (the encoder's hash) picks the slot, and the key bytes are compared whole before
+ *   the keys are taken, so a wrong hint costs a miss, never wrong keys.
  * Both sides then read and write an object's first UNROLLED fields at a site of their own per
  * key position (`packValues`, `objectOf`), so that the engine's caches of those sites see one
  * key each for objects of one shape.
