@@ -39,12 +39,15 @@
  *   SEQ = p + CAP      emptied: the item of p was got (p + CAP's put may claim it)
  *   SEQ = PUTTING(id)  claimed by the put at TAIL of thread `id` (negative: -(2 id) - 1)
  *   SEQ = GETTING(id)  claimed by the get at HEAD of thread `id` (-(2 id + 1) - 1)
- *   SEQ = p + MARK     empty, marked: a getter sleeps until the put at p publishes
- *   SEQ = p + 1 + MARK full, marked: a putter sleeps until the get at p empties the slot
+ *   SEQ = p + MARK     empty, marked: a getter sleeps until the put at p publishes, or the
+ *                      queue is shut down (no put claims it: ring.ts "Shutdown")
+ *   SEQ = p + 1 + MARK full, marked: a putter sleeps until the get at p empties the slot, or
+ *                      the queue is shut down (the get keeps the mark as it empties it)
  *
  * MARK = 2^30 (bit 30): positions stay below M <= 2^30 and claims are small negatives, so a
  * marked value (>= MARK) is neither; only an unclaimed value is marked (a sleeper's CAS from
- * it, or shutdown's: ring.ts "Shutdown"), and `plain` takes the mark off. A marked value is the same state as its plain one for
+ * it, or shutdown's: ring.ts "Shutdown", `closePuts`), and `plain` takes the mark off. A
+ * marked value is the same state as its plain one for
  * every reader — the walks, `count`, the watches, `hasItem`, shutdown, a recovery — but for a
  * claim: the first tries (plain reads, a CAS expecting the plain value) fail on it and take the
  * slow way (ring.ts `#claimPut`, `#getSlow`), which claims it by a CAS expecting the marked value and
@@ -73,7 +76,7 @@ export const NONE = 0;
 
 /**
  * The mark of a SEQ word (bit 30): a sleeper waits for the claim of its slot (watch.ts
- * "Sleeping and waking"). Positions stay below M <= 2^30 and claims are negative, so only unclaimed values
+ * "Sleeping and waking"), or the queue is closed to puts there (ring.ts "Shutdown"). Positions stay below M <= 2^30 and claims are negative, so only unclaimed values
  * (p, p + 1, p + CAP) are ever marked, and a marked value is p + MARK (>= MARK): never a
  * position, never a claim.
  */
