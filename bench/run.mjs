@@ -1,7 +1,8 @@
-// The benchmark runner: `npm run bench [-- NAME...] [-- --quick] [--out FILE] [--markdown]`.
+// The benchmark runner: `npm run bench [-- NAME...] [-- --quick] [--runs N] [--out FILE] [--markdown]`.
 //
 // Runs every bench/*.bench.mjs (or those whose name contains one of the NAMEs), prints one table
-// per group, and writes bench/results.json: the rows with their ratios, the date and the machine.
+// per group, then the targets (targets.mjs: what each target row of the README reached), and
+// writes bench/results.json: the rows with their ratios, the date and the machine.
 //
 // A bench file exports `title` (string) and `async run({ quick })` returning rows
 // `{ group, name, value, unit, baseline?: true, note?, failed?: true }`. `value: null` (with a
@@ -14,18 +15,25 @@
 //   - for time-like units (ns/op, ms, µs/round trip): x the baseline's time, lower is better;
 //   - for rate units (anything ending in /s): x the baseline's rate, higher is better.
 //
+// With --runs N, each bench file runs N times in a row and each row reports the median of its N
+// values, and a ratio that is the median of its N ratios (each taken within one run, side by side
+// with its baseline), with the N values kept in `runs` for the targets: one full run on a shared
+// 2-core machine moves single rows by 10–30%, and a target judged on one run flips.
+//
 //   --quick      small counts, for a smoke run; results.json is left alone unless --out is given
+//   --runs N     run each bench file N times and report medians (default 1)
 //   --out FILE   write the results there instead of bench/results.json
 //   --markdown   print the saved results (results.json or --out) as markdown tables; run nothing
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { machine } from './lib.mjs';
+import { machine, median } from './lib.mjs';
+import { targetRows } from './targets.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 function parseArgs(argv) {
-  const opts = { quick: false, markdown: false, out: undefined, names: [] };
+  const opts = { quick: false, markdown: false, out: undefined, runs: 1, names: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
@@ -33,7 +41,10 @@ function parseArgs(argv) {
     else if (a === '--out') {
       opts.out = argv[++i];
       if (!opts.out) throw new Error('--out needs a file name');
-    } else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --quick, --out FILE, --markdown)`);
+    } else if (a === '--runs') {
+      opts.runs = Number(argv[++i]);
+      if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--runs needs a whole number >= 1');
+    } else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --quick, --runs N, --out FILE, --markdown)`);
     else opts.names.push(a);
   }
   return opts;
@@ -68,6 +79,40 @@ function withRatios(rows) {
     const b = baselines.get(r.group);
     const ratio = b && r.value !== null && r.unit === b.unit && b.value > 0 ? r.value / b.value : null;
     return { ...r, ratio };
+  });
+}
+
+/**
+ * One row per group and name from several runs of a bench file (each with its ratios): the
+ * median value, the median ratio, every run's value in `runs` (null where it measured none), and the note of the run whose
+ * value is the median (the one closest to it), followed by the range over the runs.
+ */
+function mergeRuns(runs) {
+  if (runs.length === 1) return runs[0];
+  const key = (r) => `${r.group}\u0000${r.name}`;
+  const byKey = new Map();
+  for (const rows of runs) {
+    for (const r of rows) {
+      if (!byKey.has(key(r))) byKey.set(key(r), []);
+      byKey.get(key(r)).push(r);
+    }
+  }
+  return [...byKey.values()].map((all) => {
+    const measured = all.filter((r) => r.value !== null);
+    if (measured.length === 0) return { ...all[0], failed: all.some((r) => r.failed) || undefined };
+    const values = measured.map((r) => r.value);
+    const value = median(values);
+    const closest = measured.reduce((a, r) => (Math.abs(r.value - value) < Math.abs(a.value - value) ? r : a));
+    const ratios = measured.map((r) => r.ratio).filter((x) => x !== null);
+    const range = `median of ${values.length} runs (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+    return {
+      ...closest,
+      value,
+      ratio: ratios.length > 0 ? median(ratios) : null,
+      runs: all.map((r) => r.value),
+      note: closest.note ? `${closest.note}; ${range}` : range,
+      ...(all.some((r) => r.failed) ? { failed: true } : {}),
+    };
   });
 }
 
@@ -110,10 +155,21 @@ function machineLine(m) {
   return `Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.platform}`;
 }
 
+function printTargets(results) {
+  const rows = targetRows(results.benches);
+  console.log('\n  Targets (README): what this run reached');
+  const width = [0, 1].map((i) => Math.max(...rows.map((r) => [r.target, r.reached][i].length)));
+  for (const r of rows) console.log(`    ${r.target.padEnd(width[0])}  ${r.reached.padEnd(width[1])}  ${r.verdict}`);
+}
+
 function printMarkdown(results) {
   console.log(`Measured ${results.date.slice(0, 10)} on ${machineLine(results.machine)}.\n`);
+  console.log('| target | reached | |\n|---|---|---|');
+  for (const r of targetRows(results.benches)) console.log(`| ${r.target} | ${r.reached} | ${r.verdict} |`);
+  console.log('');
   for (const [, bench] of Object.entries(results.benches)) {
-    console.log(`### ${bench.title}${bench.quick ? ' (--quick smoke run: small counts, not for comparison)' : ''}\n`);
+    const how = bench.quick ? ' (--quick smoke run: small counts, not for comparison)' : bench.runs > 1 ? ` (every row the median of ${bench.runs} runs)` : '';
+    console.log(`### ${bench.title}${how}\n`);
     if (bench.error) {
       console.log(`Failed: ${bench.error}\n`);
       continue;
@@ -166,9 +222,15 @@ async function main() {
       if (typeof mod.title === 'string') title = mod.title;
       console.log(`\n== ${title} (${f})`);
       if (typeof mod.run !== 'function') throw new Error(`${f} does not export run({ quick })`);
-      const rows = await mod.run({ quick: opts.quick });
-      checkRows(f, rows);
-      benches[key] = { title, file: f, date, quick: opts.quick, rows: withRatios(rows) };
+      const runs = [];
+      for (let run = 1; run <= opts.runs; run++) {
+        if (opts.runs > 1) console.log(`  run ${run} of ${opts.runs}`);
+        const rows = await mod.run({ quick: opts.quick });
+        checkRows(f, rows);
+        runs.push(withRatios(rows));
+      }
+      const rows = mergeRuns(runs);
+      benches[key] = { title, file: f, date, quick: opts.quick, runs: opts.runs, rows };
       printTables(benches[key].rows);
       for (const r of rows.filter((r) => r.failed)) {
         failed = true;
@@ -183,6 +245,7 @@ async function main() {
   }
 
   if (opts.quick && !opts.out) {
+    printTargets({ benches });
     console.log('\n(--quick: bench/results.json left unchanged)');
   } else {
     // A partial run keeps the other benches' saved results when they came from this machine.
@@ -190,6 +253,7 @@ async function main() {
     const kept = sameMachine(previous?.machine, m) ? previous.benches : {};
     const results = { date, machine: m, benches: { ...kept, ...benches } };
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    printTargets(results);
     console.log(`\nwrote ${out}`);
   }
   if (failed) process.exitCode = 1;
