@@ -7,7 +7,8 @@
 //   - latency: 10,000 sequential round trips (await each), median and p99, and a histogram of
 //     ours (the tail: which round trips are slow, and how slow);
 //   - speed-up: fib(25) x 2,000 on 2 workers (ratio: x piscina's time), and the same on 1 worker:
-//     the speed-up is the one's time over the two's;
+//     the speed-up is the one's time over the two's; its floor, the same split over plain workers
+//     that each loop over their share with no dispatch at all;
 //   - what the pool features cost on that throughput (ours only, same run): a task with a signal,
 //     with a timeout, a progress listener on every future, a task reporting progress, stats()
 //     read every 1,000 tasks — against plain submit; and one histogram record (stats.ts), ns.
@@ -140,6 +141,29 @@ async function fibTime(pool, n, count) {
 
 /** The speed-up's unit: how many times less time 2 workers took than 1. */
 const SPEEDUP_UNIT = 'x (1 worker\'s time / 2 workers\')';
+
+const fibLoop = new URL('./workers/pool-fib-loop.mjs', import.meta.url);
+
+/**
+ * The speed-up's floor: fib(25) x `count` split over `workers` threads that each run their share
+ * in one loop, no dispatch; ms from the go to the last answer (the workers started and warmed).
+ */
+async function fibLoopTime(workers, count) {
+  const ws = Array.from({ length: workers }, () => new Worker(fibLoop));
+  const ask = (w, n) => new Promise((resolve) => {
+    w.once('message', resolve);
+    w.postMessage({ n: 25, count: n });
+  });
+  try {
+    await Promise.all(ws.map((w) => ask(w, 20)));
+    const t0 = performance.now();
+    const values = await Promise.all(ws.map((w) => ask(w, count / workers)));
+    if (values.some((v) => v !== 75025)) throw new Error(`wrong fib ${values}`);
+    return performance.now() - t0;
+  } finally {
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
 
 /** Runs of each throughput row, every pool alike; the row is their median. */
 const THROUGHPUT_RUNS = 3;
@@ -281,6 +305,11 @@ export async function run({ quick = false, only, features = true } = {}) {
       rows.push({ group: fibGroup, name, value: Math.round(two), unit: 'ms', note: `1 worker: ${Math.round(one)} ms`, ...(isPiscina ? { baseline: true } : {}) });
       rows.push({ group: speedupGroup, name, value: +(one / two).toFixed(2), unit: SPEEDUP_UNIT });
     }
+  }
+  if (only === undefined) {
+    const one = await fibLoopTime(1, FIBS);
+    const two = await fibLoopTime(2, FIBS);
+    rows.push({ group: speedupGroup, name: 'floor: each worker loops over its share, no dispatch', value: +(one / two).toFixed(2), unit: SPEEDUP_UNIT, note: `${Math.round(two)} ms on 2 workers, ${Math.round(one)} ms on 1` });
   }
   return [...rows, ...histogram, ...(features ? await featureRows(quick ? 10_000 : 50_000, quick ? 1 : 3) : [])];
 }

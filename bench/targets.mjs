@@ -152,12 +152,14 @@ const TARGETS = [
       const r = find(b, 'pool', SPEEDUP, OURS);
       const p = find(b, 'pool', SPEEDUP, PISCINA);
       const raw = find(b, 'pool', SPEEDUP, /^raw/);
+      const floor = find(b, 'pool', SPEEDUP, /^floor/);
       if (!r) return undefined;
       const ours = find(b, 'pool', FIB, OURS);
       const theirs = find(b, 'pool', FIB, PISCINA);
       const others = [
         p && `piscina ${p.value.toFixed(2)}×`,
         raw && `raw postMessage ${raw.value.toFixed(2)}×`,
+        floor && `no dispatch at all ${floor.value.toFixed(2)}×`,
         ours && theirs && `2 workers: ${pairRatio(ours, theirs).toFixed(2)}× piscina's time`,
       ].filter(Boolean);
       return { reached: `${withRange(r.value, valuesOf(r))}${others.length ? ` (${others.join(', ')})` : ''}`, met: r.value >= 1.85 && (!p || r.value >= p.value) };
