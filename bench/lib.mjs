@@ -33,11 +33,11 @@ export function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** "range LOW–HIGH unit over N runs" for several measured runs, '' for one. */
-export function spread(values, unit, scale = 1) {
+/** "range LOW–HIGH unit over N runs" for several measured runs (or `what`), '' for one. */
+export function spread(values, unit, scale = 1, what = 'runs') {
   if (values.length < 2) return '';
   const f = (v) => (v * scale).toPrecision(3);
-  return `range ${f(Math.min(...values))}–${f(Math.max(...values))} ${unit} over ${values.length} runs`;
+  return `range ${f(Math.min(...values))}–${f(Math.max(...values))} ${unit} over ${values.length} ${what}`;
 }
 
 /** Counts for a run: `full` normally, `quick` under --quick. */
@@ -53,23 +53,34 @@ export function pick(quick, full, small) {
  *
  * Each case is `{ name, op, baseline?, note? }` where `op(batch)` performs the operation `batch`
  * times in a loop. Calling it in batches keeps tinybench's per-sample clock reads (tens of ns)
- * out of figures that are themselves tens of ns. The value is the median sample / batch.
+ * out of figures that are themselves tens of ns. The cases run in MICRO_ROUNDS rounds, each
+ * starting at the next case, and a case's value is the median over the rounds of its median
+ * sample / batch: a few hundred ms of background work (the JIT or a collector finishing what
+ * the bench before left) lands on one round of some cases instead of on the whole of one case,
+ * which moved a row's ratio to its baseline by 1.7x between full runs.
  */
 export async function microRows(group, cases, { quick, batch = 1000 }) {
-  const bench = new Bench({
-    time: pick(quick, 1000, 100),
-    warmupTime: pick(quick, 250, 50),
-    throws: true,
-  });
-  for (const c of cases) bench.add(c.name, () => c.op(batch));
-  await bench.run();
-  return cases.map((c) => {
-    const r = bench.getTask(c.name)?.result;
-    if (!r || r.error) throw new Error(`bench ${c.name} failed: ${r?.error?.message ?? 'no result'}`);
-    const nsPerOp = ((r.latency.p50 ?? r.latency.mean) * 1e6) / batch;
-    return row(group, c.name, nsPerOp, 'ns/op', c);
-  });
+  const perCase = cases.map(() => []);
+  for (let round = 0; round < MICRO_ROUNDS; round++) {
+    const bench = new Bench({
+      time: pick(quick, 1000, 100) / MICRO_ROUNDS,
+      warmupTime: pick(quick, 250, 50) / MICRO_ROUNDS,
+      throws: true,
+    });
+    const order = cases.map((_, i) => (i + round) % cases.length);
+    for (const i of order) bench.add(cases[i].name, () => cases[i].op(batch));
+    await bench.run();
+    for (const i of order) {
+      const r = bench.getTask(cases[i].name)?.result;
+      if (!r || r.error) throw new Error(`bench ${cases[i].name} failed: ${r?.error?.message ?? 'no result'}`);
+      perCase[i].push(((r.latency.p50 ?? r.latency.mean) * 1e6) / batch);
+    }
+  }
+  return cases.map((c, i) => row(group, c.name, median(perCase[i]), 'ns/op', { ...c, note: [c.note, spread(perCase[i], 'ns/op', 1, 'rounds')].filter(Boolean).join('; ') }));
 }
+
+/** Rounds of a micro-benchmark group (microRows). */
+const MICRO_ROUNDS = 5;
 
 /** A result row; `extra` may carry `baseline` and `note`. */
 export function row(group, name, value, unit, extra = {}) {
