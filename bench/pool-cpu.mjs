@@ -1,12 +1,14 @@
 // Where a burst's CPU goes, and A/B of builds side by side (a diagnostic, not part of `npm run bench`):
 //
-//   node bench/pool-cpu.mjs [DIST ...] [--n=100000] [--runs=15] [--piscina] [--fib]
+//   node bench/pool-cpu.mjs [DIST ...] [--n=100000] [--runs=15] [--piscina] [--fib] [--busy]
 //
 // DIST: sabsync builds to compare (default ./dist; e.g. /other/checkout/dist). Each gets an
 // Executor of 2 workers; piscina too with --piscina. Runs of `n` trivial tasks submitted at once
 // (--fib: fib(25) tasks) go to each pool in turn, each run starting at another pool, after the
 // machine has been quiet (< 12% busy for 150 ms, up to 6 s): on a shared machine one run's rate
-// moves by ±30%, so only medians of many interleaved runs compare. Per pool it prints the median
+// moves by ±30%, so only medians of many interleaved runs compare (--busy: start each run at
+// once, without waiting for a quiet machine — when other work keeps it busy, as long as every
+// pool shares that alike). Per pool it prints the median
 // rate and its ratio to the first pool's, then, per task (Linux, from /proc): the owning thread's
 // CPU time and its time waiting for a core (runnable, not running: the run queue), the CPU of
 // the pool's own worker threads, and that of the process's other threads (V8's garbage
@@ -105,7 +107,8 @@ for (const p of pools) await burst(p); // warm
 for (let run = 0; run < runs; run++) {
   for (let k = 0; k < pools.length; k++) {
     const p = pools[(k + run) % pools.length];
-    if (!(await quiet())) noisy++;
+    if (args.includes('--busy')) await new Promise((r) => setTimeout(r, 20));
+    else if (!(await quiet())) noisy++;
     const a = threads();
     const t0 = performance.now();
     await burst(p);
