@@ -308,6 +308,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   get [extra](): unknown {
     return this.#more?.extra;
   }
+  /** @internal */
   set [extra](value: unknown) {
     if (value !== undefined) (this.#more ??= new Listeners()).extra = value;
     else if (this.#more !== undefined) this.#more.extra = undefined;
