@@ -274,7 +274,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       if (signal !== undefined) this.#stops.listen(task, signal);
       if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
-    if (this.#slots.available === 0) this.#pump.takeEarly();
+    if (this.#slots.available === 0) this.#pump.takeEarly(this.#backlog.waiting);
     this.#feed.feed();
     return future;
   }
