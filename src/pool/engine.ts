@@ -127,7 +127,6 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   /** The result side (pump.ts) and the task side (feed.ts). */
   readonly #pump: Pump;
   readonly #feed: Feed;
-  #nextId = 1;
   /** `performance.timeOrigin`: with `now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
   /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
@@ -256,7 +255,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   #submit<R>(fn: string, args: unknown, chunk: 0 | 1, options: TaskOptions | undefined, one: boolean): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, fn, args, chunk, this.#nextId++, one);
+    const task = new Task(this, fn, args, chunk, one);
     const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
@@ -275,7 +274,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       if (signal !== undefined) this.#stops.listen(task, signal);
       if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
-    if (this.#slots.available === 0) this.#pump.takeEarly();
+    if (this.#slots.available === 0) this.#pump.takeEarly(this.#backlog.waiting);
     this.#feed.feed();
     return future;
   }
