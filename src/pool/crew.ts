@@ -3,17 +3,18 @@
  * worker's `exit`. Task-level recovery is the engine's (`CrewEvents.exited`).
  *
  * After worker w exits — a crash, a retirement (`maxTasksPerChild`) or `terminate()` — the crew
- * first records it dead in the liveness table (liveness.ts: from then on any thread that meets
- * a lock it held, in any primitive, takes it over and repairs it), then releases whatever part
- * of each of its own Queues the dead thread still held (`recoverQueue`: purges its waits and
- * repairs each waiter list, takes the queue lock over if it died holding it and rolls back its
- * half-done operation). It never blocks its thread doing so: a waiter-list lock another thread
- * holds is waited for with async parks, so further exits are handled meanwhile (the holder may
- * be another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
- * CURRENT word (slots.ts), resets it to IDLE, takes back the WATCHER token if the dead worker
- * held it, lets the engine settle what the worker left, and starts a replacement unless the pool
- * is stopping. Replacements with an initializer get their copy of the initArgs on the init Queue
- * before they start.
+ * first takes back what it held in the control block (slots.ts): the WATCHER token, if it held
+ * it, and its SLEEPERS bit, if it was counted (asleep or about to be). Then it records it dead in
+ * the liveness table (liveness.ts: from then on any thread that meets a lock it held, in any
+ * primitive, takes it over and repairs it), then releases whatever part of each of its own
+ * Queues the dead thread still held (`recoverQueue`: purges its waits and repairs each waiter
+ * list, takes the queue lock over if it died holding it and rolls back its half-done
+ * operation). It never blocks its thread doing so: a waiter-list lock another thread holds is
+ * waited for with async parks, so further exits are handled meanwhile (the holder may be
+ * another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
+ * CURRENT word, resets it to IDLE, lets the engine settle what the worker left, and starts a
+ * replacement unless the pool is stopping. Replacements with an initializer get their copy of
+ * the initArgs on the init Queue before they start.
  *
  * A worker that cannot start breaks the pool instead of being replaced, or a task module that
  * throws or exits at import would be restarted forever at full speed: a worker that posts an
@@ -422,6 +423,9 @@ export class Crew {
     // Its WATCHER token given back at once: while a watcher holds it the owner wakes no sleeper
     // for what it puts (slots.ts needsTaker), and the recovery below may take a while.
     this.#slots.unwatch(w);
+    // Counted out of SLEEPERS, wherever in its sleep path it died (its bit set or not: slots.ts
+    // says why that is exact): a dead worker left counted would cost every later put a notify.
+    this.#slots.uncountSleeper(w);
     const id = this.#idOf(w, running);
     if (id !== 0) {
       // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).

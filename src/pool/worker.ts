@@ -240,21 +240,21 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   // Workers that can never leave (minWorkers = workers) sleep without a deadline.
   let deadline = start.minWorkers >= start.workers ? Infinity : idleSince + start.idleTimeout;
   for (;;) {
-    slots.addSleeper(1); // counted, then WAKE read, before the last look (slots.ts)
+    slots.countSleeper(me); // counted, then WAKE read, before the last look (slots.ts)
     const seen = slots.wakeCount();
     const now = takeNow(false);
     if (now !== NONE) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return now;
     }
     if (!tasks.empty()) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return tasks.getAsync(FETCH_WAIT_MS).then(passedOn, lookAgain);
     }
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
     const slept = await slots.sleep(seen, deadline);
     slots.setCurrent(me, TAKING);
-    slots.addSleeper(-1);
+    slots.uncountSleeper(me);
     // Idle for idleTimeout: leave if more than minWorkers stay. A task put after the look
     // above and before the exit is seen by the look below (then stay), or by the owner, which
     // wakes the living and starts a worker for it when this one's exit comes (engine.ts).
