@@ -411,8 +411,9 @@ export class Slots {
 
   /** SLEEPERS: how many workers are asleep on WAKE or about to be (none: a put needs to wake nobody). */
   sleepers(): number {
-    let n = 0;
-    for (let i = this.#sleepers; i < this.#refused; i++) {
+    const first = Atomics.load(this.i32, this.#sleepers);
+    let n = first === 0 ? 0 : bitCount(first);
+    for (let i = this.#sleepers + 1; i < this.#refused; i++) {
       const bits = Atomics.load(this.i32, i);
       if (bits !== 0) n += bitCount(bits);
     }
