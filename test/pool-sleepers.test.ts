@@ -9,9 +9,9 @@
 // as it sees one), a worker just woken by a put, a sleeping one, and a random moment after a put.
 // After each kill, once the replacement sleeps too, SLEEPERS must equal the workers SLEEPING.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Executor } from 'sabsync';
+import { Executor, TimeoutError } from 'sabsync';
 import { SLEEPING, Slots } from './helpers/internals.js';
-import { workersOf } from './helpers/pool.js';
+import { settledWithin, workersOf } from './helpers/pool.js';
 import { waitUntil } from './helpers/workers.js';
 
 const tasks = new URL('./fixtures/pool-sleepers.mjs', import.meta.url);
@@ -119,4 +119,27 @@ describe('SLEEPERS after workers killed in the sleep path', () => {
     expect(seen, `kills ${JSON.stringify(kills)}, ${caught} caught counted before SLEEPING`).toEqual([]);
     expect(asleep()).toBe(W);
   }, 120_000);
+});
+
+describe('a timeout kill takes down only the task that overran', () => {
+  // The owner terminates a worker whose task overran its timeout and its grace period; the
+  // termination lands in the worker a little later. A task that ends just then must not let its
+  // worker claim the next task first, or the kill takes that one down (slots.ts, KILLING). The
+  // task here ends exactly while the owner decides (it spins until KILLING is set): its worker
+  // is terminated, and the tasks queued behind it run on the replacement and succeed. (The
+  // termination lands within microseconds here, before the worker could reach its next claim
+  // even without the wait, so this cannot catch a missing wait; it catches a worker left waiting:
+  // KILLING not cleared for the replacement.)
+  it('a task that ends while the owner decides to terminate its worker: the next tasks succeed', async () => {
+    const ex = new Executor(tasks, { maxWorkers: 1, minWorkers: 1 });
+    open.push(ex);
+    for (let round = 0; round < 5; round++) {
+      const overran = ex.run('endAtVerdict', ['late'], { timeout: 10 });
+      const next = [0, 1, 2].map((i) => ex.submit<number>('add', round, i));
+      await expect(overran).rejects.toBeInstanceOf(TimeoutError);
+      // A worker left waiting for a verdict that never comes (KILLING not cleared) hangs them.
+      await settledWithin(next, 10_000);
+      expect(await Promise.allSettled(next)).toEqual([0, 1, 2].map((i) => ({ status: 'fulfilled', value: round + i })));
+    }
+  }, 60_000);
 });

@@ -154,6 +154,8 @@ interface Running {
   error?: unknown;
   /** The worker's end of its buffer link (a browser: queue/buffers.ts), dropped at its exit. */
   link?: unknown;
+  /** Terminated by `kill` (its KILLING word stays set until its exit). */
+  killed?: boolean;
 }
 
 function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1): number {
@@ -334,9 +336,20 @@ export class Crew {
     }
   }
 
-  /** Terminate worker `w` (a task that overran its timeout); it is replaced like any dead worker. */
+  /**
+   * Terminate worker `w` if it still runs a task that overran its timeout (and its grace period:
+   * stops.ts); it is replaced like any dead worker. KILLING[w] is set before the look and
+   * cleared if `w` is spared, so a `w` that finished the task meanwhile waits for the verdict
+   * instead of claiming its next task, which the termination would take down (slots.ts).
+   */
   kill(w: number): void {
-    this.#workers[w]?.worker.terminate();
+    const running = this.#workers[w];
+    if (running === undefined || running.killed === true) return;
+    this.#slots.setKilling(w, true);
+    if (this.#slots.runsTimedOut(w)) {
+      running.killed = true;
+      running.worker.terminate();
+    } else this.#slots.setKilling(w, false);
   }
 
   /** The live workers, as the runtime's own objects (Node's `Worker`; a Web `Worker`): a test hook. */
@@ -377,6 +390,7 @@ export class Crew {
       ids: this.#ids.buffer as SharedArrayBuffer,
     };
     this.#slots.setCurrent(w, STARTING);
+    this.#slots.setKilling(w, false);
     Atomics.store(this.#ids, w, 0);
     const running: Running = {
       worker: startWorker(WORKER_URL, {

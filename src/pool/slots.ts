@@ -54,6 +54,10 @@
  *                               channel refused as full: a worker that         puts the task again,
  *                               takes anything then bumps DONE_COUNT, so       0 once none is
  *                               the owner's pump wakes and puts it again       refused)
+ *   after REFUSED  KILLING[w]   1 while the owner decides whether to        the owner (crew.ts
+ *                               terminate worker w for a task that overran     `kill`: 1, then 0
+ *                               its timeout; worker w, after each result it    unless it terminates
+ *                               sends, waits while it is 1 (below)             w; 0 at w's start)
  * SLEEPERS is exact: its bits are the workers between their count (before the last look) and
  * their count-out (once awake), and a dead one only until the owner handles its exit. Each
  * change is one atomic operation on the worker's own bit — Atomics.or to count, Atomics.and to
@@ -68,6 +72,18 @@
  * (the owner and a taker skip them only while no bit is set); a live one counted out could let
  * a put skip the sleeper that should take its task (a lost wake-up). The count a putter reads
  * (`sleepers()`) is one load for up to 32 workers, one per 32 beyond.
+ * KILLING closes the window between the owner's decision to terminate a worker whose task
+ * overran its timeout (stops.ts) and the termination itself, which lands in the worker only at
+ * its next interrupt check, and later still if the owner's thread is descheduled in between: a
+ * worker that finished the task meanwhile could claim the next one, and the kill would take
+ * that innocent task down. The owner sets KILLING[w], then looks for a task w claims that was
+ * asked to stop with TIMED_OUT, and terminates w only if it finds one (else it clears the word
+ * and wakes w); worker w reads KILLING[w] after each result it publishes (the READY CAS, or the
+ * CAS that clears CLAIMER) and before it takes another task, and waits while it is 1. All
+ * sequentially consistent, store then load on each side: if the owner's look still found the
+ * task claimed, the worker's read comes after the owner's store and sees 1, so w takes nothing
+ * more before its end; if it found the claim gone, w is not terminated (and waited, if at all,
+ * only until the owner cleared the word).
  * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
  * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
  * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
@@ -142,7 +158,7 @@
  * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
-import { park, runAsync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
+import { park, runAsync, runSync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
 
 export const IDLE = 0;
 export const TAKING = -1;
@@ -196,6 +212,10 @@ function* completionSteps(i32: Int32Array, index: number, seen: number): Steps<P
   return yield park(i32, index, seen, Infinity);
 }
 
+function* verdictSteps(i32: Int32Array, index: number): Steps<void> {
+  while (Atomics.load(i32, index) !== 0) yield park(i32, index, 1, Infinity);
+}
+
 function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: number): Steps<ParkResult> {
   return yield park(i32, index, seen, deadline);
 }
@@ -240,6 +260,8 @@ export class Slots {
   /** Index of SLEEPERS[0], and of the word after the last SLEEPERS word (REFUSED). */
   readonly #sleepers: number;
   readonly #refused: number;
+  /** Index of KILLING[0]. */
+  readonly #killing: number;
   /** Byte offset of AREA[0] in the buffer. */
   readonly areasAt: number;
 
@@ -253,7 +275,8 @@ export class Slots {
     this.#done = this.#progress + count;
     this.#sleepers = this.#done + 2;
     this.#refused = this.#sleepers + ((workers + 31) >>> 5);
-    const words = (this.#refused + 1 + 1) & ~1; // STARTED starts 8-aligned
+    this.#killing = this.#refused + 1;
+    const words = (this.#killing + workers + 1) & ~1; // STARTED starts 8-aligned
     this.areasAt = words * 4 + count * 8;
     const sab = buffer ?? new SharedArrayBuffer(this.areasAt + count * AREA_BYTES);
     this.i32 = new Int32Array(sab, 0, words);
@@ -458,6 +481,39 @@ export class Slots {
    */
   sleep(seen: number, deadline = Infinity): Promise<ParkResult> {
     return runAsync(sleepSteps(this.i32, this.workers + this.count + 1, seen, deadline));
+  }
+
+  /**
+   * Say whether the owner is deciding to terminate worker `w` (KILLING; owner): true before it
+   * looks for `w`'s timed-out task, false if it will not terminate `w` (or `w` is new), which
+   * lets `w` go on if it waits.
+   */
+  setKilling(w: number, on: boolean): void {
+    Atomics.store(this.i32, this.#killing + w, on ? 1 : 0);
+    if (!on) wake(this.i32, this.#killing + w);
+  }
+
+  /**
+   * After publishing a result, before taking another task (worker `w`): wait while the owner
+   * decides whether to terminate `w` (KILLING). Returns at once unless it is deciding; never
+   * returns if it terminates `w`.
+   */
+  awaitVerdict(w: number): void {
+    if (this.killing(w)) runSync(verdictSteps(this.i32, this.#killing + w), 'a pool worker');
+  }
+
+  /** Whether the owner is deciding to terminate worker `w` (KILLING). */
+  killing(w: number): boolean {
+    return Atomics.load(this.i32, this.#killing + w) !== 0;
+  }
+
+  /** Whether worker `w` claims a task (RUNNING) that was asked to stop with TIMED_OUT (owner, about to terminate `w`). */
+  runsTimedOut(w: number): boolean {
+    for (let s = 0; s < this.count; s++) {
+      const st = Atomics.load(this.i32, this.workers + s);
+      if ((st & ST_MASK) === RUNNING && st >>> CLAIMER_SHIFT === w + 1 && this.abortKind(s, genIn(st)) === TIMED_OUT) return true;
+    }
+    return false;
   }
 
   /** Count a worker started (owner, +1) or gone without leaving on its own (owner, -1). */

@@ -26,7 +26,9 @@
  *      write the result into the task's slot, then READY (items.ts, slots.ts `publish`); a
  *      result that does not fit there, or holds SharedArrayBuffers or primitives, goes on the
  *      result Queue as `[slot, gen, ok, value]` instead. Either way DONE_COUNT counts it, which
- *      wakes the owner if it sleeps.
+ *      wakes the owner if it sleeps. Then, while the owner decides whether to terminate this
+ *      worker for a task that overran its timeout (KILLING), it waits for the verdict before it
+ *      takes another task (slots.ts).
  *
  * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
  * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
@@ -384,6 +386,9 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     idleSince = ended;
     const sent = send(slot, gen, fn, outcome[0], outcome[1], ended);
     if (sent !== undefined) await sent;
+    // Published: if the owner is deciding to terminate this worker for this task (it overran its
+    // timeout), wait for the verdict before taking another (slots.ts, KILLING).
+    slots.awaitVerdict(me);
     if (++ran === start.maxTasksPerChild) return RETIRED;
     if (ended - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
