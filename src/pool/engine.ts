@@ -36,7 +36,8 @@
  *     area still holds it: nobody writes an area between the bind and the claim). A copy of a
  *     task that is still queued is harmless: the claim CAS lets only one copy run, a copy that
  *     loses reads nothing, and copies of a settled task carry an old GEN;
- *   - a worker that died SLEEPING is counted out of SLEEPERS (slots.ts).
+ *   - a worker that died counted in SLEEPERS (asleep or about to be) was counted out by the
+ *     crew (crew.ts, slots.ts).
  * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
  * RETIRED) only start a replacement (a worker retires right after a task: it holds none).
@@ -62,7 +63,7 @@ import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setException, setResult, type Future } from './future.js';
 import { noSuchExport } from './remote.js';
 import { SlotAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock, now } from './slots.js';
+import { ABORTED, PENDING, RUNNING, TAKING, Slots, clock, now } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Feed, tasksPut, type FeedOwner } from './feed.js';
@@ -472,7 +473,6 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       running = true;
     }
     if (current === TAKING) this.#feed.requeueUnclaimed();
-    if (current === SLEEPING) this.#slots.addSleeper(-1);
     // A wake-up handed to a worker as it died is lost with it: hand one to the living.
     this.#slots.wakeIdle(Infinity);
     this.#pump.wake();

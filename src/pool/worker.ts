@@ -26,7 +26,9 @@
  *      write the result into the task's slot, then READY (items.ts, slots.ts `publish`); a
  *      result that does not fit there, or holds SharedArrayBuffers or primitives, goes on the
  *      result Queue as `[slot, gen, ok, value]` instead. Either way DONE_COUNT counts it, which
- *      wakes the owner if it sleeps.
+ *      wakes the owner if it sleeps. Then, while the owner decides whether to terminate this
+ *      worker for a task that overran its timeout (KILLING), it waits for the verdict before it
+ *      takes another task (slots.ts).
  *
  * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
  * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
@@ -240,21 +242,21 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   // Workers that can never leave (minWorkers = workers) sleep without a deadline.
   let deadline = start.minWorkers >= start.workers ? Infinity : idleSince + start.idleTimeout;
   for (;;) {
-    slots.addSleeper(1); // counted, then WAKE read, before the last look (slots.ts)
+    slots.countSleeper(me); // counted, then WAKE read, before the last look (slots.ts)
     const seen = slots.wakeCount();
     const now = takeNow(false);
     if (now !== NONE) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return now;
     }
     if (!tasks.empty()) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return tasks.getAsync(FETCH_WAIT_MS).then(passedOn, lookAgain);
     }
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
     const slept = await slots.sleep(seen, deadline);
     slots.setCurrent(me, TAKING);
-    slots.addSleeper(-1);
+    slots.uncountSleeper(me);
     // Idle for idleTimeout: leave if more than minWorkers stay. A task put after the look
     // above and before the exit is seen by the look below (then stay), or by the owner, which
     // wakes the living and starts a worker for it when this one's exit comes (engine.ts).
@@ -384,6 +386,9 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     idleSince = ended;
     const sent = send(slot, gen, fn, outcome[0], outcome[1], ended);
     if (sent !== undefined) await sent;
+    // Published: if the owner is deciding to terminate this worker for this task (it overran its
+    // timeout), wait for the verdict before taking another (slots.ts, KILLING).
+    slots.awaitVerdict(me);
     if (++ran === start.maxTasksPerChild) return RETIRED;
     if (ended - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
