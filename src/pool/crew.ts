@@ -390,8 +390,10 @@ export class Crew {
       ids: this.#ids.buffer as SharedArrayBuffer,
     };
     this.#slots.setCurrent(w, STARTING);
-    this.#slots.setKilling(w, false);
+    // Its id cleared before KILLING: a terminated worker still running (see worker.ts, after
+    // its verdict) that this wakes finds it is not worker w any more.
     Atomics.store(this.#ids, w, 0);
+    this.#slots.setKilling(w, false);
     const running: Running = {
       worker: startWorker(WORKER_URL, {
         data: workerData,

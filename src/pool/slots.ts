@@ -32,7 +32,7 @@
  *                                                                              n -> n-1 to leave)
  *   ABORT[s]       ABORT[s]     GEN << 3 | KIND once slot s's GEN task was  the owner (store, then
  *   (after LIVE)                asked to stop: KIND ABORTED (1) or TIMED_OUT   notify: the task's
- *                               (2); stale GENs mean nothing                   signal may wait on it)
+ *                               (2); stale GENs mean nothing; 0 at a bind      signal may wait on it)
  *   PROGRESS[s]    PROGRESS[s]  progress items of slot s's task on the result the worker running the
  *   (after ABORT)               channel unread: at most one sent by            task (0 -> 1 as it
  *                               `progress()` (latest value wins, the worker    puts one; +1 for the
@@ -65,7 +65,10 @@
  * with nothing half done; the owner clears the bit at the exit (crew.ts) whatever CURRENT says
  * (SLEEPING, TAKING, ...). Clearing twice is clearing once, so the worker's own count-out and the
  * owner's never subtract twice; and the owner's comes after the thread's last instruction, so
- * nothing sets the bit again until a new worker starts at index w (after the clear). A count
+ * nothing sets the bit again until a new worker starts at index w (after the clear) — where the
+ * runtime's exit comes after the thread's end (Node, Bun; the web after a grace period:
+ * runtime/worker.ts); Deno reports a terminated worker's exit while the thread may still run, a
+ * known limit (README, Runtimes). A count
  * word beside a per-worker "counted" word could not be exact: a worker killed between the add
  * and the other word's store leaves the owner unable to tell whether the add happened. Why it
  * matters: a dead worker left counted costs every later put a WAKE bump and a notify for nobody
@@ -158,7 +161,7 @@
  * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
-import { park, runAsync, runSync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
+import { park, runAsync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
 
 export const IDLE = 0;
 export const TAKING = -1;
@@ -212,9 +215,16 @@ function* completionSteps(i32: Int32Array, index: number, seen: number): Steps<P
   return yield park(i32, index, seen, Infinity);
 }
 
-function* verdictSteps(i32: Int32Array, index: number): Steps<void> {
-  while (Atomics.load(i32, index) !== 0) yield park(i32, index, 1, Infinity);
+function* verdictSteps(i32: Int32Array, index: number, deadline: number): Steps<ParkResult> {
+  return yield park(i32, index, 1, deadline);
 }
+
+/**
+ * How long one slice of a worker's wait for its verdict lasts (ms): the wait is asynchronous
+ * and in slices, so the worker's event loop turns meanwhile and a runtime that ends a thread
+ * only between two of its jobs (or not while it is parked in a blocking wait) still ends it.
+ */
+const VERDICT_SLICE_MS = 5;
 
 function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: number): Steps<ParkResult> {
   return yield park(i32, index, seen, deadline);
@@ -301,6 +311,8 @@ export class Slots {
     this.#gens[slot] = gen;
     this.started[slot] = NaN;
     Atomics.store(this.i32, this.#progress + slot, 0);
+    // A stop request of the task 65,536 binds ago (the same 16-bit GEN) must not reach this one.
+    Atomics.store(this.i32, this.#abort + slot, 0);
     Atomics.store(this.i32, this.workers + slot, word(gen, PENDING));
     return slot;
   }
@@ -494,12 +506,13 @@ export class Slots {
   }
 
   /**
-   * After publishing a result, before taking another task (worker `w`): wait while the owner
-   * decides whether to terminate `w` (KILLING). Returns at once unless it is deciding; never
-   * returns if it terminates `w`.
+   * After publishing a result, before taking another task (worker `w`, when `killing(w)`): wait
+   * while the owner decides whether to terminate `w` (KILLING), without blocking the event loop.
+   * Never resolves if it terminates `w` — unless the runtime lets a terminated thread run on,
+   * and a replacement's start at `w` clears the word (worker.ts checks its id then).
    */
-  awaitVerdict(w: number): void {
-    if (this.killing(w)) runSync(verdictSteps(this.i32, this.#killing + w), 'a pool worker');
+  async awaitVerdict(w: number): Promise<void> {
+    while (this.killing(w)) await runAsync(verdictSteps(this.i32, this.#killing + w, now() + VERDICT_SLICE_MS));
   }
 
   /** Whether the owner is deciding to terminate worker `w` (KILLING). */

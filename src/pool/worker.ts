@@ -117,6 +117,8 @@ const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const areas = new SlotAreas(slots);
 const me = start.index;
+/** Each worker's sabsync id (WorkerStart.ids): this one's is ours until a replacement is started at `me`. */
+const ids = new Int32Array(start.ids);
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
 
@@ -348,9 +350,10 @@ function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unk
 
 /**
  * Run tasks until the channel is shut down or `maxTasksPerChild` is reached. Returns the
- * CURRENT word to leave with: RETIRED or LEFT.
+ * CURRENT word to leave with: RETIRED or LEFT; undefined when this thread was replaced (it
+ * writes no CURRENT then).
  */
-async function serve(mod: Record<string, unknown>): Promise<number> {
+async function serve(mod: Record<string, unknown>): Promise<number | undefined> {
   // The owner names an export by its index in this list (items.ts, main below).
   const names = Object.keys(mod);
   let ran = 0;
@@ -388,7 +391,13 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     if (sent !== undefined) await sent;
     // Published: if the owner is deciding to terminate this worker for this task (it overran its
     // timeout), wait for the verdict before taking another (slots.ts, KILLING).
-    slots.awaitVerdict(me);
+    if (slots.killing(me)) {
+      await slots.awaitVerdict(me);
+      // Terminated, yet still running: a runtime reported the exit before the thread's end (Deno
+      // does), and the owner cleared our id before starting a replacement at `me`, then let the
+      // verdict go. Leave at once, touching nothing shared: `me`'s words are the replacement's.
+      if (Atomics.load(ids, me) !== threadId) return undefined;
+    }
     if (++ran === start.maxTasksPerChild) return RETIRED;
     if (ended - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
@@ -460,7 +469,8 @@ async function main(): Promise<void> {
   // Every export's name, in the order by which the owner names a task's export (items.ts): a
   // module's export names are fixed by its source, so every worker lists them alike.
   postToParent({ ready: functionExports(mod), names: Object.keys(mod) });
-  slots.setCurrent(me, await serve(mod));
+  const end = await serve(mod);
+  if (end !== undefined) slots.setCurrent(me, end);
   exitWorker(0);
 }
 
