@@ -6,7 +6,8 @@
 // codec alone (encode + decode) against node:v8's serializer and structuredClone (the clone
 // postMessage makes).
 // Each worker row is the median of 3 runs with fresh workers (1 run under --quick), each worker
-// warmed up on memory of its own before the timed run (`warmUp`).
+// warmed up on memory of its own (`warmUp`), then the pair by an untimed stream between them
+// (WARM_STREAM), before the timed run.
 //
 // This file is also the worker script: a worker runs the role given in its workerData.
 import { MessageChannel, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -348,8 +349,8 @@ async function warmUp({ role, kind }) {
   }
 }
 
-async function serve({ role, kind, n, go, queue, port, ring }) {
-  Atomics.wait(new Int32Array(go), 0, 0);
+/** Run the role `role` on its channel for `n` items: 0, or the consumer's sum. */
+async function serve({ role, kind, n, queue, port, ring }) {
   const make = makers[kind];
   const w = weigh[kind];
   if (role === 'put') {
@@ -380,7 +381,10 @@ async function serve({ role, kind, n, go, queue, port, ring }) {
 
 if (!isMainThread && workerData?.role) {
   await warmUp(workerData);
+  // The untimed stream between the same threads, on a channel of its own (see `race`).
+  if (workerData.warm.n > 0) await serve(workerData.warm);
   parentPort.postMessage({ ready: true });
+  Atomics.wait(new Int32Array(workerData.go), 0, 0);
   parentPort.postMessage({ sum: await serve(workerData) });
 }
 
@@ -395,23 +399,39 @@ export function setRuns(n) {
 }
 
 /**
- * Run `race(roles(), expected)` RUNS times (fresh workers each time) and return the median
- * seconds: on a shared 2-core machine single runs of a few hundred ms vary by 2×.
+ * Run `race(roles(n), roles(n * WARM_STREAM), expected)` RUNS times (fresh workers each time)
+ * and return the median seconds: on a shared 2-core machine single runs of a few hundred ms vary
+ * by 2×.
  */
-async function median(roles, expected) {
+async function median(roles, n, expected) {
   const times = [];
-  for (let i = 0; i < RUNS; i++) times.push(await race(roles(), expected));
+  for (let i = 0; i < RUNS; i++) times.push(await race(roles(n), roles(Math.round(n * WARM_STREAM)), expected));
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
 }
 
 /**
- * Start one worker per role (each with its data), release them together, and return the
- * seconds until all have finished; the consumers' sums must equal `expected`.
+ * The untimed stream before each timed one, as a share of its items. A stream between two
+ * threads meets what a warm-up on one thread never does — a full ring, an empty one, a sleeper's
+ * mark, a port's queue of messages —, and the first time each comes the engine drops the
+ * thread's compiled loop and compiles it again: the first ≈ 131,072 numbers of a timed stream
+ * took 47–70 ms against 5–12 ms for the next as many. So every row, ours and the others alike,
+ * first runs a stream of this share of its items between the same two threads, on a channel of
+ * its own, and the timed stream measures code already compiled for what it meets.
  */
-async function race(roles, expected) {
+const WARM_STREAM = 0.25;
+
+/**
+ * Start one worker per role (each with its data and its `warm` role's), let them run the warm
+ * stream, release them together, and return the seconds until all have finished the timed
+ * stream; the consumers' sums must equal `expected`.
+ */
+async function race(roles, warm, expected) {
   const go = new SharedArrayBuffer(4);
-  const workers = roles.map(({ transfer, ...data }) => new Worker(new URL(import.meta.url), { workerData: { ...data, go }, transferList: transfer ?? [] }));
+  const workers = roles.map(({ transfer, ...data }, i) => {
+    const { transfer: warmTransfer, ...warmData } = warm[i];
+    return new Worker(new URL(import.meta.url), { workerData: { ...data, go, warm: warmData }, transferList: [...(transfer ?? []), ...(warmTransfer ?? [])] });
+  });
   const ready = workers.map((w) => new Promise((resolve) => w.once('message', resolve)));
   const done = workers.map(
     (w) =>
@@ -439,42 +459,44 @@ function expectedSum(kind, n) {
 }
 
 export async function queueRate(kind, n, { producers = 1, consumers = 1, bytes } = {}) {
-  const roles = () => {
+  // k divisible by producers and consumers alike (the warm stream's share too).
+  const roles = (k) => {
     const q = new Queue(0, bytes ? { bytes } : undefined);
+    k -= k % (producers * consumers);
     return [
-      ...Array.from({ length: producers }, () => ({ role: 'put', kind, n: n / producers, queue: q.handle })),
-      ...Array.from({ length: consumers }, () => ({ role: 'get', kind, n: n / consumers, queue: q.handle })),
+      ...Array.from({ length: producers }, () => ({ role: 'put', kind, n: k / producers, queue: q.handle })),
+      ...Array.from({ length: consumers }, () => ({ role: 'get', kind, n: k / consumers, queue: q.handle })),
     ];
   };
   // Producers each put n / producers items 0..n/producers-1.
-  return n / (await median(roles, producers * expectedSum(kind, n / producers)));
+  return n / (await median(roles, n, producers * expectedSum(kind, n / producers)));
 }
 
 export async function postRate(kind, n) {
-  const roles = () => {
+  const roles = (k) => {
     const { port1, port2 } = new MessageChannel();
     return [
-      { role: 'post', kind, n, port: port1, transfer: [port1] },
-      { role: 'receive', kind, n, port: port2, transfer: [port2] },
+      { role: 'post', kind, n: k, port: port1, transfer: [port1] },
+      { role: 'receive', kind, n: k, port: port2, transfer: [port2] },
     ];
   };
-  return n / (await median(roles, expectedSum(kind, n)));
+  return n / (await median(roles, n, expectedSum(kind, n)));
 }
 
 export async function ringRate(n) {
-  const roles = () => {
+  const roles = (k) => {
     const ring = new SharedArrayBuffer(DATA + RING * 8);
-    return [{ role: 'ring-put', n, ring }, { role: 'ring-get', n, ring }];
+    return [{ role: 'ring-put', n: k, ring }, { role: 'ring-get', n: k, ring }];
   };
-  return n / (await median(roles, expectedSum('number', n)));
+  return n / (await median(roles, n, expectedSum('number', n)));
 }
 
 export async function mpmcRate(n) {
-  const roles = () => {
+  const roles = (k) => {
     const ring = mpmcRing();
-    return [{ role: 'mpmc-put', n, ring }, { role: 'mpmc-get', n, ring }];
+    return [{ role: 'mpmc-put', n: k, ring }, { role: 'mpmc-get', n: k, ring }];
   };
-  return n / (await median(roles, expectedSum('number', n)));
+  return n / (await median(roles, n, expectedSum('number', n)));
 }
 
 /** Nanoseconds per put + get of `item` on one thread. */
