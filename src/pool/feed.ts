@@ -47,7 +47,7 @@ import { keptArgs, taskNumber, type SlotAreas, type TaskItem } from './items.js'
 import { settleTask, type Pump } from './pump.js';
 import { tooLarge } from './remote.js';
 import { PENDING, type Slots } from './slots.js';
-import { ARGS, CHUNK, FN, GEN, IN_AREA, ONE, SLOT, type Task } from './task.js';
+import { ARGS, CHUNK, FN, GEN, ID, IN_AREA, SLOT, type Task } from './task.js';
 
 /** Tasks were put on the task channel: the engine starts the workers they want (crew.ts). */
 export const tasksPut = Symbol('tasksPut');
@@ -88,8 +88,6 @@ export class Feed {
   #keptFor: Task | undefined = undefined;
   /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
   #fnIndex: Map<string, number> | undefined;
-  /** The id of the next task bound (`currentTask().id`: unique in the pool, in bind order). */
-  #nextId = 1;
 
   constructor(
     owner: FeedOwner,
@@ -217,7 +215,7 @@ export class Feed {
     let put = false;
     const kept = task === this.#keptFor ? this.#kept : undefined;
     try {
-      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], this.#areas.taskId(task[SLOT])], 0);
+      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]], 0);
       this.#pump.put(task[SLOT], task[GEN]);
       put = true;
     } catch (error) {
@@ -251,17 +249,9 @@ export class Feed {
     this.#bound[slot] = task;
     this.#pump.bound(slot);
     this.#submitted[slot] = this.#backlog.takenSubmitted;
-    this.#areas.writeTaskId(slot, this.#nextId++);
     const fn = this.#fnIndex?.get(task[FN]);
-    const one = task[ONE];
-    if (fn !== undefined && typeof one === 'number') {
-      // One number (Executor.submit(fn, x)): no list made for it, no caller's code to run.
-      this.#areas.writeNumber(slot, fn, one);
-      task[IN_AREA] = true;
-      return true;
-    }
     this.#feeding = true;
-    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK]);
+    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK], task[ID]);
     const bytes = task[IN_AREA] ? undefined : this.#areas.takeEncoded();
     const bound = task[SLOT] === slot && (bytes === undefined || this.#keep(task, bytes));
     this.#feeding = false;
