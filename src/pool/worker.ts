@@ -283,7 +283,11 @@ function shutDown(error: unknown): undefined {
 
 /** A getAsync of `sleep` that found nothing in FETCH_WAIT_MS: look (and sleep) again. */
 function lookAgain(error: unknown): ReturnType<typeof sleep> | undefined {
-  return error instanceof Empty ? sleep() : shutDown(error);
+  if (!(error instanceof Empty)) return shutDown(error);
+  // Its claim at the channel's end is given up: a number the owner's put refused for it (feed.ts:
+  // held as REFUSED, put again when a take bumps DONE_COUNT) can go now, so bump it as a take does.
+  slots.tookTask();
+  return sleep();
 }
 
 // ---------------------------------------------------------------------------------------------
