@@ -51,9 +51,11 @@
  *                                                                              owner (-1 when a
  *                                                                              SLEEPING one dies)
  *   DONE_COUNT+3   REFUSED      1 while the owner holds a task the task     the owner (1 before it
- *                               channel refused as full: a worker that         puts the task again,
- *                               takes anything then bumps DONE_COUNT, so       0 once none is
- *                               the owner's pump wakes and puts it again       refused)
+ *                               channel refused (full, or a claim at its       puts the task again,
+ *                               end): a worker that takes anything, or gives   0 once none is
+ *                               up its claim there (worker.ts lookAgain),      refused)
+ *                               then bumps DONE_COUNT, so the owner's pump
+ *                               wakes and puts it again
  * SLEEPERS can over-count, never under-count: a worker killed after its +1 and before CURRENT
  * reads SLEEPING (its last look), or after its wake-up and before its -1, stays counted, since
  * the owner subtracts only for a worker that died SLEEPING. Each such leak is permanent and
