@@ -113,4 +113,18 @@ describe('settling many results at once', () => {
     expect(callbacks).toBe(N);
     expect(ex.stats()).toMatchObject({ completed: 100 + N - aborted, cancelled: aborted, failed: 0 });
   }, 30_000);
+
+  it("tasks submitted before a worker reported the module's exports (so put as items) in one synchronous run: the workers run them meanwhile", () => {
+    const N = 200;
+    const counts = new Int32Array(new SharedArrayBuffer(4 * N));
+    const ex = executor({ minWorkers: 2, initializer: 'setUp', initArgs: [counts] });
+    // No turn of the event loop from here on: the exports' report cannot arrive, every task goes
+    // as an item, and only a put that needs no turn of the loop reaches the workers.
+    for (let i = 0; i < N; i++) ex.submit('markInit', i);
+    const ran = () => counts.reduce((a, b) => a + b, 0);
+    const deadline = performance.now() + 10_000;
+    while (ran() < N && performance.now() < deadline);
+    expect(ran()).toBe(N);
+    expect(Array.from(counts).every((c) => c === 1)).toBe(true);
+  }, 30_000);
 });

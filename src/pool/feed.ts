@@ -12,17 +12,22 @@
  * (slots.ts: k tasks get k takers).
  *
  * Invariants:
- *   - the owner never waits on the task channel: a number's put (`offerNumber`) never waits —
- *     a full channel, or a worker's claim at its end (a getter's on a full lap, maybe a dead
- *     one's), refuses it —, and an item goes with the async put, since an item's put takes the
- *     queue's lock, which a killed worker may hold until the owner's event loop runs that
- *     worker's `exit` handler (recovery): a blocking call here could wait forever for a
- *     recovery it is itself holding up;
+ *   - the owner never waits on the task channel: a put goes at once (`offer`) or is refused —
+ *     a full channel, a worker's claim at its end (a getter's on a full lap, maybe a dead
+ *     one's), or for an item in chunks the queue's lock taken, which a killed worker may hold
+ *     until the owner's event loop runs that worker's `exit` handler (recovery): a blocking
+ *     call here could wait forever for a recovery it is itself holding up. A refused number is
+ *     held (below); a refused item goes with the async put, which waits on the event loop;
+ *   - a run of submit() calls puts its tasks without a turn of the event loop, items too (each
+ *     `offer`ed first): the workers take them while the caller's synchronous code goes on. (An
+ *     item that always went with the async put held every task after it until the event loop
+ *     turned — before the first worker reports the module's exports, every task is an item);
  *   - a refused task is held (#requeue) and REFUSED set until a feed holds none: each take then
  *     bumps DONE_COUNT, and the pump puts it again on each wake-up (`retryRefused`) — stale
  *     entries (numbers or items of cancelled tasks, copies re-queued after a death) can fill
  *     the channel, so the next settle cannot be relied on;
- *   - one item put at a time (#feeding); numbers meanwhile wait for it, so tasks go in order;
+ *   - one async put of an item at a time (#feeding); tasks meanwhile wait for it, so they go
+ *     in order;
  *   - the feed is not re-entered while it writes a task's arguments (#bind, #feeding): the
  *     caller's code runs there (getters, proxies' traps), and may cancel or settle that task
  *     (its slot is free again: the task is dropped before anything is put) or others, or
@@ -41,7 +46,7 @@
  *     its area.
  */
 import { misuse } from '../primitives/errors.js';
-import { offerNumber, type Queue } from '../queue/queue.js';
+import { offer, type Queue } from '../queue/queue.js';
 import type { Backlog } from './backlog.js';
 import { keptArgs, taskNumber, type SlotAreas, type TaskItem } from './items.js';
 import { settleTask, type Pump } from './pump.js';
@@ -120,10 +125,10 @@ export class Feed {
 
   /**
    * Announce tasks on the channel while there are task slots (re-queued copies first): a task
-   * in its area (items.ts) by its number, whose put takes no lock and never waits
-   * (`offerNumber`: a full channel, or a worker's claim at its end, refuses it and the task is
-   * held as refused); any other task as an item, with the async put (#putItem). One item put at
-   * a time (#feeding); numbers meanwhile wait for it.
+   * in its area (items.ts) by its number, whose put takes no lock and never waits (`offer`: a
+   * full channel, or a worker's claim at its end, refuses it and the task is held as refused);
+   * any other task as an item (#putItem: at once if the channel takes it without a wait, else
+   * with the async put, which the feed then waits for: #feeding).
    */
   feed(): void {
     if (this.#feeding) return;
@@ -141,12 +146,13 @@ export class Feed {
         continue; // settled or cancelled since it was re-queued
       }
       if (!task[IN_AREA]) {
-        void this.#putItem(task);
-        break;
+        if (!this.#putItem(task)) break;
+        put++;
+        continue;
       }
       let offered = false;
       try {
-        offered = this.#tasks[offerNumber](taskNumber(task[SLOT], task[GEN]));
+        offered = this.#tasks[offer](taskNumber(task[SLOT], task[GEN]));
       } catch {
         // shut down: held, like a refused task, until the engine's own shutdown settles it
       }
@@ -204,16 +210,39 @@ export class Feed {
   }
 
   /**
-   * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts), then feed on. One the
-   * channel refuses as full is held until a worker takes something (#refused); one it refuses
-   * otherwise (arguments that cannot cross, or too large) fails. Only the put's own failure
-   * fails the task: once put, a worker may run it.
+   * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts): at once if the channel
+   * takes it without any wait (`offer`), and true; else false, and the async put goes on
+   * meanwhile (#putItemAsync), which feeds on once it is done. An item the offer refused for
+   * good (it cannot cross, is too large, or the channel is shut down) is refused by the async
+   * put in the same way, which fails the task.
    */
-  async #putItem(task: Task): Promise<void> {
+  #putItem(task: Task): boolean {
+    const kept = task === this.#keptFor ? this.#kept : undefined;
+    let put = false;
+    try {
+      put = this.#tasks[offer]([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]]);
+    } catch {
+      // Refused for good: the async put below says why, as it fails the task.
+    }
+    if (!put) {
+      void this.#putItemAsync(task, kept);
+      return false;
+    }
+    if (kept !== undefined) this.#kept = this.#keptFor = undefined;
+    this.#pump.put(task[SLOT], task[GEN]);
+    return true;
+  }
+
+  /**
+   * Put a task as an item with the async put, then feed on. One the channel refuses as full is
+   * held until a worker takes something (#refused); one it refuses otherwise (arguments that
+   * cannot cross, or too large) fails. Only the put's own failure fails the task: once put, a
+   * worker may run it.
+   */
+  async #putItemAsync(task: Task, kept: Uint8Array | undefined): Promise<void> {
     this.#feeding = true;
     let full = false;
     let put = false;
-    const kept = task === this.#keptFor ? this.#kept : undefined;
     try {
       await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]], 0);
       this.#pump.put(task[SLOT], task[GEN]);

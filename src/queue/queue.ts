@@ -87,12 +87,14 @@ export const recoverQueue = Symbol('sabsync.recoverQueue');
 export const shutdownAsync = Symbol('sabsync.shutdownAsync');
 
 /**
- * A FIFO queue's put of a number that never waits, not even for another thread's claim (which
+ * A FIFO queue's put that never waits, not even for its lock or another thread's claim (either
  * may be a dead thread's, settled only once the owner's event loop records the death): true if
- * put, false if the queue is full or a claim holds its end. For the pool's owner, which puts
- * its tasks' numbers and must never block its event loop. Throws ShutDown once shut down.
+ * put, false (nothing changed) if the queue is full, a claim holds its end, or an item in chunks
+ * finds the lock taken. For the pool's owner, which puts its tasks' numbers and items with it
+ * and must never block its event loop. Throws ShutDown once shut down, and as `put` does for an
+ * item that cannot cross or can never fit.
  */
-export const offerNumber = Symbol('sabsync.offerNumber');
+export const offer = Symbol('sabsync.offer');
 
 /** Options of `new Queue(maxsize, options)`. */
 export interface QueueOptions extends PlacementOptions {
@@ -486,9 +488,14 @@ export class Queue<T = unknown> {
     return data;
   }
 
-  [offerNumber](n: number): boolean {
-    const r = this.#ring!.putNumber(n);
-    if (r === OK) return true;
+  [offer](item: T): boolean {
+    const ring = this.#ring!;
+    const data = this.#encode(item);
+    const r = typeof data === 'number' ? ring.putNumber(data) : ring.tryPutBytes(data, chunksFor(data.length));
+    if (r === OK) {
+      this.#stored(data);
+      return true;
+    }
     // SHUT, or FULL / BUSY on a queue shut down meanwhile: ShutDown as a put says it.
     if (r === SHUT || this.#store.shutDown) throw new ShutDown();
     return false;

@@ -45,7 +45,7 @@ function callHook<R>(target: object, key: symbol, ...args: unknown[]): R {
 const RECOVER_LOCK = symbolOf(lockable, 'recoverLock');
 const PURGE_WAITERS = symbolOf(condition, 'purgeWaiters');
 const RECOVER_QUEUE = symbolOf(queue, 'recoverQueue');
-const OFFER_NUMBER = symbolOf(queue, 'offerNumber');
+const OFFER = symbolOf(queue, 'offer');
 const SET_RESULT = symbolOf(future, 'setResult');
 const SET_EXCEPTION = symbolOf(future, 'setException');
 const SET_CONTROL = symbolOf(future, 'setControl');
@@ -65,9 +65,9 @@ export function recoverQueue(q: Queue<unknown>, deadId: number): boolean | Promi
   return callHook(q, RECOVER_QUEUE, deadId);
 }
 
-/** `q[offerNumber](n)`: put a number without ever waiting; false if full or a claim holds the end. */
-export function offerNumber(q: Queue<number>, n: number): boolean {
-  return callHook(q, OFFER_NUMBER, n);
+/** `q[offer](item)`: put without ever waiting; false if full, a claim holds the end, or (an item in chunks) the lock is taken. */
+export function offer<T>(q: Queue<T>, item: T): boolean {
+  return callHook(q, OFFER, item);
 }
 
 /** A Future as the engine makes one: `onCancel` runs when its `cancel()` wins. */
