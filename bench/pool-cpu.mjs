@@ -1,12 +1,14 @@
 // Where a burst's CPU goes, and A/B of builds side by side (a diagnostic, not part of `npm run bench`):
 //
-//   node bench/pool-cpu.mjs [DIST ...] [--n=100000] [--runs=15] [--piscina] [--fib]
+//   node bench/pool-cpu.mjs [DIST ...] [--n=100000] [--runs=15] [--piscina] [--fib] [--busy]
 //
 // DIST: sabsync builds to compare (default ./dist; e.g. /other/checkout/dist). Each gets an
 // Executor of 2 workers; piscina too with --piscina. Runs of `n` trivial tasks submitted at once
 // (--fib: fib(25) tasks) go to each pool in turn, each run starting at another pool, after the
 // machine has been quiet (< 12% busy for 150 ms, up to 6 s): on a shared machine one run's rate
-// moves by ±30%, so only medians of many interleaved runs compare. Per pool it prints the median
+// moves by ±30%, so only medians of many interleaved runs compare (--busy: start each run at
+// once, without waiting for a quiet machine — when other work keeps it busy, as long as every
+// pool shares that alike). Per pool it prints the median
 // rate and its ratio to the first pool's, then, per task (Linux, from /proc): the owning thread's
 // CPU time and its time waiting for a core (runnable, not running: the run queue), the CPU of
 // the pool's own worker threads, and that of the process's other threads (V8's garbage
@@ -24,6 +26,14 @@
 // (it watched for results while the napping worker slept); a CAS on OWNER_ASLEEP so that one
 // worker per park notifies the owner instead of every worker finishing meanwhile (≈ 50,000
 // notifies of nobody per 100,000 tasks): 0.92x, within the noise.
+// Later the same day (--busy, 21-25 interleaved runs each, against the build before each step):
+// a pending task keeping ≈ 235 bytes alive instead of ≈ 330 (no reject closure kept per Future,
+// its upkeep with its listeners, no id field, no argument list for one number, the backlog in
+// chunks) took the owner from ≈ 1.9 to ≈ 1.6 µs per task and V8's threads from ≈ 2.1 to ≈ 1.4;
+// a run of submits taking results early only for as many tasks as wait in the backlog (one put
+// for the freed slots, not one put and often one worker wake-up per submit) cut the owner's
+// wake-ups per 100,000-task burst from 13,000-44,000 to ≈ 600-800 and the rate rose 1.20x (100k)
+// and 1.27x (20k).
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -105,7 +115,8 @@ for (const p of pools) await burst(p); // warm
 for (let run = 0; run < runs; run++) {
   for (let k = 0; k < pools.length; k++) {
     const p = pools[(k + run) % pools.length];
-    if (!(await quiet())) noisy++;
+    if (args.includes('--busy')) await new Promise((r) => setTimeout(r, 20));
+    else if (!(await quiet())) noisy++;
     const a = threads();
     const t0 = performance.now();
     await burst(p);

@@ -155,7 +155,7 @@ describe('aborts, timeouts (some ending in a kill), progress and idle retirement
           live: Atomics.load(words, W + C + 2),
           doneCount: Atomics.load(words, done),
           ownerAsleep: Atomics.load(words, done + 1),
-          sleepers: Atomics.load(words, done + 2),
+          sleeperBits: Atomics.load(words, done + 2).toString(2), // SLEEPERS[0]: one bit per worker
           refused: Atomics.load(words, done + 3),
           queued: channel.qsize(),
           stats: ex.stats(),

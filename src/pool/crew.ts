@@ -3,17 +3,18 @@
  * worker's `exit`. Task-level recovery is the engine's (`CrewEvents.exited`).
  *
  * After worker w exits — a crash, a retirement (`maxTasksPerChild`) or `terminate()` — the crew
- * first records it dead in the liveness table (liveness.ts: from then on any thread that meets
- * a lock it held, in any primitive, takes it over and repairs it), then releases whatever part
- * of each of its own Queues the dead thread still held (`recoverQueue`: purges its waits and
- * repairs each waiter list, takes the queue lock over if it died holding it and rolls back its
- * half-done operation). It never blocks its thread doing so: a waiter-list lock another thread
- * holds is waited for with async parks, so further exits are handled meanwhile (the holder may
- * be another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
- * CURRENT word (slots.ts), resets it to IDLE, takes back the WATCHER token if the dead worker
- * held it, lets the engine settle what the worker left, and starts a replacement unless the pool
- * is stopping. Replacements with an initializer get their copy of the initArgs on the init Queue
- * before they start.
+ * first takes back what it held in the control block (slots.ts): the WATCHER token, if it held
+ * it, and its SLEEPERS bit, if it was counted (asleep or about to be). Then it records it dead in
+ * the liveness table (liveness.ts: from then on any thread that meets a lock it held, in any
+ * primitive, takes it over and repairs it), then releases whatever part of each of its own
+ * Queues the dead thread still held (`recoverQueue`: purges its waits and repairs each waiter
+ * list, takes the queue lock over if it died holding it and rolls back its half-done
+ * operation). It never blocks its thread doing so: a waiter-list lock another thread holds is
+ * waited for with async parks, so further exits are handled meanwhile (the holder may be
+ * another dead worker, recorded dead when its own exit comes). Then it reads the dead worker's
+ * CURRENT word, resets it to IDLE, lets the engine settle what the worker left, and starts a
+ * replacement unless the pool is stopping. Replacements with an initializer get their copy of
+ * the initArgs on the init Queue before they start.
  *
  * A worker that cannot start breaks the pool instead of being replaced, or a task module that
  * throws or exits at import would be restarted forever at full speed: a worker that posts an
@@ -153,6 +154,8 @@ interface Running {
   error?: unknown;
   /** The worker's end of its buffer link (a browser: queue/buffers.ts), dropped at its exit. */
   link?: unknown;
+  /** Terminated by `kill` (its KILLING word stays set until its exit). */
+  killed?: boolean;
 }
 
 function checkCount(value: unknown, option: string, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1): number {
@@ -333,9 +336,20 @@ export class Crew {
     }
   }
 
-  /** Terminate worker `w` (a task that overran its timeout); it is replaced like any dead worker. */
+  /**
+   * Terminate worker `w` if it still runs a task that overran its timeout (and its grace period:
+   * stops.ts); it is replaced like any dead worker. KILLING[w] is set before the look and
+   * cleared if `w` is spared, so a `w` that finished the task meanwhile waits for the verdict
+   * instead of claiming its next task, which the termination would take down (slots.ts).
+   */
   kill(w: number): void {
-    this.#workers[w]?.worker.terminate();
+    const running = this.#workers[w];
+    if (running === undefined || running.killed === true) return;
+    this.#slots.setKilling(w, true);
+    if (this.#slots.runsTimedOut(w)) {
+      running.killed = true;
+      running.worker.terminate();
+    } else this.#slots.setKilling(w, false);
   }
 
   /** The live workers, as the runtime's own objects (Node's `Worker`; a Web `Worker`): a test hook. */
@@ -376,7 +390,10 @@ export class Crew {
       ids: this.#ids.buffer as SharedArrayBuffer,
     };
     this.#slots.setCurrent(w, STARTING);
+    // Its id cleared before KILLING: a terminated worker still running (see worker.ts, after
+    // its verdict) that this wakes finds it is not worker w any more.
     Atomics.store(this.#ids, w, 0);
+    this.#slots.setKilling(w, false);
     const running: Running = {
       worker: startWorker(WORKER_URL, {
         data: workerData,
@@ -422,6 +439,9 @@ export class Crew {
     // Its WATCHER token given back at once: while a watcher holds it the owner wakes no sleeper
     // for what it puts (slots.ts needsTaker), and the recovery below may take a while.
     this.#slots.unwatch(w);
+    // Counted out of SLEEPERS, wherever in its sleep path it died (its bit set or not: slots.ts
+    // says why that is exact): a dead worker left counted would cost every later put a notify.
+    this.#slots.uncountSleeper(w);
     const id = this.#idOf(w, running);
     if (id !== 0) {
       // Recorded dead first: any thread that meets a lock it held takes it over (rawlock.ts).

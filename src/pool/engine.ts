@@ -36,7 +36,8 @@
  *     area still holds it: nobody writes an area between the bind and the claim). A copy of a
  *     task that is still queued is harmless: the claim CAS lets only one copy run, a copy that
  *     loses reads nothing, and copies of a settled task carry an old GEN;
- *   - a worker that died SLEEPING is counted out of SLEEPERS (slots.ts).
+ *   - a worker that died counted in SLEEPERS (asleep or about to be) was counted out by the
+ *     crew (crew.ts, slots.ts).
  * Then the crew starts a replacement worker, unless the dead worker could not start (crew.ts):
  * then `#break` fails every task, pending and later. `maxTasksPerChild` retirements (CURRENT =
  * RETIRED) only start a replacement (a worker retires right after a task: it holds none).
@@ -62,7 +63,7 @@ import { Crew, crewSettings, type EngineOptions } from './crew.js';
 import { setException, setResult, type Future } from './future.js';
 import { noSuchExport } from './remote.js';
 import { SlotAreas, type ResultItem, type TaskItem } from './items.js';
-import { ABORTED, PENDING, RUNNING, SLEEPING, TAKING, Slots, clock, now } from './slots.js';
+import { ABORTED, PENDING, RUNNING, TAKING, Slots, clock, now } from './slots.js';
 import { Backlog } from './backlog.js';
 import { Stops } from './stops.js';
 import { Feed, tasksPut, type FeedOwner } from './feed.js';
@@ -127,7 +128,6 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   /** The result side (pump.ts) and the task side (feed.ts). */
   readonly #pump: Pump;
   readonly #feed: Feed;
-  #nextId = 1;
   /** `performance.timeOrigin`: with `now()`, slots.ts `clock` without its allocations. */
   readonly #timeOrigin = performance.timeOrigin;
   /** Submit time (`clock`, ms) of each bound slot's task: a Float64Array, not a heap number per task. */
@@ -256,7 +256,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
   #submit<R>(fn: string, args: unknown, chunk: 0 | 1, options: TaskOptions | undefined, one: boolean): Future<R> {
     this.assertOpen();
     if (typeof fn !== 'string' || fn === '') throw typeError(`${this.#facade}: fn must be the name of an export of the task module`);
-    const task = new Task(this, fn, args, chunk, this.#nextId++, one);
+    const task = new Task(this, fn, args, chunk, one);
     const future = task as Future<unknown> as Future<R>;
     const refusal = this.#broken ?? this.#unknownExport(fn);
     if (refusal !== undefined) {
@@ -275,7 +275,7 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       if (signal !== undefined) this.#stops.listen(task, signal);
       if (options.timeout !== undefined) this.#stops.armTimeout(task, options.timeout);
     }
-    if (this.#slots.available === 0) this.#pump.takeEarly();
+    if (this.#slots.available === 0) this.#pump.takeEarly(this.#backlog.waiting);
     this.#feed.feed();
     return future;
   }
@@ -473,7 +473,6 @@ export class Engine implements TaskOwner, PumpOwner, FeedOwner {
       running = true;
     }
     if (current === TAKING) this.#feed.requeueUnclaimed();
-    if (current === SLEEPING) this.#slots.addSleeper(-1);
     // A wake-up handed to a worker as it died is lost with it: hand one to the living.
     this.#slots.wakeIdle(Infinity);
     this.#pump.wake();

@@ -52,7 +52,7 @@ import { keptArgs, taskNumber, type SlotAreas, type TaskItem } from './items.js'
 import { settleTask, type Pump } from './pump.js';
 import { tooLarge } from './remote.js';
 import { PENDING, type Slots } from './slots.js';
-import { ARGS, CHUNK, FN, GEN, ID, IN_AREA, SLOT, type Task } from './task.js';
+import { ARGS, CHUNK, FN, GEN, IN_AREA, ONE, SLOT, type Task } from './task.js';
 
 /** Tasks were put on the task channel: the engine starts the workers they want (crew.ts). */
 export const tasksPut = Symbol('tasksPut');
@@ -93,6 +93,8 @@ export class Feed {
   #keptFor: Task | undefined = undefined;
   /** Each export's index in the module's export names (items.ts: a task in its area names its export so). */
   #fnIndex: Map<string, number> | undefined;
+  /** The id of the next task bound (`currentTask().id`: unique in the pool, in bind order). */
+  #nextId = 1;
 
   constructor(
     owner: FeedOwner,
@@ -220,7 +222,7 @@ export class Feed {
     const kept = task === this.#keptFor ? this.#kept : undefined;
     let put = false;
     try {
-      put = this.#tasks[offer]([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]]);
+      put = this.#tasks[offer](this.#itemOf(task, kept));
     } catch {
       // Refused for good: the async put below says why, as it fails the task.
     }
@@ -231,6 +233,11 @@ export class Feed {
     if (kept !== undefined) this.#kept = this.#keptFor = undefined;
     this.#pump.put(task[SLOT], task[GEN]);
     return true;
+  }
+
+  /** The item `[slot, gen, fn, args, chunk, id]` of `task` (items.ts), its arguments' encoding `kept` if there is one. */
+  #itemOf(task: Task, kept: Uint8Array | undefined): TaskItem {
+    return [task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], this.#areas.taskId(task[SLOT])];
   }
 
   /**
@@ -244,7 +251,7 @@ export class Feed {
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync([task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], task[ID]], 0);
+      await this.#tasks.putAsync(this.#itemOf(task, kept), 0);
       this.#pump.put(task[SLOT], task[GEN]);
       put = true;
     } catch (error) {
@@ -278,9 +285,17 @@ export class Feed {
     this.#bound[slot] = task;
     this.#pump.bound(slot);
     this.#submitted[slot] = this.#backlog.takenSubmitted;
+    this.#areas.writeTaskId(slot, this.#nextId++);
     const fn = this.#fnIndex?.get(task[FN]);
+    const one = task[ONE];
+    if (fn !== undefined && typeof one === 'number') {
+      // One number (Executor.submit(fn, x)): no list made for it, no caller's code to run.
+      this.#areas.writeNumber(slot, fn, one);
+      task[IN_AREA] = true;
+      return true;
+    }
     this.#feeding = true;
-    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK], task[ID]);
+    task[IN_AREA] = fn !== undefined && this.#areas.writeTask(slot, fn, task[ARGS], task[CHUNK]);
     const bytes = task[IN_AREA] ? undefined : this.#areas.takeEncoded();
     const bound = task[SLOT] === slot && (bytes === undefined || this.#keep(task, bytes));
     this.#feeding = false;

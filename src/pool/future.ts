@@ -23,7 +23,8 @@
  * thenable cost each awaiter a Promise for the Future, a job that called `then`, and one more
  * Promise inside `then`: ≈ 1.3 KB per task of a pool of trivial tasks, a third of its owner's
  * time in GC). A Future that fails or is cancelled while nobody awaits it raises no unhandled
- * rejection: its Promise is marked handled first (only failures pay for that).
+ * rejection: its Promise is marked handled first (only failures pay for that). It keeps only
+ * its Promise's resolve, and rejects through it (Rejection: one microtask later).
  *
  * So, deliberately, `future.constructor === Promise` (the prototype's `constructor`, not an own
  * property): `await`, `Promise.resolve` and `Promise.all` take a Promise as it is only when its
@@ -79,6 +80,11 @@ export const isRunning = Symbol('sabsync.isRunning');
 export const abortRunning = Symbol('sabsync.abortRunning');
 /** @internal The Future is settled or cancelled: what a subclass lets go of then (the engine's Task: its engine and call). */
 export const released = Symbol('sabsync.released');
+/**
+ * @internal What few instances of a subclass keep besides (the engine's Task: the upkeep of its
+ * options), kept with the listeners, not in a field of every instance; dropped once done.
+ */
+export const extra = Symbol('sabsync.extra');
 
 /** What a Future is (#state). */
 const PENDING = 0;
@@ -88,9 +94,10 @@ const CANCELLED = 3;
 const STATE_NAMES = ['pending', 'finished', 'finished', 'cancelled'] as const;
 
 /**
- * What few futures get: done callbacks, onDone listeners, progress callbacks, and a Future's
+ * What few futures get: done callbacks, onDone listeners, progress callbacks, a Future's
  * cancel hook and task control (an engine's Task has neither: it answers cancel() and
- * running() itself, task.ts). Made on first use, dropped once the future is done.
+ * running() itself, task.ts), and a subclass's `extra`. Made on first use, dropped once the
+ * future is done.
  */
 class Listeners<R> {
   callbacks: ((f: Future<R>) => void)[] | undefined = undefined;
@@ -98,19 +105,43 @@ class Listeners<R> {
   progress: ((value: unknown) => void)[] | undefined = undefined;
   control: TaskControl | undefined = undefined;
   onCancel: CancelHook | undefined = undefined;
+  extra: unknown = undefined;
 }
 
 /** What a Future calls when `cancel()` wins: a function, or an object (no closure per task). */
 type CancelHook = (() => void) | { cancelled(): void };
 
-/** The resolve and reject of the Promise being constructed (read by the Future's constructor). */
-let capturedResolve: ((value: unknown) => void) | undefined;
-let capturedReject: ((error: unknown) => void) | undefined;
+/** The resolve of the Promise being constructed (read by the Future's constructor). */
+let captured: ((value: unknown) => void) | undefined;
 
-/** The executor of every Future's Promise: one function for all, no closure per future. */
-function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
+/**
+ * The executor of every Future's Promise: one function for all, no closure per future. It
+ * keeps the resolve only: a failed Future's Promise is resolved with a Rejection, which rejects
+ * it (see Rejection).
+ */
+function capture(resolve: (value: unknown) => void): void {
+  captured = resolve;
+}
+
+/**
+ * What a failed (or cancelled) Future's Promise is resolved with: a thenable that rejects it
+ * with the error. So a Future keeps only its Promise's resolve, not its reject too: each of the
+ * two is a closure (≈ 56 bytes, besides the context they share), and a pool of trivial tasks
+ * keeps a Future per task in flight, which every scavenge copies (a reject kept per pending
+ * future was ≈ 20% of the bytes a pending task keeps alive). The price is one microtask: the
+ * Promise of a failed Future rejects one job after it is settled (its state, `done()`, its
+ * callbacks and listeners are settled at once, as before); a successful one resolves as before.
+ */
+class Rejection {
+  readonly #error: unknown;
+
+  constructor(error: unknown) {
+    this.#error = error;
+  }
+
+  then(_resolve: unknown, reject: (error: unknown) => void): void {
+    reject(this.#error);
+  }
 }
 
 /** The handler that marks a failed Future's Promise handled. */
@@ -138,13 +169,13 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   // methods either (#finish and #settled are static): an instance of a class with private
   // methods carries one more field, the class's brand.
   #state = PENDING;
-  /** The result, or the error (failed, cancelled). */
-  #value: unknown = undefined;
+  /**
+   * While pending, the resolve of this Promise (one field for both: see Rejection); once done,
+   * the result, or the error (failed, cancelled).
+   */
+  #value: unknown;
   /** Created on first use: most futures never get a callback, a listener, a cancel hook or a control. */
   #more: Listeners<R> | undefined = undefined;
-  /** The resolve and reject of this Promise (undefined once settled). */
-  #resolve: ((value: unknown) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
 
   /** A pending Future (a pool's come from `submit`; this one is settled by whoever made it). */
   constructor();
@@ -152,9 +183,8 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   constructor(onCancel?: CancelHook);
   constructor(onCancel?: CancelHook) {
     super(capture);
-    this.#resolve = capturedResolve;
-    this.#reject = capturedReject;
-    capturedResolve = capturedReject = undefined;
+    this.#value = captured;
+    captured = undefined;
     if (onCancel !== undefined) (this.#more = new Listeners()).onCancel = onCancel;
   }
 
@@ -165,6 +195,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   cancel(): boolean {
     if (this.#state !== PENDING) return this.#state === CANCELLED;
     if (!this[tryCancel]()) return false;
+    const resolve = this.#value;
     this.#state = CANCELLED;
     this.#value = new CancelledError();
     const more = this.#more;
@@ -173,7 +204,7 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     if (typeof onCancel === 'function') onCancel();
     else if (onCancel !== undefined) onCancel.cancelled();
     else this[whenCancelled]();
-    Future.#finish(this);
+    Future.#finish(this, resolve);
     return true;
   }
 
@@ -256,19 +287,31 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
   /** @internal */
   [setResult](value: R): boolean {
     if (this.#state !== PENDING) return false;
+    const resolve = this.#value;
     this.#state = FINISHED;
     this.#value = value;
-    Future.#finish(this);
+    Future.#finish(this, resolve);
     return true;
   }
 
   /** @internal */
   [setException](error: unknown): boolean {
     if (this.#state !== PENDING) return false;
+    const resolve = this.#value;
     this.#state = FAILED;
     this.#value = error;
-    Future.#finish(this);
+    Future.#finish(this, resolve);
     return true;
+  }
+
+  /** @internal A subclass's extra (see `extra`), undefined if it has none. */
+  get [extra](): unknown {
+    return this.#more?.extra;
+  }
+  /** @internal */
+  set [extra](value: unknown) {
+    if (value !== undefined) (this.#more ??= new Listeners()).extra = value;
+    else if (this.#more !== undefined) this.#more.extra = undefined;
   }
 
   /** @internal */
@@ -334,20 +377,19 @@ export class Future<R = unknown> extends PromiseLikeBase<R> implements PromiseLi
     return this.#state === FAILED;
   }
 
-  /** `f` was just settled or cancelled: let go, settle its Promise, run its listeners and callbacks. */
-  static #finish<R>(f: Future<R>): void {
+  /**
+   * `f` was just settled or cancelled (`resolve`: its Promise's, which #value held until then):
+   * let go, settle its Promise, run its listeners and callbacks.
+   */
+  static #finish<R>(f: Future<R>, resolve: unknown): void {
     f[released]();
     const more = f.#more;
     f.#more = undefined;
-    const resolve = f.#resolve!;
-    const reject = f.#reject!;
-    f.#resolve = undefined;
-    f.#reject = undefined;
     if (f.#state !== FINISHED) {
       // Handled, so that nobody awaiting it is no unhandled rejection (awaiters still see it).
       promiseThen.call(f, undefined, ignore);
-      reject(f.#value);
-    } else resolve(f.#value);
+      (resolve as (value: unknown) => void)(new Rejection(f.#value));
+    } else (resolve as (value: unknown) => void)(f.#value);
     if (more === undefined) return;
     if (more.listeners !== undefined) for (const listener of more.listeners) listener();
     if (more.callbacks !== undefined) for (const cb of more.callbacks) runCallback(cb, f);

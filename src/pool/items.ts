@@ -38,7 +38,9 @@
  *   8     FN: the export's index in the list          how long to watch
  *         the workers reported (`functionExports`) 8  the encoded result (codec.ts `encode`):
  *   12    CHUNK: 1 for a chunk of a `map`             for a number, its tag, then the Float64
- *   16    ID: the task's id (Float64)                 at byte 16, which the owner reads in place
+ *   16    ID: the task's id (Float64), written at     at byte 16, which the owner reads in place
+ *         the bind for every task: the owner reads
+ *         it back for a task it puts as an item
  *   24    the arguments
  *
  * A result is written by the task's claimer before its READY CAS (slots.ts `publish`), read by
@@ -250,13 +252,28 @@ export class SlotAreas {
    * refuses (the Queue's put then says why). Never throws: a getter (or a proxy's trap) in the
    * list that throws sends it as an item, whose put fails the task with that error.
    */
-  writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
+  writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1): boolean {
     this.#encoded = undefined;
     try {
-      return this.#writeTask(slot, fn, args, chunk, id);
+      return this.#writeTask(slot, fn, args, chunk);
     } catch {
       return false;
     }
+  }
+
+  /** `writeTask` of a call whose one argument is the number `x`, with no list made for it (owner). */
+  writeNumber(slot: number, fn: number, x: number): void {
+    const w = (slot * AREA_BYTES) >> 2;
+    this.#f64[(slot * AREA_BYTES + ARGS_AT) >> 3] = x;
+    this.#i32[w] = NUMBERS;
+    this.#i32[w + 1] = 1;
+    this.#i32[w + 2] = fn;
+    this.#i32[w + 3] = 0;
+  }
+
+  /** Write slot `slot`'s task id (owner, at the bind: every task, in its area or not). */
+  writeTaskId(slot: number, id: number): void {
+    this.#f64[(slot * AREA_BYTES + 16) >> 3] = id;
   }
 
   /**
@@ -269,7 +286,7 @@ export class SlotAreas {
     return bytes;
   }
 
-  #writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1, id: number): boolean {
+  #writeTask(slot: number, fn: number, args: unknown[], chunk: 0 | 1): boolean {
     const w = (slot * AREA_BYTES) >> 2;
     const n = args.length;
     let numbers = n <= ARGS_ROOM >> 3;
@@ -298,7 +315,6 @@ export class SlotAreas {
     }
     this.#i32[w + 2] = fn;
     this.#i32[w + 3] = chunk;
-    this.#f64[(slot * AREA_BYTES + 16) >> 3] = id;
     return true;
   }
 
@@ -312,7 +328,7 @@ export class SlotAreas {
     return this.#i32[((slot * AREA_BYTES) >> 2) + 3] as 0 | 1;
   }
 
-  /** The id of slot `slot`'s task (its claimer). */
+  /** The id of slot `slot`'s task (its claimer; the owner, for a task it puts as an item). */
   taskId(slot: number): number {
     return this.#f64[(slot * AREA_BYTES + 16) >> 3]!;
   }

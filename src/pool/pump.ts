@@ -87,8 +87,12 @@ const SETTLE_BATCH = 64;
 
 /**
  * A run of `submit()` calls that finds every task slot bound takes the results that came
- * meanwhile, once this many did, and feeds their slots (`takeEarly`): the workers go on while
- * the caller submits, instead of idling from their first task slots' worth until the pump runs.
+ * meanwhile, once this many did and as many tasks wait in the backlog, and feeds their slots
+ * (`takeEarly`): the workers go on while the caller submits, instead of idling from their first
+ * task slots' worth until the pump runs. No more results than tasks wait are taken, so that no
+ * slot is left free for the next submits to put one task each (a put per task, and a wake-up
+ * of a sleeping worker for many of them: ≈ 10% of the owner's time when the workers kept up),
+ * but the slots freed are fed in one put.
  */
 const TAKE_EARLY = 32;
 
@@ -307,16 +311,18 @@ export class Pump {
    * and a few results per wake-up, a scan of them all cost more than settling what it found.
    * A scan that finds nothing has looked at every slot, so the pump parks only after a full
    * scan (it loops while a scan finds something). The scan by slot comes after a pass in put
-   * order (#collectInOrder), which finds most results first.
+   * order (#collectInOrder), which finds most results first. `most`: stop once that many are
+   * found (`takeEarly`).
    */
-  #collectReady(full: boolean): number {
+  #collectReady(full: boolean, most = Infinity): number {
     const seen = this.#slots.completions();
     const owed = (this.#owed += (seen - this.#scanSeen) | 0);
     this.#scanSeen = seen;
+    const want = Math.min(owed, most);
     // In put order first; by slot if that found fewer than owed, or none (then every slot is
     // looked at: a scan that finds nothing has looked at every bound slot).
-    let got = full ? 0 : this.#collectInOrder(owed);
-    if (got > 0 && got >= owed) {
+    let got = full ? 0 : this.#collectInOrder(want);
+    if (got > 0 && got >= want) {
       this.#owed = owed - got;
       return got;
     }
@@ -328,7 +334,7 @@ export class Pump {
       got++;
       // Its last progress item is on the Queue (put before READY): the pump's next turn takes it first.
       if (!this.#slots.progressPending(slot)) this.#take(task, slot);
-      if (got >= owed && !full) {
+      if (got >= want && !full) {
         this.#owed = owed - got;
         this.#cursor = slot + 1;
         return got;
@@ -427,15 +433,17 @@ export class Pump {
   }
 
   /**
-   * In `submit()`, every task slot bound: take the results that came since the last look, once
-   * TAKE_EARLY did, so that the feed after it refills their slots (see TAKE_EARLY). Nothing is
-   * settled here — a submit returns before any callback runs —; the pump settles them.
+   * In `submit()`, every task slot bound and `waiting` tasks in the backlog: take the results
+   * that came since the last look, once TAKE_EARLY did and as many tasks wait, and no more
+   * than wait, so that the feed after it refills their slots in one put (see TAKE_EARLY).
+   * Nothing is settled here — a submit returns before any callback runs —; the pump settles
+   * them.
    */
-  takeEarly(): void {
+  takeEarly(waiting: number): void {
     // #collectReady runs here outside #collecting: sound only while #take settles nothing (a
     // settle would feed, and run callbacks, inside the caller's submit()).
-    if (((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed < TAKE_EARLY) return;
-    if (this.#collectReady(false) > 0) this.start();
+    if (waiting < TAKE_EARLY || ((this.#slots.completions() - this.#scanSeen) | 0) + this.#owed < TAKE_EARLY) return;
+    if (this.#collectReady(false, waiting) > 0) this.start();
   }
 
   /** Handle the results on the Queue (waiting for their buffers if they have not arrived); returns how many. */

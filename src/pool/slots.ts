@@ -32,7 +32,7 @@
  *                                                                              n -> n-1 to leave)
  *   ABORT[s]       ABORT[s]     GEN << 3 | KIND once slot s's GEN task was  the owner (store, then
  *   (after LIVE)                asked to stop: KIND ABORTED (1) or TIMED_OUT   notify: the task's
- *                               (2); stale GENs mean nothing                   signal may wait on it)
+ *                               (2); stale GENs mean nothing; 0 at a bind      signal may wait on it)
  *   PROGRESS[s]    PROGRESS[s]  progress items of slot s's task on the result the worker running the
  *   (after ABORT)               channel unread: at most one sent by            task (0 -> 1 as it
  *                               `progress()` (latest value wins, the worker    puts one; +1 for the
@@ -45,23 +45,50 @@
  *                               owner's pump sleeps on it
  *   DONE_COUNT+1   OWNER_ASLEEP 1 while the owner may sleep on DONE_COUNT:     the owner
  *                               a worker notifies only then
- *   DONE_COUNT+2   SLEEPERS     workers asleep on WAKE or about to be: a     a worker (+1 before
- *                               putter bumps WAKE only when there are some      its last look, -1
- *                                                                              once awake); the
- *                                                                              owner (-1 when a
- *                                                                              SLEEPING one dies)
- *   DONE_COUNT+3   REFUSED      1 while the owner holds a task the task     the owner (1 before it
+ *   DONE_COUNT+2   SLEEPERS[k]  workers asleep on WAKE or about to be, one  worker w (sets its bit
+ *     + k, k <                  bit each: worker w is bit w % 32 of word       before its last look,
+ *     ⌈workers/32⌉              ⌊w / 32⌋; a putter bumps WAKE only when        clears it once awake);
+ *                               some bit is set (`sleepers()` counts them)     the owner (clears it
+ *                                                                              at w's exit)
+ *   after SLEEPERS REFUSED      1 while the owner holds a task the task     the owner (1 before it
  *                               channel refused (full, or a claim at its       puts the task again,
  *                               end): a worker that takes anything, or gives   0 once none is
  *                               up its claim there (worker.ts lookAgain),      refused)
  *                               then bumps DONE_COUNT, so the owner's pump
  *                               wakes and puts it again
- * SLEEPERS can over-count, never under-count: a worker killed after its +1 and before CURRENT
- * reads SLEEPING (its last look), or after its wake-up and before its -1, stays counted, since
- * the owner subtracts only for a worker that died SLEEPING. Each such leak is permanent and
- * costs every later put a WAKE bump and a notify (no wake-up is lost by it). Subtracting for
- * TAKING as well would under-count a worker killed before its +1 (a lost wake-up); an exact
- * count needs a per-worker "counted" word set with the +1 and cleared with the -1.
+ *   after REFUSED  KILLING[w]   1 while the owner decides whether to        the owner (crew.ts
+ *                               terminate worker w for a task that overran     `kill`: 1, then 0
+ *                               its timeout; worker w, after each result it    unless it terminates
+ *                               sends, waits while it is 1 (below)             w; 0 at w's start)
+ * SLEEPERS is exact: its bits are the workers between their count (before the last look) and
+ * their count-out (once awake), and a dead one only until the owner handles its exit. Each
+ * change is one atomic operation on the worker's own bit — Atomics.or to count, Atomics.and to
+ * count out — so a worker killed between any two of its instructions has set its bit or not,
+ * with nothing half done; the owner clears the bit at the exit (crew.ts) whatever CURRENT says
+ * (SLEEPING, TAKING, ...). Clearing twice is clearing once, so the worker's own count-out and the
+ * owner's never subtract twice; and the owner's comes after the thread's last instruction, so
+ * nothing sets the bit again until a new worker starts at index w (after the clear) — where the
+ * runtime's exit comes after the thread's end (Node, Bun; the web after a grace period:
+ * runtime/worker.ts); Deno reports a terminated worker's exit while the thread may still run, a
+ * known limit (README, Runtimes). A count
+ * word beside a per-worker "counted" word could not be exact: a worker killed between the add
+ * and the other word's store leaves the owner unable to tell whether the add happened. Why it
+ * matters: a dead worker left counted costs every later put a WAKE bump and a notify for nobody
+ * (the owner and a taker skip them only while no bit is set); a live one counted out could let
+ * a put skip the sleeper that should take its task (a lost wake-up). The count a putter reads
+ * (`sleepers()`) is one load for up to 32 workers, one per 32 beyond.
+ * KILLING closes the window between the owner's decision to terminate a worker whose task
+ * overran its timeout (stops.ts) and the termination itself, which lands in the worker only at
+ * its next interrupt check, and later still if the owner's thread is descheduled in between: a
+ * worker that finished the task meanwhile could claim the next one, and the kill would take
+ * that innocent task down. The owner sets KILLING[w], then looks for a task w claims that was
+ * asked to stop with TIMED_OUT, and terminates w only if it finds one (else it clears the word
+ * and wakes w); worker w reads KILLING[w] after each result it publishes (the READY CAS, or the
+ * CAS that clears CLAIMER) and before it takes another task, and waits while it is 1. All
+ * sequentially consistent, store then load on each side: if the owner's look still found the
+ * task claimed, the worker's read comes after the owner's store and sees 1, so w takes nothing
+ * more before its end; if it found the claim gone, w is not terminated (and waited, if at all,
+ * only until the owner cleared the word).
  * Then, 8-aligned, one Float64 per slot, STARTED[s]: when slot s's task was claimed (ms,
  * `performance.timeOrigin + performance.now()`, a clock every thread shares), written by the
  * claimer right after its claim, NaN from the bind until then. A plain (non-atomic) Float64:
@@ -174,6 +201,13 @@ function word(gen: number, st: number): number {
   return (gen << ST_BITS) | st;
 }
 
+/** The number of bits set in a 32-bit word. */
+function bitCount(bits: number): number {
+  bits -= (bits >>> 1) & 0x55555555;
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 function genIn(w: number): number {
   return (w >>> ST_BITS) & GEN_MASK;
 }
@@ -182,6 +216,17 @@ function* completionSteps(i32: Int32Array, index: number, seen: number): Steps<P
   Atomics.store(i32, index + 1, 1); // OWNER_ASLEEP, before the park compares DONE_COUNT
   return yield park(i32, index, seen, Infinity);
 }
+
+function* verdictSteps(i32: Int32Array, index: number, deadline: number): Steps<ParkResult> {
+  return yield park(i32, index, 1, deadline);
+}
+
+/**
+ * How long one slice of a worker's wait for its verdict lasts (ms): the wait is asynchronous
+ * and in slices, so the worker's event loop turns meanwhile and a runtime that ends a thread
+ * only between two of its jobs (or not while it is parked in a blocking wait) still ends it.
+ */
+const VERDICT_SLICE_MS = 5;
 
 function* sleepSteps(i32: Int32Array, index: number, seen: number, deadline: number): Steps<ParkResult> {
   return yield park(i32, index, seen, deadline);
@@ -224,6 +269,11 @@ export class Slots {
   readonly #progress: number;
   /** Index of DONE_COUNT (OWNER_ASLEEP follows it). */
   readonly #done: number;
+  /** Index of SLEEPERS[0], and of the word after the last SLEEPERS word (REFUSED). */
+  readonly #sleepers: number;
+  readonly #refused: number;
+  /** Index of KILLING[0]. */
+  readonly #killing: number;
   /** Byte offset of AREA[0] in the buffer. */
   readonly areasAt: number;
 
@@ -235,7 +285,10 @@ export class Slots {
     this.#abort = this.#live + 1;
     this.#progress = this.#abort + count;
     this.#done = this.#progress + count;
-    const words = (this.#done + 4 + 1) & ~1; // STARTED starts 8-aligned
+    this.#sleepers = this.#done + 2;
+    this.#refused = this.#sleepers + ((workers + 31) >>> 5);
+    this.#killing = this.#refused + 1;
+    const words = (this.#killing + workers + 1) & ~1; // STARTED starts 8-aligned
     this.areasAt = words * 4 + count * 8;
     const sab = buffer ?? new SharedArrayBuffer(this.areasAt + count * AREA_BYTES);
     this.i32 = new Int32Array(sab, 0, words);
@@ -260,6 +313,8 @@ export class Slots {
     this.#gens[slot] = gen;
     this.started[slot] = NaN;
     Atomics.store(this.i32, this.#progress + slot, 0);
+    // A stop request of the task 65,536 binds ago (the same 16-bit GEN) must not reach this one.
+    Atomics.store(this.i32, this.#abort + slot, 0);
     Atomics.store(this.i32, this.workers + slot, word(gen, PENDING));
     return slot;
   }
@@ -387,18 +442,24 @@ export class Slots {
    * that `needsTaker`, or a take that left `queued` tasks on the channel.
    */
   wakeSleepers(queued: number): void {
-    const sleepers = Atomics.load(this.i32, this.#done + 2);
+    const sleepers = this.sleepers();
     if (sleepers > 0 && queued > 0) this.wakeIdle(Math.min(queued, sleepers));
   }
 
-  /** SLEEPERS: workers asleep on WAKE or about to be (none: a put needs to wake nobody). */
+  /** SLEEPERS: how many workers are asleep on WAKE or about to be (none: a put needs to wake nobody). */
   sleepers(): number {
-    return Atomics.load(this.i32, this.#done + 2);
+    const first = Atomics.load(this.i32, this.#sleepers);
+    let n = first === 0 ? 0 : bitCount(first);
+    for (let i = this.#sleepers + 1; i < this.#refused; i++) {
+      const bits = Atomics.load(this.i32, i);
+      if (bits !== 0) n += bitCount(bits);
+    }
+    return n;
   }
 
-  /** Say whether the owner holds a task the task channel refused as full (REFUSED; owner). */
+  /** Say whether the owner holds a task the task channel refused (REFUSED; owner). */
   setRefused(on: boolean): void {
-    Atomics.store(this.i32, this.#done + 3, on ? 1 : 0);
+    Atomics.store(this.i32, this.#refused, on ? 1 : 0);
   }
 
   /**
@@ -406,12 +467,20 @@ export class Slots {
    * refused task, bump DONE_COUNT so that its pump wakes and puts it again.
    */
   tookTask(): void {
-    if (Atomics.load(this.i32, this.#done + 3) !== 0) this.completed();
+    if (Atomics.load(this.i32, this.#refused) !== 0) this.completed();
   }
 
-  /** Count this worker in SLEEPERS (+1, before its last look at the channel) or out (-1) (worker; the owner for a dead one). */
-  addSleeper(n: number): void {
-    Atomics.add(this.i32, this.#done + 2, n);
+  /** Count worker `w` in SLEEPERS: set its bit, one atomic step (the worker, before its last look at the channel). */
+  countSleeper(w: number): void {
+    Atomics.or(this.i32, this.#sleepers + (w >>> 5), 1 << (w & 31));
+  }
+
+  /**
+   * Count worker `w` out of SLEEPERS: clear its bit (the worker once awake, or once its last look
+   * took something; the owner at its exit, whatever it was doing: clearing twice is clearing once).
+   */
+  uncountSleeper(w: number): void {
+    Atomics.and(this.i32, this.#sleepers + (w >>> 5), ~(1 << (w & 31)));
   }
 
   /** Wake up to `count` workers sleeping on WAKE. */
@@ -426,6 +495,40 @@ export class Slots {
    */
   sleep(seen: number, deadline = Infinity): Promise<ParkResult> {
     return runAsync(sleepSteps(this.i32, this.workers + this.count + 1, seen, deadline));
+  }
+
+  /**
+   * Say whether the owner is deciding to terminate worker `w` (KILLING; owner): true before it
+   * looks for `w`'s timed-out task, false if it will not terminate `w` (or `w` is new), which
+   * lets `w` go on if it waits.
+   */
+  setKilling(w: number, on: boolean): void {
+    Atomics.store(this.i32, this.#killing + w, on ? 1 : 0);
+    if (!on) wake(this.i32, this.#killing + w);
+  }
+
+  /**
+   * After publishing a result, before taking another task (worker `w`, when `killing(w)`): wait
+   * while the owner decides whether to terminate `w` (KILLING), without blocking the event loop.
+   * Never resolves if it terminates `w` — unless the runtime lets a terminated thread run on,
+   * and a replacement's start at `w` clears the word (worker.ts checks its id then).
+   */
+  async awaitVerdict(w: number): Promise<void> {
+    while (this.killing(w)) await runAsync(verdictSteps(this.i32, this.#killing + w, now() + VERDICT_SLICE_MS));
+  }
+
+  /** Whether the owner is deciding to terminate worker `w` (KILLING). */
+  killing(w: number): boolean {
+    return Atomics.load(this.i32, this.#killing + w) !== 0;
+  }
+
+  /** Whether worker `w` claims a task (RUNNING) that was asked to stop with TIMED_OUT (owner, about to terminate `w`). */
+  runsTimedOut(w: number): boolean {
+    for (let s = 0; s < this.count; s++) {
+      const st = Atomics.load(this.i32, this.workers + s);
+      if ((st & ST_MASK) === RUNNING && st >>> CLAIMER_SHIFT === w + 1 && this.abortKind(s, genIn(st)) === TIMED_OUT) return true;
+    }
+    return false;
   }
 
   /** Count a worker started (owner, +1) or gone without leaving on its own (owner, -1). */

@@ -7,9 +7,10 @@
  *
  * No submit time here: the engine keeps it in a Float64Array (backlog.ts, then per slot), since
  * a double in an object's field is a heap number of its own, copied by every scavenge the task
- * lives through.
+ * lives through. No id either: the feed numbers a task as it binds it, in its slot's area
+ * (feed.ts, items.ts).
  */
-import { abortRunning, Future, isRunning, released, tryCancel, whenCancelled } from './future.js';
+import { abortRunning, extra, Future, isRunning, released, tryCancel, whenCancelled } from './future.js';
 import { ABORTED, type Slots } from './slots.js';
 
 /** `task[SLOT]` of a task whose result the engine has taken out of its slot and is about to settle it with. */
@@ -49,7 +50,8 @@ export class TaskUpkeep {
 export const ENGINE = Symbol('sabsync.task.engine');
 export const FN = Symbol('sabsync.task.fn');
 export const ARGS = Symbol('sabsync.task.args');
-export const ID = Symbol('sabsync.task.id');
+/** The one argument of a task submitted with one (ONE_ARG), else undefined. */
+export const ONE = Symbol('sabsync.task.one');
 export const CHUNK = Symbol('sabsync.task.chunk');
 export const SLOT = Symbol('sabsync.task.slot');
 export const GEN = Symbol('sabsync.task.gen');
@@ -101,19 +103,17 @@ export class Task extends Future<unknown> {
   #fn: string;
   /** The arguments' list, or with ONE_ARG the one argument (no list kept per task until its bind). */
   #args: unknown;
-  readonly #id: number;
   /** SLOT, GEN, IN_AREA, CHUNK, ONE_ARG (see above); SLOT -1 to begin with. */
   #bits: number;
-  /** Made for a task with options (signal, timeout) or once it is asked to stop. */
-  #upkeep: TaskUpkeep | undefined = undefined;
+  // The upkeep, made for a task with options (signal, timeout) or once it is asked to stop, is
+  // the Future's `extra` (with its listeners): not a field of every task.
 
   /** A call of `fn` with the arguments `args`, or with `one` the one argument `args`. */
-  constructor(engine: TaskOwner, fn: string, args: unknown, chunk: 0 | 1, id: number, one: boolean) {
+  constructor(engine: TaskOwner, fn: string, args: unknown, chunk: 0 | 1, one: boolean) {
     super();
     this.#engine = engine;
     this.#fn = fn;
     this.#args = args;
-    this.#id = id;
     this.#bits = 1 | (chunk === 1 ? CHUNK_BIT : 0) | (one ? ONE_ARG_BIT : 0); // SLOT -1
   }
 
@@ -129,8 +129,8 @@ export class Task extends Future<unknown> {
   get [ARGS](): unknown[] {
     return this.#bits & ONE_ARG_BIT ? [this.#args] : (this.#args as unknown[]);
   }
-  get [ID](): number {
-    return this.#id;
+  get [ONE](): unknown {
+    return this.#bits & ONE_ARG_BIT ? this.#args : undefined;
   }
   get [CHUNK](): 0 | 1 {
     return this.#bits & CHUNK_BIT ? 1 : 0;
@@ -157,21 +157,24 @@ export class Task extends Future<unknown> {
   }
   /** ABORTED or TIMED_OUT once asked to stop while running (`upkeep.reason`: what its future rejects with), else 0. */
   get [STOP](): number {
-    return this.#upkeep === undefined ? 0 : this.#upkeep.stop;
+    const upkeep = this[extra] as TaskUpkeep | undefined;
+    return upkeep === undefined ? 0 : upkeep.stop;
   }
   set [STOP](stop: number) {
     this[UPKEPT]().stop = stop;
   }
   get [UPKEEP](): TaskUpkeep | undefined {
-    return this.#upkeep;
+    return this[extra] as TaskUpkeep | undefined;
   }
   set [UPKEEP](upkeep: TaskUpkeep | undefined) {
-    this.#upkeep = upkeep;
+    this[extra] = upkeep;
   }
 
   /** The task's upkeep, made now if it has none. */
   [UPKEPT](): TaskUpkeep {
-    return (this.#upkeep ??= new TaskUpkeep(undefined));
+    let upkeep = this[extra] as TaskUpkeep | undefined;
+    if (upkeep === undefined) this[extra] = upkeep = new TaskUpkeep(undefined);
+    return upkeep;
   }
 
   /**
@@ -204,7 +207,7 @@ export class Task extends Future<unknown> {
     this.#fn = '';
     this.#args = NO_ARGS;
     this.#bits &= ~ONE_ARG_BIT;
-    this.#upkeep = undefined;
+    this[extra] = undefined;
     this[SLOT] = -1;
   }
 }

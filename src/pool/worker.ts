@@ -26,7 +26,9 @@
  *      write the result into the task's slot, then READY (items.ts, slots.ts `publish`); a
  *      result that does not fit there, or holds SharedArrayBuffers or primitives, goes on the
  *      result Queue as `[slot, gen, ok, value]` instead. Either way DONE_COUNT counts it, which
- *      wakes the owner if it sleeps.
+ *      wakes the owner if it sleeps. Then, while the owner decides whether to terminate this
+ *      worker for a task that overran its timeout (KILLING), it waits for the verdict before it
+ *      takes another task (slots.ts).
  *
  * Idle workers leave: a sleeper whose park passes `idleTimeout` since its last task leaves
  * LIVE by a CAS that keeps minWorkers (slots.ts) and exits with CURRENT = LEFT, after one last
@@ -115,6 +117,8 @@ const tasks = Queue.from<TaskItem>(start.tasks as Handle<'Queue'>);
 const results = Queue.from<ResultItem>(start.results as Handle<'Queue'>);
 const areas = new SlotAreas(slots);
 const me = start.index;
+/** Each worker's sabsync id (WorkerStart.ids): this one's is ours until a replacement is started at `me`. */
+const ids = new Int32Array(start.ids);
 // currentThread().name in a task: 'PoolWorker-1', 'ExecutorWorker-2', ... (by worker slot).
 nameThisThread(`${start.facade}Worker-${me + 1}`);
 
@@ -240,21 +244,21 @@ async function sleep(): Promise<TaskItem | undefined | typeof LEAVE> {
   // Workers that can never leave (minWorkers = workers) sleep without a deadline.
   let deadline = start.minWorkers >= start.workers ? Infinity : idleSince + start.idleTimeout;
   for (;;) {
-    slots.addSleeper(1); // counted, then WAKE read, before the last look (slots.ts)
+    slots.countSleeper(me); // counted, then WAKE read, before the last look (slots.ts)
     const seen = slots.wakeCount();
     const now = takeNow(false);
     if (now !== NONE) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return now;
     }
     if (!tasks.empty()) {
-      slots.addSleeper(-1);
+      slots.uncountSleeper(me);
       return tasks.getAsync(FETCH_WAIT_MS).then(passedOn, lookAgain);
     }
     slots.setCurrent(me, SLEEPING); // holds no task: the look found none
     const slept = await slots.sleep(seen, deadline);
     slots.setCurrent(me, TAKING);
-    slots.addSleeper(-1);
+    slots.uncountSleeper(me);
     // Idle for idleTimeout: leave if more than minWorkers stay. A task put after the look
     // above and before the exit is seen by the look below (then stay), or by the owner, which
     // wakes the living and starts a worker for it when this one's exit comes (engine.ts).
@@ -350,9 +354,10 @@ function sendQueued(slot: number, gen: number, fn: string, ok: 0 | 1, value: unk
 
 /**
  * Run tasks until the channel is shut down or `maxTasksPerChild` is reached. Returns the
- * CURRENT word to leave with: RETIRED or LEFT.
+ * CURRENT word to leave with: RETIRED or LEFT; undefined when this thread was replaced (it
+ * writes no CURRENT then).
  */
-async function serve(mod: Record<string, unknown>): Promise<number> {
+async function serve(mod: Record<string, unknown>): Promise<number | undefined> {
   // The owner names an export by its index in this list (items.ts, main below).
   const names = Object.keys(mod);
   let ran = 0;
@@ -388,6 +393,15 @@ async function serve(mod: Record<string, unknown>): Promise<number> {
     idleSince = ended;
     const sent = send(slot, gen, fn, outcome[0], outcome[1], ended);
     if (sent !== undefined) await sent;
+    // Published: if the owner is deciding to terminate this worker for this task (it overran its
+    // timeout), wait for the verdict before taking another (slots.ts, KILLING).
+    if (slots.killing(me)) {
+      await slots.awaitVerdict(me);
+      // Terminated, yet still running: a runtime reported the exit before the thread's end (Deno
+      // does), and the owner cleared our id before starting a replacement at `me`, then let the
+      // verdict go. Leave at once, touching nothing shared: `me`'s words are the replacement's.
+      if (Atomics.load(ids, me) !== threadId) return undefined;
+    }
     if (++ran === start.maxTasksPerChild) return RETIRED;
     if (ended - lastYield > YIELD_MS) {
       await new Promise(setImmediate);
@@ -459,7 +473,8 @@ async function main(): Promise<void> {
   // Every export's name, in the order by which the owner names a task's export (items.ts): a
   // module's export names are fixed by its source, so every worker lists them alike.
   postToParent({ ready: functionExports(mod), names: Object.keys(mod) });
-  slots.setCurrent(me, await serve(mod));
+  const end = await serve(mod);
+  if (end !== undefined) slots.setCurrent(me, end);
   exitWorker(0);
 }
 

@@ -26,7 +26,7 @@ export { fifo } from '../../dist/queue/order.js';
 export { SLOT_WORDS, SMALL } from '../../dist/queue/ring.js';
 export { FETCH_TIMEOUT } from '../../dist/queue/buffers.js';
 export { deaths, isDead, livenessTable, markDead, DENSE_IDS } from '../../dist/primitives/liveness.js';
-export { SLEEPING } from '../../dist/pool/slots.js';
+export { SLEEPING, Slots } from '../../dist/pool/slots.js';
 
 /** The Symbol a built module exports as `name`. */
 function symbolOf(module: object, name: string): symbol {
