@@ -163,7 +163,7 @@
  * worker leaves STARTING. The owner breaks the pool on the first (crew.ts).
  */
 
-import { park, runAsync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
+import { deadlineAfter, park, runAsync, wake, type ParkResult, type Steps } from '../primitives/futex.js';
 
 export const IDLE = 0;
 export const TAKING = -1;
@@ -514,7 +514,7 @@ export class Slots {
    * and a replacement's start at `w` clears the word (worker.ts checks its id then).
    */
   async awaitVerdict(w: number): Promise<void> {
-    while (this.killing(w)) await runAsync(verdictSteps(this.i32, this.#killing + w, now() + VERDICT_SLICE_MS));
+    while (this.killing(w)) await runAsync(verdictSteps(this.i32, this.#killing + w, deadlineAfter(VERDICT_SLICE_MS)));
   }
 
   /** Whether the owner is deciding to terminate worker `w` (KILLING). */

@@ -59,6 +59,8 @@
  * threads sabsync did not start are never marked.
  */
 
+import { deadlineAfter } from './futex.js';
+
 /**
  * How often a sleeper looks again whether a thread died: first after DEATH_CHECK_MS, then
  * twice as long each time, up to DEATH_CHECK_MAX_MS. A death that matters is seen within
@@ -76,7 +78,7 @@ export const DEATH_CHECK_MAX_MS = 1_000;
  */
 export function sliceEnd(deadline: number, n: number): number {
   if (tables.length === 0) return deadline;
-  return Math.min(deadline, performance.now() + Math.min(DEATH_CHECK_MS * 2 ** n, DEATH_CHECK_MAX_MS));
+  return Math.min(deadline, deadlineAfter(Math.min(DEATH_CHECK_MS * 2 ** n, DEATH_CHECK_MAX_MS)));
 }
 
 const ID = 0;

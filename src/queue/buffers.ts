@@ -74,7 +74,7 @@
  * buffer itself is posted once per thread, not once per item.
  */
 import { misuse, typeError } from '../primitives/errors.js';
-import { park, parkingAsync, remaining, type Steps } from '../primitives/futex.js';
+import { deadlineAfter, park, parkingAsync, remaining, type Steps } from '../primitives/futex.js';
 import { threadId } from '../primitives/thread.js';
 import { builtin } from '../runtime/node.js';
 
@@ -411,7 +411,7 @@ export function* fetchSteps(needed: readonly string[], deadline: number): Steps<
       wanted.add(id);
     }
     try {
-      const giveUp = performance.now() + FETCH_TIMEOUT;
+      const giveUp = deadlineAfter(FETCH_TIMEOUT);
       while (missing.length > 0) {
         if (remaining(deadline) === 0) return false;
         if (!pullable && !parkingAsync()) {
@@ -428,7 +428,7 @@ export function* fetchSteps(needed: readonly string[], deadline: number): Steps<
           );
         }
         // The nap word never changes: this park is a plain 1 ms sleep between drains.
-        yield park(nap, 0, 0, Math.min(deadline, giveUp, performance.now() + 1));
+        yield park(nap, 0, 0, Math.min(deadline, giveUp, deadlineAfter(1)));
         drain();
         missing = missing.filter((id) => !known.has(id));
       }

@@ -295,8 +295,8 @@ export class Connection {
    * comes (the closer died in between) reads as the other end's close.
    */
   #closerDone(): void {
-    const until = performance.now() + CLOSER_MS;
-    while (Atomics.load(this.#i32, CLOSED) === 0 && performance.now() < until);
+    const until = deadlineAfter(CLOSER_MS);
+    while (Atomics.load(this.#i32, CLOSED) === 0 && remaining(until) > 0);
   }
 
   /** After a send: bump the other end's SENT word, and wake its pollers if there are any. */

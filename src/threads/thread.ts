@@ -356,7 +356,7 @@ export class Thread {
   *#readSteps(deadline: number): Steps<void> {
     const until = Math.min(deadline, deadlineAfter(OUTCOME_MS));
     for (let ms = 1; !this.#readNow() && remaining(until) > 0; ms = Math.min(2 * ms, MAX_NAP_MS)) {
-      yield park(nap, 0, 0, Math.min(until, performance.now() + ms));
+      yield park(nap, 0, 0, Math.min(until, deadlineAfter(ms)));
     }
   }
 
