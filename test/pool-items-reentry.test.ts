@@ -177,6 +177,88 @@ describe('caller code run while a task is bound (feed.ts #bind)', () => {
   }, 60_000);
 });
 
+// Before the worker reports the module's exports every task is an item carrying its list, which
+// the offer to the channel encodes (feed.ts #putItem): the caller's code runs there, with the
+// feed closed as in #bind. One worker: tasks run in the order they were put.
+describe("caller code run while a task's item is encoded (feed.ts #putItem; the exports not known yet)", () => {
+  /** A fresh Executor of one worker (no exports known), and its run log. */
+  function fresh(): { ex: Executor; ran: () => number[] } {
+    const words = new Int32Array(new SharedArrayBuffer(4 * 64));
+    const ex = new Executor(tasks, { maxWorkers: 1, initializer: 'init', initArgs: [words.buffer] });
+    return { ex, ran: () => Array.from(words.subarray(16, 16 + Atomics.load(words, 15))) };
+  }
+
+  it('a getter that submits: the submitted task is put after this one, in the order of the submits', async () => {
+    const { ex, ran } = fresh();
+    try {
+      let d: Future<unknown> | undefined;
+      const a = ex.submit('record', 1, {
+        get v() {
+          d ??= ex.submit('record', 2);
+          return 'A';
+        },
+      });
+      const c = ex.submit('record', 3);
+      expect(d).toBeDefined();
+      await settledWithin([a, c, d!], 20_000);
+      expect(await a.result()).toEqual([1, { v: 'A' }]);
+      expect([await d!.result(), await c.result()]).toEqual([[2], [3]]);
+      expect(ran()).toEqual([1, 2, 3]);
+    } finally {
+      await ex.shutdown();
+    }
+  }, 30_000);
+
+  it('a getter that throws on its first read only: the task fails with that error (not encoded again); the next runs', async () => {
+    const { ex, ran } = fresh();
+    try {
+      const once = new Error('first read');
+      let reads = 0;
+      const b = ex.submit('record', 4, {
+        get v() {
+          if (reads++ === 0) throw once;
+          return 'B';
+        },
+      });
+      const c = ex.submit('record', 5);
+      await settledWithin([b, c], 20_000);
+      expect(await b.exception()).toBe(once);
+      expect(reads).toBe(1);
+      expect(await c.result()).toEqual([5]);
+      expect(ran()).toEqual([5]);
+    } finally {
+      await ex.shutdown();
+    }
+  }, 30_000);
+
+  it('a getter that cancels its own task: cancelled, never run; the next task runs', async () => {
+    const { ex, ran } = fresh();
+    try {
+      // A is submitted by the first task's getter, so it is bound and offered once `a` is set.
+      let a: Future<unknown> | undefined;
+      const first = ex.submit('record', 6, {
+        get v() {
+          a ??= ex.submit('record', 7, {
+            get w() {
+              a!.cancel();
+              return 'A';
+            },
+          });
+          return 'F';
+        },
+      });
+      const c = ex.submit('record', 8);
+      await settledWithin([first, a!, c], 20_000);
+      expect(a!.cancelled()).toBe(true);
+      expect([await first.result(), await c.result()]).toEqual([[6, { v: 'F' }], [8]]);
+      expect(ran()).toEqual([6, 8]);
+      expect(await ex.submit('record', 9)).toEqual([9]);
+    } finally {
+      await ex.shutdown();
+    }
+  }, 30_000);
+});
+
 describe('a list far larger than the task channel, large only further down', () => {
   it('fails with ERR_TOO_LARGE at once, its getter read once (not copied, not encoded again); the pool goes on', async () => {
     await using ex = new Executor(tasks, { maxWorkers: 1 });

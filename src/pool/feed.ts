@@ -28,11 +28,13 @@
  *     the channel, so the next settle cannot be relied on;
  *   - one async put of an item at a time (#feeding); tasks meanwhile wait for it, so they go
  *     in order;
- *   - the feed is not re-entered while it writes a task's arguments (#bind, #feeding): the
- *     caller's code runs there (getters, proxies' traps), and may cancel or settle that task
- *     (its slot is free again: the task is dropped before anything is put) or others, or
- *     submit: the feeds that starts wait for the one under way, which goes on binding; so no
- *     task is bound to a slot whose area another task's arguments are still being written to;
+ *   - the feed is not re-entered while it writes or encodes a task's arguments (#bind, and
+ *     #putItem's offer of an item that carries its list; #feeding): the caller's code runs
+ *     there (getters, proxies' traps), and may cancel or settle that task (its slot is free
+ *     again: the task is dropped, or what was put of it is a stale entry whose claim fails) or
+ *     others, or submit: the feeds that starts wait for the one under way, which goes on
+ *     binding; so no task is bound to a slot whose area another task's arguments are still
+ *     being written to, and tasks go on the channel in the order they were submitted;
  *   - a task's arguments are encoded once (items.ts `keptArgs`): the encoding the area's check
  *     made goes with the task (#kept) until its item is put, or the task settles or is
  *     cancelled — also while the full channel refuses it. A task put again after a worker's
@@ -53,6 +55,14 @@ import { settleTask, type Pump } from './pump.js';
 import { tooLarge } from './remote.js';
 import { PENDING, type Slots } from './slots.js';
 import { ARGS, CHUNK, FN, GEN, IN_AREA, ONE, SLOT, type Task } from './task.js';
+
+/** What `#putItem` did with a task's item: put it, started the async put, or dropped the task (failed, or gone). */
+const PUT = 0;
+const WAITING = 1;
+const DROPPED = 2;
+
+/** A task as an item (items.ts TaskItem): `[slot, gen, fn, args, chunk, id]`. */
+type Item = [slot: number, gen: number, fn: string, args: unknown, chunk: 0 | 1, id: number];
 
 /** Tasks were put on the task channel: the engine starts the workers they want (crew.ts). */
 export const tasksPut = Symbol('tasksPut');
@@ -148,8 +158,9 @@ export class Feed {
         continue; // settled or cancelled since it was re-queued
       }
       if (!task[IN_AREA]) {
-        if (!this.#putItem(task)) break;
-        put++;
+        const r = this.#putItem(task);
+        if (r === WAITING) break;
+        if (r === PUT) put++;
         continue;
       }
       let offered = false;
@@ -213,55 +224,71 @@ export class Feed {
 
   /**
    * Put a task as an item `[slot, gen, fn, args, chunk, id]` (items.ts): at once if the channel
-   * takes it without any wait (`offer`), and true; else false, and the async put goes on
-   * meanwhile (#putItemAsync), which feeds on once it is done. An item the offer refused for
-   * good (it cannot cross, is too large, or the channel is shut down) is refused by the async
-   * put in the same way, which fails the task.
+   * takes it without any wait (`offer`: PUT); else with the async put, which goes on meanwhile
+   * and feeds on once it is done (#putItemAsync: WAITING). The offer encodes the item with the
+   * feed closed (#feeding), as #bind does: a getter or proxy trap in an argument list carried as
+   * itself runs there, and may submit or cancel. An item the offer refuses for good (it cannot
+   * cross, is too large, the channel is shut down) fails its task here (DROPPED), as the async
+   * put's failure does; one it refuses for now (full, a claim at the channel's end, its lock
+   * taken) is encoded again by the async put (a list carried as itself is then read twice, as
+   * for one that holds SharedArrayBuffers: items.ts). A task its own arguments' code cancelled or
+   * settled meanwhile is dropped (DROPPED; a copy put already is a stale entry, its claim fails).
    */
-  #putItem(task: Task): boolean {
+  #putItem(task: Task): typeof PUT | typeof WAITING | typeof DROPPED {
     const kept = task === this.#keptFor ? this.#kept : undefined;
+    const slot = task[SLOT];
+    const gen = task[GEN];
+    const item: Item = [slot, gen, task[FN], kept ?? task[ARGS], task[CHUNK], this.#areas.taskId(slot)];
     let put = false;
+    this.#feeding = true;
     try {
-      put = this.#tasks[offer](this.#itemOf(task, kept));
-    } catch {
-      // Refused for good: the async put below says why, as it fails the task.
+      put = this.#tasks[offer](item);
+    } catch (error) {
+      this.#feeding = false;
+      this.#putFailed(task, error, kept);
+      return DROPPED;
     }
-    if (!put) {
-      void this.#putItemAsync(task, kept);
-      return false;
+    this.#feeding = false;
+    if (put) {
+      if (kept !== undefined) this.#kept = this.#keptFor = undefined;
+      this.#pump.put(slot, gen);
+      return PUT;
     }
-    if (kept !== undefined) this.#kept = this.#keptFor = undefined;
-    this.#pump.put(task[SLOT], task[GEN]);
-    return true;
+    if (task[SLOT] !== slot) {
+      if (kept !== undefined) this.#kept = this.#keptFor = undefined;
+      return DROPPED;
+    }
+    void this.#putItemAsync(task, item, kept);
+    return WAITING;
   }
 
-  /** The item `[slot, gen, fn, args, chunk, id]` of `task` (items.ts), its arguments' encoding `kept` if there is one. */
-  #itemOf(task: Task, kept: Uint8Array | undefined): TaskItem {
-    return [task[SLOT], task[GEN], task[FN], kept ?? task[ARGS], task[CHUNK], this.#areas.taskId(task[SLOT])];
+  /** A task's item could not be put, not for want of room (`error`): its task fails with it, if still bound. */
+  #putFailed(task: Task, error: unknown, kept: Uint8Array | undefined): void {
+    if (kept !== undefined) this.#kept = this.#keptFor = undefined;
+    if (this.#bound[task[SLOT]] !== task) return;
+    const code = (error as { code?: string }).code;
+    this.#owner[settleTask](task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task[FN], this.#channelBytes, error) : error);
   }
 
   /**
-   * Put a task as an item with the async put, then feed on. One the channel refuses as full is
+   * Put a task's `item` with the async put, then feed on. One the channel refuses as full is
    * held until a worker takes something (#refused); one it refuses otherwise (arguments that
    * cannot cross, or too large) fails. Only the put's own failure fails the task: once put, a
    * worker may run it.
    */
-  async #putItemAsync(task: Task, kept: Uint8Array | undefined): Promise<void> {
+  async #putItemAsync(task: Task, item: Item, kept: Uint8Array | undefined): Promise<void> {
     this.#feeding = true;
     let full = false;
     let put = false;
     try {
-      await this.#tasks.putAsync(this.#itemOf(task, kept), 0);
-      this.#pump.put(task[SLOT], task[GEN]);
+      await this.#tasks.putAsync(item, 0);
+      this.#pump.put(item[0], item[1]);
       put = true;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ERR_FULL') {
+      if ((error as { code?: string }).code === 'ERR_FULL') {
         this.#requeue.push(task);
         full = true;
-      } else if (this.#bound[task[SLOT]] === task) {
-        this.#owner[settleTask](task, 0, code === 'ERR_TOO_LARGE' ? tooLarge(this.#facade, 'arguments', task[FN], this.#channelBytes, error) : error);
-      }
+      } else this.#putFailed(task, error, kept);
     } finally {
       if (!full && kept !== undefined) this.#kept = this.#keptFor = undefined; // held with the task while refused
       this.#feeding = false;
