@@ -89,7 +89,7 @@ export class Feed {
   readonly #submitted: Float64Array;
   /** Bound tasks to put on the task channel again (a dead worker may have taken them), or that found it full. */
   readonly #requeue: Task[] = [];
-  /** A task in #requeue was refused as full: REFUSED is set, the pump puts it again when a worker takes something. */
+  /** A task in #requeue was refused (full, or a claim at the channel's end): REFUSED is set, the pump puts it again when a worker takes something or gives up its claim. */
   #full = false;
   /** An item's put is under way, or a task's arguments are being written (#bind). */
   #feeding = false;
@@ -187,15 +187,16 @@ export class Feed {
     if (put > 0) this.#announced();
   }
 
-  /** Put again a task the channel refused as full, if one is held (the pump, after it read DONE_COUNT). */
+  /** Put again a task the channel refused, if one is held (the pump, after it read DONE_COUNT). */
   retryRefused(): void {
     if (this.#full) this.feed();
   }
 
   /**
-   * The channel refused a task as full (it is in #requeue). Room comes when a worker takes
-   * something, which may settle nothing (a stale entry: its claim fails), so the next settle
-   * cannot be relied on: REFUSED makes each take bump DONE_COUNT (slots.ts), and the pump puts
+   * The channel refused a task (it is in #requeue): full, or a worker's claim at its end. Room
+   * comes when a worker takes something, which may settle nothing (a stale entry: its claim
+   * fails), or gives up its claim (worker.ts lookAgain), so the next settle cannot be relied
+   * on: REFUSED makes each take and each such give-up bump DONE_COUNT (slots.ts), and the pump puts
    * the task again on each wake-up until it goes (`retryRefused`). REFUSED stays set from the
    * first refusal until a feed holds no refused task, so a take after any retry is seen; the
    * pump is woken once now for a take that came between this refusal and the store.
